@@ -1,0 +1,93 @@
+# aomas — the two commands that matter are `make demo` and `make test` (see README.md).
+SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+.DEFAULT_GOAL := help
+
+LOCAL    := $(CURDIR)/.local
+BIN      := $(CURDIR)/bin/aomas
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+ENV      := source $(LOCAL)/services.env &&
+GOTEST   := go tool gotestsum
+FUZZTIME ?= 20s
+export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
+
+.PHONY: help demo test deps services services-down generate check-generate web build vet \
+        test-go test-fuzz test-web test-e2e bench clean
+
+help:
+	@echo "make demo    install what is missing, start services, migrate, serve SPA + API on http://localhost:8080"
+	@echo "make test    the whole suite: Go unit + integration, fuzz (bounded), frontend, browser end-to-end"
+	@echo "make bench   benchmarks with figures"
+	@echo "make services / services-down   start / stop the local PostgreSQL, Redis and MinIO"
+
+## deps: everything the build and the tests need, installed once and cached under .local/.
+deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed
+	@command -v /usr/bin/chromium >/dev/null || scripts/apt.sh chromium chromium-driver fonts-dejavu-core
+	@/usr/bin/python3 -c 'import pydicom' 2>/dev/null || scripts/apt.sh python3-pydicom python3-numpy || true
+	@go mod download
+
+$(LOCAL)/onnxruntime/VERSION: scripts/ort.sh
+	scripts/ort.sh
+
+frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+services:
+	scripts/services.sh up
+
+services-down:
+	scripts/services.sh down
+
+generate:
+	go generate ./resolvers
+
+# CI fails when the committed generated code is not what the schema generates.
+check-generate:
+	@scripts/check-generate.sh
+
+web: frontend/node_modules/.installed
+	rm -rf web/dist/assets web/dist/index.html
+	cd frontend && npm run build --silent
+
+build: web
+	go build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/aomas
+
+vet:
+	go vet ./...
+
+demo: deps services build
+	$(ENV) $(BIN) migrate up
+	@$(ENV) scripts/demo.sh $(BIN)
+
+test: deps services
+	@mkdir -p $(LOCAL)/test && rm -f $(LOCAL)/test/*.json $(LOCAL)/test/*.tap
+	@start=$$(date +%s); status=0; \
+	$(MAKE) --no-print-directory check-generate vet || status=1; \
+	$(MAKE) --no-print-directory test-go || status=1; \
+	$(MAKE) --no-print-directory test-fuzz || status=1; \
+	$(MAKE) --no-print-directory test-web || status=1; \
+	$(MAKE) --no-print-directory test-e2e || status=1; \
+	python3 scripts/test-summary.py $(LOCAL)/test $$(( $$(date +%s) - start )) || status=1; \
+	exit $$status
+
+test-go:
+	$(ENV) $(GOTEST) --format pkgname-and-test-fails --jsonfile $(LOCAL)/test/go.json -- -race -count=1 -timeout 15m ./...
+
+test-fuzz:
+	$(ENV) go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./ingest/
+
+test-web: frontend/node_modules/.installed
+	cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json=$(LOCAL)/test/vitest.json
+	$(MAKE) --no-print-directory build
+
+test-e2e:
+	$(ENV) scripts/e2e.sh $(BIN) $(LOCAL)/test/e2e.tap
+
+bench: deps services
+	$(ENV) scripts/bench.sh
+
+clean:
+	rm -rf bin web/dist/assets web/dist/index.html

@@ -1,0 +1,5 @@
+//go:build foundation_only
+
+package main
+
+func toolCommands() map[string]command { return nil }

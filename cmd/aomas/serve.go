@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/dropdir"
+	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/resolvers"
+	"github.com/aomas/aomas/server"
+	"github.com/aomas/aomas/web"
+)
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cf := newConfigFlags(fs, needAll)
+	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
+	dropDir := fs.String("drop-dir", getenv("AOMAS_DROP_DIR"), "watch this folder and ingest the files scanners write into it (env AOMAS_DROP_DIR)")
+	if done, err := parseFlags(fs, args); done {
+		return err
+	}
+	c, err := cf.load(getenv)
+	if err != nil {
+		return err
+	}
+	logger := c.logger(stderr)
+	if err := c.mkdirData(); err != nil {
+		return err
+	}
+	d, err := connect(ctx, c, logger, *wait)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	if *migrate {
+		m, err := db.NewMigrator(d.db.DB)
+		if err != nil {
+			return err
+		}
+		if _, err := m.Up(ctx); err != nil {
+			return err
+		}
+	}
+
+	checker := server.NewChecker(d.db, d.redis, d.store)
+	res := &resolvers.Resolver{
+		Checker: checker,
+		Build:   resolvers.BuildInfo{Version: version, Commit: commit},
+		DB:      d.db,
+		Store:   d.store,
+		Intake: &intake.Service{DB: d.db, Store: d.store, SubjectKey: c.SubjectKey, MaxBytes: c.MaxUpload,
+			TempDir: filepath.Join(c.DataDir, "tmp")},
+	}
+	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
+	pipe, closePipe, err := apiPipeline(c, d, logger)
+	if err != nil {
+		return err
+	}
+	defer closePipe()
+	res.Pipeline = pipe
+	h := server.New(server.Options{
+		Schema:           graph.NewExecutableSchema(graph.Config{Resolvers: res}),
+		Checker:          checker,
+		SPA:              web.Dist(),
+		Logger:           logger,
+		MaxDepth:         c.MaxDepth,
+		MaxComplexity:    c.MaxComplexity,
+		AllowedOrigins:   c.WSOrigins,
+		AroundOperations: res.LoaderMiddleware(),
+		MaxUploadBytes:   c.MaxUpload,
+	})
+	if *dropDir != "" {
+		w := &dropdir.Watcher{Dir: *dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),
+			Cases: &intake.Cases{DB: d.db, SubjectKey: c.SubjectKey, Project: res.Project}}
+		go func() {
+			if err := w.Run(ctx); err != nil {
+				logger.Error("drop folder stopped", "err", err)
+			}
+		}()
+	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.Listen, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	logger.Info("aomas serving", "url", "http://"+ln.Addr().String(), "spa_built", web.Built(), "version", version)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	if err := server.Shutdown(srv, 10*time.Second); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,149 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/aomas/aomas/jobs"
+)
+
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cf := newConfigFlags(fs, needDB|needRedis|needS3)
+	concurrency := fs.Int("concurrency", 4, "tasks processed at once")
+	queues := fs.String("queues", "", "queues and weights, e.g. interactive=6,batch=3 (default: all)")
+	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
+	// Pipeline settings (issue 5).
+	device := fs.String("device", "cpu", "where model inference runs: cpu or cuda")
+	poll := fs.Duration("poll", 2*time.Millisecond, "how often an idle worker looks for tasks (asynq's TaskCheckInterval; the default 1 s adds up to a second to every step)")
+	lease := fs.Duration("lease", jobs.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
+	janitorEvery := fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
+	maxRetry := fs.Int("max-retry", jobs.DefaultMaxRetry, "retries of a failing step before it fails, for steps this worker enqueues")
+	metricsAddr := fs.String("metrics-listen", "", "address to serve Prometheus /metrics on (empty: off)")
+	if done, err := parseFlags(fs, args); done {
+		return err
+	}
+	switch *device {
+	case "cpu":
+	case "cuda":
+		return &exitError{code: 2, err: errors.New("config: --device cuda: this build has no GPU support yet; use --device cpu")}
+	default:
+		return &exitError{code: 2, err: fmt.Errorf("config: --device: %q is neither cpu nor cuda", *device)}
+	}
+	if *poll <= 0 || *lease < 300*time.Millisecond || *maxRetry < 0 {
+		return &exitError{code: 2, err: errors.New("config: --poll must be positive, --lease at least 300ms and --max-retry not negative")}
+	}
+	c, err := cf.load(getenv)
+	if err != nil {
+		return err
+	}
+	if *concurrency < 1 {
+		return &exitError{code: 2, err: fmt.Errorf("config: --concurrency: %d is not a positive whole number", *concurrency)}
+	}
+	q, err := parseQueues(*queues)
+	if err != nil {
+		return &exitError{code: 2, err: fmt.Errorf("config: --queues: %w", err)}
+	}
+	logger := c.logger(stderr)
+	d, err := connect(ctx, c, logger, *wait)
+	if err != nil {
+		return err
+	}
+	defer d.close()
+	redisOpt, err := asynq.ParseRedisURI(c.RedisURL)
+	if err != nil {
+		return fmt.Errorf("redis url: %w", err)
+	}
+	host, _ := os.Hostname()
+	srv := asynq.NewServer(redisOpt, asynq.Config{
+		Concurrency:     *concurrency,
+		Queues:          q,
+		ShutdownTimeout: 20 * time.Second,
+		Logger:          slogAsynq{logger.With("component", "asynq")},
+		BaseContext:     func() context.Context { return ctx },
+		// Latency: an idle worker looks for work every poll, and retries become due
+		// within half a second of their backoff.
+		TaskCheckInterval:        *poll,
+		DelayedTaskCheckInterval: 500 * time.Millisecond,
+		RetryDelayFunc:           jobs.RetryDelay,
+	})
+	client := asynq.NewClient(redisOpt)
+	defer client.Close()
+	insp := asynq.NewInspector(redisOpt)
+	defer insp.Close()
+	reg := prometheus.NewRegistry()
+	workerID := jobs.WorkerID(host, os.Getpid())
+	deps := jobs.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
+		Logger: logger.With("worker", workerID), Metrics: jobs.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry}
+	logger.Info("aomas worker starting", "worker", workerID, "device", *device, "concurrency", *concurrency, "queues", q)
+	if err := srv.Start(jobs.NewServeMux(deps)); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	bg, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	names := make([]string, 0, len(q))
+	for name := range q {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	wg.Go(func() {
+		jobs.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: *device,
+			Queues: names, Concurrency: *concurrency, StartedAt: time.Now()}, 5*time.Second)
+	})
+	if *janitorEvery > 0 {
+		wg.Go(func() { jobs.NewPipeline(deps).RunJanitor(bg, *janitorEvery) })
+	}
+	if *metricsAddr != "" {
+		ms := &http.Server{Addr: *metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+		wg.Go(func() {
+			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				logger.Warn("metrics listener", "err", err)
+			}
+		})
+		wg.Go(func() { <-bg.Done(); _ = ms.Close() })
+	}
+	<-ctx.Done()
+	logger.Info("worker stopping: finishing tasks in flight")
+	srv.Shutdown()
+	stop()
+	wg.Wait()
+	return nil
+}
+
+func parseQueues(s string) (map[string]int, error) {
+	if strings.TrimSpace(s) == "" {
+		return jobs.DefaultQueues(), nil
+	}
+	out := map[string]int{}
+	for _, part := range splitList(s) {
+		name, w, found := strings.Cut(part, "=")
+		weight := 1
+		if found {
+			n, err := strconv.Atoi(w)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("weight %q of queue %s is not a positive whole number", w, name)
+			}
+			weight = n
+		}
+		if name == "" {
+			return nil, fmt.Errorf("empty queue name in %q", s)
+		}
+		out[name] = weight
+	}
+	return out, nil
+}

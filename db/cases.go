@@ -1,0 +1,148 @@
+package db
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// CaseListFilter narrows a case listing; zero fields do not filter.
+type CaseListFilter struct {
+	SubjectCode  string
+	Eye          string
+	Tags         []string
+	AcquiredFrom *time.Time
+	AcquiredTo   *time.Time
+}
+
+// CaseListOrder sorts a case listing by one of created_at, acquired_on or eccentricity_deg.
+type CaseListOrder struct {
+	Column string
+	Desc   bool
+}
+
+var caseOrderColumns = map[string]bool{"created_at": true, "acquired_on": true, "eccentricity_deg": true}
+
+// ListCases returns one page of the cases matching f, and how many match in all.
+func ListCases(ctx context.Context, q sqlx.QueryerContext, f CaseListFilter, o CaseListOrder, limit, offset int) (Page[Case], error) {
+	var w where
+	if f.SubjectCode != "" {
+		w.add("c.subject_id IN (SELECT id FROM subjects WHERE code = ?)", f.SubjectCode)
+	}
+	if f.Eye != "" {
+		w.add("c.eye = ?", f.Eye)
+	}
+	if len(f.Tags) > 0 {
+		w.add("c.tags @> ?", pq.StringArray(f.Tags))
+	}
+	if f.AcquiredFrom != nil {
+		w.add("c.acquired_on >= ?", *f.AcquiredFrom)
+	}
+	if f.AcquiredTo != nil {
+		w.add("c.acquired_on <= ?", *f.AcquiredTo)
+	}
+	col := "created_at"
+	if caseOrderColumns[o.Column] {
+		col = o.Column // from the allow-list above, never from the caller's text
+	}
+	dir := "ASC"
+	if o.Desc {
+		dir = "DESC"
+	}
+	filter := w.sql()
+	var page Page[Case]
+	if err := sqlx.GetContext(ctx, q, &page.Total, "SELECT count(*) FROM cases c"+filter, w.args...); err != nil {
+		return page, fmt.Errorf("count cases: %w", err)
+	}
+	query := fmt.Sprintf("SELECT c.* FROM cases c%s ORDER BY c.%s %s NULLS LAST, c.id %s", filter, col, dir, dir)
+	if err := sqlx.SelectContext(ctx, q, &page.Rows, query+w.page(limit, offset), w.args...); err != nil {
+		return page, fmt.Errorf("list cases: %w", err)
+	}
+	return page, nil
+}
+
+// NewCase is what CreateCase needs.
+type NewCase struct {
+	Project         string
+	SubjectCode     string
+	Eye             string
+	EccentricityDeg *float64
+	Meridian        *string
+	AcquiredOn      *time.Time
+	Device          *string
+	Notes           string
+	Tags            []string
+}
+
+// CreateCase makes a case, and its subject when the code is new to the project.
+func CreateCase(ctx context.Context, d DB, n NewCase) (Case, error) {
+	var c Case
+	err := InTx(ctx, d, func(tx *sqlx.Tx) error {
+		subjectID, err := EnsureSubject(ctx, tx, n.Project, n.SubjectCode)
+		if err != nil {
+			return err
+		}
+		tags := n.Tags
+		if tags == nil {
+			tags = []string{}
+		}
+		return sqlx.GetContext(ctx, tx, &c, `
+			INSERT INTO cases (subject_id, eye, eccentricity_deg, meridian, acquired_on, device, notes, tags)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+			subjectID, n.Eye, n.EccentricityDeg, n.Meridian, n.AcquiredOn, n.Device, n.Notes, pq.StringArray(tags))
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("create case: %w", err)
+	}
+	return c, nil
+}
+
+// EnsureSubject returns the id of the subject with code in project, making it if needed.
+func EnsureSubject(ctx context.Context, tx sqlx.ExtContext, project, code string) (int64, error) {
+	if project == "" {
+		project = "default"
+	}
+	var id int64
+	err := sqlx.GetContext(ctx, tx, &id, `
+		INSERT INTO subjects (project, code) VALUES ($1, $2)
+		ON CONFLICT (project, code) DO UPDATE SET code = EXCLUDED.code
+		RETURNING id`, project, code)
+	if err != nil {
+		return 0, fmt.Errorf("subject %s: %w", code, err)
+	}
+	return id, nil
+}
+
+// SetIdentityIfMissing records identifying fields for a subject that has none yet.
+func SetIdentityIfMissing(ctx context.Context, tx sqlx.ExecerContext, subjectID int64, patientID, name, sex string, birth *time.Time) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO subject_identities (subject_id, patient_id, patient_name, birth_date, sex)
+		VALUES ($1, NULLIF($2, ''), NULLIF($3, ''), $4, NULLIF($5, ''))
+		ON CONFLICT (subject_id) DO NOTHING`, subjectID, patientID, name, birth, sex)
+	if err != nil {
+		return fmt.Errorf("subject identity: %w", err)
+	}
+	return nil
+}
+
+// CaseByID returns one case.
+func CaseByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Case, error) {
+	var c Case
+	if err := sqlx.GetContext(ctx, q, &c, `SELECT * FROM cases WHERE id = $1`, id); err != nil {
+		if isNoRows(err) {
+			return c, fmt.Errorf("case %d: %w", id, ErrNotFound)
+		}
+		return c, fmt.Errorf("case %d: %w", id, err)
+	}
+	return c, nil
+}
+
+// IsUniqueViolation reports whether err is PostgreSQL refusing a duplicate key.
+func IsUniqueViolation(err error) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23505"
+}

@@ -1,0 +1,84 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// InsertVolume stores v (its ID and times are assigned) and returns the stored row.
+func InsertVolume(ctx context.Context, q sqlx.ExtContext, v Volume) (Volume, error) {
+	var out Volume
+	err := sqlx.GetContext(ctx, q, &out, `
+		INSERT INTO volumes (case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um, spacing_z_um,
+			dtype, size_bytes, sha256, source_format, object_key, filename, status, error_code, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		RETURNING *`,
+		v.CaseID, v.Modality, v.DimZ, v.DimY, v.DimX, v.SpacingXUm, v.SpacingYUm, v.SpacingZUm,
+		v.DataType, v.SizeBytes, v.SHA256, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error)
+	if err != nil {
+		return Volume{}, fmt.Errorf("insert volume: %w", err)
+	}
+	return out, nil
+}
+
+// VolumeBySHA256 returns the volume holding exactly these bytes.
+func VolumeBySHA256(ctx context.Context, q sqlx.QueryerContext, sha string) (Volume, error) {
+	var v Volume
+	if err := sqlx.GetContext(ctx, q, &v, `SELECT * FROM volumes WHERE sha256 = $1`, sha); err != nil {
+		if isNoRows(err) {
+			return v, fmt.Errorf("volume with sha256 %s: %w", sha, ErrNotFound)
+		}
+		return v, fmt.Errorf("volume by sha256: %w", err)
+	}
+	return v, nil
+}
+
+// VolumeUpload is a ticket for a two-step upload.
+type VolumeUpload struct {
+	ID        string    `db:"id"`
+	CaseID    int64     `db:"case_id"`
+	Filename  string    `db:"filename"`
+	SizeBytes int64     `db:"size_bytes"`
+	ObjectKey string    `db:"object_key"`
+	UmPerPx   *float64  `db:"um_per_px"`
+	Modality  *string   `db:"modality"`
+	Sidecar   *string   `db:"sidecar"`
+	ExpiresAt time.Time `db:"expires_at"`
+	VolumeID  *int64    `db:"volume_id"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+// InsertVolumeUpload records a ticket.
+func InsertVolumeUpload(ctx context.Context, q sqlx.ExecerContext, u VolumeUpload) error {
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO volume_uploads (id, case_id, filename, size_bytes, object_key, um_per_px, modality, sidecar, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		u.ID, u.CaseID, u.Filename, u.SizeBytes, u.ObjectKey, u.UmPerPx, u.Modality, u.Sidecar, u.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("insert upload ticket: %w", err)
+	}
+	return nil
+}
+
+// VolumeUploadByID returns a ticket.
+func VolumeUploadByID(ctx context.Context, q sqlx.QueryerContext, id string) (VolumeUpload, error) {
+	var u VolumeUpload
+	if err := sqlx.GetContext(ctx, q, &u, `SELECT * FROM volume_uploads WHERE id = $1`, id); err != nil {
+		if isNoRows(err) {
+			return u, fmt.Errorf("upload %s: %w", id, ErrNotFound)
+		}
+		return u, fmt.Errorf("upload %s: %w", id, err)
+	}
+	return u, nil
+}
+
+// CompleteVolumeUpload ties a ticket to the volume it produced.
+func CompleteVolumeUpload(ctx context.Context, q sqlx.ExecerContext, id string, volumeID int64) error {
+	if _, err := q.ExecContext(ctx, `UPDATE volume_uploads SET volume_id = $2 WHERE id = $1`, id, volumeID); err != nil {
+		return fmt.Errorf("complete upload %s: %w", id, err)
+	}
+	return nil
+}

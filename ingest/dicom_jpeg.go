@@ -1,0 +1,114 @@
+package ingest
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/jpeg"
+	"io"
+
+	"github.com/aomas/aomas/imaging"
+)
+
+// jpegFrames groups encapsulated fragments into frames: one fragment a frame when the
+// counts agree, else a new frame at each fragment that opens with a JPEG SOI marker.
+func jpegFrames(r io.ReaderAt, size int64, frags []span, frames int) ([][]span, error) {
+	if len(frags) == frames {
+		out := make([][]span, frames)
+		for i, f := range frags {
+			out[i] = []span{f}
+		}
+		return out, nil
+	}
+	if frames == 1 && len(frags) > 0 {
+		return [][]span{frags}, nil
+	}
+	var out [][]span
+	soi := make([]byte, 2)
+	for _, f := range frags {
+		isStart := false
+		if f.n >= 2 {
+			if err := readFull(r, soi, f.off, size); err != nil {
+				return nil, err
+			}
+			isStart = soi[0] == 0xFF && soi[1] == 0xD8
+		}
+		switch {
+		case isStart:
+			out = append(out, []span{f})
+		case len(out) > 0:
+			out[len(out)-1] = append(out[len(out)-1], f)
+		}
+	}
+	if len(out) != frames {
+		return nil, reject(CodeDimensionMismatch, "%d frames are declared but the encapsulated pixel data holds %d JPEG streams in %d fragments",
+			frames, len(out), len(frags))
+	}
+	return out, nil
+}
+
+// decodeJPEGFrames decodes JPEG Baseline frames, reducing colour to luma.
+func decodeJPEGFrames(r io.ReaderAt, size int64, frames [][]span, res *Result) (*imaging.Volume, error) {
+	v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
+	n := res.Rows * res.Cols
+	var buf []byte
+	for z, frags := range frames {
+		buf = buf[:0]
+		for _, f := range frags {
+			start := len(buf)
+			buf = append(buf, make([]byte, f.n)...)
+			if err := readFull(r, buf[start:], f.off, size); err != nil {
+				return nil, err
+			}
+		}
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(buf))
+		if err != nil {
+			return nil, reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
+		}
+		if cfg.Width != res.Cols || cfg.Height != res.Rows {
+			return nil, reject(CodeDimensionMismatch, "frame %d is a %d×%d JPEG but the header says %d×%d",
+				z, cfg.Width, cfg.Height, res.Cols, res.Rows)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(buf))
+		if err != nil {
+			return nil, reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
+		}
+		grayInto(v.Vox[z*n:(z+1)*n], img)
+	}
+	return v, nil
+}
+
+// grayInto writes the luma of img, row-major, into dst.
+func grayInto(dst []float32, img image.Image) {
+	b := img.Bounds()
+	w := b.Dx()
+	switch m := img.(type) {
+	case *image.Gray:
+		for y := 0; y < b.Dy(); y++ {
+			row := m.Pix[y*m.Stride : y*m.Stride+w]
+			for x, p := range row {
+				dst[y*w+x] = float32(p)
+			}
+		}
+	case *image.YCbCr:
+		for y := 0; y < b.Dy(); y++ {
+			row := m.Y[y*m.YStride : y*m.YStride+w]
+			for x, p := range row {
+				dst[y*w+x] = float32(p)
+			}
+		}
+	case *image.Gray16:
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < w; x++ {
+				i := y*m.Stride + 2*x
+				dst[y*w+x] = float32(uint16(m.Pix[i])<<8 | uint16(m.Pix[i+1]))
+			}
+		}
+	default:
+		for y := 0; y < b.Dy(); y++ {
+			for x := 0; x < w; x++ {
+				dst[y*w+x] = float32(color.GrayModel.Convert(img.At(b.Min.X+x, b.Min.Y+y)).(color.Gray).Y)
+			}
+		}
+	}
+}

@@ -1,0 +1,190 @@
+// Package ingest sniffs and parses the volume formats aomas accepts — DICOM, multi-page TIFF
+// stacks and raw little-endian volumes with a JSON sidecar — into imaging volumes. Parsing is
+// defensive: no length field is trusted before it is checked against the file size, every
+// rejection is a *RejectError with a stable code, and no input makes it panic or hang.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/aomas/aomas/imaging"
+)
+
+// Formats reported in Result.Format.
+const (
+	FormatDICOM = "dicom"
+	FormatTIFF  = "tiff"
+	FormatRaw   = "raw"
+)
+
+// Default limits used when Options leaves them zero.
+const (
+	DefaultMaxBytes  int64 = 8 << 30
+	DefaultMaxVoxels int64 = 1 << 30
+)
+
+// Options tunes Parse.
+type Options struct {
+	// MaxBytes rejects larger files with TOO_LARGE; 0 means DefaultMaxBytes.
+	MaxBytes int64
+	// MaxVoxels rejects volumes declaring more voxels (x·y·z) with TOO_LARGE, which bounds
+	// what Volume allocates (4 bytes a voxel); 0 means DefaultMaxVoxels.
+	MaxVoxels int64
+	// Sidecar is the JSON sidecar of a raw volume (see ParseSidecar). It is used only when
+	// the content is neither DICOM nor TIFF.
+	Sidecar []byte
+}
+
+func (o Options) maxBytes() int64 {
+	if o.MaxBytes > 0 {
+		return o.MaxBytes
+	}
+	return DefaultMaxBytes
+}
+
+func (o Options) maxVoxels() int64 {
+	if o.MaxVoxels > 0 {
+		return o.MaxVoxels
+	}
+	return DefaultMaxVoxels
+}
+
+// Subject holds the identifying patient attributes found in a file. Store only
+// SubjectCode(key, PatientID); the rest belongs in the access-controlled identity record.
+type Subject struct {
+	PatientID   string
+	PatientName string
+	BirthDate   string // DICOM DA, YYYYMMDD
+	Sex         string // M, F or O
+}
+
+// Study holds the acquisition attributes found in a file.
+type Study struct {
+	StudyInstanceUID  string
+	SeriesInstanceUID string
+	SOPInstanceUID    string
+	StudyDate         string // DICOM DA, YYYYMMDD
+	Manufacturer      string
+	Model             string
+	// Laterality is OD (right eye) or OS (left eye) from ImageLaterality or Laterality, or "".
+	Laterality string
+}
+
+// Result is what Parse found in a file. Counts are 0 when unknown.
+type Result struct {
+	Format            string
+	Modality          string
+	SOPClassUID       string
+	TransferSyntaxUID string
+	// TransferSyntaxName is the human name of TransferSyntaxUID, when known.
+	TransferSyntaxName string
+	Frames             int // z: DICOM frames, TIFF pages, raw slices
+	Rows               int // y
+	Cols               int // x
+	SamplesPerPixel    int
+	BitsAllocated      int
+	// DataType is the stored sample type: uint8, int8, uint16, int16, uint32, int32 or float32.
+	DataType string
+	// SpacingUm is the voxel spacing along x, y and z in micrometres; 0 where unknown.
+	SpacingUm [3]float64
+	// Decodable says whether Volume can decode the pixels.
+	Decodable bool
+	Size      int64
+	Subject   Subject
+	Study     Study
+
+	decode func() (*imaging.Volume, error)
+	// whyNot is returned by Volume when the pixels are not decodable.
+	whyNot error
+}
+
+// Volume decodes the pixels into a z×y×x volume of float32 holding the stored sample
+// values (no rescale slope or intercept applied; RGB is reduced to luma). It reads from
+// the io.ReaderAt given to Parse, which must still be readable.
+func (r *Result) Volume() (*imaging.Volume, error) {
+	if r.decode == nil || !r.Decodable {
+		if r.whyNot != nil {
+			return nil, r.whyNot
+		}
+		return nil, reject(CodeUnsupportedPixelFormat, "pixels of this %s file are not decodable", r.Format)
+	}
+	v, err := r.decode()
+	if err != nil {
+		return nil, err
+	}
+	v.SpacingUm = r.SpacingUm
+	return v, nil
+}
+
+// Voxels returns Cols·Rows·Frames.
+func (r *Result) Voxels() int64 { return int64(r.Cols) * int64(r.Rows) * int64(r.Frames) }
+
+// Parse sniffs the format of the size bytes in r by content and reads the header of the
+// file. name is used only to word rejections (a non-DICOM file named .dcm is NOT_DICOM).
+// Parse always returns a non-nil Result holding whatever could be read; the error is nil,
+// a *RejectError, or a wrapped I/O error from r. A valid DICOM whose pixels cannot be
+// decoded here (JPEG 2000, JPEG-LS, …) comes back with its header fields filled,
+// Decodable false and an UNSUPPORTED_TRANSFER_SYNTAX rejection.
+func Parse(r io.ReaderAt, size int64, name string, opts Options) (*Result, error) {
+	res := &Result{Size: size}
+	if size <= 0 {
+		return res, reject(CodeEmpty, "the file is empty")
+	}
+	if size > opts.maxBytes() {
+		return res, reject(CodeTooLarge, "the file is %d bytes, over the limit of %d bytes", size, opts.maxBytes())
+	}
+	head := make([]byte, min(size, 512))
+	if err := readFull(r, head, 0, size); err != nil {
+		return res, err
+	}
+	var err error
+	switch {
+	case len(head) >= 132 && string(head[128:132]) == "DICM":
+		res.Format = FormatDICOM
+		err = parseDICOM(res, r, size, 132, opts)
+	case isTIFF(head):
+		res.Format = FormatTIFF
+		err = parseTIFF(res, r, size, opts)
+	case opts.Sidecar != nil:
+		res.Format = FormatRaw
+		err = parseRaw(res, r, size, opts)
+	case looksLikeBareDICOM(head):
+		res.Format = FormatDICOM
+		err = parseDICOM(res, r, size, 0, opts)
+	default:
+		err = unknownFormat(name)
+	}
+	if err != nil {
+		res.Decodable = false
+		if res.whyNot == nil {
+			res.whyNot = err
+		}
+	}
+	return res, err
+}
+
+func unknownFormat(name string) error {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".dcm", ".dicom", ".dic":
+		return reject(CodeNotDICOM, "no DICM magic at byte 128 and no DICOM data set at byte 0: not a DICOM file")
+	case ".raw", ".bin":
+		return reject(CodeBadSidecar, "a raw volume needs a JSON sidecar giving dims and dtype")
+	}
+	return reject(CodeUnknownFormat, "the content is neither DICOM, TIFF nor a raw volume with a sidecar")
+}
+
+// readFull reads len(p) bytes at off, turning a short read into a TRUNCATED rejection.
+func readFull(r io.ReaderAt, p []byte, off, size int64) error {
+	n, err := r.ReadAt(p, off)
+	if n == len(p) {
+		return nil
+	}
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return reject(CodeTruncated, "the file ends after %d bytes, before the %d bytes it was said to hold", off+int64(n), size)
+	}
+	return fmt.Errorf("read %d bytes at %d: %w", len(p), off, err)
+}

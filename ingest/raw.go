@@ -1,0 +1,117 @@
+package ingest
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/aomas/aomas/imaging"
+)
+
+// Sidecar is the JSON file that describes a raw volume, for example
+//
+//	{"dims": [64, 512, 512], "dtype": "uint16", "spacingUm": [0.75, 0.75, 2.5]}
+//
+// dims is [z, y, x]: slices, rows, columns, outermost first. The raw file holds exactly
+// z·y·x little-endian samples of dtype (uint8, int8, uint16, int16, uint32, int32 or
+// float32) with x varying fastest and no header. spacingUm is [x, y, z] in micrometres and
+// may be left out (unknown spacing). Unknown keys are an error, so a misspelt key is not
+// silently ignored.
+type Sidecar struct {
+	Dims      []int64   `json:"dims"`
+	DType     string    `json:"dtype"`
+	SpacingUm []float64 `json:"spacingUm,omitempty"`
+}
+
+// sidecarMaxBytes bounds the sidecar JSON; a real one is a few dozen bytes.
+const sidecarMaxBytes = 64 << 10
+
+// ParseSidecar decodes and checks a raw volume sidecar; errors are BAD_SIDECAR rejections.
+func ParseSidecar(b []byte) (Sidecar, error) {
+	var sc Sidecar
+	if len(b) > sidecarMaxBytes {
+		return sc, reject(CodeBadSidecar, "the sidecar is %d bytes, over the limit of %d", len(b), sidecarMaxBytes)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&sc); err != nil {
+		return sc, reject(CodeBadSidecar, "the sidecar is not valid JSON of the expected shape: %v", err)
+	}
+	if dec.More() {
+		return sc, reject(CodeBadSidecar, "the sidecar holds more than one JSON value")
+	}
+	if len(sc.Dims) != 3 {
+		return sc, reject(CodeBadSidecar, `"dims" must be [z, y, x], got %d numbers`, len(sc.Dims))
+	}
+	for i, d := range sc.Dims {
+		if d <= 0 || d > math.MaxInt32 {
+			return sc, reject(CodeBadSidecar, `"dims"[%d] is %d, not a positive size`, i, d)
+		}
+	}
+	if _, ok := rawSampleType(sc.DType); !ok {
+		return sc, reject(CodeBadSidecar, `"dtype" is %q; expected uint8, int8, uint16, int16, uint32, int32 or float32`, sc.DType)
+	}
+	if sc.SpacingUm != nil {
+		if len(sc.SpacingUm) != 3 {
+			return sc, reject(CodeBadSidecar, `"spacingUm" must be [x, y, z], got %d numbers`, len(sc.SpacingUm))
+		}
+		for i, s := range sc.SpacingUm {
+			if !(s >= 0 && s < 1e9) {
+				return sc, reject(CodeBadSidecar, `"spacingUm"[%d] is %v, not a spacing in µm`, i, s)
+			}
+		}
+	}
+	return sc, nil
+}
+
+func rawSampleType(name string) (sampleType, bool) {
+	for t := sampleUint8; t <= sampleFloat32; t++ {
+		if t.String() == strings.ToLower(name) {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+func parseRaw(res *Result, r io.ReaderAt, size int64, opts Options) error {
+	sc, err := ParseSidecar(opts.Sidecar)
+	if err != nil {
+		return err
+	}
+	st, _ := rawSampleType(sc.DType)
+	res.Frames, res.Rows, res.Cols = int(sc.Dims[0]), int(sc.Dims[1]), int(sc.Dims[2])
+	res.SamplesPerPixel = 1
+	res.BitsAllocated = 8 * st.size()
+	res.DataType = st.String()
+	if sc.SpacingUm != nil {
+		copy(res.SpacingUm[:], sc.SpacingUm)
+	}
+	// Dims are each below 2³¹, so the product of three fits a float64 exactly enough to
+	// compare against the limit before multiplying in int64.
+	if v := float64(sc.Dims[0]) * float64(sc.Dims[1]) * float64(sc.Dims[2]); v > float64(opts.maxVoxels()) {
+		return reject(CodeTooLarge, "the sidecar declares %d×%d×%d = %.0f voxels, over the limit of %d",
+			sc.Dims[2], sc.Dims[1], sc.Dims[0], v, opts.maxVoxels())
+	}
+	want := res.Voxels() * int64(st.size())
+	if want != size {
+		rel := "more"
+		if want < size {
+			rel = "fewer"
+		}
+		return reject(CodeDimensionMismatch, "the sidecar declares %d×%d×%d %s = %d bytes, %s than the %d bytes in the file",
+			res.Cols, res.Rows, res.Frames, res.DataType, want, rel, size)
+	}
+	res.Decodable = true
+	res.decode = func() (*imaging.Volume, error) {
+		v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
+		if err := readSamples(r, 0, size, v.Vox, st, binary.LittleEndian); err != nil {
+			return nil, fmt.Errorf("read raw volume: %w", err)
+		}
+		return v, nil
+	}
+	return nil
+}

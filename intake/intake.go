@@ -1,0 +1,209 @@
+// Package intake turns uploaded bytes into volumes: it hashes them, refuses duplicates,
+// reads them with ingest, keeps them in object storage under their SHA-256 and records the
+// volume (READY or REJECTED with the reason) in PostgreSQL. The GraphQL upload mutations
+// and the drop folder share it.
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/storage"
+)
+
+// Service ingests files into volumes.
+type Service struct {
+	DB         db.DB
+	Store      *storage.Store
+	SubjectKey []byte
+	// MaxBytes refuses larger files (recorded as REJECTED, TOO_LARGE).
+	MaxBytes int64
+	// TempDir holds spooled uploads while they are read.
+	TempDir string
+}
+
+// Input says where a file goes and what the caller knows about it.
+type Input struct {
+	CaseID   int64
+	Filename string
+	UmPerPx  *float64
+	Modality string
+	Sidecar  []byte
+}
+
+// Outcome is what became of a file.
+type Outcome struct {
+	Volume db.Volume
+	// Duplicate is true when the same bytes were ingested before; Volume is that volume.
+	Duplicate bool
+	// Reject says why the volume is REJECTED; nil when it is READY.
+	Reject *ingest.RejectError
+}
+
+// VolumeKey is where a volume's bytes live: content addressed, so a retried upload
+// writes the same object.
+func VolumeKey(sha string) string { return "volumes/" + sha[:2] + "/" + sha }
+
+// IngestReader spools r to a temporary file (never holding it in memory), then ingests it.
+func (s *Service) IngestReader(ctx context.Context, r io.Reader, in Input) (Outcome, error) {
+	if err := os.MkdirAll(s.TempDir, 0o750); err != nil {
+		return Outcome{}, fmt.Errorf("temp dir: %w", err)
+	}
+	f, err := os.CreateTemp(s.TempDir, "upload-*")
+	if err != nil {
+		return Outcome{}, fmt.Errorf("spool upload: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	// Read one byte past the limit so that an oversized file is known as such without
+	// storing all of it.
+	n, err := io.Copy(f, io.LimitReader(r, s.maxBytes()+1))
+	if err != nil {
+		return Outcome{}, fmt.Errorf("spool upload: %w", err)
+	}
+	return s.IngestFile(ctx, f, n, in)
+}
+
+// IngestFile ingests the size bytes of f.
+func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in Input) (Outcome, error) {
+	switch {
+	case size == 0:
+		return s.refuse(ctx, in, size, &ingest.RejectError{Code: ingest.CodeEmpty, Reason: "the file is empty"})
+	case size > s.maxBytes():
+		return s.refuse(ctx, in, size, &ingest.RejectError{Code: ingest.CodeTooLarge,
+			Reason: fmt.Sprintf("the file is over the upload limit of %d bytes", s.maxBytes())})
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(f, 0, size)); err != nil {
+		return Outcome{}, fmt.Errorf("hash upload: %w", err)
+	}
+	sha := hex.EncodeToString(h.Sum(nil))
+	if v, err := db.VolumeBySHA256(ctx, s.DB, sha); err == nil {
+		return Outcome{Volume: v, Duplicate: true, Reject: rejectOf(v)}, nil
+	} else if !errors.Is(err, db.ErrNotFound) {
+		return Outcome{}, err
+	}
+
+	res, perr := ingest.Parse(f, size, in.Filename, ingest.Options{MaxBytes: s.maxBytes(), Sidecar: in.Sidecar})
+	var rej *ingest.RejectError
+	if perr != nil && !errors.As(perr, &rej) {
+		return Outcome{}, fmt.Errorf("read upload: %w", perr)
+	}
+	key := VolumeKey(sha)
+	obj, err := s.Store.PutReaderAt(ctx, key, f, size, sha, "application/octet-stream")
+	if err != nil {
+		return Outcome{}, err
+	}
+	v := volumeRow(in, res, size)
+	v.SHA256, v.ObjectKey = &sha, &key
+	setReject(&v, rej)
+
+	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+		c, err := db.CaseByID(ctx, tx, in.CaseID)
+		if err != nil {
+			return err
+		}
+		if id := res.Subject.PatientID; id != "" {
+			if err := db.SetIdentityIfMissing(ctx, tx, c.SubjectID, id, res.Subject.PatientName, res.Subject.Sex, dicomDate(res.Subject.BirthDate)); err != nil {
+				return err
+			}
+		}
+		if v, err = db.InsertVolume(ctx, tx, v); err != nil {
+			return err
+		}
+		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: key, SizeBytes: size, SHA256: sha, ContentType: obj.ContentType, Kind: "volume"})
+		return err
+	})
+	if db.IsUniqueViolation(err) {
+		// Another request stored the same bytes between our check and our insert.
+		if existing, err2 := db.VolumeBySHA256(ctx, s.DB, sha); err2 == nil {
+			return Outcome{Volume: existing, Duplicate: true, Reject: rejectOf(existing)}, nil
+		}
+	}
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Volume: v, Reject: rej}, nil
+}
+
+// refuse records a file that was refused before any of its bytes were kept.
+func (s *Service) refuse(ctx context.Context, in Input, size int64, rej *ingest.RejectError) (Outcome, error) {
+	if _, err := db.CaseByID(ctx, s.DB, in.CaseID); err != nil {
+		return Outcome{}, err
+	}
+	v := volumeRow(in, &ingest.Result{}, size)
+	setReject(&v, rej)
+	v, err := db.InsertVolume(ctx, s.DB, v)
+	if err != nil {
+		return Outcome{}, err
+	}
+	return Outcome{Volume: v, Reject: rej}, nil
+}
+
+func (s *Service) maxBytes() int64 {
+	if s.MaxBytes > 0 {
+		return s.MaxBytes
+	}
+	return ingest.DefaultMaxBytes
+}
+
+func volumeRow(in Input, res *ingest.Result, size int64) db.Volume {
+	v := db.Volume{
+		CaseID: in.CaseID, Modality: res.Modality, DimZ: res.Frames, DimY: res.Rows, DimX: res.Cols,
+		DataType: res.DataType, SizeBytes: size, SourceFormat: res.Format, Filename: filepath.Base(in.Filename),
+		Status: "READY",
+	}
+	if in.Modality != "" {
+		v.Modality = in.Modality
+	}
+	v.SpacingXUm, v.SpacingYUm, v.SpacingZUm = positive(res.SpacingUm[0]), positive(res.SpacingUm[1]), positive(res.SpacingUm[2])
+	if in.UmPerPx != nil {
+		v.SpacingXUm, v.SpacingYUm = in.UmPerPx, in.UmPerPx
+	}
+	return v
+}
+
+func setReject(v *db.Volume, rej *ingest.RejectError) {
+	if rej == nil {
+		return
+	}
+	v.Status = "REJECTED"
+	v.ErrorCode, v.Error = &rej.Code, &rej.Reason
+}
+
+func rejectOf(v db.Volume) *ingest.RejectError {
+	if v.Status != "REJECTED" || v.ErrorCode == nil {
+		return nil
+	}
+	r := &ingest.RejectError{Code: *v.ErrorCode}
+	if v.Error != nil {
+		r.Reason = *v.Error
+	}
+	return r
+}
+
+func positive(f float64) *float64 {
+	if f > 0 {
+		return &f
+	}
+	return nil
+}
+
+func dicomDate(s string) *time.Time {
+	t, err := time.Parse("20060102", s)
+	if err != nil {
+		return nil
+	}
+	return &t
+}

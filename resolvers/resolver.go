@@ -1,0 +1,53 @@
+// Package resolvers implements the GraphQL schema in graph/schema on top of db, storage and
+// the other services.
+package resolvers
+
+//go:generate sh -c "cd .. && go tool gqlgen generate"
+
+import (
+	"context"
+	"time"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/health"
+	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/storage"
+)
+
+// healthChecker is what the resolvers need to report the services' health.
+type healthChecker interface {
+	Check(ctx context.Context) health.Report
+}
+
+// BuildInfo says which build answers.
+type BuildInfo struct {
+	Version string
+	Commit  string
+}
+
+// Resolver holds the dependencies of every resolver. It is built once in cmd/aomas.
+type Resolver struct {
+	DB     db.DB
+	Store  *storage.Store
+	Intake *intake.Service
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Project is the project new subjects belong to until projects come with roles.
+	Project string
+
+	Checker healthChecker
+	Build   BuildInfo
+	// MinHealthInterval bounds how often a healthChanged subscription may poll.
+	MinHealthInterval time.Duration
+
+	// Pipeline starts and steers runs and streams their progress (pipeline.resolvers.go);
+	// *jobs.Pipeline satisfies it.
+	Pipeline pipeline
+}
+
+func (r *Resolver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env python3
+"""Adds up what every runner of `make test` ran and prints one closing line."""
+import json, os, re, sys
+
+d, elapsed = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0
+rows = []
+
+def go(path):
+    p = f = s = 0
+    with open(path) as fh:
+        for line in fh:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            if not ev.get("Test"):
+                continue
+            a = ev.get("Action")
+            p += a == "pass"; f += a == "fail"; s += a == "skip"
+    return p, f, s
+
+def vitest(path):
+    r = json.load(open(path))
+    return r.get("numPassedTests", 0), r.get("numFailedTests", 0), r.get("numPendingTests", 0) + r.get("numTodoTests", 0)
+
+def tap(path):
+    txt = open(path).read()
+    get = lambda k: int((re.findall(rf"^# {k} (\d+)$", txt, re.M) or ["0"])[-1])
+    return get("pass"), get("fail"), get("skipped") + get("todo")
+
+for name, fn, fname in [("go (unit + integration)", go, "go.json"), ("frontend (vitest)", vitest, "vitest.json"), ("browser e2e (playwright-core + chromium)", tap, "e2e.tap")]:
+    path = os.path.join(d, fname)
+    if not os.path.exists(path):
+        rows.append((name, 0, 1, 0, "did not run"))
+        continue
+    rows.append((name, *fn(path), ""))
+
+print("\n== test summary ==")
+for name, p, f, s, note in rows:
+    print(f"  {name:44s} {p:5d} passed {f:4d} failed {s:3d} skipped {note}")
+tp, tf, ts = (sum(r[i] for r in rows) for i in (1, 2, 3))
+print(f"  wall time: {elapsed // 60}m{elapsed % 60:02d}s")
+print(f"total: {tp} passed, {tf} failed" + (f", {ts} skipped" if ts else ""))
+sys.exit(1 if tf or tp == 0 or ts else 0)

@@ -1,0 +1,198 @@
+// Package server assembles aomas's HTTP surface: GraphQL (POST, GET, websocket), the SPA,
+// liveness and readiness, and Prometheus metrics.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/coder/websocket"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/aomas/aomas/health"
+	"github.com/aomas/aomas/reqid"
+	"github.com/aomas/aomas/resolvers"
+)
+
+// Options configures the HTTP surface.
+type Options struct {
+	Schema        graphql.ExecutableSchema
+	Checker       *health.Checker
+	SPA           fs.FS // nil or without index.html: "/" explains how to build it
+	Logger        *slog.Logger
+	MaxDepth      int
+	MaxComplexity int
+	// AroundOperations wraps every operation (per-request dataloaders).
+	AroundOperations graphql.OperationMiddleware
+	// MaxUploadBytes bounds a multipart upload request; parts beyond 32 MiB are spooled to
+	// temporary files, never held in memory.
+	MaxUploadBytes int64
+	// AllowedOrigins are host patterns ("localhost:5173") whose pages may open websockets
+	// besides the server's own origin.
+	AllowedOrigins []string
+}
+
+// New returns the handler for every route aomas serves.
+func New(opts Options) http.Handler {
+	reg := prometheus.NewRegistry()
+	m := newHTTPMetrics(reg)
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
+	}
+
+	mux := http.NewServeMux()
+	mux.Handle("/graphql", m.wrap("graphql", spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts))))
+	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
+	})))
+	mux.Handle("GET /readyz", m.wrap("readyz", readyz(opts.Checker)))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.Handle("/", m.wrap("spa", spa(opts.SPA)))
+	return withRequestID(logger, mux)
+}
+
+// GraphQL returns the GraphQL endpoint alone; benchmarks and tests mount it directly.
+func GraphQL(opts Options) http.Handler {
+	srv := handler.New(opts.Schema)
+	srv.AddTransport(&transport.Websocket{
+		KeepAlivePingInterval: 10 * time.Second,
+		// coder/websocket lets browsers in only from the page's own host or the listed
+		// host patterns; clients that send no Origin (notebooks, scanners) pass.
+		Implementation: transport.CoderWebsocketImplementation{
+			AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
+		},
+	})
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	if opts.MaxComplexity > 0 {
+		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
+	}
+	srv.Use(depthLimit{max: opts.MaxDepth})
+	if opts.AroundOperations != nil {
+		srv.AroundOperations(opts.AroundOperations)
+	}
+	srv.SetErrorPresenter(resolvers.PresentError)
+	srv.SetRecoverFunc(resolvers.Recover(opts.Logger))
+	return srv
+}
+
+// uploadLimit is the largest multipart request: the largest file plus room for the
+// operation itself.
+func uploadLimit(opts Options) int64 { return max(opts.MaxUploadBytes, 1<<20) + 1<<20 }
+
+// spoolUnknownLengthUploads makes gqlgen spool a streamed (chunked) multipart upload to a
+// temporary file: it decides between memory and disk on Content-Length alone, and a
+// length of -1 would otherwise read the whole file into memory.
+// Claiming the upload limit as the length keeps gqlgen's own size check meaningful: the
+// body is still cut off at that limit while it is read.
+func spoolUnknownLengthUploads(next http.Handler, limit int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength < 0 && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			r.ContentLength = limit
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func readyz(c *health.Checker) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rep := c.Check(r.Context())
+		code := http.StatusOK
+		if !rep.OK() {
+			code = http.StatusServiceUnavailable
+		}
+		services := map[string]any{}
+		for _, res := range rep.Results {
+			services[res.Name] = map[string]any{"ok": res.OK, "latencyMs": res.LatencyMs, "error": res.Error}
+		}
+		writeJSON(w, code, map[string]any{"ready": rep.OK(), "checkedAt": rep.CheckedAt, "services": services})
+	})
+}
+
+// spa serves the built single-page app: real files as they are, any other path without a
+// file extension as index.html so that client-side routes survive a reload.
+func spa(dist fs.FS) http.Handler {
+	if dist == nil {
+		return notBuilt()
+	}
+	if _, err := fs.Stat(dist, "index.html"); err != nil {
+		return notBuilt()
+	}
+	files := http.FileServerFS(dist)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		p := strings.TrimPrefix(path.Clean(r.URL.Path), "/")
+		if p == "" || p == "." {
+			p = "index.html"
+		}
+		if _, err := fs.Stat(dist, p); err != nil {
+			if path.Ext(p) != "" {
+				http.NotFound(w, r)
+				return
+			}
+			r = r.Clone(r.Context())
+			r.URL.Path = "/"
+			p = "index.html"
+		}
+		if strings.HasPrefix(p, "assets/") {
+			// Vite puts a content hash in every asset name.
+			w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+		} else {
+			w.Header().Set("Cache-Control", "no-cache")
+		}
+		files.ServeHTTP(w, r)
+	})
+}
+
+func notBuilt() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "the SPA was not built into this binary: run `make web` and rebuild (GraphQL is at /graphql)", http.StatusServiceUnavailable)
+	})
+}
+
+func withRequestID(logger *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("X-Request-ID")
+		if id == "" || len(id) > 64 {
+			id = reqid.New()
+		}
+		w.Header().Set("X-Request-ID", id)
+		next.ServeHTTP(w, r.WithContext(reqid.With(r.Context(), id)))
+	})
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// Shutdown stops srv, giving in-flight requests up to grace.
+func Shutdown(srv *http.Server, grace time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	return srv.Shutdown(ctx)
+}
