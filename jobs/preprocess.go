@@ -1,0 +1,173 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"image/png"
+	"math"
+
+	"github.com/hibiken/asynq"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/ingest"
+)
+
+// preprocessOutput is the registered, averaged and normalised en-face image.
+type preprocessOutput struct {
+	ImageKey    string  `json:"image_key"` // W·H little-endian float32 in [0, 1]
+	ImageSHA256 string  `json:"image_sha256"`
+	PreviewKey  string  `json:"preview_key"`
+	W           int     `json:"w"`
+	H           int     `json:"h"`
+	Frames      int     `json:"frames"`
+	UmPerPx     float64 `json:"um_per_px"`
+	SNR         float64 `json:"snr"`
+	// MotionRMSPx is the RMS frame displacement found by registration (0 for one frame).
+	MotionRMSPx float64 `json:"motion_rms_px"`
+}
+
+// preprocessStep decodes the volume, registers and averages its frames when there are
+// several, and normalises the result.
+func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
+	var in validateOutput
+	if err := sc.input(StepValidate, &in); err != nil {
+		return nil, err
+	}
+	raw, err := sc.get(ctx, in.VolumeKey)
+	if err != nil {
+		return nil, err
+	}
+	var opts ingest.Options
+	if in.SourceFormat == ingest.FormatRaw {
+		if opts.Sidecar, err = rawSidecar(ctx, sc, in.VolumeID); err != nil {
+			return nil, err
+		}
+	}
+	if err := sc.report(ctx, 0.2, "decoding"); err != nil {
+		return nil, err
+	}
+	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), in.Filename, opts)
+	var vol *imaging.Volume
+	if err == nil {
+		vol, err = res.Volume()
+	}
+	if err != nil {
+		var rej *ingest.RejectError
+		if errors.As(err, &rej) {
+			return nil, fmt.Errorf("decode volume %d: %w: %w", in.VolumeID, err, asynq.SkipRetry)
+		}
+		return nil, fmt.Errorf("decode volume %d: %w", in.VolumeID, err)
+	}
+	frames := make([]*imaging.Image, vol.Z)
+	for z := range frames {
+		n := vol.X * vol.Y
+		frames[z] = &imaging.Image{W: vol.X, H: vol.Y, Pix: vol.Vox[z*n : (z+1)*n]}
+	}
+	out := preprocessOutput{W: vol.X, H: vol.Y, Frames: vol.Z, UmPerPx: umPerPx(sc.params, vol, sc)}
+	img := frames[0]
+	if len(frames) > 1 {
+		if err := sc.report(ctx, 0.4, fmt.Sprintf("registering %d frames", len(frames))); err != nil {
+			return nil, err
+		}
+		motion, err := imaging.RegisterStack(frames, imaging.RegisterOptions{Workers: 1})
+		if err != nil {
+			return nil, fmt.Errorf("register frames: %w: %w", err, asynq.SkipRetry)
+		}
+		var ss float64
+		for _, m := range motion {
+			ss += m.DX*m.DX + m.DY*m.DY
+		}
+		out.MotionRMSPx = math.Sqrt(ss / float64(len(motion)))
+		img = imaging.AverageFrames(frames, motion)
+	}
+	if err := sc.report(ctx, 0.7, "normalising"); err != nil {
+		return nil, err
+	}
+	out.SNR = imaging.EstimateSNR(img)
+	norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
+	if out.ImageKey, err = sc.put(ctx, "image.f32", "application/octet-stream", "image", encodeFloat32(norm.Pix)); err != nil {
+		return nil, err
+	}
+	out.ImageSHA256 = sc.arts[len(sc.arts)-1].SHA256
+	preview, err := encodePNG(norm)
+	if err != nil {
+		return nil, err
+	}
+	if out.PreviewKey, err = sc.put(ctx, "preview.png", "image/png", "preview", preview); err != nil {
+		return nil, err
+	}
+	return &stepResult{output: out}, nil
+}
+
+// rawSidecar rebuilds a raw volume's sidecar from what ingest recorded of it at upload.
+func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, error) {
+	v, err := db.VolumeByIDForRun(ctx, sc.p.db, volumeID)
+	if err != nil {
+		return nil, err
+	}
+	side := ingest.Sidecar{Dims: []int64{int64(v.DimZ), int64(v.DimY), int64(v.DimX)}, DType: v.DataType}
+	if v.SpacingXUm != nil && v.SpacingYUm != nil {
+		side.SpacingUm = []float64{*v.SpacingXUm, *v.SpacingYUm, 0}
+		if v.SpacingZUm != nil {
+			side.SpacingUm[2] = *v.SpacingZUm
+		}
+	}
+	b, err := json.Marshal(side)
+	if err != nil {
+		return nil, fmt.Errorf("sidecar of volume %d: %w", volumeID, err)
+	}
+	return b, nil
+}
+
+// umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume
+// record's, else 1 (and QC judges density only when the spacing is known).
+func umPerPx(rp RunParams, vol *imaging.Volume, sc *stepContext) float64 {
+	if rp.UmPerPx > 0 {
+		return rp.UmPerPx
+	}
+	if vol.SpacingUm[0] > 0 {
+		return vol.SpacingUm[0]
+	}
+	if v, err := db.VolumeByIDForRun(context.Background(), sc.p.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
+		return *v.SpacingXUm
+	}
+	return 1
+}
+
+func encodeFloat32(pix []float32) []byte {
+	b := make([]byte, 4*len(pix))
+	for i, v := range pix {
+		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
+	}
+	return b
+}
+
+func decodeFloat32(b []byte, w, h int) (*imaging.Image, error) {
+	if len(b) != 4*w*h {
+		return nil, fmt.Errorf("image is %d bytes, want %d for %d×%d: %w", len(b), 4*w*h, w, h, asynq.SkipRetry)
+	}
+	img := imaging.NewImage(w, h)
+	for i := range img.Pix {
+		img.Pix[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return img, nil
+}
+
+// encodePNG writes an image in [0, 1] as 8-bit grey.
+func encodePNG(img *imaging.Image) ([]byte, error) {
+	g := image.NewGray(image.Rect(0, 0, img.W, img.H))
+	for i, v := range img.Pix {
+		g.Pix[i] = uint8(math.Round(float64(min(max(v, 0), 1)) * 255))
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, g); err != nil {
+		return nil, fmt.Errorf("encode png: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,40 @@
+package jobs
+
+import (
+	"context"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/imaging"
+)
+
+// qcOutput lists the codes raised.
+type qcOutput struct {
+	Flags []string `json:"flags"`
+}
+
+// qcStep judges the run: signal-to-noise, residual motion, cone count and density
+// against the normative range at the run's eccentricity.
+func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
+	var pre preprocessOutput
+	var met metricsOutput
+	if err := sc.input(StepPreprocess, &pre); err != nil {
+		return nil, err
+	}
+	if err := sc.input(StepMetrics, &met); err != nil {
+		return nil, err
+	}
+	if err := sc.report(ctx, 0.5, "quality control"); err != nil {
+		return nil, err
+	}
+	in := imaging.QCInput{SNR: pre.SNR, ConeCount: met.Count, CountCones: true, DensityPerMM2: met.DensityPerMM2,
+		EccentricityDeg: sc.params.EccentricityDeg, HasEccentricity: sc.params.EccentricityDeg > 0}
+	flags := imaging.QC(in)
+	res := &stepResult{setQC: true, output: qcOutput{Flags: []string{}}}
+	for _, f := range flags {
+		res.qc = append(res.qc, db.QCFlag{Code: f.Code, Severity: f.Severity, Message: f.Message})
+		out := res.output.(qcOutput)
+		out.Flags = append(out.Flags, f.Code)
+		res.output = out
+	}
+	return res, nil
+}

@@ -1,0 +1,379 @@
+package jobs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/storage"
+)
+
+// errNotOurs ends a step whose run was canceled or whose lease was taken over.
+var errNotOurs = errors.New("step is no longer this worker's to run")
+
+// stepFunc is the work of one step. It returns permanent errors wrapped with
+// asynq.SkipRetry (bad input) and plain ones for what may pass (storage down).
+type stepFunc func(ctx context.Context, sc *stepContext) (*stepResult, error)
+
+// stepResult is what a step hands to its completion transaction.
+type stepResult struct {
+	output  any
+	metrics []db.Metric
+	qc      []db.QCFlag
+	setQC   bool
+}
+
+// stepContext is a claimed step: its run, inputs and output key prefix.
+type stepContext struct {
+	p      *Pipeline
+	run    db.Run
+	step   string
+	params RunParams
+	inputs map[string]string
+	// hash digests everything the outputs depend on; prefix, derived from it, is where they go.
+	hash   string
+	prefix string
+	rep    *reporter
+	log    *slog.Logger
+	arts   []db.Artifact
+}
+
+// input decodes the output document of a finished step.
+func (sc *stepContext) input(step string, v any) error {
+	doc, ok := sc.inputs[step]
+	if !ok {
+		return fmt.Errorf("step %s has no output of %s: %w", sc.step, step, asynq.SkipRetry)
+	}
+	if err := json.Unmarshal([]byte(doc), v); err != nil {
+		return fmt.Errorf("output of %s: %v: %w", step, err, asynq.SkipRetry)
+	}
+	return nil
+}
+
+// put stores b under the step's prefix and keeps its record for the completion.
+func (sc *stepContext) put(ctx context.Context, name, contentType, kind string, b []byte) (string, error) {
+	key := sc.prefix + name
+	obj, err := sc.p.store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), contentType)
+	if err != nil {
+		return "", fmt.Errorf("store %s: %w", name, err)
+	}
+	sc.arts = append(sc.arts, db.Artifact{ObjectKey: key, SizeBytes: obj.Size, SHA256: obj.SHA256, ContentType: contentType, Kind: kind})
+	return key, nil
+}
+
+// get reads a whole stored object; a missing one is permanent.
+func (sc *stepContext) get(ctx context.Context, key string) ([]byte, error) {
+	r, err := sc.p.store.Get(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", key, err)
+	}
+	return b, nil
+}
+
+// report publishes the step's progress; it is also a checkpoint: a canceled step stops.
+func (sc *stepContext) report(ctx context.Context, within float64, message string) error {
+	if err := ctx.Err(); err != nil {
+		return context.Cause(ctx)
+	}
+	sc.rep.report(ctx, within, message)
+	return nil
+}
+
+// stepHandler runs one kind of step under the pipeline's bookkeeping.
+type stepHandler struct {
+	p    *Pipeline
+	name string
+	fn   stepFunc
+}
+
+// ProcessTask claims the step, runs it while renewing its lease, and records the outcome.
+// A stale or superseded task does nothing; a failed attempt is retried by asynq with
+// backoff unless it is permanent or the last, which marks the step and run FAILED.
+func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
+	var pl StepPayload
+	if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.RunID <= 0 || pl.Step != h.name {
+		return fmt.Errorf("step payload %q: %w", t.Payload(), asynq.SkipRetry)
+	}
+	p := h.p
+	log := p.log.With("run_id", pl.RunID, "step", pl.Step, "gen", pl.Gen, "worker", p.workerID)
+	began := time.Now()
+	sc, err := p.claim(ctx, pl)
+	if err != nil {
+		p.metrics.failed(h.name, "transient")
+		log.WarnContext(ctx, "claim step", "err", err)
+		return err
+	}
+	if sc == nil {
+		log.DebugContext(ctx, "stale step task: nothing to do")
+		return nil
+	}
+	sc.log = log
+	log.InfoContext(ctx, "step started")
+	stepCtx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { p.keepLease(stepCtx, cancel, pl) })
+	res, err := h.fn(stepCtx, sc)
+	cause := context.Cause(stepCtx)
+	cancel(nil)
+	wg.Wait()
+	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer done()
+	if err == nil {
+		err = p.complete(bg, sc, res)
+		if err == nil {
+			p.metrics.observe(h.name, time.Since(began))
+			log.InfoContext(ctx, "step succeeded", "ms", time.Since(began).Milliseconds())
+			return nil
+		}
+	}
+	if errors.Is(cause, errNotOurs) {
+		log.InfoContext(ctx, "step stopped: canceled or taken over")
+		return nil
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	permanent := errors.Is(err, asynq.SkipRetry)
+	final := permanent || retried >= maxRetry
+	kind := "transient"
+	if final {
+		kind = "final"
+	}
+	p.metrics.failed(h.name, kind)
+	if ferr := p.fail(bg, sc, err, final); ferr != nil {
+		log.WarnContext(ctx, "record step failure", "err", ferr)
+	}
+	log.WarnContext(ctx, "step attempt failed", "err", err, "retried", retried, "final", final)
+	if final && !permanent {
+		err = fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	return err
+}
+
+// claim takes the step for this worker, or returns nil when the task is stale: the run
+// ended, the step finished, or a newer generation superseded the task.
+func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, error) {
+	var sc *stepContext
+	var prog db.RunProgress
+	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+		run, err := db.PipelineRun(ctx, tx, pl.RunID, true)
+		if errors.Is(err, db.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if Final(run.Status) {
+			return nil
+		}
+		steps, err := db.PipelineSteps(ctx, tx, pl.RunID)
+		if err != nil {
+			return err
+		}
+		var s *db.StepState
+		for i := range steps {
+			if steps[i].Name == pl.Step {
+				s = &steps[i]
+			}
+		}
+		if s == nil || s.Gen != pl.Gen || (s.Status != db.StatusQueued && s.Status != db.StatusRunning) {
+			return nil
+		}
+		if s.Status == db.StatusRunning && s.LeaseUntil != nil && s.LeaseUntil.After(time.Now()) &&
+			(s.WorkerID == nil || *s.WorkerID != p.workerID) {
+			return fmt.Errorf("step %s of run %d is held by %s until %s", pl.Step, pl.RunID, deref(s.WorkerID), s.LeaseUntil.Format(time.RFC3339))
+		}
+		if err := db.ClaimStep(ctx, tx, pl.RunID, pl.Step, p.workerID, p.lease); err != nil {
+			return err
+		}
+		if run.Status == db.StatusQueued {
+			if err := db.SetRunStatus(ctx, tx, run.ID, db.StatusRunning); err != nil {
+				return err
+			}
+		}
+		if prog, err = db.PutProgress(ctx, tx, db.RunProgress{RunID: run.ID, Step: pl.Step,
+			Fraction: p.fraction(steps, pl.Step, 0), Message: pl.Step + " started", Status: db.StatusRunning}); err != nil {
+			return err
+		}
+		sc, err = p.stepContext(run, pl.Step, steps)
+		return err
+	})
+	if err != nil || sc == nil {
+		return nil, err
+	}
+	p.announce(ctx, pl.RunID, &prog)
+	return sc, nil
+}
+
+func (p *Pipeline) stepContext(run db.Run, step string, steps []db.StepState) (*stepContext, error) {
+	params, err := parseParams(run.Params)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+	}
+	sc := &stepContext{p: p, run: run, step: step, params: params, inputs: map[string]string{},
+		rep: &reporter{p: p, runID: run.ID, step: step, steps: steps}}
+	for _, s := range steps {
+		if s.Output != nil {
+			sc.inputs[s.Name] = *s.Output
+		}
+	}
+	sc.hash = inputHash(run, step, sc.inputs, stepDeps[step])
+	sc.prefix = OutputPrefix(run.ID, step, sc.hash)
+	return sc, nil
+}
+
+// keepLease renews the step's lease every third of its length until ctx ends. It cancels
+// the step when the step is no longer this worker's (canceled, or taken over), or when the
+// lease could not be renewed for a whole lease: by then another worker may hold it.
+func (p *Pipeline) keepLease(ctx context.Context, cancel context.CancelCauseFunc, pl StepPayload) {
+	t := time.NewTicker(p.lease / 3)
+	defer t.Stop()
+	lastOK := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := db.RenewLease(ctx, p.db, pl.RunID, pl.Step, p.workerID, p.lease)
+		switch {
+		case err == nil && !ok:
+			cancel(errNotOurs)
+			return
+		case err == nil:
+			lastOK = time.Now()
+		case time.Since(lastOK) > p.lease:
+			cancel(fmt.Errorf("lease of step %s of run %d not renewed: %w", pl.Step, pl.RunID, err))
+			return
+		}
+	}
+}
+
+// complete records the step's outputs and completion in one transaction, queues the steps
+// that became ready, and enqueues them after commit.
+func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResult) error {
+	out, err := json.Marshal(res.output)
+	if err != nil {
+		return fmt.Errorf("step output: %w", err)
+	}
+	var queued []db.StepState
+	var prog db.RunProgress
+	var ours bool
+	err = p.tx(ctx, func(tx *sqlx.Tx) error {
+		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
+		if err != nil {
+			return err
+		}
+		if ours, err = db.CompleteStep(ctx, tx, run.ID, sc.step, p.workerID, sc.hash, string(out)); err != nil || !ours {
+			return err
+		}
+		for _, a := range sc.arts {
+			a.RunID, a.Step = &run.ID, &sc.step
+			if _, err := db.RecordArtifact(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		for _, m := range res.metrics {
+			m.RunID = run.ID
+			if err := db.UpsertMetric(ctx, tx, m); err != nil {
+				return err
+			}
+		}
+		if res.setQC {
+			if err := db.ReplaceQCFlags(ctx, tx, run.ID, res.qc); err != nil {
+				return err
+			}
+		}
+		if queued, err = p.queueReady(ctx, tx, run.ID); err != nil {
+			return err
+		}
+		steps, err := db.PipelineSteps(ctx, tx, run.ID)
+		if err != nil {
+			return err
+		}
+		rows := make([]db.RunStep, len(steps))
+		for i, s := range steps {
+			rows[i] = s.RunStep
+		}
+		status, msg := RunStatusOf(rows), sc.step+" done"
+		if status == db.StatusSucceeded {
+			msg = "succeeded"
+			if err := db.SetRunStatus(ctx, tx, run.ID, status); err != nil {
+				return err
+			}
+		}
+		prog, err = db.PutProgress(ctx, tx, db.RunProgress{RunID: run.ID, Step: sc.step,
+			Fraction: p.fraction(steps, "", 0), Message: msg, Status: status})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if !ours {
+		sc.log.InfoContext(ctx, "step finished but is no longer ours: outcome dropped")
+		return nil
+	}
+	p.announce(ctx, sc.run.ID, &prog)
+	p.enqueue(ctx, queued)
+	return nil
+}
+
+// fail records a failed attempt: the step waits for the queue's retry, or, when final,
+// it and its run are FAILED with the error kept.
+func (p *Pipeline) fail(ctx context.Context, sc *stepContext, cause error, final bool) error {
+	msg := strings.TrimSuffix(cause.Error(), ": "+asynq.SkipRetry.Error())
+	var prog db.RunProgress
+	var ours bool
+	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
+		if err != nil {
+			return err
+		}
+		if ours, err = db.FailStep(ctx, tx, run.ID, sc.step, p.workerID, msg, final); err != nil || !ours {
+			return err
+		}
+		steps, err := db.PipelineSteps(ctx, tx, run.ID)
+		if err != nil {
+			return err
+		}
+		ev := db.RunProgress{RunID: run.ID, Step: sc.step, Fraction: p.fraction(steps, "", 0),
+			Message: sc.step + " failed, retrying: " + msg, Status: db.StatusRunning}
+		if final {
+			if err := db.SetRunStatus(ctx, tx, run.ID, db.StatusFailed); err != nil {
+				return err
+			}
+			ev.Message, ev.Status = sc.step+" failed: "+msg, db.StatusFailed
+		}
+		prog, err = db.PutProgress(ctx, tx, ev)
+		return err
+	})
+	if err == nil && ours {
+		p.announce(ctx, sc.run.ID, &prog)
+	}
+	return err
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
