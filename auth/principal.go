@@ -1,0 +1,74 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aomas/aomas/rbac"
+)
+
+// ErrUnauthenticated is what every refused credential wraps: clients learn only this.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// Reasons a credential is refused, for logs, audit entries and tests.
+var (
+	ErrInvalidCredentials = fmt.Errorf("%w: wrong e-mail or password", ErrUnauthenticated)
+	ErrLocked             = fmt.Errorf("%w: account locked after repeated failures", ErrUnauthenticated)
+	ErrDisabled           = fmt.Errorf("%w: account disabled", ErrUnauthenticated)
+	ErrNoPassword         = fmt.Errorf("%w: account has no password (tokens or single sign-on only)", ErrUnauthenticated)
+	ErrTokenInvalid       = fmt.Errorf("%w: unknown token", ErrUnauthenticated)
+	ErrTokenExpired       = fmt.Errorf("%w: token expired", ErrUnauthenticated)
+	ErrTokenRevoked       = fmt.Errorf("%w: token revoked", ErrUnauthenticated)
+	ErrSessionInvalid     = fmt.Errorf("%w: no such session, or it expired", ErrUnauthenticated)
+)
+
+// ErrWrongProject reports a token used outside the project it was made for.
+var ErrWrongProject = errors.New("token is not valid for this project")
+
+// Method says how a principal proved who it is.
+type Method string
+
+// The ways in.
+const (
+	MethodPassword Method = "password"
+	MethodSession  Method = "session"
+	MethodToken    Method = "token"
+	MethodOIDC     Method = "oidc"
+)
+
+// Principal is an authenticated user as one request sees it.
+type Principal struct {
+	UserID int64
+	Email  string
+	Method Method
+	// Project is the one project a token is valid for; empty for sessions (any project the
+	// user's roles reach).
+	Project string
+	// TokenID is the API token used, if any (for the audit log).
+	TokenID int64
+}
+
+// Subject is the principal's Casbin subject.
+func (p Principal) Subject() string { return rbac.UserSubject(p.UserID) }
+
+// CheckProject refuses a token-authenticated principal outside its token's project.
+func (p Principal) CheckProject(project string) error {
+	if p.Project != "" && p.Project != project {
+		return fmt.Errorf("token for project %q used in %q: %w", p.Project, project, ErrWrongProject)
+	}
+	return nil
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal ctx carries, if any.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}

@@ -1,0 +1,193 @@
+package rbac
+
+import (
+	"slices"
+	"strings"
+)
+
+// The roles aomas ships with. Role names are also Casbin subjects: a user holds a role in a
+// project through a grouping rule (g, user:ID, role, project).
+const (
+	RoleAdmin      = "admin"
+	RoleMLEngineer = "ml_engineer"
+	RoleResearcher = "researcher"
+	RoleTech       = "tech"
+	RoleLabeler    = "labeler"
+	RoleScanner    = "scanner"
+)
+
+// Actions: reads are queries, type fields and subscriptions; writes are mutations.
+const (
+	ActRead  = "read"
+	ActWrite = "write"
+)
+
+// AllProjects is the domain that stands for every project, in grants and in role permissions.
+const AllProjects = "*"
+
+// Roles returns the built-in roles, most powerful first.
+func Roles() []string {
+	return []string{RoleAdmin, RoleMLEngineer, RoleResearcher, RoleTech, RoleLabeler, RoleScanner}
+}
+
+// Permission is one thing a role may do: an action on a GraphQL coordinate (or a pattern,
+// "Type.*" or "*").
+type Permission struct {
+	Object string
+	Action string
+}
+
+// Rule is one line of the default policy: role may do Action on Object in every project.
+type Rule struct {
+	Role string
+	Permission
+}
+
+// sensitivePatterns are the coordinates a wildcard never reaches: a role sees them only when
+// a rule names them (or the pattern itself, e.g. "SubjectIdentity.*"), or holds "*".
+// Health data: identities, original files (DICOM headers carry names), weights, e-mail
+// addresses and the audit trail.
+var sensitivePatterns = [...]string{
+	"Subject.identity",
+	"SubjectIdentity.*",
+	"Volume.downloadUrl",
+	"ModelVersion.weightsUrl",
+	"User.email",
+	"AuditEntry.*",
+	"Query.auditLog",
+}
+
+// SensitivePatterns returns the coordinates (or "Type.*" patterns) that only an explicit
+// rule grants.
+func SensitivePatterns() []string { return slices.Clone(sensitivePatterns[:]) }
+
+// IsSensitive reports whether coordinate obj is one that only an explicit rule grants.
+func IsSensitive(obj string) bool {
+	return sensitiveCover(obj) != ""
+}
+
+// sensitiveCover returns the sensitive pattern that covers obj, or "".
+func sensitiveCover(obj string) string {
+	for _, s := range sensitivePatterns {
+		if s == obj {
+			return s
+		}
+		if prefix, ok := strings.CutSuffix(s, "*"); ok && strings.HasPrefix(obj, prefix) {
+			return s
+		}
+	}
+	return ""
+}
+
+// coordMatch reports whether policy object pat grants request object req. "*" grants
+// everything; "Type.*" grants Type's fields except sensitive ones, unless the pattern is
+// itself the sensitive pattern; anything else must be equal.
+func coordMatch(req, pat string) bool {
+	if pat == req || pat == "*" {
+		return true
+	}
+	prefix, ok := strings.CutSuffix(pat, "*")
+	if !ok || !strings.HasSuffix(prefix, ".") || !strings.HasPrefix(req, prefix) {
+		return false
+	}
+	cover := sensitiveCover(req)
+	return cover == "" || cover == pat
+}
+
+// Root fields, grouped as the default policy hands them out. Root fields are always
+// named: a new query or mutation is the admin's alone until a rule grants it.
+var (
+	publicReads   = []string{"Query.health", "Query.version", "Subscription.healthChanged"}
+	dataQueries   = []string{"Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.metrics", "Query.label"}
+	opsQueries    = []string{"Query.queues", "Query.workers"}
+	runWatch      = []string{"Subscription.runProgress", "Subscription.runsChanged"}
+	runMutations  = []string{"Mutation.startRun", "Mutation.cancelRun", "Mutation.retryRun"}
+	scanMutations = []string{"Mutation.createCase", "Mutation.uploadVolume", "Mutation.requestVolumeUpload", "Mutation.completeVolumeUpload"}
+	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel"}
+
+	// Types whose non-sensitive fields every data role reads.
+	dataTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
+		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
+		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo"}
+	modelTypes   = []string{"Model", "ModelVersion"}
+	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
+	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket"}
+	labelerTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
+		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
+		"ServiceHealth", "BuildInfo"}
+	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
+	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
+	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
+		"VolumeUploadTicket.*", "Case.id", "Case.eye", "Case.createdAt", "Volume.id", "Volume.status", "Volume.sha256",
+		"Volume.sizeBytes", "Volume.errorCode", "Volume.error", "Volume.createdAt"}
+)
+
+// DefaultPolicy returns the rules seeded into a new database (every project):
+//
+//   - admin: everything.
+//   - ml_engineer: reads cases, runs, metrics, models, queues and workers, original files and
+//     model weights; starts, cancels and retries runs. Never a subject's identity.
+//   - researcher: reads cases, runs and metrics (pseudonymous), starts, cancels and retries
+//     runs. No original files (their headers identify people), no weights, no identity.
+//   - tech: the scanner-side clinician: creates cases, uploads, reads everything about the
+//     data including the subject's identity and the original files, starts runs.
+//   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
+//     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
+//   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
+//   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
+//     other root field; of types, only what those mutations return about the upload itself.
+func DefaultPolicy() []Rule {
+	var out []Rule
+	add := func(role, act string, objs ...string) {
+		for _, o := range objs {
+			out = append(out, Rule{Role: role, Permission: Permission{Object: o, Action: act}})
+		}
+	}
+	types := func(ts ...string) []string {
+		o := make([]string, len(ts))
+		for i, t := range ts {
+			o[i] = t + ".*"
+		}
+		return o
+	}
+
+	add(RoleAdmin, "*", "*")
+
+	add(RoleMLEngineer, ActRead, publicReads...)
+	add(RoleMLEngineer, ActRead, dataQueries...)
+	add(RoleMLEngineer, ActRead, opsQueries...)
+	add(RoleMLEngineer, ActRead, runWatch...)
+	add(RoleMLEngineer, ActWrite, runMutations...)
+	add(RoleMLEngineer, ActWrite, "Mutation.reviewLabel")
+	add(RoleMLEngineer, ActRead, types(dataTypes...)...)
+	add(RoleMLEngineer, ActRead, types(modelTypes...)...)
+	add(RoleMLEngineer, ActRead, types(opsTypes...)...)
+	add(RoleMLEngineer, ActRead, "Volume.downloadUrl", "ModelVersion.weightsUrl")
+
+	add(RoleResearcher, ActRead, publicReads...)
+	add(RoleResearcher, ActRead, dataQueries...)
+	add(RoleResearcher, ActRead, runWatch...)
+	add(RoleResearcher, ActWrite, runMutations...)
+	add(RoleResearcher, ActRead, types(dataTypes...)...)
+	add(RoleResearcher, ActRead, types(modelTypes...)...)
+
+	add(RoleTech, ActRead, publicReads...)
+	add(RoleTech, ActRead, dataQueries...)
+	add(RoleTech, ActRead, runWatch...)
+	add(RoleTech, ActWrite, scanMutations...)
+	add(RoleTech, ActWrite, runMutations...)
+	add(RoleTech, ActWrite, "Mutation.reviewLabel")
+	add(RoleTech, ActRead, types(dataTypes...)...)
+	add(RoleTech, ActRead, types(uploadTypes...)...)
+	add(RoleTech, ActRead, "Subject.identity", "SubjectIdentity.*", "Volume.downloadUrl")
+
+	add(RoleLabeler, ActRead, publicReads...)
+	add(RoleLabeler, ActRead, "Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.label")
+	add(RoleLabeler, ActWrite, labelEdits...)
+	add(RoleLabeler, ActRead, "Subscription.runProgress")
+	add(RoleLabeler, ActRead, types(labelerTypes...)...)
+
+	add(RoleScanner, ActWrite, scanMutations...)
+	add(RoleScanner, ActRead, scannerFields...)
+	return out
+}
