@@ -1,0 +1,75 @@
+// Shared setup for the browser journeys: Debian's chromium driven by
+// playwright-core (no downloaded browsers), the base URL of a running aomas
+// from AOMAS_E2E_URL, and a page that records every uncaught page error.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.AOMAS_E2E_CHROMIUM ?? '/usr/bin/chromium';
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+export const SCREENSHOT_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+/**
+ * baseURL is the aomas server under test. Its absence is a failure, never a
+ * skip: these journeys exist to prove the real server works.
+ */
+export function baseURL() {
+  const url = process.env.AOMAS_E2E_URL;
+  if (!url) {
+    throw new Error(
+      'AOMAS_E2E_URL is not set: point it at a running `aomas serve` (e.g. AOMAS_E2E_URL=http://127.0.0.1:8080 npm run e2e)',
+    );
+  }
+  return url.replace(/\/+$/, '');
+}
+
+/** launchBrowser starts headless chromium. */
+export async function launchBrowser() {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/**
+ * openPage opens a fresh context and page on `browser`. pageErrors collects
+ * uncaught exceptions and unhandled rejections in the page; consoleErrors
+ * collects console.error output (diagnostic: the browser also logs failed
+ * network requests there). Call assertNoPageErrors before closing.
+ */
+export async function openPage(browser, { viewport = { width: 1280, height: 800 }, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  const pageErrors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (err) => pageErrors.push(err));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url ?? ''})`);
+  });
+  page.setDefaultTimeout(10_000);
+
+  function assertNoPageErrors() {
+    if (pageErrors.length > 0) {
+      const detail = pageErrors.map((e) => `  ${e.stack ?? e.message}`).join('\n');
+      throw new Error(`uncaught error(s) in the page:\n${detail}`);
+    }
+  }
+
+  return { context, page, pageErrors, consoleErrors, assertNoPageErrors, close: () => context.close() };
+}
+
+/** screenshot saves a full-page PNG under e2e/screenshots/ and returns its path. */
+export async function screenshot(page, name) {
+  await mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -1,0 +1,356 @@
+// The Viewer page: the canvas viewer (features/viewer) showing a synthetic
+// 4096×4096 "demo mosaic" with 50,000 marks edited by the annotation engine
+// (features/annotation), until the server renders en-face images of volumes.
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { densityGrid, densityIn } from '../../features/annotation/engine/density';
+import { AnnotationDocument } from '../../features/annotation/engine/document';
+import { Editor, TOOL_LABELS, type ToolId } from '../../features/annotation/engine/editor';
+import { UncertaintyNavigator, type UncertainRegion } from '../../features/annotation/engine/uncertainty';
+import { AnnotationLayer, MARK_COLORS, type LayerVisibility } from '../../features/annotation/render';
+import { demoCones, demoUncertainty, renderDemoMosaic } from '../../features/viewer/demoMosaic';
+import { HeatmapLayer } from '../../features/viewer/heatmapLayer';
+import {
+  ImageCanvas,
+  type ImageCanvasHandle,
+  type ImagePointer,
+  type ImageSource,
+  type PointerPhase,
+} from '../../features/viewer/ImageCanvas';
+import type { ViewState } from '../../features/viewer/view';
+import { usePageShortcuts } from '../../components/ui/keyboard';
+
+export const DEMO_SIZE = 4096;
+export const DEMO_MARKS = 50_000;
+export const DEMO_UM_PER_PX = 0.5;
+const UNCERTAINTY_CELLS = 64;
+const REGION_CELLS = 4; // 4 cells of 64 px: regions of 256×256 image px
+
+interface Demo {
+  editor: Editor;
+  layer: AnnotationLayer;
+  heat: HeatmapLayer;
+  density: HeatmapLayer;
+  navigator: UncertaintyNavigator;
+  image: ImageSource | null;
+  ms: number;
+}
+
+/** buildDemo makes the mosaic, its marks (a few already human-corrected) and the uncertainty field. */
+export function buildDemo(): Demo {
+  const t0 = performance.now();
+  const cones = demoCones(DEMO_SIZE, DEMO_MARKS, 1);
+  const doc = new AnnotationDocument({ width: DEMO_SIZE, height: DEMO_SIZE, umPerPx: DEMO_UM_PER_PX });
+  const pts = [];
+  for (let i = 0; i < cones.count; i++) {
+    pts.push({ id: `m${i}`, x: cones.xy[2 * i]!, y: cones.xy[2 * i + 1]!, source: i % 25 === 0 ? 'human' : 'model' } as const);
+  }
+  doc.bulkLoadPoints(pts);
+  const editor = new Editor(doc);
+  const field = demoUncertainty(UNCERTAINTY_CELLS);
+  return {
+    editor,
+    layer: new AnnotationLayer(editor),
+    heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE),
+    density: new HeatmapLayer({ data: new Float32Array(1), width: 1, height: 1 }, DEMO_SIZE, DEMO_SIZE),
+    navigator: new UncertaintyNavigator(field, REGION_CELLS, DEMO_SIZE / UNCERTAINTY_CELLS),
+    image: renderDemoMosaic(cones),
+    ms: performance.now() - t0,
+  };
+}
+
+function formatDensity(d: { perMm2: number; ci95Low: number; ci95High: number; count: number }): string {
+  if (d.count === 0) return '0 /mm²';
+  const r = (v: number) => Math.round(v).toLocaleString('en');
+  return `${r(d.perMm2)} /mm² (95% CI ${r(d.ci95Low)}–${r(d.ci95High)}; n=${d.count.toLocaleString('en')})`;
+}
+
+const TOOLS: readonly { id: ToolId; key: string }[] = [
+  { id: 'pan', key: 'H' },
+  { id: 'select', key: 'V' },
+  { id: 'point', key: 'P' },
+  { id: 'polyline', key: 'L' },
+  { id: 'polygon', key: 'R' },
+  { id: 'brush', key: 'B' },
+  { id: 'eraser', key: 'E' },
+];
+
+function useEditorVersion(editor: Editor | null): number {
+  return useSyncExternalStore(
+    useCallback((cb: () => void) => (editor ? editor.subscribe(cb) : () => {}), [editor]),
+    () => editor?.version ?? 0,
+  );
+}
+
+export function ViewerPage() {
+  const [demo, setDemo] = useState<Demo | null>(null);
+  useEffect(() => {
+    // Let the page paint its "generating" state first.
+    const id = window.setTimeout(() => setDemo(buildDemo()), 0);
+    return () => window.clearTimeout(id);
+  }, []);
+  if (!demo) {
+    return (
+      <div className="viewer viewer--loading" role="status">
+        Generating the demo mosaic ({DEMO_SIZE}×{DEMO_SIZE}, {DEMO_MARKS.toLocaleString('en')} marks)…
+      </div>
+    );
+  }
+  return <DemoViewer demo={demo} />;
+}
+
+function DemoViewer({ demo }: { demo: Demo }) {
+  const { editor, layer, heat, density, navigator } = demo;
+  const canvasRef = useRef<ImageCanvasHandle>(null);
+  const version = useEditorVersion(editor);
+  const [brightness, setBrightness] = useState(1);
+  const [contrast, setContrast] = useState(1);
+  const [visibility, setVisibility] = useState<LayerVisibility & { uncertainty: boolean; density: boolean }>({
+    cones: true,
+    vessels: true,
+    regions: true,
+    mask: true,
+    uncertainty: false,
+    density: false,
+  });
+  const [view, setView] = useState<ViewState | null>(null);
+  const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
+  const [region, setRegion] = useState<UncertainRegion | null>(null);
+
+  layer.visibility = visibility;
+  heat.visible = visibility.uncertainty;
+  density.visible = visibility.density;
+  const layers = useMemo(() => [heat, density, layer], [heat, density, layer]);
+
+  // Every editor change redraws the canvas (batched to the next frame).
+  useEffect(() => editor.subscribe(() => canvasRef.current?.redraw()), [editor]);
+
+  const toggle = useCallback((k: keyof typeof visibility) => setVisibility((v) => ({ ...v, [k]: !v[k] })), []);
+
+  const nextRegion = useCallback(() => {
+    const r = navigator.next();
+    setRegion(r);
+    if (r) canvasRef.current?.centerOn(r.x, r.y, Math.max(canvasRef.current.view().scale, 2));
+  }, [navigator]);
+
+  // Keyboard: view keys go to the canvas, editing keys to the engine.
+  usePageShortcuts((e) => {
+    if (e.target instanceof HTMLInputElement) return false; // sliders and checkboxes keep their keys
+    const c = canvasRef.current;
+    const ctrl = e.ctrlKey || e.metaKey;
+    if (!ctrl && !e.altKey && c) {
+      const step = e.shiftKey ? 400 : 100;
+      const viewKeys: Record<string, () => void> = {
+        '+': () => c.zoomBy(1.25),
+        '=': () => c.zoomBy(1.25),
+        '-': () => c.zoomBy(0.8),
+        _: () => c.zoomBy(0.8),
+        '0': () => c.fit(),
+        '1': () => c.setScale(1),
+        ArrowLeft: () => c.panBy(step, 0),
+        ArrowRight: () => c.panBy(-step, 0),
+        ArrowUp: () => c.panBy(0, step),
+        ArrowDown: () => c.panBy(0, -step),
+        n: nextRegion,
+        N: nextRegion,
+        u: () => toggle('uncertainty'),
+        U: () => toggle('uncertainty'),
+        d: () => toggle('density'),
+        D: () => toggle('density'),
+      };
+      const fn = viewKeys[e.key];
+      if (fn) {
+        fn();
+        return true;
+      }
+    }
+    return editor.handleKey({ key: e.key, ctrl, shift: e.shiftKey, alt: e.altKey });
+  });
+
+  const onPointer = useCallback(
+    (phase: PointerPhase, p: ImagePointer) => {
+      if (phase === 'leave') {
+        setCursor(null);
+        return;
+      }
+      setCursor({ x: p.x, y: p.y });
+      editor.hitRadius = 8 / p.scale;
+      const input = { x: p.x, y: p.y, shift: p.shift, alt: p.alt, clicks: p.clicks };
+      if (phase === 'down') editor.pointerDown(input);
+      else if (phase === 'move') editor.pointerMove(input);
+      else editor.pointerUp(input);
+    },
+    [editor],
+  );
+
+  const doc = editor.doc;
+  const counts = useMemo(() => doc.countBySource(), [doc, doc.revision]);
+  // The density map follows the marks (recomputed when they change and the layer is on).
+  const densityField = useMemo(
+    () => (visibility.density ? densityGrid(doc, 128) : null),
+    [doc, doc.revision, visibility.density],
+  );
+  if (densityField) density.setField(densityField);
+  const whole = useMemo(() => densityIn(doc, { x0: 0, y0: 0, x1: doc.width, y1: doc.height }), [doc, doc.revision]);
+  const stageSize = view ? canvasRef.current?.viewportSize() : undefined;
+  const inView =
+    view && stageSize
+      ? densityIn(doc, {
+          x0: -view.tx / view.scale,
+          y0: -view.ty / view.scale,
+          x1: (stageSize.width - view.tx) / view.scale,
+          y1: (stageSize.height - view.ty) / view.scale,
+        })
+      : null;
+  const depth = editor.history.depth;
+  const tool = editor.tool.id;
+  void version;
+
+  return (
+    <div className="viewer" data-testid="viewer">
+      <div className="viewer__toolbar" role="toolbar" aria-label="Viewer tools">
+        <div className="toolgroup" role="group" aria-label="Tools">
+          {TOOLS.map((t) => (
+            <button
+              key={t.id}
+              type="button"
+              className={`tool-button${tool === t.id ? ' is-active' : ''}`}
+              aria-pressed={tool === t.id}
+              title={`${TOOL_LABELS[t.id]} (${t.key})`}
+              onClick={() => editor.setTool(t.id)}
+            >
+              {TOOL_LABELS[t.id]}
+              <kbd>{t.key}</kbd>
+            </button>
+          ))}
+        </div>
+        <div className="toolgroup" role="group" aria-label="History">
+          <button type="button" className="tool-button" disabled={!editor.history.canUndo} onClick={() => editor.undo()} title={`Undo ${editor.history.undoLabel ?? ''} (Ctrl+Z)`}>
+            Undo
+          </button>
+          <button type="button" className="tool-button" disabled={!editor.history.canRedo} onClick={() => editor.redo()} title={`Redo ${editor.history.redoLabel ?? ''} (Ctrl+Shift+Z)`}>
+            Redo
+          </button>
+        </div>
+        <div className="toolgroup" role="group" aria-label="Zoom">
+          <button type="button" className="tool-button" onClick={() => canvasRef.current?.zoomBy(0.8)} title="Zoom out (−)">
+            −
+          </button>
+          <span className="zoom-readout" data-testid="zoom-readout">
+            {view ? `${Math.round(view.scale * 1000) / 10}%` : '—'}
+          </span>
+          <button type="button" className="tool-button" onClick={() => canvasRef.current?.zoomBy(1.25)} title="Zoom in (+)">
+            +
+          </button>
+          <button type="button" className="tool-button" onClick={() => canvasRef.current?.fit()} title="Fit (0)">
+            Fit
+          </button>
+          <button type="button" className="tool-button" onClick={() => canvasRef.current?.setScale(1)} title="Actual pixels (1)">
+            1:1
+          </button>
+        </div>
+        <div className="toolgroup" role="group" aria-label="Image">
+          <label className="slider">
+            Brightness
+            <input type="range" min={0.2} max={3} step={0.05} value={brightness} onChange={(e) => setBrightness(Number(e.target.value))} />
+          </label>
+          <label className="slider">
+            Contrast
+            <input type="range" min={0.2} max={3} step={0.05} value={contrast} onChange={(e) => setContrast(Number(e.target.value))} />
+          </label>
+          <button
+            type="button"
+            className="tool-button"
+            onClick={() => {
+              setBrightness(1);
+              setContrast(1);
+            }}
+            disabled={brightness === 1 && contrast === 1}
+          >
+            Reset
+          </button>
+        </div>
+        <div className="toolgroup" role="group" aria-label="Layers">
+          {(
+            [
+              ['cones', 'Cones'],
+              ['vessels', 'Vessels'],
+              ['regions', 'Regions'],
+              ['mask', 'Mask'],
+              ['uncertainty', 'Uncertainty (U)'],
+              ['density', 'Density (D)'],
+            ] as const
+          ).map(([k, label]) => (
+            <label key={k} className="check">
+              <input type="checkbox" checked={visibility[k]} onChange={() => toggle(k)} />
+              {label}
+            </label>
+          ))}
+        </div>
+        <button type="button" className="tool-button" onClick={nextRegion} title="Go to the next most uncertain region (N)">
+          Next uncertain <kbd>N</kbd>
+        </button>
+      </div>
+
+      <div className="viewer__stage">
+        <ImageCanvas
+          ref={canvasRef}
+          image={demo.image}
+          imageSize={{ width: DEMO_SIZE, height: DEMO_SIZE }}
+          umPerPx={DEMO_UM_PER_PX}
+          brightness={brightness}
+          contrast={contrast}
+          layers={layers}
+          panWithPrimary={tool === 'pan'}
+          onPointer={onPointer}
+          onViewChange={setView}
+          label="Demo mosaic"
+          autoFocus
+        />
+        <div className="viewer__badge" data-testid="demo-badge" title="Generated in the browser; server-rendered images of volumes replace it">
+          demo mosaic · synthetic {DEMO_SIZE}×{DEMO_SIZE} · {DEMO_MARKS.toLocaleString('en')} marks
+        </div>
+        <section className="viewer__metrics" aria-label="Metrics" data-testid="viewer-metrics">
+          <h2>Metrics <span>from the marks, in the browser</span></h2>
+          <dl>
+            <dt>Density, whole image</dt>
+            <dd data-testid="density-whole">{formatDensity(whole)}</dd>
+            <dt>Density, in view</dt>
+            <dd data-testid="density-view">{inView ? formatDensity(inView) : '—'}</dd>
+            <dt>Human-corrected</dt>
+            <dd>{((counts.human / Math.max(1, counts.human + counts.model)) * 100).toFixed(1)}%</dd>
+          </dl>
+        </section>
+        <div className="viewer__legend" aria-label="Legend">
+          <span><i style={{ background: MARK_COLORS.model }} /> model</span>
+          <span><i style={{ background: MARK_COLORS.human }} /> human</span>
+        </div>
+      </div>
+
+      <div className="viewer__status" data-testid="viewer-status">
+        <span>Tool: <b data-testid="viewer-tool">{TOOL_LABELS[tool]}</b>{tool === 'brush' || tool === 'eraser' ? ` · radius ${editor.brushRadius} px` : ''}</span>
+        <span data-testid="viewer-counts">
+          {counts.model.toLocaleString('en')} model · {counts.human.toLocaleString('en')} human
+        </span>
+        <span>{layer.visibleMarks.toLocaleString('en')} in view</span>
+        <span data-testid="viewer-selection">{editor.selection.size.toLocaleString('en')} selected</span>
+        <span>
+          {doc.polylines.size} vessel lines · {doc.polygons.size} regions · mask {(doc.mask.area * DEMO_UM_PER_PX * DEMO_UM_PER_PX / 1e6).toFixed(4)} mm²
+        </span>
+        <span data-testid="viewer-history">
+          history {depth.undo}/{depth.undo + depth.redo}
+          {editor.history.undoLabel ? ` · last: ${editor.history.undoLabel}` : ''}
+        </span>
+        {region && (
+          <span data-testid="viewer-region">
+            uncertain region {navigator.regions.length - navigator.remaining}/{navigator.regions.length} · {region.score.toFixed(2)}
+          </span>
+        )}
+        <span className="viewer__spacer" />
+        <span data-testid="viewer-cursor">
+          {cursor ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px · ${(cursor.x * DEMO_UM_PER_PX).toFixed(1)}, ${(cursor.y * DEMO_UM_PER_PX).toFixed(1)} µm` : ''}
+        </span>
+        <span>generated in {Math.round(demo.ms)} ms</span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { EmptyState } from '../components/ui/EmptyState';
+import {
+  AdminIcon,
+  CasesIcon,
+  ModelsIcon,
+  RunsIcon,
+  SystemIcon,
+  ViewerIcon,
+} from '../components/ui/icons';
+import { RunsPage } from '../features/runs/RunsPage';
+import { CasesPage } from '../features/cases/CasesPage';
+import { SystemPage } from '../features/system/SystemPage';
+
+// The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
+// the bundle that paints the shell and the case list.
+const ViewerPage = lazy(() => import('./pages/ViewerPage').then((m) => ({ default: m.ViewerPage })));
+
+export type RouteId = 'system' | 'cases' | 'runs' | 'viewer' | 'models' | 'admin';
+
+export interface RouteDef {
+  id: RouteId;
+  label: string;
+  /** goKey is the second key of the "g <key>" shortcut that opens the page. */
+  goKey: string;
+  icon: (p: { size?: number }) => ReactNode;
+  /** fullBleed pages (viewer, tables) fill the pane edge to edge and scroll themselves. */
+  fullBleed?: boolean;
+  render(): ReactNode;
+}
+
+function later(
+  label: string,
+  Icon: (p: { size?: number }) => ReactNode,
+  what: string,
+): () => ReactNode {
+  return function Later() {
+    return (
+      <EmptyState icon={<Icon size={32} />} title={`${label} arrive with a later release`}>
+        <p>{what}</p>
+      </EmptyState>
+    );
+  };
+}
+
+export const ROUTES: readonly RouteDef[] = [
+  { id: 'system', label: 'System', goKey: 's', icon: SystemIcon, render: () => <SystemPage /> },
+  {
+    id: 'cases',
+    label: 'Cases',
+    goKey: 'c',
+    icon: CasesIcon,
+    fullBleed: true,
+    render: () => <CasesPage />,
+  },
+  {
+    id: 'runs',
+    label: 'Runs',
+    goKey: 'r',
+    icon: RunsIcon,
+    fullBleed: true,
+    render: () => <RunsPage />,
+  },
+  {
+    id: 'viewer',
+    label: 'Viewer',
+    goKey: 'v',
+    icon: ViewerIcon,
+    fullBleed: true,
+    render: () => (
+      <Suspense fallback={<div className="viewer viewer--loading">Loading the viewer…</div>}>
+        <ViewerPage />
+      </Suspense>
+    ),
+  },
+  {
+    id: 'models',
+    label: 'Models',
+    goKey: 'm',
+    icon: ModelsIcon,
+    render: later(
+      'Models',
+      ModelsIcon,
+      'The ONNX model registry: model cards, evaluations, stage promotion, canary and shadow runs, drift.',
+    ),
+  },
+  {
+    id: 'admin',
+    label: 'Admin',
+    goKey: 'a',
+    icon: AdminIcon,
+    render: later(
+      'Users, roles and the audit trail',
+      AdminIcon,
+      'Users and API tokens, roles and per-field permissions, and the hash-chained audit log.',
+    ),
+  },
+];
+
+export const DEFAULT_ROUTE: RouteId = 'system';
+
+/** routeFromHash maps "#/cases" to "cases"; anything unknown to the default. */
+export function routeFromHash(hash: string): RouteId {
+  const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
+  return ROUTES.some((r) => r.id === id) ? (id as RouteId) : DEFAULT_ROUTE;
+}

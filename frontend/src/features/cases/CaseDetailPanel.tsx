@@ -1,0 +1,198 @@
+// The selected case: its facts, its volumes (status, size, spacing, why a
+// volume was rejected) and an upload zone for more.
+import { forwardRef, useCallback, useEffect, useState } from 'react';
+import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
+import { request } from '../../graphql/client';
+import {
+  CASE_QUERY,
+  START_VOLUME_RUN_MUTATION,
+  type CaseDetail,
+  type CaseQueryResult,
+  type StartVolumeRunResult,
+  type VolumeStatus,
+} from '../../graphql/operations/cases';
+import { runTone } from './CaseTable';
+import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
+import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
+
+const volumeTone = (s: VolumeStatus): DotTone => (s === 'READY' ? 'ok' : s === 'REJECTED' ? 'down' : 'pending');
+
+interface Props {
+  caseId: string;
+  onClose(): void;
+  onChanged(): void;
+  uploader?: Uploader;
+}
+
+export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function CaseDetailPanel(
+  { caseId, onClose, onChanged, uploader },
+  uploadRef,
+) {
+  const [data, setData] = useState<CaseDetail | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+
+  useEffect(() => {
+    const ac = new AbortController();
+    request<CaseQueryResult>(CASE_QUERY, { id: caseId }, { signal: ac.signal })
+      .then((d) => {
+        setData(d.case);
+        setError(d.case ? null : 'This case no longer exists.');
+      })
+      .catch((err: unknown) => {
+        if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+      });
+    return () => ac.abort();
+  }, [caseId, tick]);
+
+  // Volumes still being received, and runs still going, are checked again shortly.
+  const pending =
+    data?.volumes.some(
+      (v) => v.status === 'RECEIVED' || v.latestRun?.status === 'QUEUED' || v.latestRun?.status === 'RUNNING',
+    ) ?? false;
+  const [starting, setStarting] = useState<string | null>(null);
+  const [runError, setRunError] = useState<string | null>(null);
+  const startRun = useCallback(async (volumeId: string) => {
+    setStarting(volumeId);
+    setRunError(null);
+    try {
+      await request<StartVolumeRunResult>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
+      setTick((t) => t + 1);
+    } catch (err) {
+      setRunError(err instanceof Error ? err.message : String(err));
+    } finally {
+      setStarting(null);
+    }
+  }, []);
+  useEffect(() => {
+    if (!pending) return;
+    const id = window.setTimeout(() => setTick((t) => t + 1), 1500);
+    return () => window.clearTimeout(id);
+  }, [pending, tick]);
+
+  const refresh = useCallback(() => {
+    setTick((t) => t + 1);
+    onChanged();
+  }, [onChanged]);
+
+  const c = data && data.id === caseId ? data : null;
+  return (
+    <aside className="case-detail" aria-label="Case detail" data-testid="case-detail">
+      <header className="case-detail__header">
+        <h2>
+          {c ? (
+            <>
+              <code>{c.subject.code}</code> · {c.eye}
+            </>
+          ) : (
+            'Case'
+          )}
+        </h2>
+        <button type="button" className="icon-button" onClick={onClose} title="Close (Esc)" aria-label="Close case detail">
+          ×
+        </button>
+      </header>
+      {error && (
+        <p className="case-detail__error" role="alert">
+          {error}
+        </p>
+      )}
+      {!c && !error && <p className="case-detail__muted">Loading…</p>}
+      {c && (
+        <div className="case-detail__body">
+          <dl className="facts">
+            <dt>Eccentricity</dt>
+            <dd>
+              {formatEccentricity(c.eccentricityDeg)}
+              {c.meridian ? ` ${c.meridian}` : ''}
+            </dd>
+            <dt>Acquired</dt>
+            <dd>{formatDate(c.acquiredOn)}</dd>
+            <dt>Device</dt>
+            <dd>{c.device ?? '—'}</dd>
+            <dt>Tags</dt>
+            <dd>{c.tags.length ? c.tags.join(', ') : '—'}</dd>
+            <dt>Created</dt>
+            <dd>{formatDateTime(c.createdAt)}</dd>
+            {c.notes && (
+              <>
+                <dt>Notes</dt>
+                <dd>{c.notes}</dd>
+              </>
+            )}
+          </dl>
+
+          <h3 className="case-detail__section">Volumes ({c.volumes.length})</h3>
+          {c.volumes.length === 0 ? (
+            <p className="case-detail__muted">No volumes yet: drop files below.</p>
+          ) : (
+            <table className="data-table volume-table" data-testid="volume-table">
+              <thead>
+                <tr>
+                  <th scope="col">Status</th>
+                  <th scope="col">Dims (px)</th>
+                  <th scope="col">Spacing</th>
+                  <th scope="col" className="num">
+                    Size
+                  </th>
+                  <th scope="col">Format</th>
+                  <th scope="col">Run</th>
+                </tr>
+              </thead>
+              <tbody>
+                {c.volumes.map((v) => (
+                  <tr key={v.id} data-testid="volume-row" data-status={v.status}>
+                    <td>
+                      <span className="state-cell">
+                        <StatusDot tone={volumeTone(v.status)} />
+                        {v.status}
+                      </span>
+                      {v.status === 'REJECTED' && (
+                        <div className="volume-table__reason" title={v.error ?? undefined}>
+                          <code>{v.errorCode ?? 'REJECTED'}</code> {v.error}
+                        </div>
+                      )}
+                    </td>
+                    <td>{v.status === 'REJECTED' ? '—' : formatDims(v.dims)}</td>
+                    <td>{v.status === 'REJECTED' ? '—' : formatSpacing(v.spacingUm)}</td>
+                    <td className="num">{formatBytes(v.sizeBytes)}</td>
+                    <td>{v.sourceFormat || '—'}</td>
+                    <td>
+                      {v.latestRun ? (
+                        <span className="state-cell" data-testid="volume-run">
+                          <StatusDot tone={runTone(v.latestRun.status)} />
+                          {v.latestRun.status.toLowerCase()}
+                        </span>
+                      ) : v.status === 'READY' ? (
+                        <button
+                          type="button"
+                          className="button button--small"
+                          disabled={starting === v.id}
+                          onClick={() => void startRun(v.id)}
+                          title="Start the pipeline on this volume"
+                        >
+                          Run
+                        </button>
+                      ) : (
+                        '—'
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+
+          {runError && (
+            <p className="case-detail__error" role="alert">
+              Could not start a run: {runError}
+            </p>
+          )}
+
+          <h3 className="case-detail__section">Upload</h3>
+          <UploadZone ref={uploadRef} caseId={c.id} onUploaded={refresh} uploader={uploader} />
+        </div>
+      )}
+    </aside>
+  );
+});

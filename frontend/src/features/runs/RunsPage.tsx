@@ -1,0 +1,310 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { Panel } from '../../components/ui/Panel';
+import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
+import { GraphQLRequestError, request, subscribe } from '../../graphql/client';
+import {
+  CANCEL_RUN,
+  isFinal,
+  RETRY_RUN,
+  RUN_PROGRESS,
+  RUN_QUERY,
+  RUNS_CHANGED,
+  RUNS_QUERY,
+  START_RUN,
+  type RunDetail,
+  type RunProgressResult,
+  type RunQueryResult,
+  type RunsChangedResult,
+  type RunsQueryResult,
+  type RunStatus,
+  type RunSummary,
+  type StartRunResult,
+} from '../../graphql/operations/runs';
+import { ProgressLog } from './progressLog';
+
+function tone(s: RunStatus | string): DotTone {
+  if (s === 'SUCCEEDED') return 'ok';
+  if (s === 'FAILED' || s === 'CANCELED') return 'down';
+  if (s === 'RUNNING') return 'pending';
+  return 'unknown';
+}
+
+function clock(at: string | null | undefined): string {
+  return at ? new Date(at).toLocaleTimeString() : '';
+}
+
+function message(err: unknown): string {
+  if (err instanceof GraphQLRequestError) return err.code ? `${err.message} (${err.code})` : err.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** RunsPage lists runs live (runsChanged) and monitors one run step by step (runProgress). */
+export function RunsPage() {
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const upsert = useCallback((run: RunSummary) => {
+    setRuns((prev) => {
+      const i = prev.findIndex((r) => r.id === run.id);
+      if (i < 0) return [run, ...prev].slice(0, 200);
+      const next = prev.slice();
+      next[i] = run;
+      return next;
+    });
+  }, []);
+
+  useEffect(() => {
+    let alive = true;
+    request<RunsQueryResult>(RUNS_QUERY, { first: 50 })
+      .then((d) => alive && setRuns(d.runs.edges.map((e) => e.node)))
+      .catch((err) => alive && setError(message(err)));
+    const stop = subscribe<RunsChangedResult>(RUNS_CHANGED, undefined, {
+      next: (d) => upsert(d.runsChanged),
+      error: (err) => alive && setError(`live updates stopped: ${message(err)}`),
+    });
+    return () => {
+      alive = false;
+      stop();
+    };
+  }, [upsert]);
+
+  return (
+    <div className="runs-page">
+      <Panel title="Runs" data-testid="runs-panel" actions={<StartRun onStarted={(r) => { upsert(r); setSelected(r.id); }} />}>
+        {error && <p className="error-cell" role="alert">{error}</p>}
+        <table className="data-table" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th scope="col">Run</th>
+              <th scope="col">Status</th>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">Done</th>
+              <th scope="col">Started</th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.length === 0 && (
+              <tr>
+                <td colSpan={5}>No runs yet. Start one on a READY volume.</td>
+              </tr>
+            )}
+            {runs.map((r) => (
+              <tr
+                key={r.id}
+                data-testid={`run-row-${r.id}`}
+                data-status={r.status}
+                className={r.id === selected ? 'is-selected' : undefined}
+                onClick={() => setSelected(r.id)}
+                tabIndex={0}
+                onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
+              >
+                <th scope="row">{r.id}</th>
+                <td>
+                  <span className="state-cell">
+                    <StatusDot tone={tone(r.status)} />
+                    {r.status}
+                  </span>
+                </td>
+                <td>{r.progress?.step ?? ''}</td>
+                <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
+                <td>{clock(r.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </Panel>
+      {selected && <RunMonitor key={selected} runId={selected} />}
+    </div>
+  );
+}
+
+function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
+  const [volumeId, setVolumeId] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const start = async () => {
+    setBusy(true);
+    setErr(null);
+    try {
+      const d = await request<StartRunResult>(START_RUN, { input: { volumeId: volumeId.trim() } });
+      onStarted(d.startRun);
+      setVolumeId('');
+    } catch (e) {
+      setErr(message(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form
+      className="start-run"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void start();
+      }}
+    >
+      <input
+        aria-label="Volume id"
+        placeholder="Volume id"
+        data-testid="start-volume"
+        value={volumeId}
+        onChange={(e) => setVolumeId(e.target.value)}
+      />
+      <button type="submit" className="button button--small" data-testid="start-run" disabled={busy || volumeId.trim() === ''}>
+        Start run
+      </button>
+      {err && <span className="error-cell" role="alert" data-testid="start-error">{err}</span>}
+    </form>
+  );
+}
+
+/** RunMonitor shows one run: live progress events in order, its steps, metrics and QC flags. */
+function RunMonitor({ runId }: { runId: string }) {
+  const [detail, setDetail] = useState<RunDetail | null>(null);
+  const [events, setEvents] = useState<readonly RunProgressResult['runProgress'][]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const log = useRef(new ProgressLog());
+  const pending = useRef<number | null>(null);
+
+  const reload = useCallback(() => {
+    request<RunQueryResult>(RUN_QUERY, { id: runId })
+      .then((d) => setDetail(d.run))
+      .catch((err) => setError(message(err)));
+  }, [runId]);
+
+  useEffect(() => {
+    reload();
+    const stop = subscribe<RunProgressResult>(RUN_PROGRESS, { runId }, {
+      next: (d) => {
+        if (!log.current.add(d.runProgress)) return;
+        setEvents(log.current.events.slice());
+        // Steps change with progress: refresh them, at most a few times a second,
+        // and at once for the final state.
+        if (isFinal(d.runProgress.status)) {
+          reload();
+        } else if (pending.current === null) {
+          pending.current = window.setTimeout(() => {
+            pending.current = null;
+            reload();
+          }, 250);
+        }
+      },
+      error: (err) => setError(`progress stream stopped: ${message(err)}`),
+    });
+    return () => {
+      stop();
+      if (pending.current !== null) window.clearTimeout(pending.current);
+    };
+  }, [runId, reload]);
+
+  const act = async (mutation: string) => {
+    try {
+      await request(mutation, { id: runId });
+      log.current = new ProgressLog();
+      setEvents([]);
+      reload();
+    } catch (e) {
+      setError(message(e));
+    }
+  };
+
+  const last = events.at(-1);
+  const status = last?.status ?? detail?.status ?? 'QUEUED';
+  const fraction = last?.fraction ?? detail?.progress?.fraction ?? 0;
+  return (
+    <Panel
+      title={`Run ${runId}`}
+      data-testid="run-monitor"
+      actions={
+        <>
+          <button type="button" className="button button--small" disabled={isFinal(status)} onClick={() => void act(CANCEL_RUN)} data-testid="cancel-run">
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button button--small"
+            disabled={!(status === 'FAILED' || status === 'CANCELED')}
+            onClick={() => void act(RETRY_RUN)}
+            data-testid="retry-run"
+          >
+            Retry
+          </button>
+        </>
+      }
+    >
+      {error && <p className="error-cell" role="alert">{error}</p>}
+      <div className="run-progress" data-testid="run-status" data-status={status}>
+        <StatusDot tone={tone(status)} />
+        <strong>{status}</strong>
+        <progress max={1} value={fraction} data-testid="progress-bar" data-fraction={fraction} />
+        <span>{last?.message ?? ''}</span>
+      </div>
+      <table className="data-table" data-testid="run-steps">
+        <thead>
+          <tr>
+            <th scope="col">Step</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">Attempts</th>
+            <th scope="col">Error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(detail?.steps ?? []).map((s) => (
+            <tr key={s.name} data-testid={`step-${s.name}`} data-status={s.status}>
+              <th scope="row">{s.name}</th>
+              <td>
+                <span className="state-cell">
+                  <StatusDot tone={tone(s.status)} />
+                  {s.status}
+                </span>
+              </td>
+              <td className="num">{s.attempts}</td>
+              <td className="error-cell">{s.error ?? ''}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {detail && detail.metrics.length > 0 && (
+        <table className="data-table" data-testid="run-metrics">
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col" className="num">Value</th>
+              <th scope="col" className="num">95% CI</th>
+            </tr>
+          </thead>
+          <tbody>
+            {detail.metrics.map((m) => (
+              <tr key={m.name}>
+                <th scope="row">{m.name}</th>
+                <td className="num">
+                  {m.value.toPrecision(4)} {m.unit}
+                </td>
+                <td className="num">
+                  {m.ci95Low !== null && m.ci95High !== null ? `${m.ci95Low.toPrecision(4)} – ${m.ci95High.toPrecision(4)}` : ''}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {detail && detail.qcFlags.length > 0 && (
+        <ul className="qc-flags" data-testid="run-qc">
+          {detail.qcFlags.map((q) => (
+            <li key={q.code}>
+              <StatusDot tone={q.severity === 'error' ? 'down' : 'pending'} /> {q.code}: {q.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <ol className="progress-events" data-testid="progress-events">
+        {events.map((e, i) => (
+          <li key={i} data-testid="progress-event" data-status={e.status} data-fraction={e.fraction} data-step={e.step}>
+            <time>{clock(e.at)}</time> {e.step || 'run'} · {Math.round(e.fraction * 100)}% · {e.message}
+          </li>
+        ))}
+      </ol>
+    </Panel>
+  );
+}

@@ -1,0 +1,80 @@
+// A scalar field (e.g. the model's uncertainty) drawn over the image as a
+// translucent heat map, scaled from its own grid to the image.
+import type { CanvasLayer, LayerFrame } from './ImageCanvas';
+
+export interface ScalarField {
+  data: Float32Array;
+  width: number;
+  height: number;
+}
+
+/** heatColor maps t in [0, 1] to a blue→yellow→red ramp (RGB 0-255). */
+export function heatColor(t: number): [number, number, number] {
+  const u = Math.min(1, Math.max(0, t));
+  if (u < 0.5) {
+    const k = u / 0.5;
+    return [Math.round(40 + 215 * k), Math.round(60 + 170 * k), Math.round(200 - 160 * k)];
+  }
+  const k = (u - 0.5) / 0.5;
+  return [255, Math.round(230 - 190 * k), Math.round(40 - 20 * k)];
+}
+
+export class HeatmapLayer implements CanvasLayer {
+  visible = false;
+  opacity = 0.45;
+  private field: ScalarField;
+  private readonly imageWidth: number;
+  private readonly imageHeight: number;
+  private canvas: HTMLCanvasElement | null = null;
+
+  constructor(field: ScalarField, imageWidth: number, imageHeight: number) {
+    this.field = field;
+    this.imageWidth = imageWidth;
+    this.imageHeight = imageHeight;
+  }
+
+  /** setField replaces the field (e.g. a density map after edits). */
+  setField(field: ScalarField): void {
+    if (field === this.field) return;
+    this.field = field;
+    this.canvas = null;
+  }
+
+  private texture(): HTMLCanvasElement | null {
+    if (this.canvas) return this.canvas;
+    const { data, width, height } = this.field;
+    const c = document.createElement('canvas');
+    c.width = width;
+    c.height = height;
+    const ctx = c.getContext('2d');
+    if (!ctx) return null;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of data) {
+      if (Number.isNaN(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    const img = ctx.createImageData(width, height);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (Number.isNaN(v)) continue;
+      const [r, g, b] = heatColor(hi > lo ? (v - lo) / (hi - lo) : 0);
+      img.data.set([r, g, b, 255], i * 4);
+    }
+    ctx.putImageData(img, 0, 0);
+    this.canvas = c;
+    return c;
+  }
+
+  draw(ctx: CanvasRenderingContext2D, f: LayerFrame): void {
+    if (!this.visible) return;
+    const tex = this.texture();
+    if (!tex) return;
+    const { scale, tx, ty } = f.view;
+    ctx.globalAlpha = this.opacity;
+    ctx.imageSmoothingEnabled = true;
+    ctx.drawImage(tex, tx, ty, this.imageWidth * scale, this.imageHeight * scale);
+    ctx.globalAlpha = 1;
+  }
+}
