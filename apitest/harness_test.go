@@ -18,8 +18,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/access"
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/testenv"
@@ -56,6 +58,11 @@ type api struct {
 	url string
 	db  *countingDB
 	raw *sqlx.DB
+	// policy is the server's enforcer; token is the admin's, sent with every request
+	// unless a request sets its own Authorization.
+	policy *rbac.Enforcer
+	token  string
+	admin  auth.User
 }
 
 const maxUpload = 24 << 20
@@ -66,15 +73,27 @@ func newAPI(t *testing.T) *api {
 	rdb, _ := testenv.Redis(t)
 	store := testenv.Store(t)
 	cdb := &countingDB{DB: conn}
+	policy, err := rbac.New(context.Background(), conn, nil)
+	require.NoError(t, err)
+	accounts, err := auth.NewAccounts(conn, auth.AccountsConfig{})
+	require.NoError(t, err)
+	guard := &access.Guard{Enforcer: policy, Audit: conn}
 	checker := server.NewChecker(conn, rdb, store)
 	res := &resolvers.Resolver{
 		Checker: checker,
 		DB:      cdb,
 		Store:   store,
 		Intake:  &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
+
+		Enforcer: policy,
+		Accounts: accounts,
+		Audit:    conn,
 	}
 	h := server.New(server.Options{
-		Schema:           graph.NewExecutableSchema(graph.Config{Resolvers: res}),
+		Schema: access.Schema(res, guard),
+		Guard:  guard,
+		Auth: &server.Auth{Accounts: accounts, Sessions: auth.NewSessions(conn, nil), Tokens: auth.NewTokens(conn, auth.TokensConfig{}),
+			Login: auth.NewLimiter(auth.LoginLimit()), Audit: conn},
 		Checker:          checker,
 		MaxDepth:         12,
 		MaxComplexity:    50000,
@@ -83,7 +102,8 @@ func newAPI(t *testing.T) *api {
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn}
+	admin, token := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
+	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin}
 }
 
 type gqlError struct {
@@ -100,6 +120,9 @@ type response struct {
 
 func (a *api) do(req *http.Request) response {
 	a.t.Helper()
+	if a.token != "" && req.Header.Get("Authorization") == "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(a.t, err)
 	defer resp.Body.Close()
@@ -160,9 +183,20 @@ type uploadData struct {
 // upload sends one file per the GraphQL multipart request spec.
 func (a *api) upload(name string, content []byte, input map[string]any) (uploadData, response) {
 	a.t.Helper()
+	res := a.uploadQuery(uploadMutation, name, content, input)
+	var d uploadData
+	if len(res.Data) > 0 && string(res.Data) != "null" {
+		require.NoError(a.t, json.Unmarshal(res.Data, &d))
+	}
+	return d, res
+}
+
+// uploadQuery sends q with content bound to $file and input to $input.
+func (a *api) uploadQuery(q, name string, content []byte, input map[string]any) response {
+	a.t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	ops, _ := json.Marshal(map[string]any{"query": uploadMutation, "variables": map[string]any{"file": nil, "input": input}})
+	ops, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"file": nil, "input": input}})
 	require.NoError(a.t, w.WriteField("operations", string(ops)))
 	require.NoError(a.t, w.WriteField("map", `{"0":["variables.file"]}`))
 	part, err := w.CreateFormFile("0", filepath.Base(name))
@@ -172,12 +206,7 @@ func (a *api) upload(name string, content []byte, input map[string]any) (uploadD
 	require.NoError(a.t, w.Close())
 	req, _ := http.NewRequest(http.MethodPost, a.url, &body)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	res := a.do(req)
-	var d uploadData
-	if len(res.Data) > 0 && string(res.Data) != "null" {
-		require.NoError(a.t, json.Unmarshal(res.Data, &d))
-	}
-	return d, res
+	return a.do(req)
 }
 
 func (a *api) createCase(code string, tags ...string) string {

@@ -153,6 +153,25 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Entry) (Record, error) {
 	return rec, nil
 }
 
+// AppendAll appends entries, in order, in one transaction of their own: for the entries one
+// request gathered.
+func AppendAll(ctx context.Context, conn *sqlx.DB, entries []Entry) error {
+	tx, err := conn.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, e := range entries {
+		if _, err := Append(ctx, tx, e); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	return nil
+}
+
 // AppendDB appends e in a transaction of its own: for events with no other change to
 // commit with (a denied access, a login).
 func AppendDB(ctx context.Context, conn *sqlx.DB, e Entry) (Record, error) {

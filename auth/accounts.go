@@ -160,6 +160,19 @@ func (a *Accounts) ByEmail(ctx context.Context, email string) (User, error) {
 	return u, nil
 }
 
+// ByID returns the account with this id.
+func (a *Accounts) ByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := a.db.GetContext(ctx, &u, `SELECT `+userCols+` FROM users WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, fmt.Errorf("account %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return User{}, fmt.Errorf("look up account %d: %w", id, err)
+	}
+	return u, nil
+}
+
 // List returns every account, oldest first.
 func (a *Accounts) List(ctx context.Context) ([]User, error) {
 	var us []User

@@ -72,3 +72,44 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	p, ok := ctx.Value(principalKey{}).(Principal)
 	return p, ok
 }
+
+// DefaultProject is the project a request acts in when it names none.
+const DefaultProject = "default"
+
+// ProjectHeader names the project a session-authenticated request acts in.
+const ProjectHeader = "X-Aomas-Project"
+
+type projectKey struct{}
+type clientKey struct{}
+
+// WithProject returns ctx acting in project.
+func WithProject(ctx context.Context, project string) context.Context {
+	return context.WithValue(ctx, projectKey{}, project)
+}
+
+// ProjectFrom returns the project ctx acts in (DefaultProject when none was set).
+func ProjectFrom(ctx context.Context) string {
+	if p, ok := ctx.Value(projectKey{}).(string); ok && p != "" {
+		return p
+	}
+	return DefaultProject
+}
+
+// WithClientAddr returns ctx carrying the client's address, for audit entries and limits.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientKey{}, addr)
+}
+
+// ClientAddrFrom returns the client address ctx carries, or "".
+func ClientAddrFrom(ctx context.Context) string {
+	a, _ := ctx.Value(clientKey{}).(string)
+	return a
+}
+
+// Actor names who a request acts as in audit entries: the principal's subject or "anonymous".
+func Actor(ctx context.Context) string {
+	if p, ok := PrincipalFrom(ctx); ok {
+		return p.Subject()
+	}
+	return "anonymous"
+}

@@ -109,7 +109,8 @@ var (
 	dataTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo"}
-	modelTypes   = []string{"Model", "ModelVersion"}
+	modelTypes = []string{"Model", "ModelVersion"}
+
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
 	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket"}
 	labelerTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",

@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/reqid"
 	"github.com/aomas/aomas/storage"
 )
@@ -24,6 +27,8 @@ const (
 	CodeConflict     = "CONFLICT"
 	CodeUnavailable  = "UNAVAILABLE"
 	CodeInternal     = "INTERNAL"
+	// CodeUnauthenticated: not signed in, or the credential was refused.
+	CodeUnauthenticated = "UNAUTHENTICATED"
 )
 
 // codedError is an error whose message is safe to show and whose code clients act on.
@@ -48,6 +53,14 @@ func codeOf(err error) (*codedError, bool) {
 	}
 	var rej *ingest.RejectError
 	switch {
+	case errors.Is(err, rbac.ErrForbidden):
+		return &codedError{code: CodeForbidden, msg: err.Error()}, true
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return &codedError{code: CodeUnauthenticated, msg: err.Error()}, true
+	case errors.Is(err, rbac.ErrLastAdmin):
+		return &codedError{code: CodeConflict, msg: err.Error()}, true
+	case errors.Is(err, rbac.ErrInvalid):
+		return &codedError{code: CodeInvalidInput, msg: err.Error()}, true
 	case errors.As(err, &rej):
 		return &codedError{code: CodeInvalidInput, msg: rej.Reason}, true
 	case errors.Is(err, db.ErrNotFound), errors.Is(err, storage.ErrNotFound):
@@ -102,7 +115,7 @@ func Recover(logger *slog.Logger) graphql.RecoverFunc {
 		logger = slog.Default()
 	}
 	return func(ctx context.Context, v any) error {
-		logger.ErrorContext(ctx, "graphql resolver panic", "request_id", reqid.From(ctx), "panic", fmt.Sprint(v))
+		logger.ErrorContext(ctx, "graphql resolver panic", "request_id", reqid.From(ctx), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		return fmt.Errorf("resolver panic: %v", v)
 	}
 }

@@ -19,9 +19,11 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aomas/aomas/access"
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/gid"
-	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/storage"
@@ -37,6 +39,7 @@ type pipelineAPI struct {
 	store *storage.Store
 	opt   asynq.RedisConnOpt
 	deps  jobs.Deps
+	token string
 }
 
 func newPipelineAPI(t *testing.T) *pipelineAPI {
@@ -52,12 +55,20 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "test-worker", Lease: 3 * time.Second, MaxRetry: 3}
 	checker := server.NewChecker(conn, rdb, store)
 	res := &resolvers.Resolver{Checker: checker, DB: conn, Store: store, Pipeline: jobs.NewPipeline(deps)}
+	policy, err := rbac.New(context.Background(), conn, nil)
+	require.NoError(t, err)
+	accounts, err := auth.NewAccounts(conn, auth.AccountsConfig{})
+	require.NoError(t, err)
+	guard := &access.Guard{Enforcer: policy, Audit: conn}
 	srv := httptest.NewServer(server.New(server.Options{
-		Schema: graph.NewExecutableSchema(graph.Config{Resolvers: res}), Checker: checker,
+		Schema: access.Schema(res, guard), Guard: guard, Checker: checker,
+		Auth:     &server.Auth{Accounts: accounts, Sessions: auth.NewSessions(conn, nil), Tokens: auth.NewTokens(conn, auth.TokensConfig{}), Audit: conn},
 		MaxDepth: 12, MaxComplexity: 50000, AroundOperations: res.LoaderMiddleware(),
 	}))
 	t.Cleanup(srv.Close)
-	return &pipelineAPI{t: t, url: srv.URL + "/graphql", conn: conn, store: store, opt: opt, deps: deps}
+	// An ML engineer may start, cancel and retry runs, watch them and read the queues: what these tests do.
+	_, token := testenv.Account(t, conn, policy, rbac.RoleMLEngineer, rbac.AllProjects)
+	return &pipelineAPI{t: t, url: srv.URL + "/graphql", conn: conn, store: store, opt: opt, deps: deps, token: token}
 }
 
 func (a *pipelineAPI) startWorker() {
@@ -71,7 +82,11 @@ func (a *pipelineAPI) startWorker() {
 func (a *pipelineAPI) query(q string, vars map[string]any, out any) []string {
 	a.t.Helper()
 	body, _ := json.Marshal(map[string]any{"query": q, "variables": vars})
-	resp, err := http.Post(a.url, "application/json", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, a.url, bytes.NewReader(body))
+	require.NoError(a.t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+a.token)
+	resp, err := http.DefaultClient.Do(req)
 	require.NoError(a.t, err)
 	defer resp.Body.Close()
 	var res struct {
@@ -145,7 +160,8 @@ func TestRunProgressOverGraphQLTransportWS(t *testing.T) {
 	conn, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(a.url, "http"), &websocket.DialOptions{Subprotocols: []string{"graphql-transport-ws"}})
 	require.NoError(t, err)
 	defer conn.CloseNow()
-	require.NoError(t, wsjson.Write(ctx, conn, wsMsg{Type: "connection_init"}))
+	init, _ := json.Marshal(map[string]string{"Authorization": "Bearer " + a.token})
+	require.NoError(t, wsjson.Write(ctx, conn, wsMsg{Type: "connection_init", Payload: init}))
 	var ack wsMsg
 	require.NoError(t, wsjson.Read(ctx, conn, &ack))
 	require.Equal(t, "connection_ack", ack.Type)

@@ -8,9 +8,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/health"
 	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
 )
 
@@ -43,6 +47,11 @@ type Resolver struct {
 	// Pipeline starts and steers runs and streams their progress (pipeline.resolvers.go);
 	// *jobs.Pipeline satisfies it.
 	Pipeline pipeline
+
+	// Access (issue 4): the policy, the accounts it names, and the audit log (access.resolvers.go).
+	Enforcer *rbac.Enforcer
+	Accounts *auth.Accounts
+	Audit    *sqlx.DB
 }
 
 func (r *Resolver) now() time.Time {

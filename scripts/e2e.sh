@@ -13,6 +13,11 @@ export AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/$db?sslmode=disable
 export AOMAS_S3_BUCKET=aomas-e2e AOMAS_LISTEN=127.0.0.1:$PORT AOMAS_DATA_DIR=.local/e2e
 mkdir -p .local/logs "$(dirname "$TAP")"
 "$BIN" migrate up >/dev/null
+scripts/accounts.sh "$BIN"
+# The journeys sign in as the demo admin in the browser, and call the API with its token.
+export AOMAS_E2E_EMAIL=admin@aomas.local AOMAS_E2E_PASSWORD=aomas-demo-admin
+AOMAS_E2E_TOKEN=$("$BIN" token create --email admin@aomas.local --ttl 4h --name e2e 2>/dev/null)
+export AOMAS_E2E_TOKEN
 "$BIN" serve >.local/logs/e2e-serve.log 2>&1 &
 serve=$!
 "$BIN" worker >.local/logs/e2e-worker.log 2>&1 &

@@ -3,7 +3,8 @@
 # few eccentricities, uploaded as volumes of cases in two cohorts. Skips when cases exist.
 set -euo pipefail
 BIN=$1 URL=$2
-gql() { curl -fsS "$URL/graphql" -H 'content-type: application/json' -d "$1"; }
+: "${AOMAS_TOKEN:?seed.sh needs an admin token in AOMAS_TOKEN (aomas token create)}"
+gql() { curl -fsS "$URL/graphql" -H 'content-type: application/json' -H "Authorization: Bearer $AOMAS_TOKEN" -d "$1"; }
 count=$(gql '{"query":"{ cases(first: 1) { totalCount } }"}' | sed -E 's/.*"totalCount":([0-9]+).*/\1/')
 if [ "$count" != "0" ]; then echo "  seed: $count cases already there, leaving them"; exit 0; fi
 dir=$(mktemp -d)

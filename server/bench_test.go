@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 )
@@ -14,8 +14,10 @@ import (
 // BenchmarkGraphQLTrivialQuery is the GraphQL layer's own cost per request, without the
 // network: parse (cached), validate, limits, execute and encode.
 func BenchmarkGraphQLTrivialQuery(b *testing.B) {
+	guard := access.PublicOnly()
 	h := server.GraphQL(server.Options{
-		Schema:        graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{Build: resolvers.BuildInfo{Version: "b", Commit: "b"}}}),
+		Schema:        access.Schema(&resolvers.Resolver{Build: resolvers.BuildInfo{Version: "b", Commit: "b"}}, guard),
+		Guard:         guard,
 		MaxDepth:      12,
 		MaxComplexity: 5000,
 	})

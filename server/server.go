@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/health"
 	"github.com/aomas/aomas/reqid"
 	"github.com/aomas/aomas/resolvers"
@@ -43,6 +44,12 @@ type Options struct {
 	// AllowedOrigins are host patterns ("localhost:5173") whose pages may open websockets
 	// besides the server's own origin.
 	AllowedOrigins []string
+	// Auth authenticates requests and serves /auth/login and /auth/logout; nil: every
+	// request is anonymous.
+	Auth *Auth
+	// Guard enforces the policy on every field (the schema must be built with its
+	// directives: access.Schema); nil only where a test mounts public fields alone.
+	Guard *access.Guard
 }
 
 // New returns the handler for every route aomas serves.
@@ -55,7 +62,12 @@ func New(opts Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	mux.Handle("/graphql", m.wrap("graphql", spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts))))
+	var gql http.Handler = limitJSONBody(spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts)))
+	if opts.Auth != nil {
+		gql = opts.Auth.Authenticate(gql)
+		opts.Auth.Mount(mux)
+	}
+	mux.Handle("/graphql", m.wrap("graphql", gql))
 	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})))
@@ -75,24 +87,51 @@ func GraphQL(opts Options) http.Handler {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
 		},
+		InitFunc: opts.Auth.websocketInit,
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
-	srv.Use(extension.Introspection{})
+	if opts.Guard != nil {
+		srv.Use(access.Introspection{})
+	} else {
+		srv.Use(extension.Introspection{})
+	}
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if opts.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	}
 	srv.Use(depthLimit{max: opts.MaxDepth})
+	if opts.Guard != nil {
+		srv.AroundOperations(opts.Guard.Operations())
+		srv.AroundFields(opts.Guard.Fields())
+	}
 	if opts.AroundOperations != nil {
 		srv.AroundOperations(opts.AroundOperations)
 	}
 	srv.SetErrorPresenter(resolvers.PresentError)
 	srv.SetRecoverFunc(resolvers.Recover(opts.Logger))
 	return srv
+}
+
+// maxJSONBody bounds a request that is not an upload: the largest sensible query with its
+// variables (a batch of a few hundred aliased mutations) fits many times over.
+const maxJSONBody = 2 << 20
+
+// limitJSONBody refuses non-multipart bodies over maxJSONBody with 413.
+func limitJSONBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			if r.ContentLength > maxJSONBody {
+				graphQLError(w, http.StatusRequestEntityTooLarge, "INVALID_INPUT", "request body too large (at most 2 MiB; upload files as multipart)")
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // uploadLimit is the largest multipart request: the largest file plus room for the

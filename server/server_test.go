@@ -16,7 +16,7 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/health"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
@@ -44,8 +44,10 @@ func newServer(t *testing.T, s3Endpoint string) *httptest.Server {
 		"index.html":      {Data: []byte("<!doctype html><title>aomas</title>")},
 		"assets/app-1.js": {Data: []byte("console.log(1)")},
 	}
+	guard := access.PublicOnly()
 	h := server.New(server.Options{
-		Schema:        graph.NewExecutableSchema(graph.Config{Resolvers: &resolvers.Resolver{Checker: checker, MinHealthInterval: 100 * time.Millisecond}}),
+		Schema:        access.Schema(&resolvers.Resolver{Checker: checker, MinHealthInterval: 100 * time.Millisecond}, guard),
+		Guard:         guard,
 		Checker:       checker,
 		SPA:           spa,
 		MaxDepth:      4,

@@ -18,7 +18,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 )
@@ -39,8 +39,10 @@ func main() {
 	flag.Parse()
 
 	res := &resolvers.Resolver{Build: resolvers.BuildInfo{Version: "bench", Commit: "bench"}}
+	guard := access.PublicOnly()
 	gql := server.GraphQL(server.Options{
-		Schema:        graph.NewExecutableSchema(graph.Config{Resolvers: res}),
+		Schema:        access.Schema(res, guard),
+		Guard:         guard,
 		MaxDepth:      12,
 		MaxComplexity: 5000,
 	})

@@ -11,9 +11,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/dropdir"
-	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/intake"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
@@ -53,6 +53,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
+	acc, err := newServerAccess(ctx, d, logger)
+	if err != nil {
+		return err
+	}
+	defer acc.close()
 	checker := server.NewChecker(d.db, d.redis, d.store)
 	res := &resolvers.Resolver{
 		Checker: checker,
@@ -61,6 +66,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Store:   d.store,
 		Intake: &intake.Service{DB: d.db, Store: d.store, SubjectKey: c.SubjectKey, MaxBytes: c.MaxUpload,
 			TempDir: filepath.Join(c.DataDir, "tmp")},
+		Enforcer: acc.policy,
+		Accounts: acc.accounts,
+		Audit:    d.db,
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)
@@ -70,7 +78,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer closePipe()
 	res.Pipeline = pipe
 	h := server.New(server.Options{
-		Schema:           graph.NewExecutableSchema(graph.Config{Resolvers: res}),
+		Schema:           access.Schema(res, acc.guard),
+		Guard:            acc.guard,
+		Auth:             acc.auth,
 		Checker:          checker,
 		SPA:              web.Dist(),
 		Logger:           logger,

@@ -9,11 +9,18 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** apiToken is the admin's API token that scripts/e2e.sh made; its absence fails the journey. */
+export function apiToken() {
+  const token = process.env.AOMAS_E2E_TOKEN;
+  if (!token) throw new Error('AOMAS_E2E_TOKEN is not set: run the journeys through scripts/e2e.sh (it makes the accounts)');
+  return token;
+}
+
 /** gql posts one operation to the server under test and returns its data; GraphQL errors throw. */
-export async function gql(baseURL, query, variables) {
+export async function gql(baseURL, query, variables, token = apiToken()) {
   const res = await fetch(`${baseURL}/graphql`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
   });
   const body = await res.json();

@@ -45,8 +45,12 @@ export async function launchBrowser() {
  * collects console.error output (diagnostic: the browser also logs failed
  * network requests there). Call assertNoPageErrors before closing.
  */
-export async function openPage(browser, { viewport = { width: 1280, height: 800 }, colorScheme = 'light' } = {}) {
+export async function openPage(
+  browser,
+  { viewport = { width: 1280, height: 800 }, colorScheme = 'light', signIn = true } = {},
+) {
   const context = await browser.newContext({ viewport, colorScheme, deviceScaleFactor: 1 });
+  if (signIn) await signInContext(context);
   const page = await context.newPage();
   const pageErrors = [];
   const consoleErrors = [];
@@ -64,6 +68,25 @@ export async function openPage(browser, { viewport = { width: 1280, height: 800 
   }
 
   return { context, page, pageErrors, consoleErrors, assertNoPageErrors, close: () => context.close() };
+}
+
+/** credentials are the demo admin's, which scripts/e2e.sh makes. */
+export function credentials() {
+  const email = process.env.AOMAS_E2E_EMAIL;
+  const password = process.env.AOMAS_E2E_PASSWORD;
+  if (!email || !password) {
+    throw new Error('AOMAS_E2E_EMAIL / AOMAS_E2E_PASSWORD are not set: run the journeys through scripts/e2e.sh');
+  }
+  return { email, password };
+}
+
+/**
+ * signInContext starts a session for the context's pages the way the sign-in form does
+ * (POST /auth/login); the journey of the form itself is in session.test.mjs.
+ */
+export async function signInContext(context, creds = credentials()) {
+  const res = await context.request.post(`${baseURL()}/auth/login`, { data: creds });
+  if (!res.ok()) throw new Error(`sign-in as ${creds.email} failed: HTTP ${res.status()} ${await res.text()}`);
 }
 
 /** screenshot saves a full-page PNG under e2e/screenshots/ and returns its path. */

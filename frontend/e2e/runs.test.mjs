@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { apiToken, gql as apiGQL } from './api.mjs';
 import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
 
 function aomasBin() {
@@ -14,16 +15,7 @@ function aomasBin() {
   return bin;
 }
 
-async function gql(query, variables) {
-  const res = await fetch(`${baseURL()}/graphql`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await res.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  return body.data;
-}
+const gql = (query, variables) => apiGQL(baseURL(), query, variables);
 
 async function uploadPhantom(caseId) {
   const dir = mkdtempSync(path.join(tmpdir(), 'aomas-e2e-'));
@@ -41,7 +33,11 @@ async function uploadPhantom(caseId) {
   );
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
   form.append('0', new Blob([readFileSync(path.join(dir, tif))]), tif);
-  const res = await fetch(`${baseURL()}/graphql`, { method: 'POST', body: form });
+  const res = await fetch(`${baseURL()}/graphql`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${apiToken()}` },
+    body: form,
+  });
   const body = await res.json();
   assert.equal(body.errors, undefined, JSON.stringify(body.errors));
   assert.equal(body.data.uploadVolume.volume.status, 'READY');

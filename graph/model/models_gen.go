@@ -9,8 +9,20 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/rbac"
 )
+
+type AuditFilter struct {
+	Actor  *string `json:"actor,omitempty"`
+	Action *string `json:"action,omitempty"`
+	Object *string `json:"object,omitempty"`
+	// ok, denied or failed.
+	Outcome *string    `json:"outcome,omitempty"`
+	From    *time.Time `json:"from,omitempty"`
+	To      *time.Time `json:"to,omitempty"`
+}
 
 type BuildInfo struct {
 	Version   string `json:"version"`
@@ -133,6 +145,24 @@ type RequestVolumeUploadInput struct {
 	Sidecar   *string  `json:"sidecar,omitempty"`
 }
 
+// A role and what it may do in every project.
+type Role struct {
+	Name        string             `json:"name"`
+	Permissions []*rbac.Permission `json:"permissions"`
+}
+
+type RoleGrantInput struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+	// A project, or * for every project.
+	Project string `json:"project"`
+}
+
+type RolePermissionInput struct {
+	Object string `json:"object"`
+	Action string `json:"action"`
+}
+
 type RunConnection struct {
 	Edges      []*RunEdge `json:"edges"`
 	PageInfo   *PageInfo  `json:"pageInfo"`
@@ -200,6 +230,17 @@ type UploadVolumePayload struct {
 	Volume *db.Volume `json:"volume"`
 	// True when the same bytes were uploaded before; volume is the earlier one.
 	Duplicate bool `json:"duplicate"`
+}
+
+// The signed-in caller, in the request's project.
+type Viewer struct {
+	User *auth.User `json:"user"`
+	// The project the request acts in (X-Aomas-Project header, the token's project, or default).
+	Project string `json:"project"`
+	// The roles the caller holds in that project.
+	Roles []string `json:"roles"`
+	// How the caller signed in: password, session, token or oidc.
+	Method string `json:"method"`
 }
 
 type VolumeUploadTicket struct {
@@ -342,6 +383,62 @@ func (e *Eye) UnmarshalJSON(b []byte) error {
 }
 
 func (e Eye) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The action a coordinate is guarded for: READ for queries, type fields and subscriptions, WRITE for mutations.
+type Permission string
+
+const (
+	PermissionRead  Permission = "READ"
+	PermissionWrite Permission = "WRITE"
+)
+
+var AllPermission = []Permission{
+	PermissionRead,
+	PermissionWrite,
+}
+
+func (e Permission) IsValid() bool {
+	switch e {
+	case PermissionRead, PermissionWrite:
+		return true
+	}
+	return false
+}
+
+func (e Permission) String() string {
+	return string(e)
+}
+
+func (e *Permission) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = Permission(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid Permission", str)
+	}
+	return nil
+}
+
+func (e Permission) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *Permission) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e Permission) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

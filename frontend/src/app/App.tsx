@@ -1,15 +1,18 @@
+import { SessionGate } from '../features/session/SessionGate';
 import { HealthProvider } from '../features/system/HealthProvider';
 import type { HealthSource } from '../features/system/healthMonitor';
 import { ThemeProvider } from './providers/ThemeProvider';
 import { Shell } from './Shell';
 
-/** App wires the providers around the shell; tests may swap the health source. */
-export function App({ healthSource }: { healthSource?: HealthSource }) {
-  return (
-    <ThemeProvider>
-      <HealthProvider source={healthSource}>
-        <Shell />
-      </HealthProvider>
-    </ThemeProvider>
+/**
+ * App wires the providers around the shell, behind sign-in; tests may swap the
+ * health source and leave the gate out.
+ */
+export function App({ healthSource, gate = true }: { healthSource?: HealthSource; gate?: boolean }) {
+  const shell = (
+    <HealthProvider source={healthSource}>
+      <Shell />
+    </HealthProvider>
   );
+  return <ThemeProvider>{gate ? <SessionGate>{shell}</SessionGate> : shell}</ThemeProvider>;
 }

@@ -6,7 +6,7 @@ import { App } from './App';
 
 function renderApp() {
   const user = userEvent.setup();
-  render(<App healthSource={staticSource()} />);
+  render(<App healthSource={staticSource()} gate={false} />);
   return user;
 }
 

@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useSession } from '../features/session/session-context';
 import { useHealth } from '../features/system/health-context';
 import { useTheme } from './providers/theme-context';
 import { ROUTES } from './routes';
@@ -19,6 +20,7 @@ type Modal = 'shortcuts' | 'about' | null;
 export function Shell() {
   const { theme, toggleTheme } = useTheme();
   const { refresh } = useHealth();
+  const session = useSession();
   const [route, navigate] = useHashRoute();
   const [navigatorOpen, setNavigatorOpen] = useState(true);
   const [modal, setModal] = useState<Modal>(null);
@@ -49,6 +51,9 @@ export function Shell() {
           },
           { kind: 'separator', id: 'sep1' },
           { id: 'refresh', label: 'Refresh service status', onSelect: refresh },
+          ...(session
+            ? [{ kind: 'separator' as const, id: 'sep2' }, { id: 'sign-out', label: 'Sign out', onSelect: session.signOut }]
+            : []),
         ],
       },
       {
@@ -96,7 +101,7 @@ export function Shell() {
         ],
       },
     ],
-    [theme, toggleTheme, navigatorOpen, navigate, refresh],
+    [theme, toggleTheme, navigatorOpen, navigate, refresh, session],
   );
 
   return (
@@ -111,6 +116,16 @@ export function Shell() {
             </svg>
             <span>aomas</span>
           </div>
+        }
+        end={
+          session && (
+            <div className="viewer-badge" data-testid="viewer-badge" title={`Signed in (${session.viewer.method})`}>
+              <span>{session.viewer.user.displayName}</span>
+              <span className="viewer-badge__roles">
+                {session.viewer.roles.join(', ') || 'no role'} · {session.viewer.project}
+              </span>
+            </div>
+          )
         }
       />
       <div className="shell__body">

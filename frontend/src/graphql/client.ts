@@ -5,6 +5,16 @@ import { createClient, type Client, type ExecutionResult } from 'graphql-ws';
 
 export const GRAPHQL_PATH = '/graphql';
 
+/** The cookie the server sets beside the session cookie, echoed in CSRF_HEADER. */
+export const CSRF_COOKIE = 'aomas_csrf';
+export const CSRF_HEADER = 'X-CSRF-Token';
+
+/** csrfHeaders returns the session's CSRF header, which every POST must carry. */
+export function csrfHeaders(): Record<string, string> {
+  const m = document.cookie.match(/(?:^|;\s*)aomas_csrf=([^;]+)/);
+  return m?.[1] ? { [CSRF_HEADER]: decodeURIComponent(m[1]) } : {};
+}
+
 /** One entry of a GraphQL response's `errors` list. */
 export interface GraphQLErrorEntry {
   message: string;
@@ -68,6 +78,7 @@ export async function request<T, V extends Variables = Variables>(
       headers: {
         'Content-Type': 'application/json',
         Accept: 'application/graphql-response+json, application/json',
+        ...csrfHeaders(),
       },
       body: JSON.stringify(variables === undefined ? { query } : { query, variables }),
       credentials: 'same-origin',

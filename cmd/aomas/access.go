@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aomas/aomas/access"
+	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/rbac"
+	"github.com/aomas/aomas/server"
+)
+
+// policyReload is the safety net under the Redis watcher: a replica that missed an
+// announcement catches up within this.
+const policyReload = 30 * time.Second
+
+// serverAccess is the server's side of issue 4: the policy, kept current over Redis, the
+// guard on every field, and authentication.
+type serverAccess struct {
+	policy   *rbac.Enforcer
+	accounts *auth.Accounts
+	guard    *access.Guard
+	auth     *server.Auth
+	watcher  *rbac.Watcher
+}
+
+func (s *serverAccess) close() {
+	if s.watcher != nil {
+		s.watcher.Close()
+	}
+}
+
+func newServerAccess(ctx context.Context, d *deps, logger *slog.Logger) (*serverAccess, error) {
+	policy, err := rbac.New(ctx, d.db, logger.With("component", "rbac"))
+	if err != nil {
+		return nil, err
+	}
+	w, err := rbac.NewWatcher(ctx, d.redis, rbac.DefaultChannel)
+	if err != nil {
+		return nil, err
+	}
+	if err := policy.SetWatcher(w); err != nil {
+		w.Close()
+		return nil, err
+	}
+	go policy.ReloadEvery(ctx, policyReload)
+	accounts, err := auth.NewAccounts(d.db, auth.AccountsConfig{})
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	sessions := auth.NewSessions(d.db, nil)
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := sessions.DeleteExpired(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("delete expired sessions", "err", err)
+			} else if n > 0 {
+				logger.Info("deleted expired sessions", "count", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return &serverAccess{
+		policy:   policy,
+		accounts: accounts,
+		watcher:  w,
+		guard: &access.Guard{Enforcer: policy, Audit: d.db, Log: logger.With("component", "access"),
+			Mutations: auth.NewLimiter(auth.MutationLimit())},
+		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: auth.NewTokens(d.db, auth.TokensConfig{}),
+			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth")},
+	}, nil
+}

@@ -1,0 +1,111 @@
+package resolvers
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vektah/gqlparser/v2/ast"
+
+	"github.com/aomas/aomas/audit"
+	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/graph"
+	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/rbac"
+)
+
+var schemaOnce = sync.OnceValue(func() *ast.Schema {
+	return graph.NewExecutableSchema(graph.Config{}).Schema()
+})
+
+// Coordinates lists every field of the schema as authorization sees it.
+func Coordinates() []rbac.Coordinate { return rbac.SchemaCoordinates(schemaOnce()) }
+
+func (r *Resolver) needAccess() error {
+	if r.Enforcer == nil || r.Accounts == nil {
+		return &codedError{code: CodeUnavailable, msg: "access control is not configured on this server"}
+	}
+	return nil
+}
+
+func (r *Resolver) role(ctx context.Context, name string) (*model.Role, error) {
+	perms, err := r.Enforcer.RolePermissions(name)
+	if err != nil {
+		return nil, err
+	}
+	out := &model.Role{Name: name, Permissions: make([]*rbac.Permission, len(perms))}
+	for i := range perms {
+		out.Permissions[i] = &perms[i]
+	}
+	return out, nil
+}
+
+// subjectUser returns the account behind a Casbin subject "user:ID", or nil for a role.
+func (r *Resolver) subjectUser(ctx context.Context, subject string) (*auth.User, error) {
+	idText, ok := strings.CutPrefix(subject, "user:")
+	if !ok {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if err != nil {
+		return nil, nil
+	}
+	u, err := r.Accounts.ByID(ctx, id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// grantee resolves a grant's e-mail address to the account's subject.
+func (r *Resolver) grantee(ctx context.Context, in model.RoleGrantInput) (string, error) {
+	u, err := r.Accounts.ByEmail(ctx, in.Email)
+	if errors.Is(err, auth.ErrNotFound) {
+		return "", invalidInput("no account has the e-mail address " + strconv.Quote(in.Email))
+	}
+	if err != nil {
+		return "", err
+	}
+	return rbac.UserSubject(u.ID), nil
+}
+
+func auditFilter(f *model.AuditFilter, first *int, before *string) (audit.Filter, error) {
+	var out audit.Filter
+	if first != nil {
+		if *first < 1 || *first > 1000 {
+			return out, invalidInput("first must be between 1 and 1000")
+		}
+		out.Limit = *first
+	}
+	if before != nil {
+		id, err := strconv.ParseInt(*before, 10, 64)
+		if err != nil || id < 1 {
+			return out, invalidInput("before must be an audit entry id")
+		}
+		out.BeforeID = id
+	}
+	if f == nil {
+		return out, nil
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	tm := func(p *time.Time) time.Time {
+		if p == nil {
+			return time.Time{}
+		}
+		return *p
+	}
+	out.Actor, out.Action, out.Object, out.Outcome = str(f.Actor), str(f.Action), str(f.Object), str(f.Outcome)
+	out.From, out.To = tm(f.From), tm(f.To)
+	return out, nil
+}

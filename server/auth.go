@@ -1,0 +1,293 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/aomas/aomas/audit"
+	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/reqid"
+)
+
+// Auth authenticates requests (a bearer token, or a session cookie with its CSRF token) and
+// serves the login and logout endpoints.
+type Auth struct {
+	Accounts *auth.Accounts
+	Sessions *auth.Sessions
+	Tokens   *auth.Tokens
+	// Login limits login attempts, and refused credentials, per client address and per
+	// e-mail address; nil: no limit.
+	Login *auth.Limiter
+	// Audit receives an entry per login and per refused credential; nil records nothing.
+	Audit  *sqlx.DB
+	Logger *slog.Logger
+	// SessionTTL is how long a browser session lasts (auth.DefaultSessionTTL when zero).
+	SessionTTL time.Duration
+}
+
+var projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// clientAddr is the peer's IP address; aomas trusts no forwarding header.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// graphQLError writes a GraphQL-shaped error response with an HTTP status.
+func graphQLError(w http.ResponseWriter, status int, code, msg string) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="aomas"`)
+	}
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": msg, "extensions": map[string]any{"code": code}}}})
+}
+
+func (a *Auth) log() *slog.Logger {
+	if a.Logger == nil {
+		return slog.Default()
+	}
+	return a.Logger
+}
+
+// record appends an audit entry for an authentication event.
+func (a *Auth) record(ctx context.Context, e audit.Entry) {
+	if a.Audit == nil {
+		return
+	}
+	if e.Actor == "" {
+		e.Actor = auth.Actor(ctx)
+	}
+	e.RequestID = reqid.From(ctx)
+	e.ClientAddr = auth.ClientAddrFrom(ctx)
+	if _, err := audit.AppendDB(context.WithoutCancel(ctx), a.Audit, e); err != nil {
+		a.log().Error("audit entry lost", "err", err, "action", e.Action, "outcome", e.Outcome)
+	}
+}
+
+// allow takes one attempt from each key's bucket.
+func (a *Auth) allow(keys ...string) bool {
+	if a.Login == nil {
+		return true
+	}
+	ok := true
+	for _, k := range keys {
+		if !a.Login.Allow(k) {
+			ok = false
+		}
+	}
+	return ok
+}
+
+// Authenticate puts the caller's principal, project and address into the request's
+// context. A request without credentials goes on anonymous (public fields only); one with
+// a bad credential is refused here.
+func (a *Auth) Authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddr(r)
+		ctx := auth.WithClientAddr(r.Context(), addr)
+		project := r.Header.Get(auth.ProjectHeader)
+		if project != "" && !projectName.MatchString(project) {
+			graphQLError(w, http.StatusBadRequest, "INVALID_INPUT", auth.ProjectHeader+": not a project name (a-z, 0-9, _ and -)")
+			return
+		}
+		tok, has, err := auth.BearerToken(r)
+		switch {
+		case errors.Is(err, auth.ErrTokenInQuery):
+			a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
+			graphQLError(w, http.StatusBadRequest, "UNAUTHENTICATED", err.Error())
+			return
+		case err != nil:
+			graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the Authorization header must be `Bearer TOKEN`")
+			return
+		case has:
+			p, err := a.Tokens.Authenticate(ctx, tok)
+			if err != nil {
+				// Refusals count against the address: past the limit, a guesser is told to wait.
+				if !a.allow("addr:" + addr) {
+					tooMany(w)
+					return
+				}
+				a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
+				graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the token is unknown, expired or revoked")
+				return
+			}
+			if project == "" {
+				project = p.Project
+			}
+			if err := p.CheckProject(project); err != nil {
+				ctx = auth.WithPrincipal(ctx, p)
+				a.record(ctx, audit.Entry{Action: "authenticate", Object: "project:" + project, Outcome: audit.OutcomeDenied})
+				graphQLError(w, http.StatusForbidden, "FORBIDDEN", err.Error())
+				return
+			}
+			ctx = auth.WithPrincipal(ctx, p)
+		default:
+			if c, err := r.Cookie(auth.SessionCookie); err == nil && c.Value != "" {
+				p, err := a.Sessions.Authenticate(ctx, c.Value)
+				if err != nil {
+					// An ended session: carry on anonymous, and drop the stale cookies.
+					for _, c := range auth.ClearCookies(auth.IsTLS(r)) {
+						http.SetCookie(w, c)
+					}
+					break
+				}
+				if err := auth.CheckRequestCSRF(r, c.Value); err != nil {
+					ctx = auth.WithPrincipal(ctx, p)
+					a.record(ctx, audit.Entry{Action: "authenticate", Object: "csrf", Outcome: audit.OutcomeDenied})
+					graphQLError(w, http.StatusForbidden, "FORBIDDEN", "missing or wrong "+auth.CSRFHeader+" header for this session")
+					return
+				}
+				ctx = auth.WithPrincipal(ctx, p)
+			}
+		}
+		if project == "" {
+			project = auth.DefaultProject
+		} else {
+			ctx = context.WithValue(ctx, projectSet{}, true)
+		}
+		next.ServeHTTP(w, r.WithContext(auth.WithProject(ctx, project)))
+	})
+}
+
+func tooMany(w http.ResponseWriter) {
+	w.Header().Set("Retry-After", "6")
+	graphQLError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many attempts: wait a few seconds and retry")
+}
+
+type loginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// sessionInfo is what login answers: who signed in and the CSRF token for mutations.
+type sessionInfo struct {
+	User      userInfo  `json:"user"`
+	CSRFToken string    `json:"csrfToken"`
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+type userInfo struct {
+	ID          int64  `json:"id"`
+	Email       string `json:"email"`
+	DisplayName string `json:"displayName"`
+}
+
+// Mount adds POST /auth/login and POST /auth/logout to mux.
+func (a *Auth) Mount(mux *http.ServeMux) {
+	mux.Handle("POST /auth/login", http.HandlerFunc(a.login))
+	mux.Handle("POST /auth/logout", http.HandlerFunc(a.logout))
+}
+
+func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
+	ctx := auth.WithClientAddr(r.Context(), clientAddr(r))
+	var in loginRequest
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<10)).Decode(&in); err != nil || in.Email == "" || in.Password == "" {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": `want a JSON body {"email": "...", "password": "..."}`})
+		return
+	}
+	if !a.allow("addr:"+clientAddr(r), "email:"+in.Email) {
+		a.record(ctx, audit.Entry{Actor: "anonymous", Action: "login", Object: "email:" + in.Email + ": rate limited", Outcome: audit.OutcomeDenied})
+		w.Header().Set("Retry-After", "6")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "too many login attempts: wait a few seconds and retry"})
+		return
+	}
+	p, err := a.Accounts.Login(ctx, in.Email, in.Password)
+	if err != nil {
+		a.record(ctx, audit.Entry{Actor: "anonymous", Action: "login", Object: "email:" + in.Email + ": " + err.Error(), Outcome: audit.OutcomeDenied})
+		msg := "wrong e-mail or password"
+		if errors.Is(err, auth.ErrLocked) {
+			msg = "this account is locked after repeated failures; try again later"
+		} else if !errors.Is(err, auth.ErrUnauthenticated) {
+			a.log().Error("login", "err", err)
+			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "login failed; quote request id " + reqid.From(ctx)})
+			return
+		}
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": msg})
+		return
+	}
+	ttl := a.SessionTTL
+	if ttl <= 0 {
+		ttl = auth.DefaultSessionTTL
+	}
+	s, err := a.Sessions.Create(ctx, p.UserID, ttl, clientAddr(r), r.UserAgent())
+	if err != nil {
+		a.log().Error("create session", "err", err)
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "login failed; quote request id " + reqid.From(ctx)})
+		return
+	}
+	ctx = auth.WithPrincipal(ctx, p)
+	a.record(ctx, audit.Entry{Action: "login", Object: "session", Outcome: audit.OutcomeOK})
+	for _, c := range s.Cookies(auth.IsTLS(r)) {
+		http.SetCookie(w, c)
+	}
+	writeJSON(w, http.StatusOK, sessionInfo{User: userInfo{ID: p.UserID, Email: p.Email}, CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt})
+}
+
+func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
+	ctx := auth.WithClientAddr(r.Context(), clientAddr(r))
+	c, err := r.Cookie(auth.SessionCookie)
+	if err == nil && c.Value != "" {
+		if err := auth.CheckRequestCSRF(r, c.Value); err != nil {
+			writeJSON(w, http.StatusForbidden, map[string]any{"error": "missing or wrong " + auth.CSRFHeader + " header for this session"})
+			return
+		}
+		if p, err := a.Sessions.Authenticate(ctx, c.Value); err == nil {
+			ctx = auth.WithPrincipal(ctx, p)
+		}
+		if err := a.Sessions.Delete(ctx, c.Value); err != nil {
+			a.log().Error("end session", "err", err)
+		}
+		a.record(ctx, audit.Entry{Action: "logout", Object: "session", Outcome: audit.OutcomeOK})
+	}
+	for _, c := range auth.ClearCookies(auth.IsTLS(r)) {
+		http.SetCookie(w, c)
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// websocketInit authenticates a subscription: a browser's session came with the upgrade
+// request; other clients put "Authorization": "Bearer TOKEN" in connection_init's payload.
+func (a *Auth) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
+	if a == nil {
+		return ctx, nil, nil
+	}
+	if _, ok := auth.PrincipalFrom(ctx); ok {
+		return ctx, nil, nil
+	}
+	h := payload.Authorization()
+	if h == "" {
+		return ctx, nil, nil
+	}
+	scheme, tok, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ctx, nil, errors.New("connection_init: Authorization must be `Bearer TOKEN`")
+	}
+	p, err := a.Tokens.Authenticate(ctx, strings.TrimSpace(tok))
+	if err != nil {
+		a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
+		return ctx, nil, errors.New("the token is unknown, expired or revoked")
+	}
+	project := auth.ProjectFrom(ctx)
+	if _, set := ctx.Value(projectSet{}).(bool); !set {
+		project = p.Project
+	}
+	if err := p.CheckProject(project); err != nil {
+		return ctx, nil, err
+	}
+	return auth.WithProject(auth.WithPrincipal(ctx, p), project), nil, nil
+}
+
+// projectSet marks a request whose project came from the X-Aomas-Project header.
+type projectSet struct{}
