@@ -184,6 +184,13 @@ type userInfo struct {
 	DisplayName string `json:"displayName"`
 }
 
+func (a *Auth) ttl() time.Duration {
+	if a.SessionTTL <= 0 {
+		return auth.DefaultSessionTTL
+	}
+	return a.SessionTTL
+}
+
 // Mount adds POST /auth/login and POST /auth/logout to mux.
 func (a *Auth) Mount(mux *http.ServeMux) {
 	mux.Handle("POST /auth/login", http.HandlerFunc(a.login))
@@ -217,11 +224,7 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": msg})
 		return
 	}
-	ttl := a.SessionTTL
-	if ttl <= 0 {
-		ttl = auth.DefaultSessionTTL
-	}
-	s, err := a.Sessions.Create(ctx, p.UserID, ttl, clientAddr(r), r.UserAgent())
+	s, err := a.Sessions.Create(ctx, p.UserID, a.ttl(), clientAddr(r), r.UserAgent())
 	if err != nil {
 		a.log().Error("create session", "err", err)
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "login failed; quote request id " + reqid.From(ctx)})

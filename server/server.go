@@ -50,6 +50,8 @@ type Options struct {
 	// Guard enforces the policy on every field (the schema must be built with its
 	// directives: access.Schema); nil only where a test mounts public fields alone.
 	Guard *access.Guard
+	// OIDC adds single sign-on (GET /auth/oidc/login); nil: local accounts only.
+	OIDC *OIDC
 }
 
 // New returns the handler for every route aomas serves.
@@ -67,6 +69,13 @@ func New(opts Options) http.Handler {
 		gql = opts.Auth.Authenticate(gql)
 		opts.Auth.Mount(mux)
 	}
+	if opts.OIDC != nil {
+		opts.OIDC.Mount(mux)
+	}
+	// What the sign-in form offers.
+	mux.Handle("GET /auth/providers", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"password": opts.Auth != nil, "oidc": opts.OIDC != nil})
+	}))
 	mux.Handle("/graphql", m.wrap("graphql", gql))
 	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})

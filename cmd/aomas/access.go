@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -22,6 +23,7 @@ type serverAccess struct {
 	accounts *auth.Accounts
 	guard    *access.Guard
 	auth     *server.Auth
+	oidc     *server.OIDC
 	watcher  *rbac.Watcher
 }
 
@@ -31,7 +33,7 @@ func (s *serverAccess) close() {
 	}
 }
 
-func newServerAccess(ctx context.Context, d *deps, logger *slog.Logger) (*serverAccess, error) {
+func newServerAccess(ctx context.Context, c *config, d *deps, logger *slog.Logger) (*serverAccess, error) {
 	policy, err := rbac.New(ctx, d.db, logger.With("component", "rbac"))
 	if err != nil {
 		return nil, err
@@ -67,7 +69,7 @@ func newServerAccess(ctx context.Context, d *deps, logger *slog.Logger) (*server
 			}
 		}
 	}()
-	return &serverAccess{
+	s := &serverAccess{
 		policy:   policy,
 		accounts: accounts,
 		watcher:  w,
@@ -75,5 +77,17 @@ func newServerAccess(ctx context.Context, d *deps, logger *slog.Logger) (*server
 			Mutations: auth.NewLimiter(auth.MutationLimit())},
 		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: auth.NewTokens(d.db, auth.TokensConfig{}),
 			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth")},
-	}, nil
+	}
+	if c.OIDC.Issuer != "" {
+		if c.OIDC.ClientSecret == "" {
+			w.Close()
+			return nil, &exitError{code: 2, err: errors.New("config: AOMAS_OIDC_CLIENT_SECRET: required with AOMAS_OIDC_ISSUER")}
+		}
+		if s.oidc, err = server.NewOIDC(ctx, c.OIDC, s.auth, policy); err != nil {
+			w.Close()
+			return nil, err
+		}
+		logger.Info("single sign-on", "issuer", c.OIDC.Issuer, "groups_mapped", len(c.OIDC.Roles))
+	}
+	return s, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/storage"
 )
 
@@ -32,6 +33,7 @@ type config struct {
 	WSOrigins     []string
 	SubjectKey    []byte
 	MaxUpload     int64
+	OIDC          server.OIDCConfig
 }
 
 // need says which groups of settings a command uses; only those are validated, so that
@@ -154,6 +156,33 @@ func settings() []setting {
 			}
 			c.MaxUpload = n
 			return nil
+		}},
+		{"oidc-issuer", "AOMAS_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: local accounts only)", needHTTP, func(c *config, v string) error {
+			if v == "" {
+				return nil
+			}
+			if u, err := url.Parse(v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("%q is not an http(s) URL", v)
+			}
+			c.OIDC.Issuer = v
+			return nil
+		}},
+		{"oidc-client-id", "AOMAS_OIDC_CLIENT_ID", "aomas", "OpenID Connect client id", needHTTP, func(c *config, v string) error {
+			c.OIDC.ClientID = v
+			return nil
+		}},
+		{"oidc-client-secret", "AOMAS_OIDC_CLIENT_SECRET", "", "OpenID Connect client secret", needHTTP, func(c *config, v string) error {
+			c.OIDC.ClientSecret = v
+			return nil
+		}},
+		{"oidc-redirect-url", "AOMAS_OIDC_REDIRECT_URL", "http://localhost:8080/auth/oidc/callback", "this server's /auth/oidc/callback as browsers reach it", needHTTP, func(c *config, v string) error {
+			c.OIDC.RedirectURL = v
+			return nil
+		}},
+		{"oidc-roles", "AOMAS_OIDC_ROLES", "", "groups to roles: group=role[@project],… (project default when left out, * for all)", needHTTP, func(c *config, v string) error {
+			m, err := server.ParseRoleMap(v)
+			c.OIDC.Roles = m
+			return err
 		}},
 		{"log-level", "AOMAS_LOG_LEVEL", "info", "debug, info, warn or error", 0, func(c *config, v string) error {
 			return c.LogLevel.UnmarshalText([]byte(v))

@@ -53,7 +53,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
-	acc, err := newServerAccess(ctx, d, logger)
+	acc, err := newServerAccess(ctx, c, d, logger)
 	if err != nil {
 		return err
 	}
@@ -81,6 +81,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Schema:           access.Schema(res, acc.guard),
 		Guard:            acc.guard,
 		Auth:             acc.auth,
+		OIDC:             acc.oidc,
 		Checker:          checker,
 		SPA:              web.Dist(),
 		Logger:           logger,

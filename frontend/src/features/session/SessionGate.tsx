@@ -46,6 +46,13 @@ function LoginForm({ error, onSignedIn }: { error?: string; onSignedIn(): void }
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [failure, setFailure] = useState<string | undefined>(error);
+  const [sso, setSSO] = useState(false);
+  useEffect(() => {
+    fetch('/auth/providers')
+      .then((r) => (r.ok ? (r.json() as Promise<{ oidc?: boolean }>) : Promise.resolve<{ oidc?: boolean }>({})))
+      .then((p) => setSSO(Boolean(p.oidc)))
+      .catch(() => setSSO(false));
+  }, []);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -98,6 +105,11 @@ function LoginForm({ error, onSignedIn }: { error?: string; onSignedIn(): void }
         <button type="submit" className="button button--primary" disabled={busy || !email || !password}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
+        {sso && (
+          <a className="button" href="/auth/oidc/login" data-testid="sso-login">
+            Sign in with single sign-on
+          </a>
+        )}
       </form>
     </div>
   );
