@@ -283,19 +283,20 @@ type ComplexityRoot struct {
 	}
 
 	Run struct {
-		CreatedAt  func(childComplexity int) int
-		FinishedAt func(childComplexity int) int
-		ID         func(childComplexity int) int
-		Masks      func(childComplexity int) int
-		Metrics    func(childComplexity int) int
-		Params     func(childComplexity int) int
-		Priority   func(childComplexity int) int
-		Progress   func(childComplexity int) int
-		QcFlags    func(childComplexity int) int
-		StartedAt  func(childComplexity int) int
-		Status     func(childComplexity int) int
-		Steps      func(childComplexity int) int
-		Volume     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		FinishedAt  func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Masks       func(childComplexity int) int
+		Metrics     func(childComplexity int) int
+		ModelPoints func(childComplexity int) int
+		Params      func(childComplexity int) int
+		Priority    func(childComplexity int) int
+		Progress    func(childComplexity int) int
+		QcFlags     func(childComplexity int) int
+		StartedAt   func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Steps       func(childComplexity int) int
+		Volume      func(childComplexity int) int
 	}
 
 	RunConnection struct {
@@ -523,6 +524,7 @@ type RunResolver interface {
 	QcFlags(ctx context.Context, obj *db.Run) ([]*db.QCFlag, error)
 	Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, error)
 
+	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
 }
 type RunProgressResolver interface {
@@ -1628,6 +1630,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Metrics(childComplexity), true
+	case "Run.modelPoints":
+		if e.ComplexityRoot.Run.ModelPoints == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.ModelPoints(childComplexity), true
 	case "Run.params":
 		if e.ComplexityRoot.Run.Params == nil {
 			break
@@ -2739,6 +2747,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_startedAt(ctx, field)
 	case "finishedAt":
 		return ec.fieldContext_Run_finishedAt(ctx, field)
+	case "modelPoints":
+		return ec.fieldContext_Run_modelPoints(ctx, field)
 	case "progress":
 		return ec.fieldContext_Run_progress(ctx, field)
 	}
@@ -8919,6 +8929,29 @@ func (ec *executionContext) fieldContext_Run_finishedAt(_ context.Context, field
 	return graphql.NewScalarFieldContext("Run", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Run_modelPoints(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_modelPoints(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().ModelPoints(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_modelPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, "String")
+}
+
 func (ec *executionContext) _Run_progress(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14772,6 +14805,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "modelPoints":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_modelPoints(ctx, field, obj)
+				})
 		case "progress":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,

@@ -143,3 +143,37 @@ func (r *Resolver) labelDocument(ctx context.Context, l *db.Label) (string, erro
 	}
 	return string(b), nil
 }
+
+// maxPointsCSV bounds the model's marks read into a response (about a million marks).
+const maxPointsCSV = 32 << 20
+
+// modelPoints returns the segment step's points.csv of run, or nil before it exists.
+func (r *Resolver) modelPoints(ctx context.Context, runID int64) (*string, error) {
+	arts, err := r.loaders(ctx).artifacts.Load(ctx, runID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range arts {
+		if a.Kind != "points" {
+			continue
+		}
+		if r.Store == nil {
+			return nil, &codedError{code: CodeUnavailable, msg: "object storage is not configured on this server"}
+		}
+		rc, err := r.Store.Get(ctx, a.ObjectKey)
+		if err != nil {
+			return nil, fmt.Errorf("model points of run %d: %w", runID, err)
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, maxPointsCSV+1))
+		if err != nil {
+			return nil, fmt.Errorf("model points of run %d: %w", runID, err)
+		}
+		if len(b) > maxPointsCSV {
+			return nil, &codedError{code: CodeInvalidInput, msg: "the model's marks are too many to send in one response"}
+		}
+		s := string(b)
+		return &s, nil
+	}
+	return nil, nil
+}

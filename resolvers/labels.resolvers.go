@@ -63,6 +63,10 @@ func (r *queryResolver) Label(ctx context.Context, id string) (*db.Label, error)
 	return &l, err
 }
 
+func (r *runResolver) ModelPoints(ctx context.Context, obj *db.Run) (*string, error) {
+	return r.modelPoints(ctx, obj.ID)
+}
+
 func (r *volumeResolver) Labels(ctx context.Context, obj *db.Volume) ([]*db.Label, error) {
 	ls, err := db.LabelsByVolumeIDs(ctx, r.DB, []int64{obj.ID})
 	if err != nil {

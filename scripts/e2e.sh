@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
 # Serves the built binary (SPA embedded) with a worker on a fresh database and bucket, then
 # runs the browser journeys in frontend/e2e against it with Debian's Chromium.
+# AOMAS_E2E_PORT, AOMAS_E2E_DB, AOMAS_E2E_BUCKET and AOMAS_E2E_ONLY (files) help run one journey beside another.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$1
 TAP=$(realpath -m "${2:-.local/test/e2e.tap}")
 PORT=${AOMAS_E2E_PORT:-18081}
 : "${AOMAS_TEST_DATABASE_URL:?run through make test (it starts the services)}"
-db=aomas_e2e
+db=${AOMAS_E2E_DB:-aomas_e2e}
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 export AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/$db?sslmode=disable
-export AOMAS_S3_BUCKET=aomas-e2e AOMAS_LISTEN=127.0.0.1:$PORT AOMAS_DATA_DIR=.local/e2e
+export AOMAS_S3_BUCKET=${AOMAS_E2E_BUCKET:-aomas-e2e} AOMAS_LISTEN=127.0.0.1:$PORT AOMAS_DATA_DIR=.local/e2e
 mkdir -p .local/logs "$(dirname "$TAP")"
 "$BIN" migrate up >/dev/null
 scripts/accounts.sh "$BIN"
@@ -29,4 +30,4 @@ export AOMAS_E2E_BIN=$(realpath "$BIN")
 cd frontend
 AOMAS_E2E_URL=http://127.0.0.1:$PORT node --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination="$TAP" e2e/
+  --test-reporter=tap --test-reporter-destination="$TAP" ${AOMAS_E2E_ONLY:-e2e/}

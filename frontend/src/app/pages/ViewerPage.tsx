@@ -1,7 +1,7 @@
 // The Viewer page: the canvas viewer (features/viewer) showing a synthetic
 // 4096×4096 "demo mosaic" with 50,000 marks edited by the annotation engine
 // (features/annotation), until the server renders en-face images of volumes.
-import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { densityGrid, densityIn } from '../../features/annotation/engine/density';
 import { AnnotationDocument } from '../../features/annotation/engine/document';
 import { Editor, TOOL_LABELS, type ToolId } from '../../features/annotation/engine/editor';
@@ -18,6 +18,7 @@ import {
 } from '../../features/viewer/ImageCanvas';
 import type { ViewState } from '../../features/viewer/view';
 import { usePageShortcuts } from '../../components/ui/keyboard';
+import { VolumeWorkspace } from '../../features/labels/VolumeWorkspace';
 
 export const DEMO_SIZE = 4096;
 export const DEMO_MARKS = 50_000;
@@ -81,7 +82,24 @@ function useEditorVersion(editor: Editor | null): number {
   );
 }
 
+/** volumeIdFromHash reads #/viewer/<volume id>. */
+function volumeIdFromHash(): string | null {
+  const m = window.location.hash.match(/^#\/viewer\/([^/?]+)/);
+  return m?.[1] ? decodeURIComponent(m[1]) : null;
+}
+
 export function ViewerPage() {
+  const [volumeId, setVolumeId] = useState<string | null>(volumeIdFromHash);
+  useEffect(() => {
+    const on = () => setVolumeId(volumeIdFromHash());
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  if (volumeId) return <VolumeWorkspace key={volumeId} volumeId={volumeId} />;
+  return <DemoPage />;
+}
+
+function DemoPage() {
   const [demo, setDemo] = useState<Demo | null>(null);
   useEffect(() => {
     // Let the page paint its "generating" state first.
@@ -95,11 +113,41 @@ export function ViewerPage() {
       </div>
     );
   }
-  return <DemoViewer demo={demo} />;
+  return (
+    <Workspace
+      kit={demo}
+      image={demo.image}
+      umPerPx={DEMO_UM_PER_PX}
+      label="Demo mosaic"
+      footer={`generated in ${Math.round(demo.ms)} ms`}
+      badge={
+        <div className="viewer__badge" data-testid="demo-badge" title="Generated in the browser; open a volume from Cases to label real data">
+          demo mosaic · synthetic {DEMO_SIZE}×{DEMO_SIZE} · {DEMO_MARKS.toLocaleString('en')} marks
+        </div>
+      }
+    />
+  );
 }
 
-function DemoViewer({ demo }: { demo: Demo }) {
-  const { editor, layer, heat, density, navigator } = demo;
+/** The parts of a workspace: the engine and the layers drawn over the image. */
+export type WorkspaceKit = Pick<Demo, 'editor' | 'layer' | 'heat' | 'density' | 'navigator'>;
+
+interface WorkspaceProps {
+  kit: WorkspaceKit;
+  image: ImageSource | null;
+  umPerPx: number;
+  label: string;
+  badge?: ReactNode;
+  /** side is shown under the metrics (the label panel). */
+  side?: ReactNode;
+  footer?: ReactNode;
+  /** extraKey handles page keys before the editor (Ctrl+S). */
+  extraKey?: (e: KeyboardEvent) => boolean;
+}
+
+/** Workspace is the image canvas with the annotation engine, its toolbar, metrics and status. */
+export function Workspace({ kit, image, umPerPx, label, badge, side, footer, extraKey }: WorkspaceProps) {
+  const { editor, layer, heat, density, navigator } = kit;
   const canvasRef = useRef<ImageCanvasHandle>(null);
   const version = useEditorVersion(editor);
   const [brightness, setBrightness] = useState(1);
@@ -134,7 +182,8 @@ function DemoViewer({ demo }: { demo: Demo }) {
 
   // Keyboard: view keys go to the canvas, editing keys to the engine.
   usePageShortcuts((e) => {
-    if (e.target instanceof HTMLInputElement) return false; // sliders and checkboxes keep their keys
+    if (e.target instanceof HTMLInputElement || e.target instanceof HTMLTextAreaElement) return false; // fields keep their keys
+    if (extraKey?.(e)) return true;
     const c = canvasRef.current;
     const ctrl = e.ctrlKey || e.metaKey;
     if (!ctrl && !e.altKey && c) {
@@ -291,24 +340,28 @@ function DemoViewer({ demo }: { demo: Demo }) {
         </button>
       </div>
 
-      <div className="viewer__stage">
+      <div
+        className="viewer__stage"
+        data-view-scale={view?.scale}
+        data-view-tx={view?.tx}
+        data-view-ty={view?.ty}
+      >
         <ImageCanvas
           ref={canvasRef}
-          image={demo.image}
-          imageSize={{ width: DEMO_SIZE, height: DEMO_SIZE }}
-          umPerPx={DEMO_UM_PER_PX}
+          image={image}
+          imageSize={{ width: doc.width, height: doc.height }}
+          umPerPx={umPerPx}
           brightness={brightness}
           contrast={contrast}
           layers={layers}
           panWithPrimary={tool === 'pan'}
           onPointer={onPointer}
           onViewChange={setView}
-          label="Demo mosaic"
+          label={label}
           autoFocus
         />
-        <div className="viewer__badge" data-testid="demo-badge" title="Generated in the browser; server-rendered images of volumes replace it">
-          demo mosaic · synthetic {DEMO_SIZE}×{DEMO_SIZE} · {DEMO_MARKS.toLocaleString('en')} marks
-        </div>
+        {badge}
+        <div className="viewer__side">
         <section className="viewer__metrics" aria-label="Metrics" data-testid="viewer-metrics">
           <h2>Metrics <span>from the marks, in the browser</span></h2>
           <dl>
@@ -320,6 +373,8 @@ function DemoViewer({ demo }: { demo: Demo }) {
             <dd>{((counts.human / Math.max(1, counts.human + counts.model)) * 100).toFixed(1)}%</dd>
           </dl>
         </section>
+        {side}
+        </div>
         <div className="viewer__legend" aria-label="Legend">
           <span><i style={{ background: MARK_COLORS.model }} /> model</span>
           <span><i style={{ background: MARK_COLORS.human }} /> human</span>
@@ -334,7 +389,7 @@ function DemoViewer({ demo }: { demo: Demo }) {
         <span>{layer.visibleMarks.toLocaleString('en')} in view</span>
         <span data-testid="viewer-selection">{editor.selection.size.toLocaleString('en')} selected</span>
         <span>
-          {doc.polylines.size} vessel lines · {doc.polygons.size} regions · mask {(doc.mask.area * DEMO_UM_PER_PX * DEMO_UM_PER_PX / 1e6).toFixed(4)} mm²
+          {doc.polylines.size} vessel lines · {doc.polygons.size} regions · mask {(doc.mask.area * umPerPx * umPerPx / 1e6).toFixed(4)} mm²
         </span>
         <span data-testid="viewer-history">
           history {depth.undo}/{depth.undo + depth.redo}
@@ -347,9 +402,9 @@ function DemoViewer({ demo }: { demo: Demo }) {
         )}
         <span className="viewer__spacer" />
         <span data-testid="viewer-cursor">
-          {cursor ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px · ${(cursor.x * DEMO_UM_PER_PX).toFixed(1)}, ${(cursor.y * DEMO_UM_PER_PX).toFixed(1)} µm` : ''}
+          {cursor ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px · ${(cursor.x * umPerPx).toFixed(1)}, ${(cursor.y * umPerPx).toFixed(1)} µm` : ''}
         </span>
-        <span>generated in {Math.round(demo.ms)} ms</span>
+        {footer && <span>{footer}</span>}
       </div>
     </div>
   );

@@ -162,6 +162,11 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                         <span className="state-cell" data-testid="volume-run">
                           <StatusDot tone={runTone(v.latestRun.status)} />
                           {v.latestRun.status.toLowerCase()}
+                          {v.latestRun.status === 'SUCCEEDED' && (
+                            <a className="button button--small" href={`#/viewer/${encodeURIComponent(v.id)}`} data-testid="open-viewer">
+                              Open
+                            </a>
+                          )}
                         </span>
                       ) : v.status === 'READY' ? (
                         <button

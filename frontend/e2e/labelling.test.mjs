@@ -1,0 +1,193 @@
+// The labelling journey, end to end against the real server: sign in → upload a phantom
+// volume → watch its run finish → open the viewer → correct three cone marks (add, move,
+// delete) → undo/redo → save → reload and find the corrections → a concurrent save shows a
+// conflict the user resolves → submit for review → a reviewer (tech) signs in and approves.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { apiToken, createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
+import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+
+const url = baseURL();
+const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
+
+/** view reads the canvas transform the workspace publishes once a view change settles. */
+async function view(page) {
+  await settle(page);
+  await page.waitForTimeout(250); // the view is reported a moment after it changes
+  const stage = page.locator('.viewer__stage');
+  const box = await page.getByTestId('viewer-canvas').boundingBox();
+  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
+  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
+}
+
+const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
+const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+
+/** isolated returns the marks whose nearest neighbour is at least minGap image px away. */
+function isolated(points, minGap) {
+  return points.filter((p) => points.every((q) => q === p || dist(p, q) >= minGap));
+}
+
+describe('labelling', () => {
+  let browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  it('uploads, runs, corrects, saves, resolves a conflict, submits and gets approved', async (t) => {
+    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const { page } = session;
+    const counts = () => page.getByTestId('viewer-counts').textContent();
+    const hist = () => page.getByTestId('viewer-history').textContent();
+    const labelStatus = page.getByTestId('label-status');
+    try {
+      // Upload through the case page and start the run there.
+      const created = await createCase(url, { subjectCode: `E2E-LBL-${Date.now().toString(36)}`, eye: 'OD', eccentricityDeg: 2 });
+      await page.goto(`${url}/#/cases/${encodeURIComponent(created.id)}`, { waitUntil: 'domcontentloaded' });
+      const detail = page.getByTestId('case-detail');
+      await detail.getByText('No volumes yet').waitFor({ timeout: 30_000 });
+      await dropFiles(page, '[data-testid="upload-zone"]', [
+        { name: 'phantom.tif', type: 'image/tiff', bytes: await phantomTIFF({ kind: 'cones', size: 256, seed: 11 }) },
+      ]);
+      const row = detail.locator('[data-testid="volume-row"][data-status="READY"]');
+      await row.waitFor({ timeout: 60_000 });
+      await row.getByRole('button', { name: 'Run' }).click();
+      const started = Date.now();
+      await row.getByTestId('open-viewer').waitFor({ timeout: 120_000 });
+      t.diagnostic(`run finished ${Date.now() - started} ms after Run, seen live in the case detail`);
+      t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-run-done')}`);
+      await row.getByTestId('open-viewer').click();
+
+      // The viewer: the preprocessed image with the model's marks.
+      await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
+      assert.equal(await labelStatus.getAttribute('data-state'), 'NEW');
+      const volumeId = decodeURIComponent(new URL(page.url()).hash.replace('#/viewer/', ''));
+      const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints } } }', { id: volumeId });
+      const model = d.volume.latestRun.modelPoints
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',').map(Number))
+        .map(([x, y]) => ({ x, y }));
+      assert.ok(model.length > 20, `the model found ${model.length} cones`);
+      assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
+      await page.keyboard.press('0');
+      let v = await view(page);
+      t.diagnostic(`${model.length} model marks; view scale ${v.scale.toFixed(2)}`);
+
+      // 1. Add a mark where there is none.
+      await page.keyboard.press('p');
+      let empty = null;
+      for (let y = 20; y < 236 && !empty; y += 3) {
+        for (let x = 140; x < 236 && !empty; x += 3) {
+          if (model.every((p) => dist(p, { x, y }) > 5)) empty = { x, y };
+        }
+      }
+      assert.ok(empty, 'a spot with no mark');
+      let s = toScreen(v, empty);
+      await page.mouse.click(s.x, s.y);
+      assert.match(await counts(), new RegExp(`${model.length.toLocaleString('en')} model · 1 human`));
+
+      // 2. Move a model mark (a press on a mark grabs it); 3. select another and delete it.
+      // The right half: the metrics and label panels float over the left edge.
+      const [a, b] = isolated(model, 6).filter((p) => p.x > 140 && p.x < 236 && p.y > 20 && p.y < 236 && dist(p, empty) > 12);
+      assert.ok(a && b, 'two well-separated model marks');
+      s = toScreen(v, a);
+      await page.mouse.move(s.x, s.y);
+      await page.mouse.down();
+      await page.mouse.move(s.x + 3 * v.scale, s.y + 3 * v.scale, { steps: 6 });
+      await page.mouse.up();
+      assert.match(await hist(), /last: Move mark/);
+      s = toScreen(v, b);
+      await page.mouse.click(s.x, s.y);
+      assert.match(await page.getByTestId('viewer-selection').textContent(), /^1 selected/);
+      await page.keyboard.press('Delete');
+      assert.match(await hist(), /history 3\/3 · last: Delete/);
+      const corrected = await counts();
+      t.diagnostic(`after the corrections: ${corrected}`);
+
+      // Undo all three and redo them.
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Control+z');
+      assert.match(await hist(), /history 0\/3/);
+      assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
+      for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Shift+Z');
+      assert.equal(await counts(), corrected);
+
+      // Save (Ctrl+S): version 1.
+      assert.equal(await page.getByTestId('label-dirty').getAttribute('data-dirty'), 'true');
+      await page.keyboard.press('Control+s');
+      await page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.version === '1');
+      assert.equal(await page.getByTestId('label-dirty').getAttribute('data-dirty'), 'false');
+      t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-saved')}`);
+
+      // Reload: the corrections are the server's now.
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
+      assert.equal(await labelStatus.getAttribute('data-version'), '1');
+      assert.equal(await counts(), corrected, 'the corrections persisted');
+
+      // Someone else saves version 2 meanwhile; this page's next save is a conflict.
+      const { label } = await gql(url, 'query($id: ID!) { volume(id: $id) { labels { id document } } }', { id: volumeId }).then((r) => ({
+        label: r.volume.labels[0],
+      }));
+      await gql(url, 'mutation($in: SaveLabelInput!) { saveLabel(input: $in) { version } }', {
+        in: { volumeId, kind: 'cones', baseVersion: 1, document: label.document },
+      });
+      await page.keyboard.press('0');
+      v = await view(page);
+      await page.keyboard.press('p');
+      let spot = null;
+      for (let y = 236; y > 20 && !spot; y -= 3) {
+        for (let x = 236; x > 140 && !spot; x -= 3) {
+          if (model.every((p) => dist(p, { x, y }) > 5) && dist(empty, { x, y }) > 12) spot = { x, y };
+        }
+      }
+      s = toScreen(v, spot);
+      await page.mouse.click(s.x, s.y);
+      assert.equal(await page.getByTestId('label-dirty').getAttribute('data-dirty'), 'true', 'an unsaved edit');
+      await page.keyboard.press('Control+s');
+      const conflict = page.getByTestId('label-conflict');
+      await conflict.waitFor();
+      assert.match(await conflict.textContent(), /version 2 now\. Nothing was overwritten/);
+      t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-conflict')}`);
+      await conflict.getByRole('button', { name: 'Load theirs' }).click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.version === '2');
+      assert.equal(await counts(), corrected, "theirs is version 1's marks");
+
+      // Submit for review.
+      await page.getByRole('button', { name: 'Submit for review' }).click();
+      await page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.state === 'IN_REVIEW');
+      session.assertNoPageErrors();
+
+      // The reviewer signs in and approves.
+      const reviewer = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+      try {
+        await signInContext(reviewer.context, { email: 'tech@aomas.local', password: 'aomas-demo-tech' });
+        await reviewer.page.goto(`${url}/#/viewer/${encodeURIComponent(volumeId)}`, { waitUntil: 'domcontentloaded' });
+        const review = reviewer.page.getByTestId('label-review');
+        await review.waitFor({ timeout: 30_000 });
+        assert.equal(await reviewer.page.getByRole('button', { name: 'Save' }).count(), 0, 'a tech reviews, does not edit');
+        await review.getByRole('button', { name: 'Approve' }).click();
+        await reviewer.page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.state === 'APPROVED');
+        const history = await reviewer.page.getByTestId('label-history').textContent();
+        t.diagnostic(`history: ${history}`);
+        assert.match(history, /approved v2 by tech@aomas\.local/);
+        assert.match(history, /submitted v2 by admin@aomas\.local/);
+        t.diagnostic(`screenshot: ${await screenshot(reviewer.page, 'labelling-approved')}`);
+        reviewer.assertNoPageErrors();
+      } finally {
+        await reviewer.close();
+      }
+      assert.ok(apiToken());
+    } catch (err) {
+      t.diagnostic(`screenshot of the failure: ${await screenshot(page, 'labelling-failure')}`);
+      const uploads = await page.locator('[data-testid="upload-row"]').allTextContents();
+      throw new Error(`${err.message}\nupload rows: ${JSON.stringify(uploads)}`, { cause: err });
+    } finally {
+      await session.close();
+    }
+  });
+});

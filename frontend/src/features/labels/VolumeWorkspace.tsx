@@ -1,0 +1,330 @@
+// A volume opened for labelling: the run's preprocessed image, the model's cone marks (or
+// the saved label), and the label panel: save (Ctrl+S, and an autosave of drafts) with
+// optimistic concurrency, a conflict the user resolves, submit, review and history.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Workspace, type WorkspaceKit } from '../../app/pages/ViewerPage';
+import { GraphQLRequestError, request } from '../../graphql/client';
+import {
+  LABEL_QUERY,
+  REVIEW_LABEL_MUTATION,
+  SAVE_LABEL_MUTATION,
+  SUBMIT_LABEL_MUTATION,
+  VOLUME_WORKSPACE_QUERY,
+  type LabelQueryResult,
+  type LabelView,
+  type ReviewLabelResult,
+  type SaveLabelResult,
+  type SubmitLabelResult,
+  type VolumeWorkspaceResult,
+  type WorkspaceVolume,
+} from '../../graphql/operations/labels';
+import { AnnotationDocument } from '../annotation/engine/document';
+import { Editor } from '../annotation/engine/editor';
+import { deserialize, serialize } from '../annotation/engine/serialize';
+import { UncertaintyNavigator } from '../annotation/engine/uncertainty';
+import { AnnotationLayer } from '../annotation/render';
+import { HeatmapLayer } from '../viewer/heatmapLayer';
+import type { ImageSource } from '../viewer/ImageCanvas';
+import { useSession } from '../session/session-context';
+
+const KIND = 'cones';
+/** AUTOSAVE_MS: a draft with changes is saved this long after the last edit. */
+export const AUTOSAVE_MS = 8_000;
+
+/** parsePoints reads the segment step's CSV (x,y per line after a header). */
+export function parsePoints(csv: string): { x: number; y: number }[] {
+  const out: { x: number; y: number }[] = [];
+  for (const line of csv.split('\n').slice(1)) {
+    const [xs, ys] = line.split(',');
+    const x = Number(xs);
+    const y = Number(ys);
+    if (line.trim() && Number.isFinite(x) && Number.isFinite(y)) out.push({ x, y });
+  }
+  return out;
+}
+
+function loadImage(url: string): Promise<ImageSource> {
+  return new Promise((resolve, reject) => {
+    const img = new Image();
+    img.onload = () => resolve(img);
+    img.onerror = () => reject(new Error('the preprocessed image did not load'));
+    img.src = url;
+  });
+}
+
+interface Loaded {
+  volume: WorkspaceVolume;
+  image: ImageSource | null;
+  kit: WorkspaceKit;
+  label: LabelView | null;
+  umPerPx: number;
+}
+
+function kitFor(doc: AnnotationDocument): WorkspaceKit {
+  const editor = new Editor(doc);
+  const empty = { data: new Float32Array(1), width: 1, height: 1 };
+  return {
+    editor,
+    layer: new AnnotationLayer(editor),
+    heat: new HeatmapLayer(empty, doc.width, doc.height),
+    density: new HeatmapLayer(empty, doc.width, doc.height),
+    navigator: new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
+  };
+}
+
+async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
+  const d = await request<VolumeWorkspaceResult>(VOLUME_WORKSPACE_QUERY, { id: volumeId }, { signal });
+  const v = d.volume;
+  if (!v) throw new Error('This volume does not exist (or is not yours to see).');
+  const run = v.latestRun;
+  const preview = run?.masks.find((m) => m.kind === 'preview')?.downloadUrl ?? null;
+  const image = preview ? await loadImage(preview) : null;
+  const width = image?.width ?? v.dims.x;
+  const height = image?.height ?? v.dims.y;
+  const umPerPx = v.spacingUm.x ?? 1;
+  const label = v.labels.find((l) => l.kind === KIND) ?? null;
+  let doc: AnnotationDocument;
+  if (label?.document) {
+    doc = deserialize(label.document);
+  } else {
+    doc = new AnnotationDocument({ width, height, umPerPx });
+    const pts = run?.modelPoints ? parsePoints(run.modelPoints) : [];
+    doc.bulkLoadPoints(pts.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
+  }
+  return { volume: v, image, kit: kitFor(doc), label, umPerPx };
+}
+
+export function VolumeWorkspace({ volumeId }: { volumeId: string }) {
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tick, setTick] = useState(0);
+  useEffect(() => {
+    const ac = new AbortController();
+    setLoaded(null);
+    load(volumeId, ac.signal)
+      .then(setLoaded)
+      .catch((err: unknown) => {
+        if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+      });
+    return () => ac.abort();
+  }, [volumeId, tick]);
+
+  if (error) {
+    return (
+      <div className="viewer viewer--loading" role="alert">
+        {error}
+      </div>
+    );
+  }
+  if (!loaded) {
+    return (
+      <div className="viewer viewer--loading" role="status">
+        Loading the volume…
+      </div>
+    );
+  }
+  return <Labelling loaded={loaded} onReload={() => setTick((t) => t + 1)} />;
+}
+
+type Conflict = { current: number };
+
+function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
+  const { volume, kit, image, umPerPx } = loaded;
+  const session = useSession();
+  const roles = session?.viewer.roles ?? [];
+  const canEdit = roles.some((r) => r === 'admin' || r === 'labeler');
+  const canReview = roles.some((r) => r === 'admin' || r === 'tech' || r === 'ml_engineer');
+  const doc = kit.editor.doc;
+
+  const [label, setLabel] = useState<LabelView | null>(loaded.label);
+  const [savedRevision, setSavedRevision] = useState(doc.revision);
+  const [revision, setRevision] = useState(doc.revision);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
+  const [comment, setComment] = useState('');
+  useEffect(() => kit.editor.subscribe(() => setRevision(doc.revision)), [kit.editor, doc]);
+
+  const dirty = revision !== savedRevision;
+  const editable = canEdit && (!label || label.state === 'DRAFT' || label.state === 'RETURNED');
+  const saving = useRef(false);
+
+  const save = useCallback(
+    async (baseVersion?: number) => {
+      if (saving.current) return;
+      saving.current = true;
+      const at = doc.revision;
+      setBusy('Saving…');
+      setProblem(null);
+      try {
+        const d = await request<SaveLabelResult>(SAVE_LABEL_MUTATION, {
+          input: { volumeId: volume.id, kind: KIND, baseVersion: baseVersion ?? label?.version ?? 0, document: serialize(doc) },
+        });
+        setLabel(d.saveLabel);
+        setSavedRevision(at);
+        setConflict(null);
+      } catch (err) {
+        if (err instanceof GraphQLRequestError && err.code === 'CONFLICT') {
+          const m = err.message.match(/version (\d+)/);
+          setConflict({ current: m ? Number(m[1]) : 0 });
+        } else {
+          setProblem(err instanceof Error ? err.message : String(err));
+        }
+      } finally {
+        saving.current = false;
+        setBusy(null);
+      }
+    },
+    [doc, label, volume.id],
+  );
+
+  // Drafts save themselves a little after the last edit; a conflict waits for the user.
+  useEffect(() => {
+    if (!dirty || !editable || conflict) return;
+    const id = window.setTimeout(() => void save(), AUTOSAVE_MS);
+    return () => window.clearTimeout(id);
+  }, [dirty, editable, conflict, revision, save]);
+
+  const act = useCallback(async (what: string, f: () => Promise<LabelView>) => {
+    setBusy(what);
+    setProblem(null);
+    try {
+      setLabel(await f());
+    } catch (err) {
+      setProblem(err instanceof Error ? err.message : String(err));
+    } finally {
+      setBusy(null);
+    }
+  }, []);
+
+  const submit = () =>
+    act('Submitting…', async () => {
+      const d = await request<SubmitLabelResult>(SUBMIT_LABEL_MUTATION, { id: label!.id, version: label!.version });
+      return d.submitLabel;
+    });
+  const review = (approve: boolean) =>
+    act(approve ? 'Approving…' : 'Returning…', async () => {
+      const d = await request<ReviewLabelResult>(REVIEW_LABEL_MUTATION, {
+        id: label!.id,
+        version: label!.version,
+        approve,
+        comment: comment.trim() || null,
+      });
+      setComment('');
+      return d.reviewLabel;
+    });
+  const refresh = () =>
+    act('Loading…', async () => {
+      const d = await request<LabelQueryResult>(LABEL_QUERY, { id: label!.id });
+      if (!d.label) throw new Error('the label is gone');
+      return d.label;
+    });
+
+  const extraKey = useCallback(
+    (e: KeyboardEvent) => {
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 's') {
+        if (editable && !conflict && dirty) void save();
+        return true;
+      }
+      return false;
+    },
+    [editable, conflict, dirty, save],
+  );
+
+  // Leaving with unsaved marks asks first.
+  useEffect(() => {
+    if (!dirty) return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [dirty]);
+
+  const status = !label ? 'not saved yet' : `${label.state.toLowerCase().replace('_', ' ')} · version ${label.version}`;
+  const history = useMemo(() => [...(label?.history ?? [])].reverse(), [label]);
+
+  const side = (
+    <section className="label-panel" aria-label="Label" data-testid="label-panel">
+      <h2>
+        Cone label <span data-testid="label-status" data-state={label?.state ?? 'NEW'} data-version={label?.version ?? 0}>{status}</span>
+      </h2>
+      <p className="label-panel__save" data-testid="label-dirty" data-dirty={dirty}>
+        {busy ?? (dirty ? 'Unsaved changes (autosave in a few seconds; Ctrl+S now)' : 'All changes saved')}
+      </p>
+      {conflict && (
+        <div className="label-panel__conflict" role="alert" data-testid="label-conflict">
+          Someone saved this label while you edited: it is at version {conflict.current} now. Nothing was overwritten.
+          <div className="label-panel__actions">
+            <button type="button" className="button button--small" onClick={onReload}>
+              Load theirs
+            </button>
+            <button type="button" className="button button--small" onClick={() => void save(conflict.current)}>
+              Save mine as version {conflict.current + 1}
+            </button>
+          </div>
+        </div>
+      )}
+      {problem && (
+        <p className="label-panel__problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <div className="label-panel__actions">
+        {canEdit && (
+          <button type="button" className="button button--small button--primary" disabled={!editable || !dirty || !!busy || !!conflict} onClick={() => void save()}>
+            Save
+          </button>
+        )}
+        {canEdit && (
+          <button type="button" className="button button--small" disabled={!label || !editable || dirty || !!busy} onClick={() => void submit()}>
+            Submit for review
+          </button>
+        )}
+        {label && (
+          <button type="button" className="button button--small" disabled={!!busy} onClick={() => void refresh()}>
+            Refresh
+          </button>
+        )}
+      </div>
+      {canReview && label?.state === 'IN_REVIEW' && (
+        <div className="label-panel__review" data-testid="label-review">
+          <textarea placeholder="Comment (required to return)" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
+          <div className="label-panel__actions">
+            <button type="button" className="button button--small button--primary" disabled={!!busy} onClick={() => void review(true)}>
+              Approve
+            </button>
+            <button type="button" className="button button--small" disabled={!!busy || !comment.trim()} onClick={() => void review(false)}>
+              Return with comment
+            </button>
+          </div>
+        </div>
+      )}
+      {history.length > 0 && (
+        <ol className="label-panel__history" data-testid="label-history" aria-label="History">
+          {history.map((h) => (
+            <li key={`${h.version}-${h.action}-${h.at}`}>
+              <b>{h.action.toLowerCase()}</b> v{h.version} by {h.author}
+              {h.comment ? `: “${h.comment}”` : ''}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+
+  return (
+    <Workspace
+      kit={kit}
+      image={image}
+      umPerPx={umPerPx}
+      label={`Volume of ${volume.case.subject.code} ${volume.case.eye}`}
+      side={side}
+      extraKey={extraKey}
+      badge={
+        <div className="viewer__badge" data-testid="volume-badge">
+          {volume.case.subject.code} · {volume.case.eye} · {doc.width}×{doc.height} px · {umPerPx} µm/px
+          {image ? '' : ' · no preprocessed image yet'}
+        </div>
+      }
+    />
+  );
+}
