@@ -795,3 +795,51 @@ func TestRoleEditor(t *testing.T) {
 	require.Equal(t, []string{"FORBIDDEN"}, codesAt(res, "grantRole"))
 	_ = sort.Strings
 }
+
+// TestProjectsAreApart: rows belong to the project they were created in; a caller of
+// another project neither lists them nor reaches them by id (it reads as NOT_FOUND).
+func TestProjectsAreApart(t *testing.T) {
+	a := newAPI(t)
+	fx := a.fixtures() // in "default"
+	_, tok := testenv.Account(t, a.raw, a.policy, rbac.RoleTech, "eyes")
+	eyes := a.as(tok)
+
+	var created struct{ CreateCase struct{ Case struct{ ID string } } }
+	eyes.mustQuery(`mutation { createCase(input: {subjectCode: "S-EYES", eye: OS}) { case { id } } }`, nil, &created)
+	var list struct {
+		Cases struct {
+			TotalCount int
+			Edges      []struct{ Node struct{ ID string } }
+		}
+	}
+	eyes.mustQuery(`{ cases { totalCount edges { node { id } } } }`, nil, &list)
+	require.Equal(t, 1, list.Cases.TotalCount, "the eyes project lists its own case only")
+	require.Equal(t, created.CreateCase.Case.ID, list.Cases.Edges[0].Node.ID)
+
+	for _, q := range []string{`query($id: ID!) { case(id: $id) { id } }`, `query($id: ID!) { volume(id: $id) { id } }`} {
+		id := fx.caseID
+		if strings.Contains(q, "volume") {
+			id = fx.volumeID
+		}
+		res := eyes.query(q, map[string]any{"id": id})
+		require.Equal(t, "NOT_FOUND", res.Errors[0].Extensions["code"], q)
+	}
+	res := eyes.query(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": fx.caseID})
+	require.Empty(t, res.Errors)
+	require.JSONEq(t, `{"node": null}`, string(res.Data))
+	res = eyes.uploadQuery(`mutation($file: Upload!, $input: UploadVolumeInput!) { uploadVolume(file: $file, input: $input) { volume { id } } }`,
+		"1.dcm", readFile(t, "dicom", "1.dcm"), map[string]any{"caseId": fx.caseID})
+	require.Equal(t, "NOT_FOUND", res.Errors[0].Extensions["code"], "no uploads into another project's case")
+
+	// The admin of every project sees the default project's rows by default.
+	a.mustQuery(`{ cases { totalCount edges { node { id } } } }`, nil, &list)
+	for _, e := range list.Cases.Edges {
+		require.NotEqual(t, created.CreateCase.Case.ID, e.Node.ID, "default does not list the eyes case")
+	}
+	// A token made for project eyes cannot act in another one.
+	req, _ := http.NewRequest(http.MethodPost, a.url, strings.NewReader(`{"query":"{ cases { totalCount } }"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set(auth.ProjectHeader, "default")
+	require.Equal(t, http.StatusForbidden, eyes.do(req).status)
+}

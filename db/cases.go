@@ -12,6 +12,8 @@ import (
 
 // CaseListFilter narrows a case listing; zero fields do not filter.
 type CaseListFilter struct {
+	// Project limits the listing to one project's cases (every project when empty).
+	Project      string
 	SubjectCode  string
 	Eye          string
 	Tags         []string
@@ -30,6 +32,9 @@ var caseOrderColumns = map[string]bool{"created_at": true, "acquired_on": true, 
 // ListCases returns one page of the cases matching f, and how many match in all.
 func ListCases(ctx context.Context, q sqlx.QueryerContext, f CaseListFilter, o CaseListOrder, limit, offset int) (Page[Case], error) {
 	var w where
+	if f.Project != "" {
+		w.add("c.subject_id IN (SELECT id FROM subjects WHERE project = ?)", f.Project)
+	}
 	if f.SubjectCode != "" {
 		w.add("c.subject_id IN (SELECT id FROM subjects WHERE code = ?)", f.SubjectCode)
 	}

@@ -10,6 +10,8 @@ import (
 
 // RunListFilter narrows a run listing.
 type RunListFilter struct {
+	// Project limits the listing to one project's runs (every project when empty).
+	Project  string
 	CaseID   *int64
 	VolumeID *int64
 	Status   string
@@ -18,6 +20,10 @@ type RunListFilter struct {
 // ListRuns returns one page of runs, newest first, and how many match.
 func ListRuns(ctx context.Context, q sqlx.QueryerContext, f RunListFilter, limit, offset int) (Page[Run], error) {
 	var w where
+	if f.Project != "" {
+		w.add(`r.volume_id IN (SELECT v.id FROM volumes v JOIN cases c ON c.id = v.case_id
+			JOIN subjects s ON s.id = c.subject_id WHERE s.project = ?)`, f.Project)
+	}
 	if f.CaseID != nil {
 		w.add("r.volume_id IN (SELECT id FROM volumes WHERE case_id = ?)", *f.CaseID)
 	}
@@ -40,6 +46,8 @@ func ListRuns(ctx context.Context, q sqlx.QueryerContext, f RunListFilter, limit
 
 // MetricListFilter narrows a metric listing.
 type MetricListFilter struct {
+	// Project limits the listing to one project's metrics (every project when empty).
+	Project   string
 	CaseID    *int64
 	RunID     *int64
 	CohortTag string
@@ -50,6 +58,9 @@ type MetricListFilter struct {
 // ListMetrics returns one page of metrics, newest run first, and how many match.
 func ListMetrics(ctx context.Context, q sqlx.QueryerContext, f MetricListFilter, limit, offset int) (Page[Metric], error) {
 	var w where
+	if f.Project != "" {
+		w.add("c.subject_id IN (SELECT id FROM subjects WHERE project = ?)", f.Project)
+	}
 	if f.RunID != nil {
 		w.add("m.run_id = ?", *f.RunID)
 	}

@@ -1,5 +1,14 @@
 package db
 
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+)
+
 // Node is a row that GraphQL exposes under a global id; NodeType is its GraphQL type name.
 type Node interface {
 	NodeType() string
@@ -23,3 +32,33 @@ func (r Metric) NodeID() int64       { return r.ID }
 func (r Label) NodeID() int64        { return r.ID }
 func (r Model) NodeID() int64        { return r.ID }
 func (r ModelVersion) NodeID() int64 { return r.ID }
+
+// projectOf finds the project that owns a row of each type that belongs to one.
+var projectOf = map[string]string{
+	"Subject": `SELECT project FROM subjects WHERE id = $1`,
+	"Case":    `SELECT s.project FROM cases c JOIN subjects s ON s.id = c.subject_id WHERE c.id = $1`,
+	"Volume": `SELECT s.project FROM volumes v JOIN cases c ON c.id = v.case_id
+		JOIN subjects s ON s.id = c.subject_id WHERE v.id = $1`,
+	"Run": `SELECT s.project FROM runs r JOIN volumes v ON v.id = r.volume_id JOIN cases c ON c.id = v.case_id
+		JOIN subjects s ON s.id = c.subject_id WHERE r.id = $1`,
+	"Label": `SELECT s.project FROM labels l JOIN volumes v ON v.id = l.volume_id JOIN cases c ON c.id = v.case_id
+		JOIN subjects s ON s.id = c.subject_id WHERE l.id = $1`,
+}
+
+// InProject reports whether row id of type typ belongs to project. Types that belong to
+// no project (models) are in every project; a missing row is in none.
+func InProject(ctx context.Context, q sqlx.QueryerContext, typ string, id int64, project string) (bool, error) {
+	query, ok := projectOf[typ]
+	if !ok {
+		return true, nil
+	}
+	var got string
+	err := sqlx.GetContext(ctx, q, &got, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("project of %s %d: %w", typ, id, err)
+	}
+	return got == project, nil
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/intake"
@@ -41,6 +42,9 @@ func (r *Resolver) node(ctx context.Context, id string) (db.Node, error) {
 	typ, n, err := parseID(id)
 	if err != nil {
 		return nil, err
+	}
+	if ok, err := r.inProject(ctx, typ, n); err != nil || !ok {
+		return nil, err // another project's row reads as a missing one
 	}
 	l := r.loaders(ctx)
 	// Typed nils would make a non-nil interface: return a plain nil for missing rows.
@@ -86,7 +90,8 @@ func (r *Resolver) modelVersions(ctx context.Context, modelID int64) ([]*db.Mode
 	return vs, nil
 }
 
-func (r *Resolver) newCase(in model.CreateCaseInput) (db.NewCase, error) {
+func (r *Resolver) newCase(ctx context.Context, in model.CreateCaseInput) (db.NewCase, error) {
+	project := auth.ProjectFrom(ctx) // a subject belongs to the project it was created in
 	code := strings.TrimSpace(in.SubjectCode)
 	if code == "" || len(code) > 64 {
 		return db.NewCase{}, invalidInput("subjectCode must be 1 to 64 characters")
@@ -94,7 +99,7 @@ func (r *Resolver) newCase(in model.CreateCaseInput) (db.NewCase, error) {
 	if in.EccentricityDeg != nil && (*in.EccentricityDeg < 0 || *in.EccentricityDeg > 90) {
 		return db.NewCase{}, invalidInput("eccentricityDeg must be between 0 and 90 degrees")
 	}
-	n := db.NewCase{Project: r.Project, SubjectCode: code, Eye: string(in.Eye), EccentricityDeg: in.EccentricityDeg,
+	n := db.NewCase{Project: project, SubjectCode: code, Eye: string(in.Eye), EccentricityDeg: in.EccentricityDeg,
 		Meridian: in.Meridian, AcquiredOn: in.AcquiredOn, Device: in.Device, Tags: in.Tags}
 	if in.Notes != nil {
 		n.Notes = *in.Notes
@@ -107,8 +112,8 @@ func (r *Resolver) newCase(in model.CreateCaseInput) (db.NewCase, error) {
 	return n, nil
 }
 
-func (r *Resolver) intakeInput(caseID, filename string, umPerPx *float64, modality, sidecar *string) (intake.Input, error) {
-	id, err := idOf(caseID, "Case")
+func (r *Resolver) intakeInput(ctx context.Context, caseID, filename string, umPerPx *float64, modality, sidecar *string) (intake.Input, error) {
+	id, err := r.ownedID(ctx, caseID, "Case")
 	if err != nil {
 		return intake.Input{}, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
@@ -85,7 +86,7 @@ func (r *modelVersionResolver) WeightsURL(ctx context.Context, obj *db.ModelVers
 }
 
 func (r *mutationResolver) CreateCase(ctx context.Context, input model.CreateCaseInput) (*model.CreateCasePayload, error) {
-	n, err := r.newCase(input)
+	n, err := r.newCase(ctx, input)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +98,7 @@ func (r *mutationResolver) CreateCase(ctx context.Context, input model.CreateCas
 }
 
 func (r *mutationResolver) UploadVolume(ctx context.Context, file graphql.Upload, input model.UploadVolumeInput) (*model.UploadVolumePayload, error) {
-	in, err := r.intakeInput(input.CaseID, file.Filename, input.UmPerPx, input.Modality, input.Sidecar)
+	in, err := r.intakeInput(ctx, input.CaseID, file.Filename, input.UmPerPx, input.Modality, input.Sidecar)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func (r *mutationResolver) UploadVolume(ctx context.Context, file graphql.Upload
 }
 
 func (r *mutationResolver) RequestVolumeUpload(ctx context.Context, input model.RequestVolumeUploadInput) (*model.VolumeUploadTicket, error) {
-	in, err := r.intakeInput(input.CaseID, input.Filename, input.UmPerPx, input.Modality, input.Sidecar)
+	in, err := r.intakeInput(ctx, input.CaseID, input.Filename, input.UmPerPx, input.Modality, input.Sidecar)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +137,7 @@ func (r *queryResolver) Node(ctx context.Context, id string) (db.Node, error) {
 }
 
 func (r *queryResolver) Case(ctx context.Context, id string) (*db.Case, error) {
-	n, err := idOf(id, "Case")
+	n, err := r.ownedID(ctx, id, "Case")
 	if err != nil {
 		return nil, err
 	}
@@ -148,7 +149,9 @@ func (r *queryResolver) Cases(ctx context.Context, first *int, after *string, fi
 	if err != nil {
 		return nil, err
 	}
-	page, err := db.ListCases(ctx, r.DB, caseFilter(filter), caseOrder(orderBy), limit, offset)
+	f := caseFilter(filter)
+	f.Project = auth.ProjectFrom(ctx)
+	page, err := db.ListCases(ctx, r.DB, f, caseOrder(orderBy), limit, offset)
 	if err != nil {
 		return nil, err
 	}
@@ -161,7 +164,7 @@ func (r *queryResolver) Cases(ctx context.Context, first *int, after *string, fi
 }
 
 func (r *queryResolver) Volume(ctx context.Context, id string) (*db.Volume, error) {
-	n, err := idOf(id, "Volume")
+	n, err := r.ownedID(ctx, id, "Volume")
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +172,7 @@ func (r *queryResolver) Volume(ctx context.Context, id string) (*db.Volume, erro
 }
 
 func (r *queryResolver) Run(ctx context.Context, id string) (*db.Run, error) {
-	n, err := idOf(id, "Run")
+	n, err := r.ownedID(ctx, id, "Run")
 	if err != nil {
 		return nil, err
 	}
@@ -185,6 +188,7 @@ func (r *queryResolver) Runs(ctx context.Context, first *int, after *string, fil
 	if err != nil {
 		return nil, err
 	}
+	f.Project = auth.ProjectFrom(ctx)
 	page, err := db.ListRuns(ctx, r.DB, f, limit, offset)
 	if err != nil {
 		return nil, err
@@ -210,6 +214,7 @@ func (r *queryResolver) Metrics(ctx context.Context, first *int, after *string, 
 	if err != nil {
 		return nil, err
 	}
+	f.Project = auth.ProjectFrom(ctx)
 	page, err := db.ListMetrics(ctx, r.DB, f, limit, offset)
 	if err != nil {
 		return nil, err

@@ -1,8 +1,11 @@
 package resolvers
 
 import (
+	"context"
 	"fmt"
+	"strings"
 
+	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/gid"
 )
@@ -42,3 +45,29 @@ func optionalID(id *string, want string) (*int64, error) {
 }
 
 func invalidInput(msg string) error { return &codedError{code: CodeInvalidInput, msg: msg} }
+
+// inProject reports whether row n of type typ belongs to the request's project. Which rows
+// a caller reaches is decided here, in SQL, before anything is loaded.
+func (r *Resolver) inProject(ctx context.Context, typ string, n int64) (bool, error) {
+	if r.DB == nil {
+		return true, nil
+	}
+	return db.InProject(ctx, r.DB, typ, n, auth.ProjectFrom(ctx))
+}
+
+// ownedID decodes a global id of type want and refuses, as NOT_FOUND, a row of another
+// project: to its caller it does not exist.
+func (r *Resolver) ownedID(ctx context.Context, id, want string) (int64, error) {
+	n, err := idOf(id, want)
+	if err != nil {
+		return 0, err
+	}
+	ok, err := r.inProject(ctx, want, n)
+	if err != nil {
+		return 0, err
+	}
+	if !ok {
+		return 0, notFound(strings.ToLower(want), n)
+	}
+	return n, nil
+}

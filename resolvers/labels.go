@@ -41,7 +41,7 @@ func staleLabel(current int) error {
 // current one; otherwise nothing is written and the caller gets a CONFLICT naming the
 // current version.
 func (r *Resolver) saveLabel(ctx context.Context, in model.SaveLabelInput) (*db.Label, error) {
-	volumeID, err := idOf(in.VolumeID, "Volume")
+	volumeID, err := r.ownedID(ctx, in.VolumeID, "Volume")
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +92,7 @@ func (r *Resolver) saveLabel(ctx context.Context, in model.SaveLabelInput) (*db.
 // moveLabel takes the label's current version from one of the states in from to state to,
 // recording action in its history.
 func (r *Resolver) moveLabel(ctx context.Context, id string, version int, from []string, to, action, comment string) (*db.Label, error) {
-	n, err := idOf(id, "Label")
+	n, err := r.ownedID(ctx, id, "Label")
 	if err != nil {
 		return nil, err
 	}

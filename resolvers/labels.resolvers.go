@@ -52,7 +52,7 @@ func (r *mutationResolver) ReviewLabel(ctx context.Context, id string, version i
 }
 
 func (r *queryResolver) Label(ctx context.Context, id string) (*db.Label, error) {
-	n, err := idOf(id, "Label")
+	n, err := r.ownedID(ctx, id, "Label")
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (r *Resolver) steerRun(ctx context.Context, id string, act func(pipeline, c
 	if err != nil {
 		return nil, err
 	}
-	n, err := idOf(id, "Run")
+	n, err := r.ownedID(ctx, id, "Run")
 	if err != nil {
 		return nil, err
 	}

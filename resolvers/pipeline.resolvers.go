@@ -20,7 +20,7 @@ func (r *mutationResolver) StartRun(ctx context.Context, input model.StartRunInp
 	if err != nil {
 		return nil, err
 	}
-	vol, err := idOf(input.VolumeID, "Volume")
+	vol, err := r.ownedID(ctx, input.VolumeID, "Volume")
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (r *subscriptionResolver) RunProgress(ctx context.Context, runID string) (<
 	if err != nil {
 		return nil, err
 	}
-	n, err := idOf(runID, "Run")
+	n, err := r.ownedID(ctx, runID, "Run")
 	if err != nil {
 		return nil, err
 	}

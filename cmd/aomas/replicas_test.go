@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -34,6 +35,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// lockedBuffer collects a child's output, written by exec's copying goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -47,7 +66,7 @@ func startServer(t *testing.T, env []string) string {
 	t.Helper()
 	addr := freeAddr(t)
 	cmd := exec.Command(os.Args[0], "serve")
-	var logs bytes.Buffer
+	var logs lockedBuffer
 	cmd.Env = append(os.Environ(), append(env, runMainEnv+"=1", "AOMAS_LISTEN="+addr, "AOMAS_DATA_DIR="+t.TempDir())...)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
@@ -74,7 +93,9 @@ func startServer(t *testing.T, env []string) string {
 				return url
 			}
 		}
-		require.True(t, time.Now().Before(deadline), "server %s not ready in 60 s:\n%s", addr, logs.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("server %s not ready in 60 s:\n%s", addr, logs.String())
+		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
