@@ -8,6 +8,7 @@ import {
   SystemIcon,
   ViewerIcon,
 } from '../components/ui/icons';
+import { AdminPage } from '../features/admin/AdminPage';
 import { RunsPage } from '../features/runs/RunsPage';
 import { CasesPage } from '../features/cases/CasesPage';
 import { SystemPage } from '../features/system/SystemPage';
@@ -89,11 +90,7 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Admin',
     goKey: 'a',
     icon: AdminIcon,
-    render: later(
-      'Users, roles and the audit trail',
-      AdminIcon,
-      'Users and API tokens, roles and per-field permissions, and the hash-chained audit log.',
-    ),
+    render: () => <AdminPage />,
   },
 ];
 
