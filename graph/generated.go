@@ -377,10 +377,11 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Method  func(childComplexity int) int
-		Project func(childComplexity int) int
-		Roles   func(childComplexity int) int
-		User    func(childComplexity int) int
+		Method   func(childComplexity int) int
+		Project  func(childComplexity int) int
+		Projects func(childComplexity int) int
+		Roles    func(childComplexity int) int
+		User     func(childComplexity int) int
 	}
 
 	Volume struct {
@@ -1987,6 +1988,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Project(childComplexity), true
+	case "Viewer.projects":
+		if e.ComplexityRoot.Viewer.Projects == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Projects(childComplexity), true
 	case "Viewer.roles":
 		if e.ComplexityRoot.Viewer.Roles == nil {
 			break
@@ -2907,6 +2914,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_roles(ctx, field)
 	case "method":
 		return ec.fieldContext_Viewer_method(ctx, field)
+	case "projects":
+		return ec.fieldContext_Viewer_projects(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -10371,6 +10380,29 @@ func (ec *executionContext) fieldContext_Viewer_method(_ context.Context, field 
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
+func (ec *executionContext) _Viewer_projects(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_projects(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projects, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
 func (ec *executionContext) _Volume_id(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15378,6 +15410,11 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "method":
 			out.Values[i] = ec._Viewer_method(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "projects":
+			out.Values[i] = ec._Viewer_projects(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -3,11 +3,14 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 
 	"github.com/aomas/aomas/audit"
@@ -107,5 +110,47 @@ func auditFilter(f *model.AuditFilter, first *int, before *string) (audit.Filter
 	}
 	out.Actor, out.Action, out.Object, out.Outcome = str(f.Actor), str(f.Action), str(f.Object), str(f.Outcome)
 	out.From, out.To = tm(f.From), tm(f.To)
+	return out, nil
+}
+
+// projectsOf lists the projects p holds a role in; a grant for every project reaches every
+// project that has subjects, and the default one.
+func (r *Resolver) projectsOf(ctx context.Context, p auth.Principal) ([]string, error) {
+	if p.Project != "" {
+		return []string{p.Project}, nil
+	}
+	grants, err := r.Enforcer.Members("")
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	all := false
+	for _, g := range grants {
+		if g.Subject != p.Subject() {
+			continue
+		}
+		if g.Project == rbac.AllProjects {
+			all = true
+		} else {
+			seen[g.Project] = true
+		}
+	}
+	if all {
+		seen[auth.DefaultProject] = true
+		if r.DB != nil {
+			var known []string
+			if err := sqlx.SelectContext(ctx, r.DB, &known, `SELECT DISTINCT project FROM subjects`); err != nil {
+				return nil, fmt.Errorf("list projects: %w", err)
+			}
+			for _, k := range known {
+				seen[k] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(seen))
+	for k := range seen {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out, nil
 }

@@ -82,7 +82,11 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.Viewer{User: &u, Project: project, Roles: roles, Method: string(p.Method)}, nil
+	projects, err := r.projectsOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Viewer{User: &u, Project: project, Roles: roles, Method: string(p.Method), Projects: projects}, nil
 }
 
 func (r *queryResolver) Roles(ctx context.Context) ([]*model.Role, error) {

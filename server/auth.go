@@ -262,11 +262,22 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 
 // websocketInit authenticates a subscription: a browser's session came with the upgrade
 // request; other clients put "Authorization": "Bearer TOKEN" in connection_init's payload.
+// A "project" in the payload picks the project, as X-Aomas-Project does for requests
+// (browsers cannot set headers on a websocket).
 func (a *Auth) websocketInit(ctx context.Context, payload transport.InitPayload) (context.Context, *transport.InitPayload, error) {
 	if a == nil {
 		return ctx, nil, nil
 	}
-	if _, ok := auth.PrincipalFrom(ctx); ok {
+	if project := payload.GetString("project"); project != "" {
+		if !projectName.MatchString(project) {
+			return ctx, nil, errors.New("connection_init: project: not a project name")
+		}
+		ctx = context.WithValue(auth.WithProject(ctx, project), projectSet{}, true)
+	}
+	if p, ok := auth.PrincipalFrom(ctx); ok {
+		if err := p.CheckProject(auth.ProjectFrom(ctx)); err != nil {
+			return ctx, nil, err
+		}
 		return ctx, nil, nil
 	}
 	h := payload.Authorization()

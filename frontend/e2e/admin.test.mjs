@@ -78,4 +78,41 @@ describe('admin', () => {
     }
   });
 
+
+  it('switches projects: each shows its own cases', async (t) => {
+    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const { page } = session;
+    try {
+      await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });
+      await page.getByTestId('viewer-badge').waitFor();
+      // A case in project "eyes", made through the browser's own session.
+      const code = `E2E-EYES-${Date.now().toString(36)}`;
+      const made = await page.evaluate(async (code) => {
+        const csrf = decodeURIComponent(document.cookie.match(/aomas_csrf=([^;]+)/)[1]);
+        const res = await fetch('/graphql', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf, 'X-Aomas-Project': 'eyes' },
+          body: JSON.stringify({ query: `mutation { createCase(input: {subjectCode: "${code}", eye: OS}) { case { id } } }` }),
+        });
+        return res.json();
+      }, code);
+      assert.equal(made.errors, undefined, JSON.stringify(made.errors));
+      await page.reload({ waitUntil: 'domcontentloaded' });
+      const switcher = page.getByTestId('project-switcher');
+      await switcher.waitFor();
+      await switcher.selectOption('eyes');
+      await page.waitForLoadState('domcontentloaded');
+      await page.getByTestId('status-role').filter({ hasText: 'in eyes' }).waitFor();
+      const rows = page.locator('[data-testid="case-row"]');
+      await rows.first().waitFor();
+      assert.equal(await rows.count(), 1, 'project eyes holds one case');
+      assert.match(await rows.first().textContent(), new RegExp(code));
+      t.diagnostic(`screenshot: ${await screenshot(page, 'admin-project-eyes')}`);
+      await page.getByTestId('project-switcher').selectOption('default');
+      await page.getByTestId('status-role').filter({ hasText: 'in default' }).waitFor();
+      session.assertNoPageErrors();
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -241,6 +241,8 @@ type Viewer struct {
 	Roles []string `json:"roles"`
 	// How the caller signed in: password, session, token or oidc.
 	Method string `json:"method"`
+	// The projects the caller holds a role in (a token: its own project only).
+	Projects []string `json:"projects"`
 }
 
 type VolumeUploadTicket struct {

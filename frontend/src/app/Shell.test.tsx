@@ -149,7 +149,7 @@ describe('navigator', () => {
 
     await user.click(screen.getByRole('link', { name: 'Admin' }));
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Admin');
-    expect(screen.getByText('Users, roles and the audit trail arrive with a later release')).toBeInTheDocument();
+    expect(screen.getByRole('tab', { name: 'Audit log' })).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Admin' })).toHaveAttribute('aria-current', 'page');
 
     await user.keyboard('gm');

@@ -1,5 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useSession } from '../features/session/session-context';
+import { chooseProject } from '../graphql/client';
 import { useHealth } from '../features/system/health-context';
 import { useTheme } from './providers/theme-context';
 import { ROUTES } from './routes';
@@ -121,9 +122,24 @@ export function Shell() {
           session && (
             <div className="viewer-badge" data-testid="viewer-badge" title={`Signed in (${session.viewer.method})`}>
               <span>{session.viewer.user.displayName}</span>
-              <span className="viewer-badge__roles">
-                {session.viewer.roles.join(', ') || 'no role'} · {session.viewer.project}
-              </span>
+              <span className="viewer-badge__roles">{session.viewer.roles.join(', ') || 'no role'} ·</span>
+              {session.viewer.projects.length > 1 ? (
+                <select
+                  aria-label="Project"
+                  data-testid="project-switcher"
+                  value={session.viewer.project}
+                  onChange={(e) => {
+                    chooseProject(e.target.value);
+                    window.location.reload();
+                  }}
+                >
+                  {session.viewer.projects.map((p) => (
+                    <option key={p}>{p}</option>
+                  ))}
+                </select>
+              ) : (
+                <span data-testid="project-name">{session.viewer.project}</span>
+              )}
             </div>
           )
         }

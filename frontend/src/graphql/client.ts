@@ -9,6 +9,29 @@ export const GRAPHQL_PATH = '/graphql';
 export const CSRF_COOKIE = 'aomas_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
+/** PROJECT_KEY is where the chosen project is kept (localStorage). */
+export const PROJECT_KEY = 'aomas.project';
+
+/** currentProject is the project requests act in; null leaves it to the server (default). */
+export function currentProject(): string | null {
+  try {
+    return window.localStorage.getItem(PROJECT_KEY);
+  } catch {
+    return null;
+  }
+}
+
+/** chooseProject switches every later request (and subscription) to project. */
+export function chooseProject(project: string): void {
+  window.localStorage.setItem(PROJECT_KEY, project);
+}
+
+/** projectHeaders names the chosen project for the server. */
+export function projectHeaders(): Record<string, string> {
+  const p = currentProject();
+  return p ? { 'X-Aomas-Project': p } : {};
+}
+
 /** csrfHeaders returns the session's CSRF header, which every POST must carry. */
 export function csrfHeaders(): Record<string, string> {
   const m = document.cookie.match(/(?:^|;\s*)aomas_csrf=([^;]+)/);
@@ -79,6 +102,7 @@ export async function request<T, V extends Variables = Variables>(
         'Content-Type': 'application/json',
         Accept: 'application/graphql-response+json, application/json',
         ...csrfHeaders(),
+        ...projectHeaders(),
       },
       body: JSON.stringify(variables === undefined ? { query } : { query, variables }),
       credentials: 'same-origin',
@@ -133,6 +157,11 @@ function getWsClient(): Client {
       keepAlive: 15_000,
       // Callers fall back (e.g. to polling) on error, so give up quickly.
       retryAttempts: 2,
+      // Browsers cannot set headers on a websocket: the project travels in connection_init.
+      connectionParams: () => {
+        const project = currentProject();
+        return project ? { project } : {};
+      },
     });
   }
   return wsClient;

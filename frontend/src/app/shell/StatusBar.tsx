@@ -1,5 +1,7 @@
 import { StatusDot } from '../../components/ui/StatusDot';
+import { useSession } from '../../features/session/session-context';
 import { useHealth } from '../../features/system/health-context';
+import { QueueDepth } from './QueueDepth';
 import { formatClock, formatLatency, serviceOf, SERVICES } from '../../features/system/services';
 
 /**
@@ -8,6 +10,7 @@ import { formatClock, formatLatency, serviceOf, SERVICES } from '../../features/
  */
 export function StatusBar({ version }: { version: string }) {
   const { state } = useHealth();
+  const session = useSession();
   const unreachable = state.phase === 'unreachable';
   const known = state.phase === 'live' && state.health !== null;
 
@@ -58,6 +61,12 @@ export function StatusBar({ version }: { version: string }) {
       </div>
       <div className="statusbar__spacer" />
       <div className="statusbar__group">
+        <QueueDepth />
+        {session && (
+          <span className="statusbar__item statusbar__item--muted" data-testid="status-role" title={`Signed in (${session.viewer.method})`}>
+            {session.viewer.roles.join(', ') || 'no role'} in {session.viewer.project}
+          </span>
+        )}
         {state.transport !== null && (
           <span
             className="statusbar__item statusbar__item--muted"

@@ -1,7 +1,7 @@
 // Uploads one file as a volume of a case with the GraphQL multipart request
 // spec (operations, map, file) over XMLHttpRequest, which, unlike fetch,
 // reports upload progress.
-import { csrfHeaders, GRAPHQL_PATH, type GraphQLErrorEntry } from '../../graphql/client';
+import { csrfHeaders, GRAPHQL_PATH, projectHeaders, type GraphQLErrorEntry } from '../../graphql/client';
 import { UPLOAD_VOLUME_MUTATION, type UploadVolumeResult, type Volume } from '../../graphql/operations/cases';
 
 export type UploadOutcome =
@@ -61,7 +61,7 @@ export function uploadVolume(
     xhr.open('POST', GRAPHQL_PATH);
     xhr.responseType = 'json';
     xhr.setRequestHeader('Accept', 'application/graphql-response+json, application/json');
-    for (const [k, v] of Object.entries(csrfHeaders())) xhr.setRequestHeader(k, v);
+    for (const [k, v] of Object.entries({ ...csrfHeaders(), ...projectHeaders() })) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e: ProgressEvent) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     };

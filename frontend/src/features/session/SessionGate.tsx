@@ -1,5 +1,6 @@
 // SessionGate shows the sign-in form until `me` names someone, then its children.
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { chooseProject } from '../../graphql/client';
 import type { Viewer } from '../../graphql/operations/session';
 import { fetchViewer, signIn, signOut } from './session';
 import { SessionContext, type SessionValue } from './session-context';
@@ -13,7 +14,15 @@ export function SessionGate({ children }: { children: ReactNode }) {
   useEffect(() => {
     const ac = new AbortController();
     fetchViewer(ac.signal)
-      .then((viewer) => setState(viewer ? { kind: 'in', viewer } : { kind: 'out' }))
+      .then((viewer) => {
+        // A project remembered from another account: go back to one of this caller's.
+        if (viewer && viewer.projects.length > 0 && !viewer.projects.includes(viewer.project)) {
+          chooseProject(viewer.projects.includes('default') ? 'default' : viewer.projects[0]!);
+          setTick((t) => t + 1);
+          return;
+        }
+        setState(viewer ? { kind: 'in', viewer } : { kind: 'out' });
+      })
       .catch((err: unknown) => {
         if (!ac.signal.aborted) setState({ kind: 'out', error: err instanceof Error ? err.message : String(err) });
       });

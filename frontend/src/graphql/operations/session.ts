@@ -5,9 +5,10 @@ export interface Viewer {
   project: string;
   roles: string[];
   method: string;
+  projects: string[];
 }
 
-export const ME_QUERY = 'query Me { me { user { id displayName } project roles method } }';
+export const ME_QUERY = 'query Me { me { user { id displayName } project roles method projects } }';
 
 export interface MeQueryResult {
   me: Viewer | null;

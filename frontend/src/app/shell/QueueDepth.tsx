@@ -1,0 +1,40 @@
+// The pipeline's backlog in the status bar, for the roles that may read the queues.
+import { useEffect, useState } from 'react';
+import { request } from '../../graphql/client';
+import { useSession } from '../../features/session/session-context';
+
+const QUEUES_QUERY = 'query QueueDepth { queues { name pending active } }';
+const EVERY_MS = 5_000;
+
+interface QueuesResult {
+  queues: { name: string; pending: number; active: number }[];
+}
+
+export function QueueDepth() {
+  const session = useSession();
+  const allowed = session?.viewer.roles.some((r) => r === 'admin' || r === 'ml_engineer') ?? false;
+  const [depth, setDepth] = useState<{ pending: number; active: number } | null>(null);
+  useEffect(() => {
+    if (!allowed) return;
+    let stop = false;
+    const poll = () =>
+      request<QueuesResult>(QUEUES_QUERY)
+        .then((d) => {
+          if (!stop)
+            setDepth(d.queues.reduce((a, q) => ({ pending: a.pending + q.pending, active: a.active + q.active }), { pending: 0, active: 0 }));
+        })
+        .catch(() => !stop && setDepth(null));
+    void poll();
+    const id = window.setInterval(() => void poll(), EVERY_MS);
+    return () => {
+      stop = true;
+      window.clearInterval(id);
+    };
+  }, [allowed]);
+  if (!allowed || !depth) return null;
+  return (
+    <span className="statusbar__item statusbar__item--muted" data-testid="status-queue" title="Pipeline steps waiting and running, every queue">
+      queue {depth.pending} waiting · {depth.active} running
+    </span>
+  );
+}
