@@ -56,7 +56,7 @@ export interface CasesQueryVariables extends Record<string, unknown> {
   orderBy?: CaseOrder;
 }
 
-export const CASES_QUERY = `query Cases($first: Int, $after: String, $filter: CaseFilter, $orderBy: CaseOrder) {
+export const CASES_QUERY = /* GraphQL */ `query Cases($first: Int, $after: String, $filter: CaseFilter, $orderBy: CaseOrder) {
   cases(first: $first, after: $after, filter: $filter, orderBy: $orderBy) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -88,7 +88,7 @@ export interface Volume {
   latestRun: { id: string; status: RunStatus } | null;
 }
 
-export const VOLUME_FIELDS = `id modality dims { z y x } spacingUm { x y z } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status }`;
+export const VOLUME_FIELDS = /* GraphQL */ `fragment VolumeFields on Volume { id modality dims { z y x } spacingUm { x y z } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status } }`;
 
 export interface CaseDetail {
   id: string;
@@ -105,12 +105,13 @@ export interface CaseDetail {
   volumes: Volume[];
 }
 
-export const CASE_QUERY = `query Case($id: ID!) {
+const CASE_QUERY_DOC = /* GraphQL */ `query Case($id: ID!) {
   case(id: $id) {
     id subject { code } eye eccentricityDeg meridian acquiredOn device notes tags createdAt updatedAt
-    volumes { ${VOLUME_FIELDS} }
+    volumes { ...VolumeFields }
   }
 }`;
+export const CASE_QUERY = CASE_QUERY_DOC + VOLUME_FIELDS;
 
 export interface CaseQueryResult {
   case: CaseDetail | null;
@@ -127,7 +128,7 @@ export interface CreateCaseInput {
   tags?: string[];
 }
 
-export const CREATE_CASE_MUTATION = `mutation CreateCase($input: CreateCaseInput!) {
+export const CREATE_CASE_MUTATION = /* GraphQL */ `mutation CreateCase($input: CreateCaseInput!) {
   createCase(input: $input) { case { id subject { code } eye } }
 }`;
 
@@ -135,16 +136,17 @@ export interface CreateCaseResult {
   createCase: { case: { id: string; subject: { code: string }; eye: Eye } };
 }
 
-export const UPLOAD_VOLUME_MUTATION = `mutation UploadVolume($file: Upload!, $input: UploadVolumeInput!) {
-  uploadVolume(file: $file, input: $input) { duplicate volume { ${VOLUME_FIELDS} } }
+const UPLOAD_VOLUME_MUTATION_DOC = /* GraphQL */ `mutation UploadVolume($file: Upload!, $input: UploadVolumeInput!) {
+  uploadVolume(file: $file, input: $input) { duplicate volume { ...VolumeFields } }
 }`;
+export const UPLOAD_VOLUME_MUTATION = UPLOAD_VOLUME_MUTATION_DOC + VOLUME_FIELDS;
 
 export interface UploadVolumeResult {
   uploadVolume: { duplicate: boolean; volume: Volume } | null;
 }
 
 /** Starts the pipeline over a READY volume (pipeline.graphqls). */
-export const START_VOLUME_RUN_MUTATION = `mutation StartVolumeRun($input: StartRunInput!) {
+export const START_VOLUME_RUN_MUTATION = /* GraphQL */ `mutation StartVolumeRun($input: StartRunInput!) {
   startRun(input: $input) { id status }
 }`;
 

@@ -1,12 +1,11 @@
-// Health operations. The types mirror graph/schema; they move to
-// graphql-codegen output once the schema lands in the repo.
+// Health operations; src/graphql/contracts.ts checks these types against the schema.
 
-/** ServiceName is the `name` of one entry of Health.services. */
+/** ServiceName names the services the shell shows (the server may report more). */
 export type ServiceName = 'postgres' | 'redis' | 'objectStorage';
 
 /** ServiceHealth is one backing service's last probe. */
 export interface ServiceHealth {
-  name: ServiceName;
+  name: string;
   ok: boolean;
   latencyMs: number;
   error: string | null;
@@ -21,15 +20,17 @@ export interface Health {
   services: ServiceHealth[];
 }
 
-const HEALTH_FIELDS = 'postgres redis objectStorage checkedAt services { name ok latencyMs error }';
+const HEALTH_FIELDS = /* GraphQL */ `fragment HealthFields on Health { postgres redis objectStorage checkedAt services { name ok latencyMs error } }`;
 
-export const HEALTH_QUERY = `query Health { health { ${HEALTH_FIELDS} } }`;
+const HEALTH_QUERY_DOC = /* GraphQL */ `query Health { health { ...HealthFields } }`;
+export const HEALTH_QUERY = HEALTH_QUERY_DOC + HEALTH_FIELDS;
 
 export interface HealthQueryResult {
   health: Health;
 }
 
-export const HEALTH_CHANGED_SUBSCRIPTION = `subscription HealthChanged($everyMs: Int) { healthChanged(everyMs: $everyMs) { ${HEALTH_FIELDS} } }`;
+const HEALTH_CHANGED_SUBSCRIPTION_DOC = /* GraphQL */ `subscription HealthChanged($everyMs: Int) { healthChanged(everyMs: $everyMs) { ...HealthFields } }`;
+export const HEALTH_CHANGED_SUBSCRIPTION = HEALTH_CHANGED_SUBSCRIPTION_DOC + HEALTH_FIELDS;
 
 export interface HealthChangedResult {
   healthChanged: Health;

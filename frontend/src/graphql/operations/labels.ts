@@ -1,70 +1,47 @@
 // A volume's labelling workspace: the image, the model's marks and the label documents,
 // and the mutations that save, submit and review a label.
 
+import type {
+  LabelFieldsFragment,
+  LabelQuery,
+  ReviewLabelMutation,
+  SaveLabelMutation,
+  SubmitLabelMutation,
+  VolumeWorkspaceQuery,
+} from '../generated';
+
+/** The review states (Label.state). */
 export type LabelState = 'DRAFT' | 'IN_REVIEW' | 'APPROVED' | 'RETURNED';
+export type LabelView = LabelFieldsFragment;
+export type LabelEvent = LabelView['history'][number];
+export type WorkspaceVolume = NonNullable<VolumeWorkspaceQuery['volume']>;
 
-export interface LabelEvent {
-  version: number;
-  action: string;
-  author: string;
-  comment: string;
-  at: string;
-}
+const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label { id kind version state document history { version action author comment at } }`;
 
-export interface LabelView {
-  id: string;
-  kind: string;
-  version: number;
-  state: LabelState;
-  document: string;
-  history: LabelEvent[];
-}
-
-export interface WorkspaceVolume {
-  id: string;
-  dims: { z: number; y: number; x: number };
-  spacingUm: { x: number | null; y: number | null };
-  case: { id: string; eye: string; subject: { code: string } };
-  latestRun: {
-    id: string;
-    status: string;
-    masks: { kind: string; downloadUrl: string | null }[];
-    modelPoints: string | null;
-  } | null;
-  labels: LabelView[];
-}
-
-const LABEL_FIELDS = 'id kind version state document history { version action author comment at }';
-
-export const VOLUME_WORKSPACE_QUERY = `query VolumeWorkspace($id: ID!) {
+const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!) {
   volume(id: $id) {
     id dims { z y x } spacingUm { x y }
     case { id eye subject { code } }
     latestRun { id status masks { kind downloadUrl } modelPoints }
-    labels { ${LABEL_FIELDS} }
+    labels { ...LabelFields }
   }
 }`;
+export const VOLUME_WORKSPACE_QUERY = VOLUME_WORKSPACE_QUERY_DOC + LABEL_FIELDS;
 
-export interface VolumeWorkspaceResult {
-  volume: WorkspaceVolume | null;
-}
+export type VolumeWorkspaceResult = VolumeWorkspaceQuery;
 
-export const SAVE_LABEL_MUTATION = `mutation SaveLabel($input: SaveLabelInput!) { saveLabel(input: $input) { ${LABEL_FIELDS} } }`;
-export const SUBMIT_LABEL_MUTATION = `mutation SubmitLabel($id: ID!, $version: Int!) { submitLabel(id: $id, version: $version) { ${LABEL_FIELDS} } }`;
-export const REVIEW_LABEL_MUTATION = `mutation ReviewLabel($id: ID!, $version: Int!, $approve: Boolean!, $comment: String) {
-  reviewLabel(id: $id, version: $version, approve: $approve, comment: $comment) { ${LABEL_FIELDS} }
+const SAVE_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SaveLabel($input: SaveLabelInput!) { saveLabel(input: $input) { ...LabelFields } }`;
+export const SAVE_LABEL_MUTATION = SAVE_LABEL_MUTATION_DOC + LABEL_FIELDS;
+const SUBMIT_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SubmitLabel($id: ID!, $version: Int!) { submitLabel(id: $id, version: $version) { ...LabelFields } }`;
+export const SUBMIT_LABEL_MUTATION = SUBMIT_LABEL_MUTATION_DOC + LABEL_FIELDS;
+const REVIEW_LABEL_MUTATION_DOC = /* GraphQL */ `mutation ReviewLabel($id: ID!, $version: Int!, $approve: Boolean!, $comment: String) {
+  reviewLabel(id: $id, version: $version, approve: $approve, comment: $comment) { ...LabelFields }
 }`;
-export const LABEL_QUERY = `query Label($id: ID!) { label(id: $id) { ${LABEL_FIELDS} } }`;
+export const REVIEW_LABEL_MUTATION = REVIEW_LABEL_MUTATION_DOC + LABEL_FIELDS;
+const LABEL_QUERY_DOC = /* GraphQL */ `query Label($id: ID!) { label(id: $id) { ...LabelFields } }`;
+export const LABEL_QUERY = LABEL_QUERY_DOC + LABEL_FIELDS;
 
-export interface SaveLabelResult {
-  saveLabel: LabelView;
-}
-export interface SubmitLabelResult {
-  submitLabel: LabelView;
-}
-export interface ReviewLabelResult {
-  reviewLabel: LabelView;
-}
-export interface LabelQueryResult {
-  label: LabelView | null;
-}
+export type SaveLabelResult = SaveLabelMutation;
+export type SubmitLabelResult = SubmitLabelMutation;
+export type ReviewLabelResult = ReviewLabelMutation;
+export type LabelQueryResult = LabelQuery;

@@ -38,39 +38,47 @@ export interface RunDetail extends RunSummary {
   qcFlags: { code: string; severity: string; message: string }[];
 }
 
-const PROGRESS = 'runId step fraction message status at';
-const SUMMARY = `id status priority createdAt finishedAt volume { id } progress { ${PROGRESS} }`;
+const PROGRESS = /* GraphQL */ `fragment RunProgressFields on RunProgress { runId step fraction message status at }`;
+const SUMMARY_DOC = /* GraphQL */ `fragment RunSummaryFields on Run { id status priority createdAt finishedAt volume { id } progress { ...RunProgressFields } }`;
+const SUMMARY = SUMMARY_DOC + PROGRESS;
 
-export const RUNS_QUERY = `query Runs($first: Int) { runs(first: $first) { totalCount edges { node { ${SUMMARY} } } } }`;
+const RUNS_QUERY_DOC = /* GraphQL */ `query Runs($first: Int) { runs(first: $first) { totalCount edges { node { ...RunSummaryFields } } } }`;
+export const RUNS_QUERY = RUNS_QUERY_DOC + SUMMARY;
 export interface RunsQueryResult {
   runs: { totalCount: number; edges: { node: RunSummary }[] };
 }
 
-export const RUN_QUERY = `query Run($id: ID!) { run(id: $id) { ${SUMMARY}
+const RUN_QUERY_DOC = /* GraphQL */ `query Run($id: ID!) { run(id: $id) { ...RunSummaryFields
   steps { name status attempts error startedAt finishedAt }
   metrics { name value unit ci95Low ci95High }
   qcFlags { code severity message } } }`;
+export const RUN_QUERY = RUN_QUERY_DOC + SUMMARY;
 export interface RunQueryResult {
   run: RunDetail | null;
 }
 
-export const RUNS_CHANGED = `subscription RunsChanged { runsChanged { ${SUMMARY} } }`;
+const RUNS_CHANGED_DOC = /* GraphQL */ `subscription RunsChanged { runsChanged { ...RunSummaryFields } }`;
+export const RUNS_CHANGED = RUNS_CHANGED_DOC + SUMMARY;
 export interface RunsChangedResult {
   runsChanged: RunSummary;
 }
 
-export const RUN_PROGRESS = `subscription RunProgress($runId: ID!) { runProgress(runId: $runId) { ${PROGRESS} } }`;
+const RUN_PROGRESS_DOC = /* GraphQL */ `subscription RunProgress($runId: ID!) { runProgress(runId: $runId) { ...RunProgressFields } }`;
+export const RUN_PROGRESS = RUN_PROGRESS_DOC + PROGRESS;
 export interface RunProgressResult {
   runProgress: RunProgress;
 }
 
-export const START_RUN = `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { ${SUMMARY} } }`;
+const START_RUN_DOC = /* GraphQL */ `mutation StartRun($input: StartRunInput!) { startRun(input: $input) { ...RunSummaryFields } }`;
+export const START_RUN = START_RUN_DOC + SUMMARY;
 export interface StartRunResult {
   startRun: RunSummary;
 }
 
-export const CANCEL_RUN = `mutation CancelRun($id: ID!) { cancelRun(id: $id) { ${SUMMARY} } }`;
-export const RETRY_RUN = `mutation RetryRun($id: ID!) { retryRun(id: $id) { ${SUMMARY} } }`;
+const CANCEL_RUN_DOC = /* GraphQL */ `mutation CancelRun($id: ID!) { cancelRun(id: $id) { ...RunSummaryFields } }`;
+export const CANCEL_RUN = CANCEL_RUN_DOC + SUMMARY;
+const RETRY_RUN_DOC = /* GraphQL */ `mutation RetryRun($id: ID!) { retryRun(id: $id) { ...RunSummaryFields } }`;
+export const RETRY_RUN = RETRY_RUN_DOC + SUMMARY;
 
 /** isFinal reports whether a run has reached a state it will not leave by itself. */
 export function isFinal(s: RunStatus): boolean {

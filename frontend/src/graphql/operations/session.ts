@@ -1,15 +1,8 @@
 // Who is signed in, as `me` answers it (null when no one is).
+import type { MeQuery } from '../generated';
 
-export interface Viewer {
-  user: { id: string; displayName: string };
-  project: string;
-  roles: string[];
-  method: string;
-  projects: string[];
-}
+export type Viewer = NonNullable<MeQuery['me']>;
 
-export const ME_QUERY = 'query Me { me { user { id displayName } project roles method projects } }';
+export const ME_QUERY = /* GraphQL */ `query Me { me { user { id displayName } project roles method projects } }`;
 
-export interface MeQueryResult {
-  me: Viewer | null;
-}
+export type MeQueryResult = MeQuery;

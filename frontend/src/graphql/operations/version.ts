@@ -7,7 +7,7 @@ export interface BuildInfo {
   goVersion: string;
 }
 
-export const VERSION_QUERY = 'query Version { version { version commit goVersion } }';
+export const VERSION_QUERY = /* GraphQL */ `query Version { version { version commit goVersion } }`;
 
 export interface VersionQueryResult {
   version: BuildInfo;

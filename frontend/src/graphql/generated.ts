@@ -1,0 +1,318 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+export type AuditFilter = {
+  action?: string | null | undefined;
+  actor?: string | null | undefined;
+  from?: string | null | undefined;
+  object?: string | null | undefined;
+  /** ok, denied or failed. */
+  outcome?: string | null | undefined;
+  to?: string | null | undefined;
+};
+
+export type CaseFilter = {
+  acquiredFrom?: string | null | undefined;
+  acquiredTo?: string | null | undefined;
+  eye?: Eye | null | undefined;
+  subjectCode?: string | null | undefined;
+  /** Cases carrying every one of these tags (a cohort). */
+  tags?: Array<string> | null | undefined;
+};
+
+export type CaseOrder = {
+  direction?: SortDirection;
+  field: CaseOrderField;
+};
+
+export type CaseOrderField =
+  | 'ACQUIRED_ON'
+  | 'CREATED_AT'
+  | 'ECCENTRICITY';
+
+export type CreateCaseInput = {
+  acquiredOn?: string | null | undefined;
+  device?: string | null | undefined;
+  eccentricityDeg?: number | null | undefined;
+  eye: Eye;
+  meridian?: string | null | undefined;
+  notes?: string | null | undefined;
+  subjectCode: string;
+  tags?: Array<string> | null | undefined;
+};
+
+export type Eye =
+  /** right eye */
+  | 'OD'
+  /** left eye */
+  | 'OS';
+
+export type QcSeverity =
+  | 'error'
+  | 'warning';
+
+export type RoleGrantInput = {
+  email: string;
+  /** A project, or * for every project. */
+  project: string;
+  role: string;
+};
+
+export type RolePermissionInput = {
+  action: string;
+  object: string;
+};
+
+export type RunPriority =
+  | 'batch'
+  /** Ahead of batch work: a person is waiting. */
+  | 'interactive';
+
+export type RunStatus =
+  | 'CANCELED'
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type SaveLabelInput = {
+  /** The version the edit started from (0 for a new label). A different current version is a CONFLICT: nothing is overwritten. */
+  baseVersion: number;
+  /** The document, JSON. */
+  document: string;
+  /** cones, vessels, nerve_fibres or roi. */
+  kind: string;
+  volumeId: string;
+};
+
+export type SortDirection =
+  | 'ASC'
+  | 'DESC';
+
+export type StartRunInput = {
+  /** The model version to segment with; the deployed one when left out. */
+  modelVersionId?: string | null | undefined;
+  /** Pipeline parameters, a JSON object: umPerPx, eccentricityDeg, modality (confocal | split-detector), seed. */
+  params?: string | null | undefined;
+  /** interactive (default) or batch. */
+  priority?: RunPriority | null | undefined;
+  volumeId: string;
+};
+
+export type StepStatus =
+  | 'CANCELED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
+export type UploadVolumeInput = {
+  caseId: string;
+  modality?: string | null | undefined;
+  /** For raw volumes: the JSON sidecar (dims, dtype, spacingUm). */
+  sidecar?: string | null | undefined;
+  /** Overrides the in-plane spacing read from the file. */
+  umPerPx?: number | null | undefined;
+};
+
+export type VolumeStatus =
+  | 'READY'
+  | 'RECEIVED'
+  | 'REJECTED';
+
+export type AccessQueryVariables = Exact<{
+  project: string;
+}>;
+
+
+export type AccessQuery = { roles: Array<{ name: string, permissions: Array<{ object: string, action: string }> }>, permissions: Array<{ object: string, action: string, root: boolean, sensitive: boolean }>, members: Array<{ subject: string, role: string, project: string, user: { id: string, email: string | null, displayName: string } | null }> };
+
+export type GrantRoleMutationVariables = Exact<{
+  input: RoleGrantInput;
+}>;
+
+
+export type GrantRoleMutation = { grantRole: { role: string, project: string } };
+
+export type RevokeRoleMutationVariables = Exact<{
+  input: RoleGrantInput;
+}>;
+
+
+export type RevokeRoleMutation = { revokeRole: boolean };
+
+export type SetRolePermissionsMutationVariables = Exact<{
+  role: string;
+  permissions: Array<RolePermissionInput> | RolePermissionInput;
+}>;
+
+
+export type SetRolePermissionsMutation = { setRolePermissions: { name: string, permissions: Array<{ object: string, action: string }> } };
+
+export type AuditLogQueryVariables = Exact<{
+  filter?: AuditFilter | null | undefined;
+  first?: number | null | undefined;
+  before?: string | null | undefined;
+}>;
+
+
+export type AuditLogQuery = { auditLog: Array<{ id: string, at: string, actor: string, action: string, object: string, outcome: string, requestId: string | null, clientAddr: string | null, hash: string }> };
+
+export type CasesQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  filter?: CaseFilter | null | undefined;
+  orderBy?: CaseOrder | null | undefined;
+}>;
+
+
+export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, tags: Array<string>, createdAt: string, subject: { code: string }, volumes: Array<{ id: string }>, latestRun: { id: string, status: RunStatus } | null } }> } };
+
+export type VolumeFieldsFragment = { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null };
+
+export type CaseQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CaseQuery = { case: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, notes: string, tags: Array<string>, createdAt: string, updatedAt: string, subject: { code: string }, volumes: Array<{ id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null }> } | null };
+
+export type CreateCaseMutationVariables = Exact<{
+  input: CreateCaseInput;
+}>;
+
+
+export type CreateCaseMutation = { createCase: { case: { id: string, eye: Eye, subject: { code: string } } } };
+
+export type UploadVolumeMutationVariables = Exact<{
+  file: File;
+  input: UploadVolumeInput;
+}>;
+
+
+export type UploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null } } };
+
+export type StartVolumeRunMutationVariables = Exact<{
+  input: StartRunInput;
+}>;
+
+
+export type StartVolumeRunMutation = { startRun: { id: string, status: RunStatus } };
+
+export type HealthFieldsFragment = { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> };
+
+export type HealthQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type HealthQuery = { health: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
+
+export type HealthChangedSubscriptionVariables = Exact<{
+  everyMs?: number | null | undefined;
+}>;
+
+
+export type HealthChangedSubscription = { healthChanged: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
+
+export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> };
+
+export type VolumeWorkspaceQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type VolumeWorkspaceQuery = { volume: { id: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }> } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> }> } | null };
+
+export type SaveLabelMutationVariables = Exact<{
+  input: SaveLabelInput;
+}>;
+
+
+export type SaveLabelMutation = { saveLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+
+export type SubmitLabelMutationVariables = Exact<{
+  id: string;
+  version: number;
+}>;
+
+
+export type SubmitLabelMutation = { submitLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+
+export type ReviewLabelMutationVariables = Exact<{
+  id: string;
+  version: number;
+  approve: boolean;
+  comment?: string | null | undefined;
+}>;
+
+
+export type ReviewLabelMutation = { reviewLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+
+export type LabelQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } | null };
+
+export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
+
+export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };
+
+export type RunsQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type RunsQuery = { runs: { totalCount: number, edges: Array<{ node: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } }> } };
+
+export type RunQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RunQuery = { run: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: StepStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null }>, metrics: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }>, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } | null };
+
+export type RunsChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RunsChangedSubscription = { runsChanged: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+
+export type RunProgressSubscriptionVariables = Exact<{
+  runId: string;
+}>;
+
+
+export type RunProgressSubscription = { runProgress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } };
+
+export type StartRunMutationVariables = Exact<{
+  input: StartRunInput;
+}>;
+
+
+export type StartRunMutation = { startRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+
+export type CancelRunMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+
+export type RetryRunMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RetryRunMutation = { retryRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+
+export type MeQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, user: { id: string, displayName: string } } | null };
+
+export type VersionQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type VersionQuery = { version: { version: string, commit: string, goVersion: string } };
