@@ -1,12 +1,10 @@
 package jobs_test
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,25 +31,8 @@ func buildAomas(t *testing.T) string {
 // workerProc is an `aomas worker` child process.
 type workerProc struct {
 	cmd  *exec.Cmd
-	out  *lockedBuffer
+	out  *testenv.LogBuffer
 	done chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // services says where a worker process finds PostgreSQL, Redis and MinIO.
@@ -68,7 +49,7 @@ func startWorkerProc(t *testing.T, bin string, svc services, args ...string) *wo
 		"AOMAS_DATABASE_URL="+svc.dbURL, "AOMAS_REDIS_URL="+svc.redisURL,
 		"AOMAS_S3_ENDPOINT="+svc.s3.Endpoint, "AOMAS_S3_ACCESS_KEY="+svc.s3.AccessKey, "AOMAS_S3_SECRET_KEY="+svc.s3.SecretKey,
 		"AOMAS_S3_BUCKET="+svc.s3.Bucket, "AOMAS_LOG_LEVEL=warn")
-	w := &workerProc{cmd: cmd, out: &lockedBuffer{}, done: make(chan struct{})}
+	w := &workerProc{cmd: cmd, out: &testenv.LogBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = w.out, w.out
 	require.NoError(t, cmd.Start())
 	go func() { _ = cmd.Wait(); close(w.done) }()
