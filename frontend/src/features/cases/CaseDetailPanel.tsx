@@ -14,6 +14,7 @@ import {
 import { runTone } from './CaseTable';
 import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
 import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
+import { useCan } from '../session/session-context';
 
 const volumeTone = (s: VolumeStatus): DotTone => (s === 'READY' ? 'ok' : s === 'REJECTED' ? 'down' : 'pending');
 
@@ -29,6 +30,8 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
   uploadRef,
 ) {
   const [data, setData] = useState<CaseDetail | null>(null);
+  const canUpload = useCan('admin', 'tech', 'scanner');
+  const canRun = useCan('admin', 'ml_engineer', 'researcher', 'tech');
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -124,7 +127,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
 
           <h3 className="case-detail__section">Volumes ({c.volumes.length})</h3>
           {c.volumes.length === 0 ? (
-            <p className="case-detail__muted">No volumes yet: drop files below.</p>
+            <p className="case-detail__muted">{canUpload ? 'No volumes yet: drop files below.' : 'No volumes yet.'}</p>
           ) : (
             <table className="data-table volume-table" data-testid="volume-table">
               <thead>
@@ -168,7 +171,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                             </a>
                           )}
                         </span>
-                      ) : v.status === 'READY' ? (
+                      ) : v.status === 'READY' && canRun ? (
                         <button
                           type="button"
                           className="button button--small"
@@ -194,8 +197,12 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
             </p>
           )}
 
-          <h3 className="case-detail__section">Upload</h3>
-          <UploadZone ref={uploadRef} caseId={c.id} onUploaded={refresh} uploader={uploader} />
+          {canUpload && (
+            <>
+              <h3 className="case-detail__section">Upload</h3>
+              <UploadZone ref={uploadRef} caseId={c.id} onUploaded={refresh} uploader={uploader} />
+            </>
+          )}
         </div>
       )}
     </aside>

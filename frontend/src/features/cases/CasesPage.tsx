@@ -10,6 +10,7 @@ import { NewCaseDialog } from './NewCaseDialog';
 import { useCaseList } from './useCaseList';
 import type { Uploader, UploadZoneHandle } from './UploadZone';
 import type { FetchPage } from './caseList';
+import { useCan } from '../session/session-context';
 
 /** The case id in "#/cases/<id>", if any. */
 function caseIdFromHash(): string | null {
@@ -44,6 +45,7 @@ export function CasesPage({ fetchFor, uploader }: Props) {
   const [creating, setCreating] = useState(false);
   const filterRef = useRef<HTMLInputElement>(null);
   const uploadRef = useRef<UploadZoneHandle>(null);
+  const canCreate = useCan('admin', 'tech', 'scanner');
 
   const dSubject = useDebounced(subject.trim(), 250);
   const dTags = useDebounced(tags, 250);
@@ -82,6 +84,7 @@ export function CasesPage({ fetchFor, uploader }: Props) {
         filterRef.current?.focus();
         return true;
       case 'n':
+        if (!canCreate) return false;
         setCreating(true);
         return true;
       case 'u':
@@ -146,9 +149,11 @@ export function CasesPage({ fetchFor, uploader }: Props) {
           <button type="button" className="button button--small" onClick={() => setReload((r) => r + 1)} title="Reload (R)">
             Reload
           </button>
-          <button type="button" className="button button--small button--primary" onClick={() => setCreating(true)} title="New case (N)">
-            New case
-          </button>
+          {canCreate && (
+            <button type="button" className="button button--small button--primary" onClick={() => setCreating(true)} title="New case (N)">
+              New case
+            </button>
+          )}
         </div>
         {state.error && (
           <div className="cases__error" role="alert">

@@ -12,3 +12,12 @@ export const SessionContext = createContext<SessionValue | null>(null);
 export function useSession(): SessionValue | null {
   return useContext(SessionContext);
 }
+
+/**
+ * useCan reports whether the signed-in caller holds one of roles (the server decides in the
+ * end; this only hides what would be refused). Outside a SessionGate (tests) it is true.
+ */
+export function useCan(...roles: string[]): boolean {
+  const s = useContext(SessionContext);
+  return !s || s.viewer.roles.some((r) => roles.includes(r));
+}
