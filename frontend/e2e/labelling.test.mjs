@@ -73,6 +73,11 @@ describe('labelling', () => {
         .map((l) => l.split(',').map(Number))
         .map(([x, y]) => ({ x, y }));
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
+      // Beside the image, what the pipeline measured: cone density with its 95% CI, QC flags.
+      const density = page.locator('[data-testid="run-metric"][data-name="cone_density"]');
+      await density.waitFor();
+      assert.match(await density.textContent(), /cells\/mm² \(95% CI [\d,]+–[\d,]+\)/);
+      t.diagnostic(`run results: ${await density.textContent()}; ${await page.getByTestId('run-flags').textContent()}`);
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
       let v = await view(page);

@@ -256,6 +256,20 @@ export type LabelQueryVariables = Exact<{
 
 export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } | null };
 
+export type RunResultsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RunResultsQuery = { run: { metrics: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null, region: string }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }> } | null };
+
+export type RunFlagsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RunFlagsQuery = { run: { qcFlags: Array<{ code: string, severity: QcSeverity, message: string }> } | null };
+
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
 export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };

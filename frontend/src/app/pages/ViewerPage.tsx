@@ -18,6 +18,7 @@ import {
 } from '../../features/viewer/ImageCanvas';
 import type { ViewState } from '../../features/viewer/view';
 import { usePageShortcuts } from '../../components/ui/keyboard';
+import { SplitPane } from '../../components/ui/SplitPane';
 import { VolumeWorkspace } from '../../features/labels/VolumeWorkspace';
 
 export const DEMO_SIZE = 4096;
@@ -340,6 +341,10 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
         </button>
       </div>
 
+      <SplitPane
+        id="viewer"
+        sideLabel="Metrics and label"
+        main={
       <div
         className="viewer__stage"
         data-view-scale={view?.scale}
@@ -361,7 +366,14 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
           autoFocus
         />
         {badge}
-        <div className="viewer__side">
+        <div className="viewer__legend" aria-label="Legend">
+          <span><i style={{ background: MARK_COLORS.model }} /> model</span>
+          <span><i style={{ background: MARK_COLORS.human }} /> human</span>
+        </div>
+      </div>
+        }
+        side={
+          <div className="viewer__dock">
         <section className="viewer__metrics" aria-label="Metrics" data-testid="viewer-metrics">
           <h2>Metrics <span>from the marks, in the browser</span></h2>
           <dl>
@@ -374,13 +386,9 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
           </dl>
         </section>
         {side}
-        </div>
-        <div className="viewer__legend" aria-label="Legend">
-          <span><i style={{ background: MARK_COLORS.model }} /> model</span>
-          <span><i style={{ background: MARK_COLORS.human }} /> human</span>
-        </div>
-      </div>
-
+          </div>
+        }
+      />
       <div className="viewer__status" data-testid="viewer-status">
         <span>Tool: <b data-testid="viewer-tool">{TOOL_LABELS[tool]}</b>{tool === 'brush' || tool === 'eraser' ? ` · radius ${editor.brushRadius} px` : ''}</span>
         <span data-testid="viewer-counts">

@@ -26,6 +26,7 @@ import { AnnotationLayer } from '../annotation/render';
 import { HeatmapLayer } from '../viewer/heatmapLayer';
 import type { ImageSource } from '../viewer/ImageCanvas';
 import { useSession } from '../session/session-context';
+import { RunResults } from './RunResults';
 
 const KIND = 'cones';
 /** AUTOSAVE_MS: a draft with changes is saved this long after the last edit. */
@@ -317,7 +318,12 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       image={image}
       umPerPx={umPerPx}
       label={`Volume of ${volume.case.subject.code} ${volume.case.eye}`}
-      side={side}
+      side={
+        <>
+          {side}
+          {volume.latestRun && <RunResults runId={volume.latestRun.id} />}
+        </>
+      }
       extraKey={extraKey}
       badge={
         <div className="viewer__badge" data-testid="volume-badge">

@@ -45,3 +45,10 @@ export type SaveLabelResult = SaveLabelMutation;
 export type SubmitLabelResult = SubmitLabelMutation;
 export type ReviewLabelResult = ReviewLabelMutation;
 export type LabelQueryResult = LabelQuery;
+
+/** What the pipeline measured on the run (roles that may read metrics). */
+export const RUN_RESULTS_QUERY = /* GraphQL */ `query RunResults($id: ID!) {
+  run(id: $id) { metrics { name value unit ci95Low ci95High region } qcFlags { code severity message } }
+}`;
+/** The QC flags alone, for labelers (metrics are not theirs to read). */
+export const RUN_FLAGS_QUERY = /* GraphQL */ `query RunFlags($id: ID!) { run(id: $id) { qcFlags { code severity message } } }`;

@@ -1,0 +1,40 @@
+// A main area with a docked side panel the user can resize (drag or arrow keys on the
+// separator) or collapse; the layout is remembered per place (localStorage).
+import type { ReactNode } from 'react';
+import { Group, Panel, Separator, useDefaultLayout } from 'react-resizable-panels';
+
+interface Props {
+  /** id names the layout to remember ("viewer", "cases"). */
+  id: string;
+  main: ReactNode;
+  side: ReactNode;
+  /** sideSize is the side panel's first width in px. */
+  sideSize?: number;
+  minSide?: number;
+  sideLabel: string;
+}
+
+export function SplitPane({ id, main, side, sideSize = 340, minSide = 220, sideLabel }: Props) {
+  const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: `aomas.layout.${id}`, storage: localStorage });
+  return (
+    <Group orientation="horizontal" id={id} className="split" defaultLayout={defaultLayout} onLayoutChanged={onLayoutChanged}>
+      <Panel id="main" minSize={320} className="split__main">
+        {main}
+      </Panel>
+      <Separator className="split__handle" aria-label={`Resize ${sideLabel}`} />
+      <Panel
+        id="side"
+        defaultSize={sideSize}
+        minSize={minSide}
+        collapsible
+        collapsedSize={0}
+        groupResizeBehavior="preserve-pixel-size"
+        className="split__side"
+      >
+        <aside aria-label={sideLabel} className="split__side-body">
+          {side}
+        </aside>
+      </Panel>
+    </Group>
+  );
+}
