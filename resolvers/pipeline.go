@@ -133,6 +133,9 @@ func (r *Resolver) streamRuns(ctx context.Context, ids <-chan int64, f *db.RunLi
 		if !runMatches(run, caseOf, f) {
 			continue
 		}
+		if ok, err := r.inProject(ctx, "Run", run.ID); err != nil || !ok {
+			continue // another project's run is not this subscriber's news
+		}
 		select {
 		case out <- &run:
 		case <-ctx.Done():

@@ -283,10 +283,11 @@ export type RunsQuery = { runs: { totalCount: number, edges: Array<{ node: { id:
 
 export type RunQueryVariables = Exact<{
   id: string;
+  withMetrics?: boolean;
 }>;
 
 
-export type RunQuery = { run: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: StepStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null }>, metrics: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }>, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } | null };
+export type RunQuery = { run: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: StepStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null }>, metrics?: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }>, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } | null };
 
 export type RunsChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 

@@ -21,6 +21,7 @@ import {
   type StartRunResult,
 } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
+import { useCan } from '../session/session-context';
 
 function tone(s: RunStatus | string): DotTone {
   if (s === 'SUCCEEDED') return 'ok';
@@ -165,13 +166,14 @@ function RunMonitor({ runId }: { runId: string }) {
   const [events, setEvents] = useState<readonly RunProgressResult['runProgress'][]>([]);
   const [error, setError] = useState<string | null>(null);
   const log = useRef(new ProgressLog());
+  const withMetrics = useCan('admin', 'ml_engineer', 'researcher', 'tech');
   const pending = useRef<number | null>(null);
 
   const reload = useCallback(() => {
-    request<RunQueryResult>(RUN_QUERY, { id: runId })
+    request<RunQueryResult>(RUN_QUERY, { id: runId, withMetrics })
       .then((d) => setDetail(d.run))
       .catch((err) => setError(message(err)));
-  }, [runId]);
+  }, [runId, withMetrics]);
 
   useEffect(() => {
     reload();
@@ -265,7 +267,7 @@ function RunMonitor({ runId }: { runId: string }) {
           ))}
         </tbody>
       </table>
-      {detail && detail.metrics.length > 0 && (
+      {detail?.metrics && detail.metrics.length > 0 && (
         <table className="data-table" data-testid="run-metrics">
           <thead>
             <tr>

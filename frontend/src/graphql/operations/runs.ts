@@ -34,7 +34,8 @@ export interface RunSummary {
 
 export interface RunDetail extends RunSummary {
   steps: RunStep[];
-  metrics: { name: string; value: number; unit: string; ci95Low: number | null; ci95High: number | null }[];
+  /** Absent when asked without metrics. */
+  metrics?: { name: string; value: number; unit: string; ci95Low: number | null; ci95High: number | null }[];
   qcFlags: { code: string; severity: string; message: string }[];
 }
 
@@ -48,9 +49,10 @@ export interface RunsQueryResult {
   runs: { totalCount: number; edges: { node: RunSummary }[] };
 }
 
-const RUN_QUERY_DOC = /* GraphQL */ `query Run($id: ID!) { run(id: $id) { ...RunSummaryFields
+// Labelers may not read metrics: they ask with withMetrics false.
+const RUN_QUERY_DOC = /* GraphQL */ `query Run($id: ID!, $withMetrics: Boolean! = true) { run(id: $id) { ...RunSummaryFields
   steps { name status attempts error startedAt finishedAt }
-  metrics { name value unit ci95Low ci95High }
+  metrics @include(if: $withMetrics) { name value unit ci95Low ci95High }
   qcFlags { code severity message } } }`;
 export const RUN_QUERY = RUN_QUERY_DOC + SUMMARY;
 export interface RunQueryResult {
