@@ -804,7 +804,9 @@ func TestProjectsAreApart(t *testing.T) {
 	_, tok := testenv.Account(t, a.raw, a.policy, rbac.RoleTech, "eyes")
 	eyes := a.as(tok)
 
-	var created struct{ CreateCase struct{ Case struct{ ID string } } }
+	var created struct {
+		CreateCase struct{ Case struct{ ID string } }
+	}
 	eyes.mustQuery(`mutation { createCase(input: {subjectCode: "S-EYES", eye: OS}) { case { id } } }`, nil, &created)
 	var list struct {
 		Cases struct {

@@ -1,9 +1,13 @@
 package apitest
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
+	"image"
+	"image/png"
 	"io"
 	"net/http"
 	"os"
@@ -240,4 +244,52 @@ func TestTwoStepUploadThroughPresignedPUT(t *testing.T) {
 
 	res = a.query(complete, map[string]any{"id": "nope"})
 	require.Equal(t, "NOT_FOUND", res.Errors[0].Extensions["code"])
+}
+
+// TestVolumeSlices: a READY volume renders any plane across each axis as a PNG of the
+// right size; a plane outside the volume and a rejected volume are INVALID_INPUT.
+func TestVolumeSlices(t *testing.T) {
+	a := newAPI(t)
+	caseID := a.createCase("S-SLICES")
+	up, res := a.upload("1.dcm", readFile(t, "dicom", "1.dcm"), map[string]any{"caseId": caseID})
+	require.Empty(t, res.Errors)
+	vol := up.UploadVolume.Volume
+	q := `query($id: ID!, $axis: SliceAxis!, $i: Int!) { volume(id: $id) { slice(axis: $axis, index: $i) { axis index count width height png } } }`
+	for _, c := range []struct {
+		axis        string
+		w, h, count int
+	}{
+		{"Z", vol.Dims.X, vol.Dims.Y, vol.Dims.Z},
+		{"Y", vol.Dims.X, vol.Dims.Z, vol.Dims.Y},
+		{"X", vol.Dims.Y, vol.Dims.Z, vol.Dims.X},
+	} {
+		var d struct {
+			Volume struct {
+				Slice struct {
+					Axis                        string
+					Index, Count, Width, Height int
+					Png                         string
+				}
+			}
+		}
+		a.mustQuery(q, map[string]any{"id": vol.ID, "axis": c.axis, "i": c.count - 1}, &d)
+		s := d.Volume.Slice
+		require.Equal(t, []int{c.w, c.h, c.count}, []int{s.Width, s.Height, s.Count}, c.axis)
+		b64, ok := strings.CutPrefix(s.Png, "data:image/png;base64,")
+		require.True(t, ok)
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		require.NoError(t, err)
+		img, err := png.Decode(bytes.NewReader(raw))
+		require.NoError(t, err)
+		require.Equal(t, image.Pt(c.w, c.h), img.Bounds().Size(), c.axis)
+	}
+	res = a.query(q, map[string]any{"id": vol.ID, "axis": "Y", "i": vol.Dims.Y})
+	require.Equal(t, "INVALID_INPUT", res.Errors[0].Extensions["code"])
+
+	_, res = a.upload("empty.tif", []byte{}, map[string]any{"caseId": caseID})
+	rejected, ok := res.Errors[0].Extensions["volumeId"].(string)
+	require.True(t, ok, "the rejection names the volume it kept: %+v", res.Errors)
+	res = a.query(q, map[string]any{"id": rejected, "axis": "Z", "i": 0})
+	require.Equal(t, "INVALID_INPUT", res.Errors[0].Extensions["code"])
+	require.Contains(t, res.Errors[0].Message, "REJECTED")
 }

@@ -399,9 +399,21 @@ type ComplexityRoot struct {
 		Runs         func(childComplexity int) int
 		SHA256       func(childComplexity int) int
 		SizeBytes    func(childComplexity int) int
+		Slice        func(childComplexity int, axis model.SliceAxis, index int) int
 		SourceFormat func(childComplexity int) int
 		SpacingUm    func(childComplexity int) int
 		Status       func(childComplexity int) int
+	}
+
+	VolumeSlice struct {
+		Axis     func(childComplexity int) int
+		Count    func(childComplexity int) int
+		Height   func(childComplexity int) int
+		Index    func(childComplexity int) int
+		Png      func(childComplexity int) int
+		UmPerPxX func(childComplexity int) int
+		UmPerPxY func(childComplexity int) int
+		Width    func(childComplexity int) int
 	}
 
 	VolumeUploadTicket struct {
@@ -563,6 +575,7 @@ type VolumeResolver interface {
 	Runs(ctx context.Context, obj *db.Volume) ([]*db.Run, error)
 	LatestRun(ctx context.Context, obj *db.Volume) (*db.Run, error)
 
+	Slice(ctx context.Context, obj *db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error)
 	Labels(ctx context.Context, obj *db.Volume) ([]*db.Label, error)
 }
 
@@ -2091,6 +2104,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.SizeBytes(childComplexity), true
+	case "Volume.slice":
+		if e.ComplexityRoot.Volume.Slice == nil {
+			break
+		}
+
+		args, err := ec.field_Volume_slice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Volume.Slice(childComplexity, args["axis"].(model.SliceAxis), args["index"].(int)), true
 	case "Volume.sourceFormat":
 		if e.ComplexityRoot.Volume.SourceFormat == nil {
 			break
@@ -2109,6 +2133,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.Status(childComplexity), true
+
+	case "VolumeSlice.axis":
+		if e.ComplexityRoot.VolumeSlice.Axis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Axis(childComplexity), true
+	case "VolumeSlice.count":
+		if e.ComplexityRoot.VolumeSlice.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Count(childComplexity), true
+	case "VolumeSlice.height":
+		if e.ComplexityRoot.VolumeSlice.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Height(childComplexity), true
+	case "VolumeSlice.index":
+		if e.ComplexityRoot.VolumeSlice.Index == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Index(childComplexity), true
+	case "VolumeSlice.png":
+		if e.ComplexityRoot.VolumeSlice.Png == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Png(childComplexity), true
+	case "VolumeSlice.umPerPxX":
+		if e.ComplexityRoot.VolumeSlice.UmPerPxX == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.UmPerPxX(childComplexity), true
+	case "VolumeSlice.umPerPxY":
+		if e.ComplexityRoot.VolumeSlice.UmPerPxY == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.UmPerPxY(childComplexity), true
+	case "VolumeSlice.width":
+		if e.ComplexityRoot.VolumeSlice.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.VolumeSlice.Width(childComplexity), true
 
 	case "VolumeUploadTicket.expiresAt":
 		if e.ComplexityRoot.VolumeUploadTicket.ExpiresAt == nil {
@@ -2954,10 +3027,34 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_latestRun(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Volume_createdAt(ctx, field)
+	case "slice":
+		return ec.fieldContext_Volume_slice(ctx, field)
 	case "labels":
 		return ec.fieldContext_Volume_labels(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Volume", field.Name)
+}
+
+func (ec *executionContext) childFields_VolumeSlice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "axis":
+		return ec.fieldContext_VolumeSlice_axis(ctx, field)
+	case "index":
+		return ec.fieldContext_VolumeSlice_index(ctx, field)
+	case "count":
+		return ec.fieldContext_VolumeSlice_count(ctx, field)
+	case "width":
+		return ec.fieldContext_VolumeSlice_width(ctx, field)
+	case "height":
+		return ec.fieldContext_VolumeSlice_height(ctx, field)
+	case "umPerPxX":
+		return ec.fieldContext_VolumeSlice_umPerPxX(ctx, field)
+	case "umPerPxY":
+		return ec.fieldContext_VolumeSlice_umPerPxY(ctx, field)
+	case "png":
+		return ec.fieldContext_VolumeSlice_png(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type VolumeSlice", field.Name)
 }
 
 func (ec *executionContext) childFields_VolumeUploadTicket(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3639,6 +3736,28 @@ func (ec *executionContext) field_Subscription_runsChanged_args(ctx context.Cont
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Volume_slice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "axis",
+		func(ctx context.Context, v any) (model.SliceAxis, error) {
+			return ec.unmarshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["axis"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "index",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["index"] = arg1
 	return args, nil
 }
 
@@ -10834,6 +10953,50 @@ func (ec *executionContext) fieldContext_Volume_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Volume", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Volume_slice(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_slice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Volume().Slice(ctx, obj, fc.Args["axis"].(model.SliceAxis), fc.Args["index"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.VolumeSlice) graphql.Marshaler {
+			return ec.marshalOVolumeSlice2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeSlice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_slice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volume",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_VolumeSlice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Volume_slice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Volume_labels(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10864,6 +11027,190 @@ func (ec *executionContext) fieldContext_Volume_labels(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _VolumeSlice_axis(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_axis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Axis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.SliceAxis) graphql.Marshaler {
+			return ec.marshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_axis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "SliceAxis")
+}
+
+func (ec *executionContext) _VolumeSlice_index(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Index, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VolumeSlice_count(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VolumeSlice_width(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VolumeSlice_height(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _VolumeSlice_umPerPxX(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_umPerPxX(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UmPerPxX, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_umPerPxX(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VolumeSlice_umPerPxY(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_umPerPxY(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UmPerPxY, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_umPerPxY(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "Float")
+}
+
+func (ec *executionContext) _VolumeSlice_png(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_VolumeSlice_png(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Png, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_VolumeSlice_png(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("VolumeSlice", field, false, false, "String")
 }
 
 func (ec *executionContext) _VolumeUploadTicket_uploadId(ctx context.Context, field graphql.CollectedField, obj *model.VolumeUploadTicket) (ret graphql.Marshaler) {
@@ -15534,12 +15881,86 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "slice":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_slice(ctx, field, obj)
+				})
 		case "labels":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volume_labels(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var volumeSliceImplementors = []string{"VolumeSlice"}
+
+func (ec *executionContext) _VolumeSlice(ctx context.Context, sel ast.SelectionSet, obj *model.VolumeSlice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, volumeSliceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("VolumeSlice")
+		case "axis":
+			out.Values[i] = ec._VolumeSlice_axis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "index":
+			out.Values[i] = ec._VolumeSlice_index(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._VolumeSlice_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._VolumeSlice_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._VolumeSlice_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "umPerPxX":
+			out.Values[i] = ec._VolumeSlice_umPerPxX(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "umPerPxY":
+			out.Values[i] = ec._VolumeSlice_umPerPxY(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "png":
+			out.Values[i] = ec._VolumeSlice_png(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -16788,6 +17209,16 @@ func (ec *executionContext) marshalNServiceHealth2ᚖgithubᚗcomᚋaomasᚋaoma
 	return ec._ServiceHealth(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx context.Context, v any) (model.SliceAxis, error) {
+	var res model.SliceAxis
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx context.Context, sel ast.SelectionSet, v model.SliceAxis) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNSortDirection2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSortDirection(ctx context.Context, v any) (model.SortDirection, error) {
 	var res model.SortDirection
 	err := res.UnmarshalGQL(v)
@@ -17504,6 +17935,13 @@ func (ec *executionContext) marshalOVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdb�
 		return graphql.Null
 	}
 	return ec._Volume(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOVolumeSlice2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeSlice(ctx context.Context, sel ast.SelectionSet, v *model.VolumeSlice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._VolumeSlice(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"image"
@@ -16,6 +15,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/intake"
 )
 
 // preprocessOutput is the registered, averaged and normalised en-face image.
@@ -111,18 +111,7 @@ func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	side := ingest.Sidecar{Dims: []int64{int64(v.DimZ), int64(v.DimY), int64(v.DimX)}, DType: v.DataType}
-	if v.SpacingXUm != nil && v.SpacingYUm != nil {
-		side.SpacingUm = []float64{*v.SpacingXUm, *v.SpacingYUm, 0}
-		if v.SpacingZUm != nil {
-			side.SpacingUm[2] = *v.SpacingZUm
-		}
-	}
-	b, err := json.Marshal(side)
-	if err != nil {
-		return nil, fmt.Errorf("sidecar of volume %d: %w", volumeID, err)
-	}
-	return b, nil
+	return intake.Sidecar(v)
 }
 
 // umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume

@@ -106,14 +106,14 @@ var (
 	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel"}
 
 	// Types whose non-sensitive fields every data role reads.
-	dataTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
+	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
 	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket"}
-	labelerTypes = []string{"Case", "Subject", "Volume", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
+	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
 		"ServiceHealth", "BuildInfo"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere

@@ -306,6 +306,10 @@ func (r *volumeResolver) LatestRun(ctx context.Context, obj *db.Volume) (*db.Run
 	return runs[0], nil
 }
 
+func (r *volumeResolver) Slice(ctx context.Context, obj *db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error) {
+	return r.volumeSlice(ctx, obj, axis, index)
+}
+
 func (r *Resolver) Case() graph.CaseResolver { return &caseResolver{r} }
 
 func (r *Resolver) Label() graph.LabelResolver { return &labelResolver{r} }

@@ -48,6 +48,9 @@ type Resolver struct {
 	// *jobs.Pipeline satisfies it.
 	Pipeline pipeline
 
+	// Volumes caches decoded volumes for Volume.slice; nil decodes every time.
+	Volumes *VolumeCache
+
 	// Access (issue 4): the policy, the accounts it names, and the audit log (access.resolvers.go).
 	Enforcer *rbac.Enforcer
 	Accounts *auth.Accounts

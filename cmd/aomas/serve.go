@@ -66,6 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Store:   d.store,
 		Intake: &intake.Service{DB: d.db, Store: d.store, SubjectKey: c.SubjectKey, MaxBytes: c.MaxUpload,
 			TempDir: filepath.Join(c.DataDir, "tmp")},
+		Volumes:  resolvers.NewVolumeCache(2),
 		Enforcer: acc.policy,
 		Accounts: acc.accounts,
 		Audit:    d.db,

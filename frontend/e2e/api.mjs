@@ -57,13 +57,15 @@ export async function createCases(baseURL, n, make, batch = 200) {
  * phantomTIFF runs `bin/aomas phantom` from the repository root and returns
  * the bytes of the TIFF it writes.
  */
-export async function phantomTIFF({ kind = 'cones', size = 256, seed = 1 } = {}) {
+export async function phantomTIFF({ kind = 'cones', size = 256, seed = 1, frames = 1 } = {}) {
   const bin = path.join(REPO_ROOT, 'bin', 'aomas');
   if (!existsSync(bin)) {
     throw new Error(`${bin} is missing: build it first (make build) — the journeys need its phantom command`);
   }
   const out = await mkdtemp(path.join(os.tmpdir(), 'aomas-phantom-'));
-  execFileSync(bin, ['phantom', '--kind', kind, '--size', String(size), '--seed', String(seed), '--out', out], {
+  const args = ['phantom', '--kind', kind, '--size', String(size), '--seed', String(seed), '--out', out];
+  if (frames > 1) args.push('--frames', String(frames));
+  execFileSync(bin, args, {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -50,7 +50,7 @@ describe('labelling', () => {
       const detail = page.getByTestId('case-detail');
       await detail.getByText('No volumes yet').waitFor({ timeout: 30_000 });
       await dropFiles(page, '[data-testid="upload-zone"]', [
-        { name: 'phantom.tif', type: 'image/tiff', bytes: await phantomTIFF({ kind: 'cones', size: 256, seed: 11 }) },
+        { name: 'phantom.tif', type: 'image/tiff', bytes: await phantomTIFF({ kind: 'cones', size: 256, seed: 11, frames: 8 }) },
       ]);
       const row = detail.locator('[data-testid="volume-row"][data-status="READY"]');
       await row.waitFor({ timeout: 60_000 });
@@ -78,6 +78,15 @@ describe('labelling', () => {
       await density.waitFor();
       assert.match(await density.textContent(), /cells\/mm² \(95% CI [\d,]+–[\d,]+\)/);
       t.diagnostic(`run results: ${await density.textContent()}; ${await page.getByTestId('run-flags').textContent()}`);
+      // The volume's planes, rendered by the server: a B-scan across y, then an en-face frame.
+      const plane = page.getByTestId('slice-image');
+      await plane.waitFor();
+      assert.equal(await plane.getAttribute('data-width'), '256');
+      assert.equal(await plane.getAttribute('data-height'), '8', 'a B-scan: x by the 8 frames');
+      await page.getByTestId('slice-panel').getByLabel('Plane', { exact: true }).selectOption('Z');
+      await page.waitForFunction(() => document.querySelector('[data-testid="slice-image"]')?.dataset.height === '256');
+      t.diagnostic(`planes: ${await page.getByTestId('slice-index').textContent()} en-face frames`);
+      t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-planes')}`);
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
       let v = await view(page);

@@ -245,6 +245,21 @@ type Viewer struct {
 	Projects []string `json:"projects"`
 }
 
+// One plane of a volume, rendered on the server (grey PNG, contrast stretched to the plane's 0.5–99.5 percentiles).
+type VolumeSlice struct {
+	Axis  SliceAxis `json:"axis"`
+	Index int       `json:"index"`
+	// How many planes the volume has across this axis.
+	Count  int `json:"count"`
+	Width  int `json:"width"`
+	Height int `json:"height"`
+	// Micrometres per pixel across and down the image (null when the file did not say).
+	UmPerPxX *float64 `json:"umPerPxX,omitempty"`
+	UmPerPxY *float64 `json:"umPerPxY,omitempty"`
+	// The PNG as a data: URL.
+	Png string `json:"png"`
+}
+
 type VolumeUploadTicket struct {
 	UploadID string `json:"uploadId"`
 	// PUT the file's bytes to this URL (one request, up to 5 GiB).
@@ -613,6 +628,64 @@ func (e *RunStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e RunStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A volume axis: Z cuts en-face frames, Y cuts B-scans (x by depth), X cuts y by depth.
+type SliceAxis string
+
+const (
+	SliceAxisZ SliceAxis = "Z"
+	SliceAxisY SliceAxis = "Y"
+	SliceAxisX SliceAxis = "X"
+)
+
+var AllSliceAxis = []SliceAxis{
+	SliceAxisZ,
+	SliceAxisY,
+	SliceAxisX,
+}
+
+func (e SliceAxis) IsValid() bool {
+	switch e {
+	case SliceAxisZ, SliceAxisY, SliceAxisX:
+		return true
+	}
+	return false
+}
+
+func (e SliceAxis) String() string {
+	return string(e)
+}
+
+func (e *SliceAxis) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = SliceAxis(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid SliceAxis", str)
+	}
+	return nil
+}
+
+func (e SliceAxis) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *SliceAxis) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e SliceAxis) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -86,6 +86,12 @@ export type SaveLabelInput = {
   volumeId: string;
 };
 
+/** A volume axis: Z cuts en-face frames, Y cuts B-scans (x by depth), X cuts y by depth. */
+export type SliceAxis =
+  | 'X'
+  | 'Y'
+  | 'Z';
+
 export type SortDirection =
   | 'ASC'
   | 'DESC';
@@ -269,6 +275,15 @@ export type RunFlagsQueryVariables = Exact<{
 
 
 export type RunFlagsQuery = { run: { qcFlags: Array<{ code: string, severity: QcSeverity, message: string }> } | null };
+
+export type VolumeSliceQueryVariables = Exact<{
+  id: string;
+  axis: SliceAxis;
+  index: number;
+}>;
+
+
+export type VolumeSliceQuery = { volume: { slice: { axis: SliceAxis, index: number, count: number, width: number, height: number, umPerPxX: number | null, umPerPxY: number | null, png: string } | null } | null };
 
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 

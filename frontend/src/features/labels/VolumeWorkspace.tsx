@@ -27,6 +27,7 @@ import { HeatmapLayer } from '../viewer/heatmapLayer';
 import type { ImageSource } from '../viewer/ImageCanvas';
 import { useSession } from '../session/session-context';
 import { RunResults } from './RunResults';
+import { SlicePanel } from './SlicePanel';
 
 const KIND = 'cones';
 /** AUTOSAVE_MS: a draft with changes is saved this long after the last edit. */
@@ -322,6 +323,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
         <>
           {side}
           {volume.latestRun && <RunResults runId={volume.latestRun.id} />}
+          <SlicePanel volumeId={volume.id} dims={volume.dims} />
         </>
       }
       extraKey={extraKey}

@@ -52,3 +52,8 @@ export const RUN_RESULTS_QUERY = /* GraphQL */ `query RunResults($id: ID!) {
 }`;
 /** The QC flags alone, for labelers (metrics are not theirs to read). */
 export const RUN_FLAGS_QUERY = /* GraphQL */ `query RunFlags($id: ID!) { run(id: $id) { qcFlags { code severity message } } }`;
+
+/** One plane of the volume, rendered by the server (B-scans and en-face frames). */
+export const VOLUME_SLICE_QUERY = /* GraphQL */ `query VolumeSlice($id: ID!, $axis: SliceAxis!, $index: Int!) {
+  volume(id: $id) { slice(axis: $axis, index: $index) { axis index count width height umPerPxX umPerPxY png } }
+}`;
