@@ -29,7 +29,21 @@ import (
 )
 
 // ErrSignIn is the refusal for a caller who is not signed in.
-var ErrSignIn = fmt.Errorf("sign in first: %w", auth.ErrUnauthenticated)
+var ErrSignIn error = refusal{msg: "sign in first", is: auth.ErrUnauthenticated}
+
+// refusal is a refused field: its text is what the client reads, and it is
+// rbac.ErrForbidden or auth.ErrUnauthenticated to errors.Is.
+type refusal struct {
+	msg string
+	is  error
+}
+
+func (r refusal) Error() string { return r.msg }
+func (r refusal) Unwrap() error { return r.is }
+
+func forbidden(format string, a ...any) error {
+	return refusal{msg: fmt.Sprintf(format, a...), is: rbac.ErrForbidden}
+}
 
 // ErrRateLimited reports a caller over its mutation limit.
 var ErrRateLimited = errors.New("too many mutations: slow down and retry shortly")
@@ -241,15 +255,15 @@ func (g *Guard) check(ctx context.Context, obj, act string) error {
 	}
 	project := auth.ProjectFrom(ctx)
 	if err := p.CheckProject(project); err != nil {
-		return fmt.Errorf("%w: %w", err, rbac.ErrForbidden)
+		return forbidden("%v", err)
 	}
 	allowed, err := g.Enforcer.Allowed(ctx, p.Subject(), project, obj, act)
 	if err != nil {
 		g.log().Error("policy check", "err", err, "object", obj)
-		return fmt.Errorf("not allowed to %s %s: %w", act, obj, rbac.ErrForbidden)
+		return forbidden("not allowed to %s %s", act, obj)
 	}
 	if !allowed {
-		return fmt.Errorf("not allowed to %s %s: %w", act, obj, rbac.ErrForbidden)
+		return forbidden("not allowed to %s %s", act, obj)
 	}
 	return nil
 }

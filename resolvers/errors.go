@@ -47,6 +47,14 @@ func notFound(what string, id int64) error {
 
 // codeOf maps the errors lower layers detect to codes and safe messages.
 func codeOf(err error) (*codedError, bool) {
+	// gqlgen wraps a resolver's error with its position and path; the message is the inner one's.
+	for {
+		var ge *gqlerror.Error
+		if !errors.As(err, &ge) || ge.Err == nil {
+			break
+		}
+		err = ge.Err
+	}
 	var ce *codedError
 	if errors.As(err, &ce) {
 		return ce, true

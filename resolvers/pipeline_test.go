@@ -52,7 +52,7 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 	client, insp := asynq.NewClient(opt), asynq.NewInspector(opt)
 	t.Cleanup(func() { _ = client.Close(); _ = insp.Close() })
 	deps := jobs.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "test-worker", Lease: 3 * time.Second, MaxRetry: 3}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "test-worker", Lease: 10 * time.Second, MaxRetry: 3}
 	checker := server.NewChecker(conn, rdb, store)
 	res := &resolvers.Resolver{Checker: checker, DB: conn, Store: store, Pipeline: jobs.NewPipeline(deps)}
 	policy, err := rbac.New(context.Background(), conn, nil)
