@@ -122,6 +122,7 @@ type ComplexityRoot struct {
 	GuardedCoordinate struct {
 		Action    func(childComplexity int) int
 		Object    func(childComplexity int) int
+		Public    func(childComplexity int) int
 		Root      func(childComplexity int) int
 		Sensitive func(childComplexity int) int
 	}
@@ -838,6 +839,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.GuardedCoordinate.Object(childComplexity), true
+	case "GuardedCoordinate.public":
+		if e.ComplexityRoot.GuardedCoordinate.Public == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GuardedCoordinate.Public(childComplexity), true
 	case "GuardedCoordinate.root":
 		if e.ComplexityRoot.GuardedCoordinate.Root == nil {
 			break
@@ -2557,6 +2564,8 @@ func (ec *executionContext) childFields_GuardedCoordinate(ctx context.Context, f
 		return ec.fieldContext_GuardedCoordinate_root(ctx, field)
 	case "sensitive":
 		return ec.fieldContext_GuardedCoordinate_sensitive(ctx, field)
+	case "public":
+		return ec.fieldContext_GuardedCoordinate_public(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type GuardedCoordinate", field.Name)
 }
@@ -5054,6 +5063,29 @@ func (ec *executionContext) _GuardedCoordinate_sensitive(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_GuardedCoordinate_sensitive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GuardedCoordinate", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GuardedCoordinate_public(ctx context.Context, field graphql.CollectedField, obj *rbac.Coordinate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GuardedCoordinate_public(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Public, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GuardedCoordinate_public(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("GuardedCoordinate", field, false, false, "Boolean")
 }
 
@@ -13996,6 +14028,11 @@ func (ec *executionContext) _GuardedCoordinate(ctx context.Context, sel ast.Sele
 			}
 		case "sensitive":
 			out.Values[i] = ec._GuardedCoordinate_sensitive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "public":
+			out.Values[i] = ec._GuardedCoordinate_public(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

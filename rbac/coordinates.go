@@ -20,6 +20,8 @@ type Coordinate struct {
 	Root bool
 	// Sensitive is true for the fields only an explicit rule grants (SensitivePatterns).
 	Sensitive bool
+	// Public is true for the root fields marked @public: open to everyone, signed in or not.
+	Public bool
 }
 
 // Guarded reports whether the @hasPermission directive must guard c: every root field and
@@ -53,7 +55,8 @@ func SchemaCoordinates(schema *ast.Schema) []Coordinate {
 				continue
 			}
 			obj := name + "." + f.Name
-			out = append(out, Coordinate{Object: obj, Action: act, Root: root, Sensitive: IsSensitive(obj)})
+			out = append(out, Coordinate{Object: obj, Action: act, Root: root, Sensitive: IsSensitive(obj),
+				Public: root && f.Directives.ForName("public") != nil})
 		}
 	}
 	rank := map[string]int{"Query": 0, "Mutation": 1, "Subscription": 2}
@@ -78,6 +81,12 @@ func WriteMatrix(w io.Writer, e *Enforcer, roles []string, coords []Coordinate) 
 	const project = "any-project"
 	row := func(c Coordinate) (string, error) {
 		cells := make([]string, len(roles))
+		if c.Public {
+			for i := range cells {
+				cells[i] = "public"
+			}
+			return strings.Join(cells, " | "), nil
+		}
 		for i, r := range roles {
 			ok, err := e.Allowed(context.Background(), r, project, c.Object, c.Action)
 			if err != nil {
@@ -106,7 +115,7 @@ func WriteMatrix(w io.Writer, e *Enforcer, roles []string, coords []Coordinate) 
 		}
 		return nil
 	}
-	if err := section("Queries, mutations and subscriptions", "Every root field is guarded; a role not granted one gets `FORBIDDEN`.",
+	if err := section("Queries, mutations and subscriptions", "Every root field is guarded; a role not granted one gets `FORBIDDEN`. `public` fields (and what they return) are open to everyone, signed in or not.",
 		func(c Coordinate) bool { return c.Root }); err != nil {
 		return err
 	}

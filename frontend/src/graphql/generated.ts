@@ -133,7 +133,7 @@ export type AccessQueryVariables = Exact<{
 }>;
 
 
-export type AccessQuery = { roles: Array<{ name: string, permissions: Array<{ object: string, action: string }> }>, permissions: Array<{ object: string, action: string, root: boolean, sensitive: boolean }>, members: Array<{ subject: string, role: string, project: string, user: { id: string, email: string | null, displayName: string } | null }> };
+export type AccessQuery = { roles: Array<{ name: string, permissions: Array<{ object: string, action: string }> }>, permissions: Array<{ object: string, action: string, root: boolean, sensitive: boolean, public: boolean }>, members: Array<{ subject: string, role: string, project: string, user: { id: string, email: string | null, displayName: string } | null }> };
 
 export type GrantRoleMutationVariables = Exact<{
   input: RoleGrantInput;

@@ -203,7 +203,12 @@ function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): v
                 <td>
                   <code>{c.object}</code> {c.sensitive && <span className="admin__sensitive">sensitive</span>}
                 </td>
-                {ROLES.map((r) => {
+                {c.public ? (
+                  <td colSpan={ROLES.length} className="admin__public">
+                    public: everyone, signed in or not
+                  </td>
+                ) : (
+                  ROLES.map((r) => {
                   const role = byRole.get(r);
                   const g = role ? grantOf(role.permissions, c) : 'none';
                   return (
@@ -221,7 +226,8 @@ function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): v
                       </button>
                     </td>
                   );
-                })}
+                  })
+                )}
               </tr>
             ))}
           </tbody>

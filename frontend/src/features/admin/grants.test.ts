@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { grantOf, toggled } from './grants';
 
-const c = (object: string, sensitive = false) => ({ object, action: 'read', root: !object.includes('.') || object.startsWith('Query.'), sensitive });
+const c = (object: string, sensitive = false) => ({ object, action: 'read', root: object.startsWith('Query.'), sensitive, public: false });
 
 describe('grantOf', () => {
   it('follows the server: names, Type.* patterns that skip sensitive fields, and *', () => {

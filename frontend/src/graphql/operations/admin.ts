@@ -10,7 +10,7 @@ export type AuditEntry = AuditLogQuery['auditLog'][number];
 
 export const ACCESS_QUERY = /* GraphQL */ `query Access($project: String!) {
   roles { name permissions { object action } }
-  permissions { object action root sensitive }
+  permissions { object action root sensitive public }
   members(project: $project) { subject role project user { id email displayName } }
 }`;
 
