@@ -7,7 +7,8 @@ interface Props {
   /** id names the layout to remember ("viewer", "cases"). */
   id: string;
   main: ReactNode;
-  side: ReactNode;
+  /** side null shows the main area alone (it stays mounted when the side comes and goes). */
+  side: ReactNode | null;
   /** sideSize is the side panel's first width in px. */
   sideSize?: number;
   minSide?: number;
@@ -15,26 +16,32 @@ interface Props {
 }
 
 export function SplitPane({ id, main, side, sideSize = 340, minSide = 220, sideLabel }: Props) {
-  const { defaultLayout, onLayoutChanged } = useDefaultLayout({ id: `aomas.layout.${id}`, storage: localStorage });
+  const { defaultLayout, onLayoutChanged } = useDefaultLayout({
+    id: `aomas.layout.${id}`,
+    storage: localStorage,
+    panelIds: side === null ? ['main'] : ['main', 'side'],
+  });
   return (
     <Group orientation="horizontal" id={id} className="split" defaultLayout={defaultLayout} onLayoutChanged={onLayoutChanged}>
       <Panel id="main" minSize={320} className="split__main">
         {main}
       </Panel>
-      <Separator className="split__handle" aria-label={`Resize ${sideLabel}`} />
-      <Panel
-        id="side"
-        defaultSize={sideSize}
-        minSize={minSide}
-        collapsible
-        collapsedSize={0}
-        groupResizeBehavior="preserve-pixel-size"
-        className="split__side"
-      >
-        <aside aria-label={sideLabel} className="split__side-body">
-          {side}
-        </aside>
-      </Panel>
+      {side !== null && <Separator className="split__handle" aria-label={`Resize ${sideLabel}`} />}
+      {side !== null && (
+        <Panel
+          id="side"
+          defaultSize={sideSize}
+          minSize={minSide}
+          collapsible
+          collapsedSize={0}
+          groupResizeBehavior="preserve-pixel-size"
+          className="split__side"
+        >
+          <div aria-label={sideLabel} className="split__side-body">
+            {side}
+          </div>
+        </Panel>
+      )}
     </Group>
   );
 }

@@ -162,15 +162,22 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                     <td>{v.sourceFormat || '—'}</td>
                     <td>
                       {v.latestRun ? (
-                        <span className="state-cell" data-testid="volume-run">
-                          <StatusDot tone={runTone(v.latestRun.status)} />
-                          {v.latestRun.status.toLowerCase()}
+                        <>
+                          <span className="state-cell" data-testid="volume-run">
+                            <StatusDot tone={runTone(v.latestRun.status)} />
+                            {v.latestRun.status.toLowerCase()}
+                          </span>
                           {v.latestRun.status === 'SUCCEEDED' && (
-                            <a className="button button--small" href={`#/viewer/${encodeURIComponent(v.id)}`} data-testid="open-viewer">
+                            <a
+                              className="button button--small volume-table__open"
+                              href={`#/viewer/${encodeURIComponent(v.id)}`}
+                              data-testid="open-viewer"
+                              title="Open in the viewer to label"
+                            >
                               Open
                             </a>
                           )}
-                        </span>
+                        </>
                       ) : v.status === 'READY' && canRun ? (
                         <button
                           type="button"

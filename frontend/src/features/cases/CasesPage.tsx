@@ -11,6 +11,7 @@ import { useCaseList } from './useCaseList';
 import type { Uploader, UploadZoneHandle } from './UploadZone';
 import type { FetchPage } from './caseList';
 import { useCan } from '../session/session-context';
+import { SplitPane } from '../../components/ui/SplitPane';
 
 /** The case id in "#/cases/<id>", if any. */
 function caseIdFromHash(): string | null {
@@ -112,6 +113,12 @@ export function CasesPage({ fetchFor, uploader }: Props) {
 
   return (
     <div className={`cases${selected ? ' cases--with-detail' : ''}`}>
+      <SplitPane
+        id="cases"
+        sideLabel="Case detail"
+        sideSize={540}
+        minSide={380}
+        main={
       <div className="cases__main">
         <div className="cases__filters" role="search" onKeyDown={leaveField}>
           <input
@@ -179,7 +186,9 @@ export function CasesPage({ fetchFor, uploader }: Props) {
           />
         )}
       </div>
-      {selected && (
+        }
+        side={
+          selected ? (
         <CaseDetailPanel
           ref={uploadRef}
           caseId={selected}
@@ -187,7 +196,9 @@ export function CasesPage({ fetchFor, uploader }: Props) {
           onChanged={() => setReload((r) => r + 1)}
           uploader={uploader}
         />
-      )}
+          ) : null
+        }
+      />
       {creating && (
         <NewCaseDialog
           onClose={() => setCreating(false)}
