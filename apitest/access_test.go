@@ -845,3 +845,32 @@ func TestProjectsAreApart(t *testing.T) {
 	req.Header.Set(auth.ProjectHeader, "default")
 	require.Equal(t, http.StatusForbidden, eyes.do(req).status)
 }
+
+// TestModelRegistry: models come back by name with their versions; a researcher reads the
+// registry but not the weights (ModelVersion.weightsUrl is the ML engineer's).
+func TestModelRegistry(t *testing.T) {
+	a := newAPI(t)
+	for _, name := range []string{"vessels-b", "cones-a"} {
+		var id int64
+		require.NoError(t, a.raw.Get(&id, `INSERT INTO models (name, task) VALUES ($1, 'x') RETURNING id`, name))
+		_, err := a.raw.Exec(`INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256)
+			VALUES ($1, '1.0.0', 'PRODUCTION', 'm/1.onnx', $2), ($1, '1.1.0', 'STAGING', 'm/2.onnx', $2)`, id, strings.Repeat("c", 64))
+		require.NoError(t, err)
+	}
+	var d struct {
+		Models []struct {
+			Name     string
+			Versions []struct{ Version, Stage string }
+		}
+	}
+	a.mustQuery(`{ models { name versions { version stage } } }`, nil, &d)
+	require.Len(t, d.Models, 2)
+	require.Equal(t, "cones-a", d.Models[0].Name)
+	require.Equal(t, "1.1.0", d.Models[0].Versions[1].Version)
+	require.Equal(t, "STAGING", d.Models[0].Versions[1].Stage)
+
+	_, tok := a.accountFor(rbac.RoleResearcher)
+	res := a.as(tok).query(`{ models { name versions { version weightsUrl } } }`, nil)
+	require.Contains(t, codesAt(res, "models", 0, "versions", 0, "weightsUrl"), "FORBIDDEN")
+	require.Contains(t, string(res.Data), `"cones-a"`)
+}

@@ -249,6 +249,7 @@ type ComplexityRoot struct {
 		Me          func(childComplexity int) int
 		Members     func(childComplexity int, project string) int
 		Metrics     func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
+		Models      func(childComplexity int) int
 		Node        func(childComplexity int, id string) int
 		Permissions func(childComplexity int) int
 		Queues      func(childComplexity int) int
@@ -524,6 +525,7 @@ type QueryResolver interface {
 	Run(ctx context.Context, id string) (*db.Run, error)
 	Runs(ctx context.Context, first *int, after *string, filter *model.RunFilter) (*model.RunConnection, error)
 	Metrics(ctx context.Context, first *int, after *string, filter *model.MetricFilter) (*model.MetricConnection, error)
+	Models(ctx context.Context) ([]*db.Model, error)
 	Label(ctx context.Context, id string) (*db.Label, error)
 	Queues(ctx context.Context) ([]*model.QueueStats, error)
 	Workers(ctx context.Context) ([]*model.Worker, error)
@@ -1459,6 +1461,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Metrics(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.MetricFilter)), true
+	case "Query.models":
+		if e.ComplexityRoot.Query.Models == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Models(childComplexity), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -8195,6 +8203,56 @@ func (ec *executionContext) fieldContext_Query_metrics(ctx context.Context, fiel
 	if fc.Args, err = ec.field_Query_metrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_models(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_models(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Models(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*db.Model
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*db.Model
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.Model) graphql.Marshaler {
+			return ec.marshalNModel2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_models(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Model(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -14940,6 +14998,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_metrics(ctx, field)
 				})
+		case "models":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_models(ctx, field)
+				})
 		case "label":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -16932,6 +16996,22 @@ func (ec *executionContext) marshalNMetricEdge2ᚖgithubᚗcomᚋaomasᚋaomas�
 		return graphql.Null
 	}
 	return ec._MetricEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNModel2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Model) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModel(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNModel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModel(ctx context.Context, sel ast.SelectionSet, v *db.Model) graphql.Marshaler {

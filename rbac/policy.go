@@ -100,6 +100,7 @@ var (
 	publicReads   = []string{"Query.health", "Query.version", "Subscription.healthChanged"}
 	dataQueries   = []string{"Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.metrics", "Query.label"}
 	opsQueries    = []string{"Query.queues", "Query.workers"}
+	registry      = []string{"Query.models"}
 	runWatch      = []string{"Subscription.runProgress", "Subscription.runsChanged"}
 	runMutations  = []string{"Mutation.startRun", "Mutation.cancelRun", "Mutation.retryRun"}
 	scanMutations = []string{"Mutation.createCase", "Mutation.uploadVolume", "Mutation.requestVolumeUpload", "Mutation.completeVolumeUpload"}
@@ -157,6 +158,7 @@ func DefaultPolicy() []Rule {
 	add(RoleMLEngineer, ActRead, publicReads...)
 	add(RoleMLEngineer, ActRead, dataQueries...)
 	add(RoleMLEngineer, ActRead, opsQueries...)
+	add(RoleMLEngineer, ActRead, registry...)
 	add(RoleMLEngineer, ActRead, runWatch...)
 	add(RoleMLEngineer, ActWrite, runMutations...)
 	add(RoleMLEngineer, ActWrite, "Mutation.reviewLabel")
@@ -168,6 +170,7 @@ func DefaultPolicy() []Rule {
 	add(RoleResearcher, ActRead, publicReads...)
 	add(RoleResearcher, ActRead, dataQueries...)
 	add(RoleResearcher, ActRead, runWatch...)
+	add(RoleResearcher, ActRead, registry...)
 	add(RoleResearcher, ActWrite, runMutations...)
 	add(RoleResearcher, ActRead, types(dataTypes...)...)
 	add(RoleResearcher, ActRead, types(modelTypes...)...)

@@ -82,6 +82,15 @@ func (r *Resolver) model(ctx context.Context, id int64) (*db.Model, error) {
 	return &m, nil
 }
 
+// models lists the registry by name; models belong to every project.
+func (r *Resolver) models(ctx context.Context) ([]*db.Model, error) {
+	var ms []*db.Model
+	if err := sqlx.SelectContext(ctx, r.DB, &ms, `SELECT * FROM models ORDER BY name`); err != nil {
+		return nil, fmt.Errorf("models: %w", err)
+	}
+	return ms, nil
+}
+
 func (r *Resolver) modelVersions(ctx context.Context, modelID int64) ([]*db.ModelVersion, error) {
 	var vs []*db.ModelVersion
 	if err := sqlx.SelectContext(ctx, r.DB, &vs, `SELECT * FROM model_versions WHERE model_id = $1 ORDER BY id`, modelID); err != nil {

@@ -226,6 +226,10 @@ func (r *queryResolver) Metrics(ctx context.Context, first *int, after *string, 
 	return conn, nil
 }
 
+func (r *queryResolver) Models(ctx context.Context) ([]*db.Model, error) {
+	return r.models(ctx)
+}
+
 func (r *runResolver) ID(ctx context.Context, obj *db.Run) (string, error) {
 	return globalID(obj), nil
 }

@@ -100,7 +100,7 @@ describe('shell health', () => {
     const { page } = session;
     await page.keyboard.press('g');
     await page.keyboard.press('m');
-    await page.getByText('Models arrive with a later release').waitFor();
+    await page.getByText('No models registered yet').waitFor();
     assert.match(page.url(), /#\/models$/);
   });
 

@@ -1,5 +1,4 @@
 import { lazy, Suspense, type ReactNode } from 'react';
-import { EmptyState } from '../components/ui/EmptyState';
 import {
   AdminIcon,
   CasesIcon,
@@ -9,6 +8,7 @@ import {
   ViewerIcon,
 } from '../components/ui/icons';
 import { AdminPage } from '../features/admin/AdminPage';
+import { ModelsPage } from '../features/models/ModelsPage';
 import { RunsPage } from '../features/runs/RunsPage';
 import { CasesPage } from '../features/cases/CasesPage';
 import { SystemPage } from '../features/system/SystemPage';
@@ -28,20 +28,6 @@ export interface RouteDef {
   /** fullBleed pages (viewer, tables) fill the pane edge to edge and scroll themselves. */
   fullBleed?: boolean;
   render(): ReactNode;
-}
-
-function later(
-  label: string,
-  Icon: (p: { size?: number }) => ReactNode,
-  what: string,
-): () => ReactNode {
-  return function Later() {
-    return (
-      <EmptyState icon={<Icon size={32} />} title={`${label} arrive with a later release`}>
-        <p>{what}</p>
-      </EmptyState>
-    );
-  };
 }
 
 export const ROUTES: readonly RouteDef[] = [
@@ -79,11 +65,7 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Models',
     goKey: 'm',
     icon: ModelsIcon,
-    render: later(
-      'Models',
-      ModelsIcon,
-      'The ONNX model registry: model cards, evaluations, stage promotion, canary and shadow runs, drift.',
-    ),
+    render: () => <ModelsPage />,
   },
   {
     id: 'admin',

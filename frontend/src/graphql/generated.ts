@@ -285,6 +285,11 @@ export type VolumeSliceQueryVariables = Exact<{
 
 export type VolumeSliceQuery = { volume: { slice: { axis: SliceAxis, index: number, count: number, width: number, height: number, umPerPxX: number | null, umPerPxY: number | null, png: string } | null } | null };
 
+export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelsQuery = { models: Array<{ id: string, name: string, task: string, description: string, versions: Array<{ id: string, version: string, stage: string, weightsSha256: string, createdAt: string }> }> };
+
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
 export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };
