@@ -15,8 +15,8 @@ import (
 
 	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/auth"
-	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/rbac"
+	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/testenv"
 	"github.com/aomas/aomas/testenv/oidcissuer"
