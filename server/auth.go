@@ -112,15 +112,13 @@ func (a *Auth) Authenticate(next http.Handler) http.Handler {
 			graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the Authorization header must be `Bearer TOKEN`")
 			return
 		case has:
-			p, err := a.Tokens.Authenticate(ctx, tok)
+			p, err := a.bearer(ctx, tok)
+			if errors.Is(err, errTooMany) {
+				tooMany(w)
+				return
+			}
 			if err != nil {
-				// Refusals count against the address: past the limit, a guesser is told to wait.
-				if !a.allow("addr:" + addr) {
-					tooMany(w)
-					return
-				}
-				a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
-				graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", "the token is unknown, expired or revoked")
+				graphQLError(w, http.StatusUnauthorized, "UNAUTHENTICATED", err.Error())
 				return
 			}
 			if project == "" {
@@ -159,6 +157,25 @@ func (a *Auth) Authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(auth.WithProject(ctx, project)))
 	})
+}
+
+var (
+	errTooMany  = errors.New("too many refused credentials from this address: wait a few seconds and retry")
+	errBadToken = errors.New("the token is unknown, expired or revoked")
+)
+
+// bearer authenticates an API token for a request or a websocket. Refusals are audited and
+// count against the client's address: past the limit, a guesser only hears errTooMany.
+func (a *Auth) bearer(ctx context.Context, tok string) (auth.Principal, error) {
+	p, err := a.Tokens.Authenticate(ctx, tok)
+	if err == nil {
+		return p, nil
+	}
+	if !a.allow("addr:" + auth.ClientAddrFrom(ctx)) {
+		return auth.Principal{}, errTooMany
+	}
+	a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
+	return auth.Principal{}, errBadToken
 }
 
 func tooMany(w http.ResponseWriter) {
@@ -288,10 +305,9 @@ func (a *Auth) websocketInit(ctx context.Context, payload transport.InitPayload)
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return ctx, nil, errors.New("connection_init: Authorization must be `Bearer TOKEN`")
 	}
-	p, err := a.Tokens.Authenticate(ctx, strings.TrimSpace(tok))
+	p, err := a.bearer(ctx, strings.TrimSpace(tok))
 	if err != nil {
-		a.record(ctx, audit.Entry{Action: "authenticate", Object: "token: " + err.Error(), Outcome: audit.OutcomeDenied})
-		return ctx, nil, errors.New("the token is unknown, expired or revoked")
+		return ctx, nil, err
 	}
 	project := auth.ProjectFrom(ctx)
 	if _, set := ctx.Value(projectSet{}).(bool); !set {
