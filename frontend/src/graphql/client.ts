@@ -9,6 +9,11 @@ export const GRAPHQL_PATH = '/graphql';
 export const CSRF_COOKIE = 'aomas_csrf';
 export const CSRF_HEADER = 'X-CSRF-Token';
 
+/** errorText is what a caught error says, for showing it. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** PROJECT_KEY is where the chosen project is kept (localStorage). */
 export const PROJECT_KEY = 'aomas.project';
 

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
-import { request } from '../../graphql/client';
+import { errorText, request } from '../../graphql/client';
 import { VERSION_QUERY, type BuildInfo, type VersionQueryResult } from '../../graphql/operations/version';
 
 type ServerBuild = { state: 'loading' } | { state: 'ok'; build: BuildInfo } | { state: 'error'; message: string };
@@ -14,7 +14,7 @@ export function AboutDialog({ version, onClose }: { version: string; onClose(): 
     request<VersionQueryResult>(VERSION_QUERY, undefined, { signal: ctrl.signal }).then(
       (d) => setServer({ state: 'ok', build: d.version }),
       (err: unknown) => {
-        if (!ctrl.signal.aborted) setServer({ state: 'error', message: err instanceof Error ? err.message : String(err) });
+        if (!ctrl.signal.aborted) setServer({ state: 'error', message: errorText(err) });
       },
     );
     return () => ctrl.abort();

@@ -2,7 +2,7 @@
 // grid; a click names or un-names a root or sensitive field for a role), and the audit log
 // with filters. Non-admins are told the page is not theirs.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
-import { GraphQLRequestError, request } from '../../graphql/client';
+import { errorText, GraphQLRequestError, request } from '../../graphql/client';
 import {
   ACCESS_QUERY,
   AUDIT_LOG_QUERY,
@@ -20,8 +20,6 @@ import { grantOf, toggled } from './grants';
 
 type Tab = 'members' | 'roles' | 'audit';
 const ROLES = ['admin', 'ml_engineer', 'researcher', 'tech', 'labeler', 'scanner'];
-
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export function AdminPage() {
   const [tab, setTab] = useState<Tab>('members');
@@ -44,7 +42,7 @@ export function AdminPage() {
         setError(
           err instanceof GraphQLRequestError && err.code === 'FORBIDDEN'
             ? 'Only admins manage roles and read the audit log.'
-            : message(err),
+            : errorText(err),
         );
       });
     return () => ac.abort();
@@ -90,7 +88,7 @@ function Members({ data, project, onChanged }: { data: AccessQueryResult; projec
       await request(mutation, { input });
       onChanged();
     } catch (err) {
-      setProblem(message(err));
+      setProblem(errorText(err));
     }
   }
   const grant = (e: FormEvent) => {
@@ -170,7 +168,7 @@ function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): v
       await request(SET_ROLE_PERMISSIONS_MUTATION, { role: role.name, permissions: toggled(role.permissions, c) });
       onChanged();
     } catch (err) {
-      setProblem(message(err));
+      setProblem(errorText(err));
     }
   }
 
@@ -255,7 +253,7 @@ function AuditLog() {
         setDone(d.auditLog.length < 100);
         setProblem(null);
       } catch (err) {
-        setProblem(message(err));
+        setProblem(errorText(err));
       }
     },
     [outcome, actor],

@@ -2,7 +2,7 @@
 // volume was rejected) and an upload zone for more.
 import { forwardRef, useCallback, useEffect, useState } from 'react';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
-import { request } from '../../graphql/client';
+import { errorText, request } from '../../graphql/client';
 import {
   CASE_QUERY,
   START_VOLUME_RUN_MUTATION,
@@ -43,7 +43,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
         setError(d.case ? null : 'This case no longer exists.');
       })
       .catch((err: unknown) => {
-        if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+        if (!ac.signal.aborted) setError(errorText(err));
       });
     return () => ac.abort();
   }, [caseId, tick]);
@@ -62,7 +62,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
       await request<StartVolumeRunResult>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
       setTick((t) => t + 1);
     } catch (err) {
-      setRunError(err instanceof Error ? err.message : String(err));
+      setRunError(errorText(err));
     } finally {
       setStarting(null);
     }

@@ -2,7 +2,7 @@
 // is known about the acquisition.
 import { useState, type FormEvent } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
-import { request } from '../../graphql/client';
+import { errorText, request } from '../../graphql/client';
 import { CREATE_CASE_MUTATION, type CreateCaseInput, type CreateCaseResult, type Eye } from '../../graphql/operations/cases';
 import { parseTags } from './format';
 
@@ -35,7 +35,7 @@ export function NewCaseDialog({ onClose, onCreated }: Props) {
       const d = await request<CreateCaseResult>(CREATE_CASE_MUTATION, { input });
       onCreated(d.createCase.case.id);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorText(err));
       setBusy(false);
     }
   }

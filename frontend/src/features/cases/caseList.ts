@@ -3,6 +3,7 @@
 // has that row (plus a page of look-ahead). Framework-free; the React hook
 // in useCaseList.ts subscribes to it.
 import type { CaseRow } from '../../graphql/operations/cases';
+import { errorText } from '../../graphql/client';
 
 export interface Page {
   rows: CaseRow[];
@@ -100,7 +101,7 @@ export class CaseListLoader {
       }
     } catch (err) {
       if (this.abort.signal.aborted) return;
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorText(err);
     } finally {
       this.running = false;
       if (!this.abort.signal.aborted) this.emit();

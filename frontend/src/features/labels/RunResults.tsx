@@ -1,7 +1,7 @@
 // What the pipeline measured on the volume's run, beside the viewer: each metric with its
 // 95% CI, and the QC flags. Labelers see the flags only (metrics are not theirs to read).
 import { useEffect, useState } from 'react';
-import { request } from '../../graphql/client';
+import { errorText, request } from '../../graphql/client';
 import type { RunFlagsQuery, RunResultsQuery } from '../../graphql/generated';
 import { RUN_FLAGS_QUERY, RUN_RESULTS_QUERY } from '../../graphql/operations/labels';
 import { useCan } from '../session/session-context';
@@ -20,7 +20,7 @@ export function RunResults({ runId }: { runId: string }) {
       ? request<RunResultsQuery>(RUN_RESULTS_QUERY, { id: runId }, { signal: ac.signal }).then((d) => d.run && { metrics: d.run.metrics, qcFlags: d.run.qcFlags })
       : request<RunFlagsQuery>(RUN_FLAGS_QUERY, { id: runId }, { signal: ac.signal }).then((d) => d.run && { metrics: null, qcFlags: d.run.qcFlags });
     load.then(setRes).catch((err: unknown) => {
-      if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+      if (!ac.signal.aborted) setError(errorText(err));
     });
     return () => ac.abort();
   }, [runId, metricsAllowed]);

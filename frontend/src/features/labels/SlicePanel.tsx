@@ -1,7 +1,7 @@
 // Planes of the volume beside the viewer: B-scans (x by depth) across y, cuts across x, and
 // the raw en-face frames, rendered by the server; a slider (or ←/→ when it has focus) steps.
 import { useEffect, useState } from 'react';
-import { request } from '../../graphql/client';
+import { errorText, request } from '../../graphql/client';
 import type { SliceAxis, VolumeSliceQuery } from '../../graphql/generated';
 import { VOLUME_SLICE_QUERY } from '../../graphql/operations/labels';
 
@@ -31,7 +31,7 @@ export function SlicePanel({ volumeId, dims }: { volumeId: string; dims: { x: nu
           setError(null);
         })
         .catch((err: unknown) => {
-          if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+          if (!ac.signal.aborted) setError(errorText(err));
         });
     }, 60);
     return () => {

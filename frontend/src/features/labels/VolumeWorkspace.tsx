@@ -3,7 +3,7 @@
 // optimistic concurrency, a conflict the user resolves, submit, review and history.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Workspace, type WorkspaceKit } from '../../app/pages/ViewerPage';
-import { GraphQLRequestError, request } from '../../graphql/client';
+import { errorText, GraphQLRequestError, request } from '../../graphql/client';
 import {
   LABEL_QUERY,
   REVIEW_LABEL_MUTATION,
@@ -106,7 +106,7 @@ export function VolumeWorkspace({ volumeId }: { volumeId: string }) {
     load(volumeId, ac.signal)
       .then(setLoaded)
       .catch((err: unknown) => {
-        if (!ac.signal.aborted) setError(err instanceof Error ? err.message : String(err));
+        if (!ac.signal.aborted) setError(errorText(err));
       });
     return () => ac.abort();
   }, [volumeId, tick]);
@@ -170,7 +170,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           const m = err.message.match(/version (\d+)/);
           setConflict({ current: m ? Number(m[1]) : 0 });
         } else {
-          setProblem(err instanceof Error ? err.message : String(err));
+          setProblem(errorText(err));
         }
       } finally {
         saving.current = false;
@@ -193,7 +193,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
     try {
       setLabel(await f());
     } catch (err) {
-      setProblem(err instanceof Error ? err.message : String(err));
+      setProblem(errorText(err));
     } finally {
       setBusy(null);
     }

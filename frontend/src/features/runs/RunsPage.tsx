@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
-import { GraphQLRequestError, request, subscribe } from '../../graphql/client';
+import { errorText, GraphQLRequestError, request, subscribe } from '../../graphql/client';
 import {
   CANCEL_RUN,
   isFinal,
@@ -36,7 +36,7 @@ function clock(at: string | null | undefined): string {
 
 function message(err: unknown): string {
   if (err instanceof GraphQLRequestError) return err.code ? `${err.message} (${err.code})` : err.message;
-  return err instanceof Error ? err.message : String(err);
+  return errorText(err);
 }
 
 /** RunsPage lists runs live (runsChanged) and monitors one run step by step (runProgress). */

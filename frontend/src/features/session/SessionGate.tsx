@@ -1,6 +1,6 @@
 // SessionGate shows the sign-in form until `me` names someone, then its children.
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { chooseProject } from '../../graphql/client';
+import { chooseProject, errorText } from '../../graphql/client';
 import type { Viewer } from '../../graphql/operations/session';
 import { fetchViewer, signIn, signOut } from './session';
 import { SessionContext, type SessionValue } from './session-context';
@@ -24,7 +24,7 @@ export function SessionGate({ children }: { children: ReactNode }) {
         setState(viewer ? { kind: 'in', viewer } : { kind: 'out' });
       })
       .catch((err: unknown) => {
-        if (!ac.signal.aborted) setState({ kind: 'out', error: err instanceof Error ? err.message : String(err) });
+        if (!ac.signal.aborted) setState({ kind: 'out', error: errorText(err) });
       });
     return () => ac.abort();
   }, [tick]);
@@ -72,7 +72,7 @@ function LoginForm({ error, onSignedIn }: { error?: string; onSignedIn(): void }
       setPassword('');
       onSignedIn();
     } catch (err) {
-      setFailure(err instanceof Error ? err.message : String(err));
+      setFailure(errorText(err));
     } finally {
       setBusy(false);
     }
