@@ -37,3 +37,6 @@ section "Pipeline queue (issue 5): enqueue -> start (target p50 <= 5 ms, p99 <= 
 go test -run '^$' -bench 'EnqueueToStart' -benchtime 1000x ./bench/pipeline/ | grep Benchmark
 go test -run '^$' -bench 'TrivialStepThroughput' -benchtime 10000x ./bench/pipeline/ | grep Benchmark
 go test -run '^$' -bench 'SmallRunEndToEnd' -benchtime 30x ./bench/pipeline/ | grep Benchmark
+
+section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a 4096x4096 mosaic"
+(cd frontend && npx vitest bench --run 2>&1 | grep -E '^ +(name|·)' | sed 's/\x1b\[[0-9;]*m//g')

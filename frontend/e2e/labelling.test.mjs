@@ -73,12 +73,15 @@ describe('labelling', () => {
         .map((l) => l.split(',').map(Number))
         .map(([x, y]) => ({ x, y }));
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
-      // Beside the image, what the pipeline measured: cone density with its 95% CI, QC flags.
+      // Beside the image, what the pipeline measured: cone density with its 95% CI, QC flags
+      // (a tab docked with the browser's own metrics).
+      await page.getByTestId('dock-tab-results').click();
       const density = page.locator('[data-testid="run-metric"][data-name="cone_density"]');
       await density.waitFor();
       assert.match(await density.textContent(), /cells\/mm² \(95% CI [\d,]+–[\d,]+\)/);
       t.diagnostic(`run results: ${await density.textContent()}; ${await page.getByTestId('run-flags').textContent()}`);
       // The volume's planes, rendered by the server: a B-scan across y, then an en-face frame.
+      await page.getByTestId('dock-tab-slices').click();
       const plane = page.getByTestId('slice-image');
       await plane.waitFor();
       assert.equal(await plane.getAttribute('data-width'), '256');

@@ -187,6 +187,69 @@ describe('viewer', () => {
     assert.match(await page.getByTestId('viewer-history').textContent(), /last: Brush/);
   });
 
+  it('shows the Voronoi cells coloured by sides, with the share of six-sided cells', async (t) => {
+    const { page } = session;
+    await page.keyboard.press('h');
+    await page.keyboard.press('0');
+    await settle(page);
+    const t0 = Date.now();
+    await page.keyboard.press('o');
+    const whole = page.getByTestId('voronoi-whole');
+    await whole.waitFor({ timeout: 15_000 });
+    // Two frames: the cells are drawn (the texture of all cells is built on the first).
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const shown = Date.now() - t0;
+    assert.match(await whole.textContent(), /^[\d.]+% six-sided · mean area [\d.]+ µm² \(n=[\d,]+\)$/);
+    const took = await page.locator('.voronoi-summary h2 span').textContent();
+    t.diagnostic(`voronoi, whole image: ${await whole.textContent()} (${took}; on screen ${shown} ms after O)`);
+    t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-voronoi-fit')}`);
+    // Zoomed out the cells come from one texture, zoomed in as vectors: frame times while panning each.
+    for (const [name, keys] of [['fit', []], ['100%', ['1']]]) {
+      for (const k of keys) await page.keyboard.press(k);
+      await settle(page);
+      await startFrameClock(page);
+      await dragFor(page, await page.getByTestId('viewer-canvas').boundingBox(), 1500);
+      const { intervals, draws } = await stopFrameClock(page);
+      const frames = summarise(intervals);
+      const draw = summarise(draws);
+      t.diagnostic(`pan @ ${name} with the Voronoi cells shown: frame interval ms median ${frames.median} p95 ${frames.p95}; draw ms median ${draw.median} p95 ${draw.p95} (n=${draw.n})`);
+      assert.ok(draw.n >= 10, `the view barely redrew: ${draw.n} draws`);
+    }
+    await page.keyboard.press('+');
+    await settle(page);
+    assert.match(await page.getByTestId('voronoi-view').textContent(), /six-sided/);
+    t.diagnostic(`voronoi, in view: ${await page.getByTestId('voronoi-view').textContent()}`);
+    t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-voronoi')}`);
+    await page.keyboard.press('o');
+    assert.equal(await page.getByTestId('voronoi-summary').count(), 0);
+  });
+
+  it('docks panels where the user drags them, remembers it, and resets', async (t) => {
+    const { page } = session;
+    const groupOf = (id) =>
+      page.evaluate((id) => {
+        const tab = document.querySelector(`[data-testid="dock-tab-${id}"]`);
+        const group = tab?.closest('.dv-groupview');
+        return group ? [...group.querySelectorAll('[data-testid^="dock-tab-"]')].map((e) => e.dataset.testid.slice(9)) : null;
+      }, id);
+    assert.deepEqual(await groupOf('metrics'), ['metrics'], 'metrics starts in its own panel');
+    // Drag the Metrics tab onto the Image tab: it becomes a second tab of the image's group.
+    await page.getByTestId('dock-tab-metrics').dragTo(page.getByTestId('dock-tab-image'));
+    await page.waitForFunction(() => document.querySelector('[data-testid="dock-tab-metrics"]')?.closest('.dv-groupview')?.querySelector('[data-testid="dock-tab-image"]'));
+    assert.deepEqual((await groupOf('image')).sort(), ['image', 'metrics']);
+    t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-docked')}`);
+    // The layout is remembered across a reload.
+    await page.reload({ waitUntil: 'domcontentloaded' });
+    await page.getByTestId('dock-tab-image').waitFor({ timeout: 30_000 });
+    assert.deepEqual((await groupOf('image')).sort(), ['image', 'metrics']);
+    // The dragged tab is the group's active one: the image is a click away.
+    await page.getByTestId('dock-tab-image').click();
+    await page.getByTestId('demo-badge').waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: 'Reset layout' }).click();
+    assert.deepEqual(await groupOf('metrics'), ['metrics']);
+    assert.deepEqual(await groupOf('image'), ['image']);
+  });
+
   it('raised no uncaught errors in the page', () => {
     session.assertNoPageErrors();
   });

@@ -62,6 +62,7 @@ export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = [
       { keys: ['N'], description: 'Next most uncertain region' },
       { keys: ['U'], description: 'Show or hide the uncertainty map' },
       { keys: ['D'], description: 'Show or hide the cone density map' },
+      { keys: ['O'], description: 'Show or hide the Voronoi cells (coloured by sides)' },
     ],
   },
   {

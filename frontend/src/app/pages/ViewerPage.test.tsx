@@ -88,6 +88,25 @@ describe('ViewerPage', () => {
     expect(box).toBeChecked();
   });
 
+  it('measures the Voronoi cells of the marks when O shows them', async () => {
+    await open();
+    const user = userEvent.setup();
+    expect(screen.queryByTestId('voronoi-summary')).toBeNull();
+    await user.keyboard('o');
+    expect(screen.getByRole('checkbox', { name: 'Voronoi (O)' })).toBeChecked();
+    const whole = await screen.findByTestId('voronoi-whole', {}, { timeout: 10_000 });
+    const m = whole.textContent!.match(/^([\d.]+)% six-sided · mean area ([\d.]+) µm² \(n=([\d,]+)\)$/);
+    expect(m, whole.textContent!).not.toBeNull();
+    // The demo mosaic is a jittered triangular lattice: mostly six-sided cells, and the inner
+    // cells' mean area is the image area per mark (4.194 mm² / 50,000 = 83.9 µm²).
+    expect(Number(m![1])).toBeGreaterThan(50);
+    expect(Number(m![2])).toBeGreaterThan(80);
+    expect(Number(m![2])).toBeLessThan(88);
+    expect(Number(m![3]!.replace(/,/g, ''))).toBeGreaterThan(49_000);
+    await user.keyboard('o');
+    expect(screen.queryByTestId('voronoi-summary')).toBeNull();
+  });
+
   it('steps through uncertain regions with N', async () => {
     await open();
     const user = userEvent.setup();

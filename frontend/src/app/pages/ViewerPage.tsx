@@ -7,6 +7,8 @@ import { AnnotationDocument } from '../../features/annotation/engine/document';
 import { Editor, TOOL_LABELS, type ToolId } from '../../features/annotation/engine/editor';
 import { UncertaintyNavigator, type UncertainRegion } from '../../features/annotation/engine/uncertainty';
 import { AnnotationLayer, MARK_COLORS, type LayerVisibility } from '../../features/annotation/render';
+import { SIDE_CLASSES, summarise, voronoiCells, type VoronoiSummary } from '../../features/annotation/engine/voronoi';
+import { SIDE_COLORS, VoronoiLayer } from '../../features/annotation/voronoiLayer';
 import { demoCones, demoUncertainty, renderDemoMosaic } from '../../features/viewer/demoMosaic';
 import { HeatmapLayer } from '../../features/viewer/heatmapLayer';
 import {
@@ -18,7 +20,7 @@ import {
 } from '../../features/viewer/ImageCanvas';
 import type { ViewState } from '../../features/viewer/view';
 import { usePageShortcuts } from '../../components/ui/keyboard';
-import { SplitPane } from '../../components/ui/SplitPane';
+import { DockLayout, type DockLayoutHandle, type DockPanel } from '../../components/ui/DockLayout';
 import { VolumeWorkspace } from '../../features/labels/VolumeWorkspace';
 
 export const DEMO_SIZE = 4096;
@@ -32,6 +34,7 @@ interface Demo {
   layer: AnnotationLayer;
   heat: HeatmapLayer;
   density: HeatmapLayer;
+  voronoi: VoronoiLayer;
   navigator: UncertaintyNavigator;
   image: ImageSource | null;
   ms: number;
@@ -54,6 +57,7 @@ export function buildDemo(): Demo {
     layer: new AnnotationLayer(editor),
     heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE),
     density: new HeatmapLayer({ data: new Float32Array(1), width: 1, height: 1 }, DEMO_SIZE, DEMO_SIZE),
+    voronoi: new VoronoiLayer(),
     navigator: new UncertaintyNavigator(field, REGION_CELLS, DEMO_SIZE / UNCERTAINTY_CELLS),
     image: renderDemoMosaic(cones),
     ms: performance.now() - t0,
@@ -64,6 +68,29 @@ function formatDensity(d: { perMm2: number; ci95Low: number; ci95High: number; c
   if (d.count === 0) return '0 /mm²';
   const r = (v: number) => Math.round(v).toLocaleString('en');
   return `${r(d.perMm2)} /mm² (95% CI ${r(d.ci95Low)}–${r(d.ci95High)}; n=${d.count.toLocaleString('en')})`;
+}
+
+function formatCells(s: VoronoiSummary): string {
+  if (s.cells === 0) return 'no inner cells';
+  return `${(s.sixSided * 100).toFixed(1)}% six-sided · mean area ${s.meanAreaUm2.toFixed(1)} µm² (n=${s.cells.toLocaleString('en')})`;
+}
+
+/** SidesChart is the share of cells by number of sides, in the layer's colours (its legend). */
+function SidesChart({ summary }: { summary: VoronoiSummary }) {
+  const max = Math.max(1, ...SIDE_CLASSES.map((k) => summary.bySides[k]!));
+  return (
+    <ol className="sides-chart" aria-label="Cells by number of sides">
+      {SIDE_CLASSES.map((k) => {
+        const n = summary.bySides[k]!;
+        return (
+          <li key={k} title={`${n.toLocaleString('en')} cells`}>
+            <span className="sides-chart__bar" style={{ height: `${(n / max) * 100}%`, background: SIDE_COLORS[k] }} />
+            <span className="sides-chart__label">{k === 3 ? '≤3' : k === 9 ? '≥9' : k}</span>
+          </li>
+        );
+      })}
+    </ol>
+  );
 }
 
 const TOOLS: readonly { id: ToolId; key: string }[] = [
@@ -120,6 +147,7 @@ function DemoPage() {
       image={demo.image}
       umPerPx={DEMO_UM_PER_PX}
       label="Demo mosaic"
+      layout="viewer.demo"
       footer={`generated in ${Math.round(demo.ms)} ms`}
       badge={
         <div className="viewer__badge" data-testid="demo-badge" title="Generated in the browser; open a volume from Cases to label real data">
@@ -131,7 +159,7 @@ function DemoPage() {
 }
 
 /** The parts of a workspace: the engine and the layers drawn over the image. */
-export type WorkspaceKit = Pick<Demo, 'editor' | 'layer' | 'heat' | 'density' | 'navigator'>;
+export type WorkspaceKit = Pick<Demo, 'editor' | 'layer' | 'heat' | 'density' | 'voronoi' | 'navigator'>;
 
 interface WorkspaceProps {
   kit: WorkspaceKit;
@@ -139,27 +167,31 @@ interface WorkspaceProps {
   umPerPx: number;
   label: string;
   badge?: ReactNode;
-  /** side is shown under the metrics (the label panel). */
-  side?: ReactNode;
+  /** layout names the remembered panel layout ("viewer.demo", "viewer.volume"). */
+  layout: string;
+  /** panels are docked beside the image and the metrics (label, run results, slices). */
+  panels?: readonly DockPanel[];
   footer?: ReactNode;
   /** extraKey handles page keys before the editor (Ctrl+S). */
   extraKey?: (e: KeyboardEvent) => boolean;
 }
 
 /** Workspace is the image canvas with the annotation engine, its toolbar, metrics and status. */
-export function Workspace({ kit, image, umPerPx, label, badge, side, footer, extraKey }: WorkspaceProps) {
-  const { editor, layer, heat, density, navigator } = kit;
+export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey }: WorkspaceProps) {
+  const { editor, layer, heat, density, voronoi, navigator } = kit;
   const canvasRef = useRef<ImageCanvasHandle>(null);
+  const dockRef = useRef<DockLayoutHandle>(null);
   const version = useEditorVersion(editor);
   const [brightness, setBrightness] = useState(1);
   const [contrast, setContrast] = useState(1);
-  const [visibility, setVisibility] = useState<LayerVisibility & { uncertainty: boolean; density: boolean }>({
+  const [visibility, setVisibility] = useState<LayerVisibility & { uncertainty: boolean; density: boolean; voronoi: boolean }>({
     cones: true,
     vessels: true,
     regions: true,
     mask: true,
     uncertainty: false,
     density: false,
+    voronoi: false,
   });
   const [view, setView] = useState<ViewState | null>(null);
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
@@ -168,7 +200,8 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
   layer.visibility = visibility;
   heat.visible = visibility.uncertainty;
   density.visible = visibility.density;
-  const layers = useMemo(() => [heat, density, layer], [heat, density, layer]);
+  voronoi.visible = visibility.voronoi;
+  const layers = useMemo(() => [heat, density, voronoi, layer], [heat, density, voronoi, layer]);
 
   // Every editor change redraws the canvas (batched to the next frame).
   useEffect(() => editor.subscribe(() => canvasRef.current?.redraw()), [editor]);
@@ -206,6 +239,8 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
         U: () => toggle('uncertainty'),
         d: () => toggle('density'),
         D: () => toggle('density'),
+        o: () => toggle('voronoi'),
+        O: () => toggle('voronoi'),
       };
       const fn = viewKeys[e.key];
       if (fn) {
@@ -240,6 +275,18 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
     [doc, doc.revision, visibility.density],
   );
   if (densityField) density.setField(densityField);
+  // The Voronoi cells follow the marks a moment after the last edit (50,000 cells take ~100 ms).
+  const [cellsAt, setCellsAt] = useState<{ revision: number; ms: number } | null>(null);
+  useEffect(() => {
+    if (!visibility.voronoi || cellsAt?.revision === doc.revision) return;
+    const id = window.setTimeout(() => {
+      const t0 = performance.now();
+      voronoi.setCells(voronoiCells(doc));
+      setCellsAt({ revision: doc.revision, ms: performance.now() - t0 });
+      canvasRef.current?.redraw();
+    }, cellsAt ? 250 : 0);
+    return () => window.clearTimeout(id);
+  }, [doc, doc.revision, visibility.voronoi, voronoi, cellsAt]);
   const whole = useMemo(() => densityIn(doc, { x0: 0, y0: 0, x1: doc.width, y1: doc.height }), [doc, doc.revision]);
   const stageSize = view ? canvasRef.current?.viewportSize() : undefined;
   const inView =
@@ -251,9 +298,71 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
           y1: (stageSize.height - view.ty) / view.scale,
         })
       : null;
+  const cells = visibility.voronoi && cellsAt ? voronoi.cells : null;
+  const cellsWhole = useMemo(() => (cells ? summarise(cells, umPerPx) : null), [cells, umPerPx]);
+  const cellsInView =
+    cells && view && stageSize
+      ? summarise(cells, umPerPx, {
+          x0: -view.tx / view.scale,
+          y0: -view.ty / view.scale,
+          x1: (stageSize.width - view.tx) / view.scale,
+          y1: (stageSize.height - view.ty) / view.scale,
+        })
+      : null;
   const depth = editor.history.depth;
   const tool = editor.tool.id;
   void version;
+
+  const stage = (
+    <div className="viewer__stage" data-view-scale={view?.scale} data-view-tx={view?.tx} data-view-ty={view?.ty}>
+      <ImageCanvas
+        ref={canvasRef}
+        image={image}
+        imageSize={{ width: doc.width, height: doc.height }}
+        umPerPx={umPerPx}
+        brightness={brightness}
+        contrast={contrast}
+        layers={layers}
+        panWithPrimary={tool === 'pan'}
+        onPointer={onPointer}
+        onViewChange={setView}
+        label={label}
+        autoFocus
+      />
+      {badge}
+      <div className="viewer__legend" aria-label="Legend">
+        <span><i style={{ background: MARK_COLORS.model }} /> model</span>
+        <span><i style={{ background: MARK_COLORS.human }} /> human</span>
+      </div>
+    </div>
+  );
+  const metrics = (
+    <section className="viewer__metrics" aria-label="Metrics" data-testid="viewer-metrics">
+      <h2>Metrics <span>from the marks, in the browser</span></h2>
+      <dl>
+        <dt>Density, whole image</dt>
+        <dd data-testid="density-whole">{formatDensity(whole)}</dd>
+        <dt>Density, in view</dt>
+        <dd data-testid="density-view">{inView ? formatDensity(inView) : '—'}</dd>
+        <dt>Human-corrected</dt>
+        <dd>{((counts.human / Math.max(1, counts.human + counts.model)) * 100).toFixed(1)}%</dd>
+      </dl>
+      {visibility.voronoi && (
+        <div className="voronoi-summary" data-testid="voronoi-summary">
+          <h2>Voronoi cells <span>{cellsAt ? `${Math.round(cellsAt.ms)} ms for all marks` : 'computing…'}</span></h2>
+          {cellsWhole && (
+            <dl>
+              <dt>Whole image</dt>
+              <dd data-testid="voronoi-whole">{formatCells(cellsWhole)}</dd>
+              <dt>In view</dt>
+              <dd data-testid="voronoi-view">{cellsInView ? formatCells(cellsInView) : '—'}</dd>
+            </dl>
+          )}
+          {cellsInView && <SidesChart summary={cellsInView} />}
+        </div>
+      )}
+    </section>
+  );
 
   return (
     <div className="viewer" data-testid="viewer">
@@ -328,6 +437,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
               ['mask', 'Mask'],
               ['uncertainty', 'Uncertainty (U)'],
               ['density', 'Density (D)'],
+              ['voronoi', 'Voronoi (O)'],
             ] as const
           ).map(([k, label]) => (
             <label key={k} className="check">
@@ -341,53 +451,15 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
         </button>
       </div>
 
-      <SplitPane
-        id="viewer"
-        sideLabel="Metrics and label"
-        main={
-      <div
-        className="viewer__stage"
-        data-view-scale={view?.scale}
-        data-view-tx={view?.tx}
-        data-view-ty={view?.ty}
-      >
-        <ImageCanvas
-          ref={canvasRef}
-          image={image}
-          imageSize={{ width: doc.width, height: doc.height }}
-          umPerPx={umPerPx}
-          brightness={brightness}
-          contrast={contrast}
-          layers={layers}
-          panWithPrimary={tool === 'pan'}
-          onPointer={onPointer}
-          onViewChange={setView}
-          label={label}
-          autoFocus
-        />
-        {badge}
-        <div className="viewer__legend" aria-label="Legend">
-          <span><i style={{ background: MARK_COLORS.model }} /> model</span>
-          <span><i style={{ background: MARK_COLORS.human }} /> human</span>
-        </div>
-      </div>
-        }
-        side={
-          <div className="viewer__dock">
-        <section className="viewer__metrics" aria-label="Metrics" data-testid="viewer-metrics">
-          <h2>Metrics <span>from the marks, in the browser</span></h2>
-          <dl>
-            <dt>Density, whole image</dt>
-            <dd data-testid="density-whole">{formatDensity(whole)}</dd>
-            <dt>Density, in view</dt>
-            <dd data-testid="density-view">{inView ? formatDensity(inView) : '—'}</dd>
-            <dt>Human-corrected</dt>
-            <dd>{((counts.human / Math.max(1, counts.human + counts.model)) * 100).toFixed(1)}%</dd>
-          </dl>
-        </section>
-        {side}
-          </div>
-        }
+      <DockLayout
+        ref={dockRef}
+        id={layout}
+        label="Viewer panels"
+        panels={[
+          { id: 'image', title: 'Image', content: stage, keepAlive: true },
+          { id: 'metrics', title: 'Metrics', content: metrics, place: { of: 'image', side: 'right', size: 340 } },
+          ...panels,
+        ]}
       />
       <div className="viewer__status" data-testid="viewer-status">
         <span>Tool: <b data-testid="viewer-tool">{TOOL_LABELS[tool]}</b>{tool === 'brush' || tool === 'eraser' ? ` · radius ${editor.brushRadius} px` : ''}</span>
@@ -413,6 +485,14 @@ export function Workspace({ kit, image, umPerPx, label, badge, side, footer, ext
           {cursor ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px · ${(cursor.x * umPerPx).toFixed(1)}, ${(cursor.y * umPerPx).toFixed(1)} µm` : ''}
         </span>
         {footer && <span>{footer}</span>}
+        <button
+          type="button"
+          className="link-button"
+          onClick={() => dockRef.current?.reset()}
+          title="Put the panels back where they started (drag a tab onto another panel to dock it there)"
+        >
+          Reset layout
+        </button>
       </div>
     </div>
   );

@@ -34,6 +34,16 @@ export const MARK_COLORS = {
 const rgba = (r: number, g: number, b: number) => (255 << 24) | (b << 16) | (g << 8) | r;
 const SPLAT = { model: rgba(0x22, 0xd3, 0xee), human: rgba(0xfb, 0x92, 0x3c), selected: rgba(255, 255, 255) };
 
+/** MASK_SAMPLES is the most mask samples a side drawn for one view. */
+const MASK_SAMPLES = 1024;
+
+interface MaskSample {
+  canvas: HTMLCanvasElement;
+  /** region of the image sampled, every step-th pixel. */
+  region: { x0: number; y0: number; x1: number; y1: number; step: number };
+  revision: number;
+}
+
 export class AnnotationLayer {
   readonly editor: Editor;
   visibility: LayerVisibility = { cones: true, vessels: true, regions: true, mask: true };
@@ -41,7 +51,7 @@ export class AnnotationLayer {
   visibleMarks = 0;
   private splat: ImageData | null = null;
   private splatCanvas: HTMLCanvasElement | null = null;
-  private maskCanvas: HTMLCanvasElement | null = null;
+  private maskSample: MaskSample | null = null;
 
   constructor(editor: Editor) {
     this.editor = editor;
@@ -250,40 +260,70 @@ export class AnnotationLayer {
     ctx.restore();
   }
 
+  /**
+   * drawMask draws the brush mask from a cached sample of it: zoomed out, the whole mask at
+   * ≤ 1024 samples a side; zoomed in, the pixels around the view (snapped to a 256 px grid so
+   * panning reuses them). The sample is rebuilt only when the document changes or the view
+   * leaves it, not every frame.
+   */
   private drawMask(ctx: CanvasRenderingContext2D, f: RenderFrame): void {
-    const mask = this.editor.doc.mask;
+    const doc = this.editor.doc;
+    const mask = doc.mask;
     const { scale, tx, ty } = f.view;
-    const x0 = Math.max(0, Math.floor(f.visible.x0));
-    const y0 = Math.max(0, Math.floor(f.visible.y0));
-    const x1 = Math.min(mask.width, Math.ceil(f.visible.x1));
-    const y1 = Math.min(mask.height, Math.ceil(f.visible.y1));
-    if (x1 <= x0 || y1 <= y0) return;
-    // Sample at most ~1024 columns and rows of the visible part.
-    const step = Math.max(1, Math.ceil(Math.max(x1 - x0, y1 - y0) / 1024));
+    const vx0 = Math.max(0, Math.floor(f.visible.x0));
+    const vy0 = Math.max(0, Math.floor(f.visible.y0));
+    const vx1 = Math.min(mask.width, Math.ceil(f.visible.x1));
+    const vy1 = Math.min(mask.height, Math.ceil(f.visible.y1));
+    if (vx1 <= vx0 || vy1 <= vy0) return;
+    let region: MaskSample['region'];
+    if (Math.max(vx1 - vx0, vy1 - vy0) > MASK_SAMPLES) {
+      region = { x0: 0, y0: 0, x1: mask.width, y1: mask.height, step: Math.ceil(Math.max(mask.width, mask.height) / MASK_SAMPLES) };
+    } else {
+      const g = 256;
+      region = {
+        x0: Math.max(0, Math.floor(vx0 / g) * g - g),
+        y0: Math.max(0, Math.floor(vy0 / g) * g - g),
+        x1: Math.min(mask.width, Math.ceil(vx1 / g) * g + g),
+        y1: Math.min(mask.height, Math.ceil(vy1 / g) * g + g),
+        step: 1,
+      };
+    }
+    const c = this.maskSample;
+    const fresh =
+      c && c.revision === doc.revision && c.region.step === region.step &&
+      c.region.x0 <= vx0 && c.region.y0 <= vy0 && c.region.x1 >= vx1 && c.region.y1 >= vy1;
+    const sample = fresh ? c : this.sampleMask(region);
+    if (!sample) return;
+    const r = sample.region;
+    ctx.save();
+    ctx.globalAlpha = 0.4;
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(sample.canvas, r.x0 * scale + tx, r.y0 * scale + ty, sample.canvas.width * r.step * scale, sample.canvas.height * r.step * scale);
+    ctx.restore();
+  }
+
+  private sampleMask(region: MaskSample['region']): MaskSample | null {
+    const mask = this.editor.doc.mask;
+    const { x0, y0, x1, y1, step } = region;
     const cols = Math.ceil((x1 - x0) / step);
     const rows = Math.ceil((y1 - y0) / step);
-    if (!this.maskCanvas) this.maskCanvas = document.createElement('canvas');
-    const mc = this.maskCanvas;
-    if (mc.width !== cols || mc.height !== rows) {
-      mc.width = cols;
-      mc.height = rows;
+    const canvas = this.maskSample?.canvas ?? document.createElement('canvas');
+    if (canvas.width !== cols || canvas.height !== rows) {
+      canvas.width = cols;
+      canvas.height = rows;
     }
-    const mctx = mc.getContext('2d');
-    if (!mctx) return;
+    const mctx = canvas.getContext('2d');
+    if (!mctx) return null;
     const img = mctx.createImageData(cols, rows);
     const buf = new Uint32Array(img.data.buffer);
     const on = rgba(168, 85, 247);
     for (let r = 0; r < rows; r++) {
-      const y = y0 + r * step;
-      const rowIdx = y * mask.width;
+      const rowIdx = (y0 + r * step) * mask.width;
       for (let c = 0; c < cols; c++) if (mask.getIndex(rowIdx + x0 + c * step)) buf[r * cols + c] = on;
     }
     mctx.putImageData(img, 0, 0);
-    ctx.save();
-    ctx.globalAlpha = 0.4;
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(mc, x0 * scale + tx, y0 * scale + ty, cols * step * scale, rows * step * scale);
-    ctx.restore();
+    this.maskSample = { canvas, region, revision: this.editor.doc.revision };
+    return this.maskSample;
   }
 
   private drawVessels(ctx: CanvasRenderingContext2D, f: RenderFrame): void {

@@ -43,7 +43,7 @@ export function SlicePanel({ volumeId, dims }: { volumeId: string; dims: { x: nu
   // Depth is usually sampled much more coarsely than the plane: draw pixels at their size in µm.
   const aspect = slice && slice.umPerPxX && slice.umPerPxY ? slice.umPerPxY / slice.umPerPxX : 1;
   return (
-    <section className="label-panel" aria-label="Planes" data-testid="slice-panel">
+    <section className="label-panel slice-panel" aria-label="Planes" data-testid="slice-panel">
       <h2>
         Planes <span>rendered by the server</span>
       </h2>

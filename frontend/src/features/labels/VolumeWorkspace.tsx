@@ -23,6 +23,7 @@ import { Editor } from '../annotation/engine/editor';
 import { deserialize, serialize } from '../annotation/engine/serialize';
 import { UncertaintyNavigator } from '../annotation/engine/uncertainty';
 import { AnnotationLayer } from '../annotation/render';
+import { VoronoiLayer } from '../annotation/voronoiLayer';
 import { HeatmapLayer } from '../viewer/heatmapLayer';
 import type { ImageSource } from '../viewer/ImageCanvas';
 import { useSession } from '../session/session-context';
@@ -70,6 +71,7 @@ function kitFor(doc: AnnotationDocument): WorkspaceKit {
     layer: new AnnotationLayer(editor),
     heat: new HeatmapLayer(empty, doc.width, doc.height),
     density: new HeatmapLayer(empty, doc.width, doc.height),
+    voronoi: new VoronoiLayer(),
     navigator: new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
   };
 }
@@ -319,13 +321,17 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       image={image}
       umPerPx={umPerPx}
       label={`Volume of ${volume.case.subject.code} ${volume.case.eye}`}
-      side={
-        <>
-          {side}
-          {volume.latestRun && <RunResults runId={volume.latestRun.id} />}
-          <SlicePanel volumeId={volume.id} dims={volume.dims} />
-        </>
-      }
+      layout="viewer.volume"
+      panels={[
+        { id: 'label', title: 'Label', content: side, place: { of: 'metrics', side: 'above', size: 420 } },
+        {
+          id: 'results',
+          title: 'Run results',
+          content: volume.latestRun ? <RunResults runId={volume.latestRun.id} /> : <p className="dock__empty">No run yet.</p>,
+          place: { of: 'metrics', side: 'within' },
+        },
+        { id: 'slices', title: 'Slices', content: <SlicePanel volumeId={volume.id} dims={volume.dims} />, place: { of: 'metrics', side: 'within' } },
+      ]}
       extraKey={extraKey}
       badge={
         <div className="viewer__badge" data-testid="volume-badge">
