@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime/multipart"
 	"net/http"
 	"sort"
@@ -550,13 +551,17 @@ func TestQueryLimits(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 }
 
-// login posts credentials to /auth/login and returns the response with its cookies.
+// login posts credentials to /auth/login and returns the response (its body still readable)
+// with its cookies.
 func (a *api) login(email, password string) (*http.Response, []*http.Cookie) {
 	a.t.Helper()
 	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
 	resp, err := http.Post(strings.TrimSuffix(a.url, "/graphql")+"/auth/login", "application/json", bytes.NewReader(body))
 	require.NoError(a.t, err)
+	got, err := io.ReadAll(resp.Body)
+	require.NoError(a.t, err)
 	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(got))
 	return resp, resp.Cookies()
 }
 
@@ -591,6 +596,19 @@ func TestCookieSessionsNeedTheCSRFToken(t *testing.T) {
 	require.True(t, session.HttpOnly, "the session cookie is out of scripts' reach")
 	require.Equal(t, http.SameSiteLaxMode, session.SameSite)
 	require.False(t, csrf.HttpOnly, "the SPA reads the CSRF cookie")
+	var info struct {
+		User struct {
+			ID          int64  `json:"id"`
+			Email       string `json:"email"`
+			DisplayName string `json:"displayName"`
+		} `json:"user"`
+		CSRFToken string `json:"csrfToken"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	require.Equal(t, u.ID, info.User.ID)
+	require.Equal(t, u.Email, info.User.Email)
+	require.Equal(t, "pw", info.User.DisplayName, "login names who signed in")
+	require.Equal(t, csrf.Value, info.CSRFToken)
 
 	post := func(q string, header bool) response {
 		body, _ := json.Marshal(map[string]any{"query": q})

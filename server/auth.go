@@ -252,7 +252,14 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 	for _, c := range s.Cookies(auth.IsTLS(r)) {
 		http.SetCookie(w, c)
 	}
-	writeJSON(w, http.StatusOK, sessionInfo{User: userInfo{ID: p.UserID, Email: p.Email}, CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt})
+	info := userInfo{ID: p.UserID, Email: p.Email}
+	if u, err := a.Accounts.ByID(ctx, p.UserID); err == nil {
+		info.DisplayName = u.DisplayName
+	} else {
+		// The session stands; the name is a nicety the SPA also reads from `me`.
+		a.log().Warn("login: display name", "err", err)
+	}
+	writeJSON(w, http.StatusOK, sessionInfo{User: info, CSRFToken: s.CSRF, ExpiresAt: s.ExpiresAt})
 }
 
 func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {

@@ -187,6 +187,11 @@ describe('labelling', () => {
         const review = reviewer.page.getByTestId('label-review');
         await review.waitFor({ timeout: 30_000 });
         assert.equal(await reviewer.page.getByRole('button', { name: 'Save' }).count(), 0, 'a tech reviews, does not edit');
+        // The marks are read-only for a reviewer: no editing tool, the P key does nothing.
+        assert.match(await reviewer.page.getByTestId('label-readonly').textContent(), /Read only/);
+        assert.equal(await reviewer.page.getByRole('button', { name: /^Cone mark/ }).isDisabled(), true);
+        await reviewer.page.keyboard.press('p');
+        assert.equal(await reviewer.page.getByTestId('viewer-tool').textContent(), 'Pan');
         await review.getByRole('button', { name: 'Approve' }).click();
         await reviewer.page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.state === 'APPROVED');
         const history = await reviewer.page.getByTestId('label-history').textContent();

@@ -374,7 +374,8 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
               type="button"
               className={`tool-button${tool === t.id ? ' is-active' : ''}`}
               aria-pressed={tool === t.id}
-              title={`${TOOL_LABELS[t.id]} (${t.key})`}
+              disabled={!editor.canUse(t.id)}
+              title={editor.canUse(t.id) ? `${TOOL_LABELS[t.id]} (${t.key})` : `${TOOL_LABELS[t.id]}: this label is read-only`}
               onClick={() => editor.setTool(t.id)}
             >
               {TOOL_LABELS[t.id]}
@@ -383,10 +384,10 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
           ))}
         </div>
         <div className="toolgroup" role="group" aria-label="History">
-          <button type="button" className="tool-button" disabled={!editor.history.canUndo} onClick={() => editor.undo()} title={`Undo ${editor.history.undoLabel ?? ''} (Ctrl+Z)`}>
+          <button type="button" className="tool-button" disabled={editor.readOnly || !editor.history.canUndo} onClick={() => editor.undo()} title={`Undo ${editor.history.undoLabel ?? ''} (Ctrl+Z)`}>
             Undo
           </button>
-          <button type="button" className="tool-button" disabled={!editor.history.canRedo} onClick={() => editor.redo()} title={`Redo ${editor.history.redoLabel ?? ''} (Ctrl+Shift+Z)`}>
+          <button type="button" className="tool-button" disabled={editor.readOnly || !editor.history.canRedo} onClick={() => editor.redo()} title={`Redo ${editor.history.redoLabel ?? ''} (Ctrl+Shift+Z)`}>
             Redo
           </button>
         </div>

@@ -152,6 +152,17 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
   const dirty = revision !== savedRevision;
   const editable = canEdit && (!label || label.state === 'DRAFT' || label.state === 'RETURNED');
   const saving = useRef(false);
+  // Marks that could not be saved are not taken: looking (pan, select) only.
+  useEffect(() => {
+    kit.editor.readOnly = !editable;
+  }, [kit.editor, editable]);
+  const readOnlyWhy = !canEdit
+    ? 'Read only: you review labels, you do not edit them.'
+    : label?.state === 'IN_REVIEW'
+      ? 'Read only while in review.'
+      : label?.state === 'APPROVED'
+        ? 'Read only: approved.'
+        : null;
 
   const save = useCallback(
     async (baseVersion?: number) => {
@@ -254,6 +265,11 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       <p className="label-panel__save" data-testid="label-dirty" data-dirty={dirty}>
         {busy ?? (dirty ? 'Unsaved changes (autosave in a few seconds; Ctrl+S now)' : 'All changes saved')}
       </p>
+      {readOnlyWhy && (
+        <p className="label-panel__readonly" data-testid="label-readonly">
+          {readOnlyWhy}
+        </p>
+      )}
       {conflict && (
         <div className="label-panel__conflict" role="alert" data-testid="label-conflict">
           Someone saved this label while you edited: it is at version {conflict.current} now. Nothing was overwritten.

@@ -42,12 +42,19 @@ export const TOOL_LABELS: Readonly<Record<ToolId, string>> = {
 
 export type EditorListener = () => void;
 
+const READ_ONLY_TOOLS: ReadonlySet<ToolId> = new Set(['pan', 'select']);
+
 export class Editor implements ToolContext {
   readonly doc: AnnotationDocument;
   readonly history: History;
   readonly selection = new Set<string>();
   hitRadius = 6;
   brushRadius = 12;
+  /**
+   * readOnly lets the user look (pan, select) but not change the document: a label in review
+   * or approved, or a caller who may not edit. Edits would be lost, so none are taken.
+   */
+  private locked = false;
   private readonly tools: Record<ToolId, Tool> = {
     pan: new PanTool(),
     point: new PointTool(),
@@ -72,8 +79,27 @@ export class Editor implements ToolContext {
     return this.active;
   }
 
+  get readOnly(): boolean {
+    return this.locked;
+  }
+
+  set readOnly(v: boolean) {
+    if (v === this.locked) return;
+    this.locked = v;
+    if (v && !READ_ONLY_TOOLS.has(this.active.id)) {
+      this.active.cancel(this);
+      this.active = this.tools.pan;
+    }
+    this.notify();
+  }
+
+  /** canUse says whether the tool may be picked (read-only: pan and select). */
+  canUse(id: ToolId): boolean {
+    return !this.locked || READ_ONLY_TOOLS.has(id);
+  }
+
   setTool(id: ToolId): void {
-    if (this.active.id === id) return;
+    if (this.active.id === id || !this.canUse(id)) return;
     this.active.cancel(this);
     this.active = this.tools[id];
     this.notify();
@@ -100,10 +126,12 @@ export class Editor implements ToolContext {
   }
 
   execute(cmd: Command): void {
+    if (this.locked) return;
     this.history.execute(cmd);
   }
 
   undo(): boolean {
+    if (this.locked) return false;
     if (this.active.busy) this.active.cancel(this);
     const ok = this.history.undo();
     this.pruneSelection();
@@ -111,6 +139,7 @@ export class Editor implements ToolContext {
   }
 
   redo(): boolean {
+    if (this.locked) return false;
     if (this.active.busy) this.active.cancel(this);
     const ok = this.history.redo();
     this.pruneSelection();
@@ -122,7 +151,7 @@ export class Editor implements ToolContext {
     const pointIds = [...this.selection].filter((id) => this.doc.points.has(id));
     const shapeIds = [...this.selection].filter((id) => this.doc.polylines.has(id) || this.doc.polygons.has(id));
     const n = pointIds.length + shapeIds.length;
-    if (n === 0) return 0;
+    if (n === 0 || this.locked) return 0;
     const parts: Command[] = [];
     if (pointIds.length) parts.push(new DeletePoints(pointIds));
     if (shapeIds.length) parts.push(new DeleteShapes(shapeIds));

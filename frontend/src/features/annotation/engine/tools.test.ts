@@ -440,3 +440,34 @@ describe('editor keys', () => {
     expect(ed.tool.overlay()).toBeNull();
   });
 });
+
+describe('read-only editor', () => {
+  it('lets the user pan and select but takes no edit', () => {
+    const { doc, ed } = setup([
+      ['a', 10, 10, 'model'],
+      ['b', 50, 50, 'model'],
+    ]);
+    key(ed, 'p');
+    click(ed, 100, 80);
+    expect(doc.points.size).toBe(3);
+    ed.readOnly = true;
+    expect(ed.tool.id).toBe('pan'); // the point tool is put down
+    const before = serialize(doc);
+    const revision = doc.revision;
+    for (const k of ['p', 'l', 'r', 'b', 'e']) key(ed, k);
+    expect(ed.tool.id).toBe('pan');
+    expect(ed.canUse('point')).toBe(false);
+    key(ed, 'v');
+    expect(ed.tool.id).toBe('select');
+    drag(ed, [0, 0], [60, 60]);
+    expect([...ed.selection].sort()).toEqual(['a', 'b']);
+    expect(key(ed, 'Delete')).toBe(false);
+    expect(ed.undo()).toBe(false);
+    expect(key(ed, 'z', { ctrl: true })).toBe(true); // the shortcut is still the editor's, and does nothing
+    expect(serialize(doc)).toBe(before);
+    expect(doc.revision).toBe(revision);
+    ed.readOnly = false;
+    expect(ed.undo()).toBe(true);
+    expect(doc.points.size).toBe(2);
+  });
+});
