@@ -19,6 +19,7 @@ import (
 	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/scalars"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -117,6 +118,14 @@ type ComplexityRoot struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
 		Z func(childComplexity int) int
+	}
+
+	FibreOrientation struct {
+		AngleDeg  func(childComplexity int) int
+		CellPx    func(childComplexity int) int
+		Coherence func(childComplexity int) int
+		Cols      func(childComplexity int) int
+		Rows      func(childComplexity int) int
 	}
 
 	GuardedCoordinate struct {
@@ -285,20 +294,21 @@ type ComplexityRoot struct {
 	}
 
 	Run struct {
-		CreatedAt   func(childComplexity int) int
-		FinishedAt  func(childComplexity int) int
-		ID          func(childComplexity int) int
-		Masks       func(childComplexity int) int
-		Metrics     func(childComplexity int) int
-		ModelPoints func(childComplexity int) int
-		Params      func(childComplexity int) int
-		Priority    func(childComplexity int) int
-		Progress    func(childComplexity int) int
-		QcFlags     func(childComplexity int) int
-		StartedAt   func(childComplexity int) int
-		Status      func(childComplexity int) int
-		Steps       func(childComplexity int) int
-		Volume      func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		FibreOrientation func(childComplexity int) int
+		FinishedAt       func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Masks            func(childComplexity int) int
+		Metrics          func(childComplexity int) int
+		ModelPoints      func(childComplexity int) int
+		Params           func(childComplexity int) int
+		Priority         func(childComplexity int) int
+		Progress         func(childComplexity int) int
+		QcFlags          func(childComplexity int) int
+		StartedAt        func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Steps            func(childComplexity int) int
+		Volume           func(childComplexity int) int
 	}
 
 	RunConnection struct {
@@ -539,6 +549,7 @@ type RunResolver interface {
 	Metrics(ctx context.Context, obj *db.Run) ([]*db.Metric, error)
 	QcFlags(ctx context.Context, obj *db.Run) ([]*db.QCFlag, error)
 	Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, error)
+	FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error)
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
@@ -828,6 +839,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dims.Z(childComplexity), true
+
+	case "FibreOrientation.angleDeg":
+		if e.ComplexityRoot.FibreOrientation.AngleDeg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FibreOrientation.AngleDeg(childComplexity), true
+	case "FibreOrientation.cellPx":
+		if e.ComplexityRoot.FibreOrientation.CellPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FibreOrientation.CellPx(childComplexity), true
+	case "FibreOrientation.coherence":
+		if e.ComplexityRoot.FibreOrientation.Coherence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FibreOrientation.Coherence(childComplexity), true
+	case "FibreOrientation.cols":
+		if e.ComplexityRoot.FibreOrientation.Cols == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FibreOrientation.Cols(childComplexity), true
+	case "FibreOrientation.rows":
+		if e.ComplexityRoot.FibreOrientation.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FibreOrientation.Rows(childComplexity), true
 
 	case "GuardedCoordinate.action":
 		if e.ComplexityRoot.GuardedCoordinate.Action == nil {
@@ -1635,6 +1677,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.CreatedAt(childComplexity), true
+	case "Run.fibreOrientation":
+		if e.ComplexityRoot.Run.FibreOrientation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.FibreOrientation(childComplexity), true
 	case "Run.finishedAt":
 		if e.ComplexityRoot.Run.FinishedAt == nil {
 			break
@@ -2562,6 +2610,22 @@ func (ec *executionContext) childFields_Dims(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Dims", field.Name)
 }
 
+func (ec *executionContext) childFields_FibreOrientation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cellPx":
+		return ec.fieldContext_FibreOrientation_cellPx(ctx, field)
+	case "cols":
+		return ec.fieldContext_FibreOrientation_cols(ctx, field)
+	case "rows":
+		return ec.fieldContext_FibreOrientation_rows(ctx, field)
+	case "angleDeg":
+		return ec.fieldContext_FibreOrientation_angleDeg(ctx, field)
+	case "coherence":
+		return ec.fieldContext_FibreOrientation_coherence(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FibreOrientation", field.Name)
+}
+
 func (ec *executionContext) childFields_GuardedCoordinate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "object":
@@ -2838,6 +2902,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_qcFlags(ctx, field)
 	case "masks":
 		return ec.fieldContext_Run_masks(ctx, field)
+	case "fibreOrientation":
+		return ec.fieldContext_Run_fibreOrientation(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Run_createdAt(ctx, field)
 	case "startedAt":
@@ -4980,6 +5046,121 @@ func (ec *executionContext) _Dims_x(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Dims_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dims", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FibreOrientation_cellPx(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FibreOrientation_cellPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellPx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FibreOrientation_cellPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FibreOrientation_cols(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FibreOrientation_cols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cols, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FibreOrientation_cols(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FibreOrientation_rows(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FibreOrientation_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FibreOrientation_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FibreOrientation_angleDeg(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FibreOrientation_angleDeg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AngleDeg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FibreOrientation_angleDeg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _FibreOrientation_coherence(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FibreOrientation_coherence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Coherence, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FibreOrientation_coherence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Float")
 }
 
 func (ec *executionContext) _GuardedCoordinate_object(ctx context.Context, field graphql.CollectedField, obj *rbac.Coordinate) (ret graphql.Marshaler) {
@@ -9073,6 +9254,38 @@ func (ec *executionContext) fieldContext_Run_masks(_ context.Context, field grap
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Mask(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_fibreOrientation(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_fibreOrientation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().FibreOrientation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jobs.FibreOrientation) graphql.Marshaler {
+			return ec.marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐFibreOrientation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_fibreOrientation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FibreOrientation(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14058,6 +14271,59 @@ func (ec *executionContext) _Dims(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var fibreOrientationImplementors = []string{"FibreOrientation"}
+
+func (ec *executionContext) _FibreOrientation(ctx context.Context, sel ast.SelectionSet, obj *jobs.FibreOrientation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fibreOrientationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FibreOrientation")
+		case "cellPx":
+			out.Values[i] = ec._FibreOrientation_cellPx(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cols":
+			out.Values[i] = ec._FibreOrientation_cols(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._FibreOrientation_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "angleDeg":
+			out.Values[i] = ec._FibreOrientation_angleDeg(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "coherence":
+			out.Values[i] = ec._FibreOrientation_coherence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var guardedCoordinateImplementors = []string{"GuardedCoordinate"}
 
 func (ec *executionContext) _GuardedCoordinate(ctx context.Context, sel ast.SelectionSet, obj *rbac.Coordinate) graphql.Marshaler {
@@ -15269,6 +15535,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_masks(ctx, field, obj)
+				})
+		case "fibreOrientation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_fibreOrientation(ctx, field, obj)
 				})
 		case "createdAt":
 			out.Values[i] = ec._Run_createdAt(ctx, field, obj)
@@ -16772,6 +17044,35 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) unmarshalNFloat2ᚕfloat64ᚄ(ctx context.Context, v any) ([]float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNFloat2float64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel ast.SelectionSet, v []float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNFloat2float64(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNGuardedCoordinate2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋrbacᚐCoordinateᚄ(ctx context.Context, sel ast.SelectionSet, v []*rbac.Coordinate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -17812,6 +18113,13 @@ func (ec *executionContext) marshalOEye2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraph�
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐFibreOrientation(ctx context.Context, sel ast.SelectionSet, v *jobs.FibreOrientation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._FibreOrientation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {

@@ -41,6 +41,30 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	m := imaging.ConeMetrics(pts, pre.W, pre.H, pre.UmPerPx, imaging.ConeMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	res := &stepResult{output: metricsOutput{Count: m.Count, DensityPerMM2: m.DensityPerMM2.Value}}
 	res.metrics = append(res.metrics, db.Metric{Name: "cone_count", Value: float64(m.Count), Unit: "cells"})
+
+	// Nerve-fibre orientation of the same image: a field for the viewer, the dominant angle
+	// and the mean coherence (near 0 on a cone mosaic, which has no striation).
+	if err := sc.report(ctx, 0.7, "measuring nerve-fibre orientation"); err != nil {
+		return nil, err
+	}
+	b, err = sc.get(ctx, pre.ImageKey)
+	if err != nil {
+		return nil, err
+	}
+	img, err := decodeFloat32(b, pre.W, pre.H)
+	if err != nil {
+		return nil, err
+	}
+	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
+	field, err := encodeOrientation(orientationGrid(nerve))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sc.put(ctx, "orientation.json", "application/json", "orientation", field); err != nil {
+		return nil, err
+	}
+	res.metrics = append(res.metrics, db.Metric{Name: "nfl_coherence", Value: nerve.MeanCoherence, Unit: ""})
+
 	for _, e := range []struct {
 		name string
 		est  imaging.Estimate
@@ -51,6 +75,7 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		{"icd", m.ICDUm, "µm"},
 		{"percent_hex", m.PercentHex, "%"},
 		{"regularity_index", m.RegularityIndex, ""},
+		{"nfl_orientation", nerve.DominantOrientationDeg, "°"},
 	} {
 		if !finite(e.est.Value) {
 			continue

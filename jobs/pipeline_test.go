@@ -52,6 +52,10 @@ func TestRunCompletes(t *testing.T) {
 	require.NotNil(t, d.CI95Low)
 	require.LessOrEqual(t, *d.CI95Low, d.Value)
 	require.GreaterOrEqual(t, *d.CI95High, d.Value)
+	// A cone mosaic has no fibres: the orientation field is there, its coherence low.
+	require.Contains(t, byName, "nfl_orientation")
+	require.Less(t, byName["nfl_coherence"].Value, 0.5)
+	t.Logf("run %d: nerve-fibre coherence %.2f (a cone image)", runs[0].ID, byName["nfl_coherence"].Value)
 	t.Logf("run %d: %d cones, density %.0f cells/mm² [%.0f, %.0f]", runs[0].ID, int(byName["cone_count"].Value), d.Value, *d.CI95Low, *d.CI95High)
 
 	for _, s := range []string{"validate", "preprocess", "segment", "metrics", "qc"} {
@@ -59,7 +63,7 @@ func TestRunCompletes(t *testing.T) {
 		t.Logf("step %-10s %6.1f ms", s, float64(st.FinishedAt.Sub(*st.StartedAt).Microseconds())/1000)
 	}
 	a, b := outputsOf(t, e.conn, runs[0].ID), outputsOf(t, e.conn, runs[1].ID)
-	require.Len(t, a, 4) // image, preview, points, mask
+	require.Len(t, a, 5) // image, preview, points, mask, orientation
 	require.Equal(t, a, b, "two runs of the same input must write the same bytes")
 }
 

@@ -11,15 +11,23 @@ import (
 	"github.com/lib/pq"
 )
 
-// seedVersion names the default policy in rbac_seed; a later release that adds default
-// rules raises it, and Seed adds that release's rules once.
-const seedVersion = 1
+// seedReleases lists, after the first, the default rules each release added, by the objects
+// they grant. A database seeded by an earlier release gets each later release's rules once
+// (rbac_seed records the versions written), so new types are readable by the roles meant to
+// read them, and an admin's edits to the earlier defaults stand.
+var seedReleases = []struct {
+	version int
+	objects []string
+}{
+	// The model registry, and the nerve-fibre orientation of runs.
+	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*"}},
+}
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").
 const editLock int64 = 0x616f6d6173726261
 
-// Seed writes the default policy into conn once; later calls, from any replica, do nothing,
-// so an admin's edits to the defaults stand.
+// Seed writes the default policy into conn once, and each later release's added rules once;
+// later calls, from any replica, do nothing, so an admin's edits to the defaults stand.
 func Seed(ctx context.Context, conn *sqlx.DB) error {
 	tx, err := conn.BeginTxx(ctx, nil)
 	if err != nil {
@@ -29,21 +37,51 @@ func Seed(ctx context.Context, conn *sqlx.DB) error {
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, editLock); err != nil {
 		return fmt.Errorf("seed policy: %w", err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO rbac_seed (version) VALUES ($1) ON CONFLICT DO NOTHING`, seedVersion)
+	first, err := markSeeded(ctx, tx, 1)
 	if err != nil {
-		return fmt.Errorf("seed policy: %w", err)
+		return err
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return nil
+	for _, rel := range seedReleases {
+		fresh, err := markSeeded(ctx, tx, rel.version)
+		if err != nil {
+			return err
+		}
+		if fresh && !first {
+			if err := insertDefaults(ctx, tx, rel.objects); err != nil {
+				return err
+			}
+		}
 	}
-	rules := make([][]string, 0, len(DefaultPolicy()))
-	for _, r := range DefaultPolicy() {
-		rules = append(rules, []string{r.Role, AllProjects, r.Object, r.Action})
-	}
-	if err := insertRules(ctx, tx, "p", rules); err != nil {
-		return fmt.Errorf("seed policy: %w", err)
+	if first {
+		if err := insertDefaults(ctx, tx, nil); err != nil {
+			return err
+		}
 	}
 	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("seed policy: %w", err)
+	}
+	return nil
+}
+
+// markSeeded records version in rbac_seed and says whether it was not there before.
+func markSeeded(ctx context.Context, tx *sqlx.Tx, version int) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO rbac_seed (version) VALUES ($1) ON CONFLICT DO NOTHING`, version)
+	if err != nil {
+		return false, fmt.Errorf("seed policy %d: %w", version, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// insertDefaults writes the default rules granting one of objects (all of them for nil).
+func insertDefaults(ctx context.Context, tx *sqlx.Tx, objects []string) error {
+	var rules [][]string
+	for _, r := range DefaultPolicy() {
+		if objects == nil || slices.Contains(objects, r.Object) {
+			rules = append(rules, []string{r.Role, AllProjects, r.Object, r.Action})
+		}
+	}
+	if err := insertRules(ctx, tx, "p", rules); err != nil {
 		return fmt.Errorf("seed policy: %w", err)
 	}
 	return nil

@@ -31,7 +31,50 @@ func TestSeedIsOnceAndEditsStand(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []rbac.Permission{{Object: "Query.case", Action: rbac.ActRead}}, perms)
 	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM rbac_seed`))
-	require.Equal(t, 1, n)
+	require.Equal(t, 2, n, "the first policy and release 2, both written by the first start")
+}
+
+// TestSeedAddsALaterReleasesRules: a database seeded before release 2 gets release 2's rules
+// (the model registry, fibre orientation) at the next start, once, and an admin's edit of the
+// first defaults stands.
+func TestSeedAddsALaterReleasesRules(t *testing.T) {
+	ctx := context.Background()
+	conn := testenv.Postgres(t)
+	_, err := rbac.New(ctx, conn, nil)
+	require.NoError(t, err)
+	// As a release-1 database: no release-2 rules, no release-2 mark; the admin took
+	// Query.case from researchers.
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 IN ('Query.models', 'Model.*', 'ModelVersion.*', 'ModelVersion.weightsUrl', 'FibreOrientation.*')`)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'researcher' AND v2 = 'Query.case'`)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `DELETE FROM rbac_seed WHERE version = 2`)
+	require.NoError(t, err)
+	allowed := func(e *rbac.Enforcer, role, obj string) bool {
+		t.Helper()
+		sub := rbac.UserSubject(int64(len(role)))
+		require.NoError(t, e.GrantRole(ctx, sub, role, "eyes"))
+		ok, err := e.Allowed(ctx, sub, "eyes", obj, rbac.ActRead)
+		require.NoError(t, err)
+		return ok
+	}
+	// The next start (New seeds) writes release 2's rules.
+	e, err := rbac.New(ctx, conn, nil)
+	require.NoError(t, err)
+	require.True(t, allowed(e, rbac.RoleLabeler, "FibreOrientation.angleDeg"))
+	require.True(t, allowed(e, rbac.RoleMLEngineer, "Query.models"))
+	require.True(t, allowed(e, rbac.RoleMLEngineer, "ModelVersion.weightsUrl"))
+	require.False(t, allowed(e, rbac.RoleResearcher, "ModelVersion.weightsUrl"), "release 2 adds what the defaults grant, nothing more")
+	require.False(t, allowed(e, rbac.RoleResearcher, "Query.case"), "the admin's edit stands")
+	var n int
+	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM casbin_rule WHERE ptype = 'p'`))
+	require.Equal(t, len(rbac.DefaultPolicy())-1, n)
+	// Once: taking a release-2 rule away also stands.
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'labeler' AND v2 = 'FibreOrientation.*'`)
+	require.NoError(t, err)
+	require.NoError(t, rbac.Seed(ctx, conn))
+	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM casbin_rule WHERE ptype = 'p' AND v0 = 'labeler' AND v2 = 'FibreOrientation.*'`))
+	require.Zero(t, n)
 }
 
 func TestRoleEditing(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/jobs"
 )
 
 func (r *caseResolver) ID(ctx context.Context, obj *db.Case) (string, error) {
@@ -256,6 +257,10 @@ func (r *runResolver) QcFlags(ctx context.Context, obj *db.Run) ([]*db.QCFlag, e
 
 func (r *runResolver) Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, error) {
 	return r.loaders(ctx).artifacts.Load(ctx, obj.ID)
+}
+
+func (r *runResolver) FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error) {
+	return r.fibreOrientation(ctx, obj.ID)
 }
 
 func (r *runStepResolver) Status(ctx context.Context, obj *db.RunStep) (model.StepStatus, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/jobs"
 )
 
 // maxLabelDocument bounds one saved document (50,000 cone points are about 2 MB of JSON).
@@ -147,14 +148,17 @@ func (r *Resolver) labelDocument(ctx context.Context, l *db.Label) (string, erro
 // maxPointsCSV bounds the model's marks read into a response (about a million marks).
 const maxPointsCSV = 32 << 20
 
-// modelPoints returns the segment step's points.csv of run, or nil before it exists.
-func (r *Resolver) modelPoints(ctx context.Context, runID int64) (*string, error) {
+// maxOrientationJSON bounds a run's fibre orientation field (64×64 cells are ~60 kB).
+const maxOrientationJSON = 8 << 20
+
+// runArtifact reads the run's stored artifact of kind (at most limit bytes); nil before it exists.
+func (r *Resolver) runArtifact(ctx context.Context, runID int64, kind string, limit int64) ([]byte, error) {
 	arts, err := r.loaders(ctx).artifacts.Load(ctx, runID)
 	if err != nil {
 		return nil, err
 	}
 	for _, a := range arts {
-		if a.Kind != "points" {
+		if a.Kind != kind {
 			continue
 		}
 		if r.Store == nil {
@@ -162,18 +166,40 @@ func (r *Resolver) modelPoints(ctx context.Context, runID int64) (*string, error
 		}
 		rc, err := r.Store.Get(ctx, a.ObjectKey)
 		if err != nil {
-			return nil, fmt.Errorf("model points of run %d: %w", runID, err)
+			return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
 		}
 		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxPointsCSV+1))
+		b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 		if err != nil {
-			return nil, fmt.Errorf("model points of run %d: %w", runID, err)
+			return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
 		}
-		if len(b) > maxPointsCSV {
-			return nil, &codedError{code: CodeInvalidInput, msg: "the model's marks are too many to send in one response"}
+		if int64(len(b)) > limit {
+			return nil, &codedError{code: CodeInvalidInput, msg: fmt.Sprintf("the run's %s is too large to send in one response", kind)}
 		}
-		s := string(b)
-		return &s, nil
+		return b, nil
 	}
 	return nil, nil
+}
+
+// modelPoints returns the segment step's points.csv of run, or nil before it exists.
+func (r *Resolver) modelPoints(ctx context.Context, runID int64) (*string, error) {
+	b, err := r.runArtifact(ctx, runID, "points", maxPointsCSV)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, nil
+}
+
+// fibreOrientation returns the metrics step's orientation field of run, or nil before it exists.
+func (r *Resolver) fibreOrientation(ctx context.Context, runID int64) (*jobs.FibreOrientation, error) {
+	b, err := r.runArtifact(ctx, runID, "orientation", maxOrientationJSON)
+	if b == nil || err != nil {
+		return nil, err
+	}
+	var f jobs.FibreOrientation
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, fmt.Errorf("orientation of run %d: %w", runID, err)
+	}
+	return &f, nil
 }

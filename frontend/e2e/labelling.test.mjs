@@ -65,7 +65,7 @@ describe('labelling', () => {
       await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
       assert.equal(await labelStatus.getAttribute('data-state'), 'NEW');
       const volumeId = decodeURIComponent(new URL(page.url()).hash.replace('#/viewer/', ''));
-      const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints } } }', { id: volumeId });
+      const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints fibreOrientation { cellPx cols rows } } } }', { id: volumeId });
       const model = d.volume.latestRun.modelPoints
         .trim()
         .split('\n')
@@ -73,6 +73,8 @@ describe('labelling', () => {
         .map((l) => l.split(',').map(Number))
         .map(([x, y]) => ({ x, y }));
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
+      const fo = d.volume.latestRun.fibreOrientation;
+      assert.ok(fo.cols * fo.rows > 0, 'the run measured the nerve-fibre orientation');
       // Beside the image, what the pipeline measured: cone density with its 95% CI, QC flags
       // (a tab docked with the browser's own metrics).
       await page.getByTestId('dock-tab-results').click();
@@ -90,6 +92,11 @@ describe('labelling', () => {
       await page.waitForFunction(() => document.querySelector('[data-testid="slice-image"]')?.dataset.height === '256');
       t.diagnostic(`planes: ${await page.getByTestId('slice-index').textContent()} en-face frames`);
       t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-planes')}`);
+      // The run's nerve-fibre orientation field over the image (F): a cone image, so short strokes.
+      await page.keyboard.press('f');
+      assert.equal(await page.getByRole('checkbox', { name: 'Nerve fibres (F)' }).isChecked(), true);
+      t.diagnostic(`fibre field ${fo.cols}×${fo.rows} cells of ${fo.cellPx} px; screenshot: ${await screenshot(page, 'labelling-fibres')}`);
+      await page.keyboard.press('f');
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
       let v = await view(page);

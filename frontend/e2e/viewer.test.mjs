@@ -145,6 +145,11 @@ describe('viewer', () => {
     t.diagnostic(`density: ${await page.getByTestId('density-whole').textContent()}`);
     t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-density')}`);
     await page.keyboard.press('d');
+    // The nerve-fibre orientation: the demo's synthetic arcuate field.
+    await page.keyboard.press('f');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-fibres')}`);
+    await page.keyboard.press('f');
   });
 
   it('draws a vessel line, a region and a brush stroke, and box-selects marks', async (t) => {

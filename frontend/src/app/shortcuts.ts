@@ -63,6 +63,7 @@ export const SHORTCUT_GROUPS: readonly ShortcutGroup[] = [
       { keys: ['U'], description: 'Show or hide the uncertainty map' },
       { keys: ['D'], description: 'Show or hide the cone density map' },
       { keys: ['O'], description: 'Show or hide the Voronoi cells (coloured by sides)' },
+      { keys: ['F'], description: 'Show or hide the nerve-fibre orientation' },
     ],
   },
   {

@@ -107,6 +107,17 @@ describe('ViewerPage', () => {
     expect(screen.queryByTestId('voronoi-summary')).toBeNull();
   });
 
+  it('shows the nerve-fibre orientation with F', async () => {
+    await open();
+    const user = userEvent.setup();
+    const box = screen.getByRole('checkbox', { name: 'Nerve fibres (F)' });
+    expect(box).not.toBeChecked();
+    await user.keyboard('f');
+    expect(box).toBeChecked();
+    await user.keyboard('f');
+    expect(box).not.toBeChecked();
+  });
+
   it('steps through uncertain regions with N', async () => {
     await open();
     const user = userEvent.setup();

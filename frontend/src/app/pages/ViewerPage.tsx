@@ -9,7 +9,8 @@ import { UncertaintyNavigator, type UncertainRegion } from '../../features/annot
 import { AnnotationLayer, MARK_COLORS, type LayerVisibility } from '../../features/annotation/render';
 import { SIDE_CLASSES, summarise, voronoiCells, type VoronoiSummary } from '../../features/annotation/engine/voronoi';
 import { SIDE_COLORS, VoronoiLayer } from '../../features/annotation/voronoiLayer';
-import { demoCones, demoUncertainty, renderDemoMosaic } from '../../features/viewer/demoMosaic';
+import { demoCones, demoFibres, demoUncertainty, renderDemoMosaic } from '../../features/viewer/demoMosaic';
+import { OrientationLayer } from '../../features/viewer/orientationLayer';
 import { HeatmapLayer } from '../../features/viewer/heatmapLayer';
 import {
   ImageCanvas,
@@ -35,6 +36,7 @@ interface Demo {
   heat: HeatmapLayer;
   density: HeatmapLayer;
   voronoi: VoronoiLayer;
+  fibres: OrientationLayer;
   navigator: UncertaintyNavigator;
   image: ImageSource | null;
   ms: number;
@@ -58,6 +60,7 @@ export function buildDemo(): Demo {
     heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE),
     density: new HeatmapLayer({ data: new Float32Array(1), width: 1, height: 1 }, DEMO_SIZE, DEMO_SIZE),
     voronoi: new VoronoiLayer(),
+    fibres: Object.assign(new OrientationLayer(), { field: demoFibres(DEMO_SIZE, 64) }),
     navigator: new UncertaintyNavigator(field, REGION_CELLS, DEMO_SIZE / UNCERTAINTY_CELLS),
     image: renderDemoMosaic(cones),
     ms: performance.now() - t0,
@@ -159,7 +162,7 @@ function DemoPage() {
 }
 
 /** The parts of a workspace: the engine and the layers drawn over the image. */
-export type WorkspaceKit = Pick<Demo, 'editor' | 'layer' | 'heat' | 'density' | 'voronoi' | 'navigator'>;
+export type WorkspaceKit = Pick<Demo, 'editor' | 'layer' | 'heat' | 'density' | 'voronoi' | 'fibres' | 'navigator'>;
 
 interface WorkspaceProps {
   kit: WorkspaceKit;
@@ -178,13 +181,13 @@ interface WorkspaceProps {
 
 /** Workspace is the image canvas with the annotation engine, its toolbar, metrics and status. */
 export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey }: WorkspaceProps) {
-  const { editor, layer, heat, density, voronoi, navigator } = kit;
+  const { editor, layer, heat, density, voronoi, fibres, navigator } = kit;
   const canvasRef = useRef<ImageCanvasHandle>(null);
   const dockRef = useRef<DockLayoutHandle>(null);
   const version = useEditorVersion(editor);
   const [brightness, setBrightness] = useState(1);
   const [contrast, setContrast] = useState(1);
-  const [visibility, setVisibility] = useState<LayerVisibility & { uncertainty: boolean; density: boolean; voronoi: boolean }>({
+  const [visibility, setVisibility] = useState<LayerVisibility & { uncertainty: boolean; density: boolean; voronoi: boolean; fibres: boolean }>({
     cones: true,
     vessels: true,
     regions: true,
@@ -192,6 +195,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
     uncertainty: false,
     density: false,
     voronoi: false,
+    fibres: false,
   });
   const [view, setView] = useState<ViewState | null>(null);
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
@@ -201,7 +205,8 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   heat.visible = visibility.uncertainty;
   density.visible = visibility.density;
   voronoi.visible = visibility.voronoi;
-  const layers = useMemo(() => [heat, density, voronoi, layer], [heat, density, voronoi, layer]);
+  fibres.visible = visibility.fibres;
+  const layers = useMemo(() => [heat, density, voronoi, layer, fibres], [heat, density, voronoi, layer, fibres]);
 
   // Every editor change redraws the canvas (batched to the next frame).
   useEffect(() => editor.subscribe(() => canvasRef.current?.redraw()), [editor]);
@@ -241,6 +246,8 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         D: () => toggle('density'),
         o: () => toggle('voronoi'),
         O: () => toggle('voronoi'),
+        f: () => toggle('fibres'),
+        F: () => toggle('fibres'),
       };
       const fn = viewKeys[e.key];
       if (fn) {
@@ -439,6 +446,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
               ['uncertainty', 'Uncertainty (U)'],
               ['density', 'Density (D)'],
               ['voronoi', 'Voronoi (O)'],
+              ['fibres', 'Nerve fibres (F)'],
             ] as const
           ).map(([k, label]) => (
             <label key={k} className="check">

@@ -26,6 +26,7 @@ import { AnnotationLayer } from '../annotation/render';
 import { VoronoiLayer } from '../annotation/voronoiLayer';
 import { HeatmapLayer } from '../viewer/heatmapLayer';
 import type { ImageSource } from '../viewer/ImageCanvas';
+import { OrientationLayer, type OrientationField } from '../viewer/orientationLayer';
 import { useSession } from '../session/session-context';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
@@ -63,7 +64,7 @@ interface Loaded {
   umPerPx: number;
 }
 
-function kitFor(doc: AnnotationDocument): WorkspaceKit {
+function kitFor(doc: AnnotationDocument, fibres: OrientationField | null): WorkspaceKit {
   const editor = new Editor(doc);
   const empty = { data: new Float32Array(1), width: 1, height: 1 };
   return {
@@ -72,6 +73,7 @@ function kitFor(doc: AnnotationDocument): WorkspaceKit {
     heat: new HeatmapLayer(empty, doc.width, doc.height),
     density: new HeatmapLayer(empty, doc.width, doc.height),
     voronoi: new VoronoiLayer(),
+    fibres: Object.assign(new OrientationLayer(), { field: fibres }),
     navigator: new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
   };
 }
@@ -95,7 +97,7 @@ async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
     const pts = run?.modelPoints ? parsePoints(run.modelPoints) : [];
     doc.bulkLoadPoints(pts.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
   }
-  return { volume: v, image, kit: kitFor(doc), label, umPerPx };
+  return { volume: v, image, kit: kitFor(doc, run?.fibreOrientation ?? null), label, umPerPx };
 }
 
 export function VolumeWorkspace({ volumeId }: { volumeId: string }) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demoCones, demoUncertainty } from './demoMosaic';
+import { demoCones, demoFibres, demoUncertainty } from './demoMosaic';
 
 describe('demo mosaic', () => {
   it('places exactly the asked number of cones inside the image, deterministically', () => {
@@ -25,5 +25,22 @@ describe('demo mosaic', () => {
       expect(v).toBeGreaterThan(0);
       expect(v).toBeLessThanOrEqual(1);
     }
+  });
+
+  it('makes a fibre field that leaves the disc on the left and has no fibres at the fovea', () => {
+    const f = demoFibres(4096, 64);
+    expect(f.cellPx).toBe(64);
+    expect(f.angleDeg).toHaveLength(64 * 64);
+    for (const a of f.angleDeg) {
+      expect(a).toBeGreaterThanOrEqual(0);
+      expect(a).toBeLessThan(180);
+    }
+    const at = (c: number, r: number) => ({ a: f.angleDeg[r * 64 + c]!, coh: f.coherence[r * 64 + c]! });
+    // At the left edge, level with the disc: near-horizontal fibres, clearly striated.
+    const edge = at(0, 32);
+    expect(Math.min(edge.a, 180 - edge.a)).toBeLessThan(10); // bent a little toward the arc round the fovea
+    expect(edge.coh).toBeGreaterThan(0.9);
+    // At the fovea: almost no striation.
+    expect(at(32, 32).coh).toBeLessThan(0.25);
   });
 });

@@ -74,6 +74,42 @@ export function demoUncertainty(cells: number, seed = 2): { data: Float32Array; 
 }
 
 /**
+ * demoFibres is a synthetic nerve-fibre field for the demo: bundles leaving an optic disc
+ * beyond the left edge and arcing around the image centre (the fovea), as the retina's
+ * arcuate bundles do; coherence fades toward the centre, where there are no fibres.
+ */
+export function demoFibres(size: number, cells: number): { cellPx: number; cols: number; rows: number; angleDeg: number[]; coherence: number[] } {
+  const cellPx = size / cells;
+  const disc = { x: -0.35 * size, y: 0.5 * size };
+  const fovea = { x: 0.5 * size, y: 0.5 * size };
+  const angleDeg: number[] = [];
+  const coherence: number[] = [];
+  for (let r = 0; r < cells; r++) {
+    for (let c = 0; c < cells; c++) {
+      const x = (c + 0.5) * cellPx;
+      const y = (r + 0.5) * cellPx;
+      // Radial from the disc, bent to pass around the fovea (a tangent about it, weighted by nearness).
+      const rx = x - disc.x;
+      const ry = y - disc.y;
+      const fx = x - fovea.x;
+      const fy = y - fovea.y;
+      const dFovea = Math.hypot(fx, fy) / size;
+      const w = Math.exp(-((dFovea / 0.35) ** 2));
+      const side = fy >= 0 ? 1 : -1;
+      const tx = -fy * side;
+      const ty = fx * side;
+      const vx = rx / Math.hypot(rx, ry) + w * (tx / Math.max(1e-9, Math.hypot(tx, ty)));
+      const vy = ry / Math.hypot(rx, ry) + w * (ty / Math.max(1e-9, Math.hypot(tx, ty)));
+      let a = (Math.atan2(-vy, vx) * 180) / Math.PI; // screen y grows down
+      a = ((a % 180) + 180) % 180;
+      angleDeg.push(Math.round(a * 10) / 10);
+      coherence.push(Math.round(Math.min(1, 0.15 + 0.85 * (1 - Math.exp(-((dFovea / 0.18) ** 2)))) * 1000) / 1000);
+    }
+  }
+  return { cellPx, cols: cells, rows: cells, angleDeg, coherence };
+}
+
+/**
  * renderDemoMosaic draws the cones into a size×size canvas; null where the
  * browser gives no 2D context (tests under jsdom).
  */
