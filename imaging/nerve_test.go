@@ -8,11 +8,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func angleDiff(a, b float64) float64 {
-	d := math.Mod(math.Abs(a-b), 180)
-	return math.Min(d, 180-d)
-}
-
 func TestNerveFibreOrientation(t *testing.T) {
 	tests := []struct {
 		name string
@@ -34,7 +29,7 @@ func TestNerveFibreOrientation(t *testing.T) {
 			for y := 12; y < size-12; y++ {
 				for x := 12; x < size-12; x++ {
 					want := truth.OrientationAt(float64(x), float64(y))
-					errs = append(errs, angleDiff(float64(r.OrientationDeg[y*size+x]), want))
+					errs = append(errs, AxialDiffDeg(float64(r.OrientationDeg[y*size+x]), want))
 					c2 += math.Cos(2 * want * math.Pi / 180)
 					s2 += math.Sin(2 * want * math.Pi / 180)
 				}
@@ -42,7 +37,7 @@ func TestNerveFibreOrientation(t *testing.T) {
 			slices.Sort(errs)
 			med, p95 := errs[len(errs)/2], errs[len(errs)*95/100]
 			dominant := wrap180(math.Atan2(s2, c2) / 2 * 180 / math.Pi)
-			domErr := angleDiff(r.DominantOrientationDeg.Value, dominant)
+			domErr := AxialDiffDeg(r.DominantOrientationDeg.Value, dominant)
 			t.Logf("%s: per-pixel orientation error median %.2f°, 95th percentile %.2f°; dominant %.2f° [%.2f, %.2f] vs %.2f° (error %.2f°); spacing %.2f [%.2f, %.2f] px (truth %.1f), width %.2f [%.2f, %.2f] px (truth %.1f); coherence %.2f",
 				tc.name, med, p95, r.DominantOrientationDeg.Value, r.DominantOrientationDeg.CI95Low, r.DominantOrientationDeg.CI95High,
 				dominant, domErr, r.BundleSpacingPx.Value, r.BundleSpacingPx.CI95Low, r.BundleSpacingPx.CI95High, truth.PeriodPx,

@@ -47,6 +47,12 @@ func (t NerveTruth) OrientationAt(x, y float64) float64 {
 	return wrap180(math.Atan2(-ty, tx) * 180 / math.Pi)
 }
 
+// AxialDiffDeg is the angle between two orientations (axes, so 1° and 179° are 2° apart), in [0, 90].
+func AxialDiffDeg(a, b float64) float64 {
+	d := math.Mod(math.Abs(a-b), 180)
+	return math.Min(d, 180-d)
+}
+
 func wrap180(a float64) float64 {
 	a = math.Mod(a, 180)
 	if a < 0 {

@@ -10,11 +10,6 @@ import (
 	"github.com/aomas/aomas/imaging"
 )
 
-func angleDiff(a, b float64) float64 {
-	d := math.Mod(math.Abs(a-b), 180)
-	return math.Min(d, 180-d)
-}
-
 // TestOrientationGridFollowsTheFibres: the grid of a curved-fibre phantom points along the
 // truth at each cell centre, and its JSON round-trips.
 func TestOrientationGridFollowsTheFibres(t *testing.T) {
@@ -30,7 +25,7 @@ func TestOrientationGridFollowsTheFibres(t *testing.T) {
 		for col := 1; col < g.Cols-1; col++ {
 			k := row*g.Cols + col
 			want := truth.OrientationAt(float64(col*g.CellPx)+3.5, float64(row*g.CellPx)+3.5)
-			worst = math.Max(worst, angleDiff(g.AngleDeg[k], want))
+			worst = math.Max(worst, imaging.AxialDiffDeg(g.AngleDeg[k], want))
 			require.Greater(t, g.Coherence[k], 0.3, "striated everywhere")
 			require.GreaterOrEqual(t, g.AngleDeg[k], 0.0)
 			require.Less(t, g.AngleDeg[k], 180.0)
@@ -58,6 +53,6 @@ func TestOrientationGridAveragesAcrossZero(t *testing.T) {
 	}
 	g := orientationGrid(r)
 	require.Equal(t, 1, g.Cols*g.Rows)
-	require.Less(t, angleDiff(g.AngleDeg[0], 0), 0.2)
+	require.Less(t, imaging.AxialDiffDeg(g.AngleDeg[0], 0), 0.2)
 	require.InDelta(t, 0.8, g.Coherence[0], 1e-6)
 }
