@@ -308,6 +308,7 @@ type ComplexityRoot struct {
 		StartedAt        func(childComplexity int) int
 		Status           func(childComplexity int) int
 		Steps            func(childComplexity int) int
+		Uncertainty      func(childComplexity int) int
 		Volume           func(childComplexity int) int
 	}
 
@@ -339,6 +340,13 @@ type ComplexityRoot struct {
 		StartedAt  func(childComplexity int) int
 		Status     func(childComplexity int) int
 		WorkerID   func(childComplexity int) int
+	}
+
+	ScalarGrid struct {
+		CellPx func(childComplexity int) int
+		Cols   func(childComplexity int) int
+		Rows   func(childComplexity int) int
+		Values func(childComplexity int) int
 	}
 
 	ServiceHealth struct {
@@ -550,6 +558,7 @@ type RunResolver interface {
 	QcFlags(ctx context.Context, obj *db.Run) ([]*db.QCFlag, error)
 	Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, error)
 	FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error)
+	Uncertainty(ctx context.Context, obj *db.Run) (*jobs.ScalarGrid, error)
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
@@ -1755,6 +1764,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Steps(childComplexity), true
+	case "Run.uncertainty":
+		if e.ComplexityRoot.Run.Uncertainty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Uncertainty(childComplexity), true
 	case "Run.volume":
 		if e.ComplexityRoot.Run.Volume == nil {
 			break
@@ -1873,6 +1888,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RunStep.WorkerID(childComplexity), true
+
+	case "ScalarGrid.cellPx":
+		if e.ComplexityRoot.ScalarGrid.CellPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScalarGrid.CellPx(childComplexity), true
+	case "ScalarGrid.cols":
+		if e.ComplexityRoot.ScalarGrid.Cols == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScalarGrid.Cols(childComplexity), true
+	case "ScalarGrid.rows":
+		if e.ComplexityRoot.ScalarGrid.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScalarGrid.Rows(childComplexity), true
+	case "ScalarGrid.values":
+		if e.ComplexityRoot.ScalarGrid.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ScalarGrid.Values(childComplexity), true
 
 	case "ServiceHealth.error":
 		if e.ComplexityRoot.ServiceHealth.Error == nil {
@@ -2904,6 +2944,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_masks(ctx, field)
 	case "fibreOrientation":
 		return ec.fieldContext_Run_fibreOrientation(ctx, field)
+	case "uncertainty":
+		return ec.fieldContext_Run_uncertainty(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Run_createdAt(ctx, field)
 	case "startedAt":
@@ -2976,6 +3018,20 @@ func (ec *executionContext) childFields_RunStep(ctx context.Context, field graph
 		return ec.fieldContext_RunStep_finishedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RunStep", field.Name)
+}
+
+func (ec *executionContext) childFields_ScalarGrid(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cellPx":
+		return ec.fieldContext_ScalarGrid_cellPx(ctx, field)
+	case "cols":
+		return ec.fieldContext_ScalarGrid_cols(ctx, field)
+	case "rows":
+		return ec.fieldContext_ScalarGrid_rows(ctx, field)
+	case "values":
+		return ec.fieldContext_ScalarGrid_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ScalarGrid", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9291,6 +9347,38 @@ func (ec *executionContext) fieldContext_Run_fibreOrientation(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Run_uncertainty(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_uncertainty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Uncertainty(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *jobs.ScalarGrid) graphql.Marshaler {
+			return ec.marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐScalarGrid(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_uncertainty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScalarGrid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Run_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9854,6 +9942,98 @@ func (ec *executionContext) _RunStep_finishedAt(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_RunStep_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("RunStep", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ScalarGrid_cellPx(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScalarGrid_cellPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CellPx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScalarGrid_cellPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScalarGrid_cols(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScalarGrid_cols(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cols, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScalarGrid_cols(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScalarGrid_rows(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScalarGrid_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScalarGrid_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ScalarGrid_values(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ScalarGrid_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ScalarGrid_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ServiceHealth_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceHealth) (ret graphql.Marshaler) {
@@ -15542,6 +15722,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_fibreOrientation(ctx, field, obj)
 				})
+		case "uncertainty":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_uncertainty(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Run_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -15773,6 +15959,54 @@ func (ec *executionContext) _RunStep(ctx context.Context, sel ast.SelectionSet, 
 			out.Values[i] = ec._RunStep_finishedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var scalarGridImplementors = []string{"ScalarGrid"}
+
+func (ec *executionContext) _ScalarGrid(ctx context.Context, sel ast.SelectionSet, obj *jobs.ScalarGrid) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, scalarGridImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ScalarGrid")
+		case "cellPx":
+			out.Values[i] = ec._ScalarGrid_cellPx(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cols":
+			out.Values[i] = ec._ScalarGrid_cols(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ScalarGrid_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._ScalarGrid_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -18249,6 +18483,13 @@ func (ec *executionContext) marshalORunStatus2ᚖgithubᚗcomᚋaomasᚋaomasᚋ
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐScalarGrid(ctx context.Context, sel ast.SelectionSet, v *jobs.ScalarGrid) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ScalarGrid(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -55,10 +55,20 @@ func orientationGrid(r imaging.NerveResult) FibreOrientation {
 	return g
 }
 
-func encodeOrientation(g FibreOrientation) ([]byte, error) {
+// ScalarGrid is a scalar per square cell of an image (row-major), stored as JSON and served
+// as e.g. Run.uncertainty.
+type ScalarGrid struct {
+	CellPx int       `json:"cellPx"`
+	Cols   int       `json:"cols"`
+	Rows   int       `json:"rows"`
+	Values []float64 `json:"values"`
+}
+
+// encodeGrid writes a grid artifact (FibreOrientation, ScalarGrid) as JSON.
+func encodeGrid(what string, g any) ([]byte, error) {
 	b, err := json.Marshal(g)
 	if err != nil {
-		return nil, fmt.Errorf("encode orientation: %w", err)
+		return nil, fmt.Errorf("encode %s: %w", what, err)
 	}
 	return b, nil
 }

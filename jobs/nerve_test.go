@@ -34,7 +34,7 @@ func TestOrientationGridFollowsTheFibres(t *testing.T) {
 	t.Logf("worst inner cell off the truth by %.1f°", worst)
 	require.Less(t, worst, 6.0)
 
-	b, err := encodeOrientation(g)
+	b, err := encodeGrid("orientation", g)
 	require.NoError(t, err)
 	var back FibreOrientation
 	require.NoError(t, json.Unmarshal(b, &back))

@@ -15,7 +15,7 @@ import (
 	"github.com/aomas/aomas/imaging"
 )
 
-// segmentOutput is the detected cone centres and their mask.
+// segmentOutput is the detected cone centres and their mask (and an uncertainty grid, kind "uncertainty").
 type segmentOutput struct {
 	PointsKey string  `json:"points_key"` // CSV x,y in px
 	MaskKey   string  `json:"mask_key"`
@@ -63,6 +63,23 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	if out.MaskKey, err = sc.put(ctx, "mask.png", "image/png", "mask", mask); err != nil {
+		return nil, err
+	}
+	// Where the marks are doubtful (weak, or off the count the spacing predicts): the
+	// viewer's uncertainty map and "next most uncertain region".
+	cell := max(16, int(math.Round(4*out.SpacingPx)))
+	g := ScalarGrid{CellPx: cell}
+	var vals []float64
+	g.Cols, g.Rows, vals = imaging.ConeUncertainty(img, pts, opts, cell)
+	g.Values = make([]float64, len(vals))
+	for i, v := range vals {
+		g.Values[i] = math.Round(v*1000) / 1000
+	}
+	unc, err := encodeGrid("uncertainty", g)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sc.put(ctx, "uncertainty.json", "application/json", "uncertainty", unc); err != nil {
 		return nil, err
 	}
 	return &stepResult{output: out}, nil

@@ -19,8 +19,8 @@ var seedReleases = []struct {
 	version int
 	objects []string
 }{
-	// The model registry, and the nerve-fibre orientation of runs.
-	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*"}},
+	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
+	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

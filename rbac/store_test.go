@@ -44,7 +44,7 @@ func TestSeedAddsALaterReleasesRules(t *testing.T) {
 	require.NoError(t, err)
 	// As a release-1 database: no release-2 rules, no release-2 mark; the admin took
 	// Query.case from researchers.
-	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 IN ('Query.models', 'Model.*', 'ModelVersion.*', 'ModelVersion.weightsUrl', 'FibreOrientation.*')`)
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 IN ('Query.models', 'Model.*', 'ModelVersion.*', 'ModelVersion.weightsUrl', 'FibreOrientation.*', 'ScalarGrid.*')`)
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v0 = 'researcher' AND v2 = 'Query.case'`)
 	require.NoError(t, err)
@@ -62,6 +62,7 @@ func TestSeedAddsALaterReleasesRules(t *testing.T) {
 	e, err := rbac.New(ctx, conn, nil)
 	require.NoError(t, err)
 	require.True(t, allowed(e, rbac.RoleLabeler, "FibreOrientation.angleDeg"))
+	require.True(t, allowed(e, rbac.RoleLabeler, "ScalarGrid.values"))
 	require.True(t, allowed(e, rbac.RoleMLEngineer, "Query.models"))
 	require.True(t, allowed(e, rbac.RoleMLEngineer, "ModelVersion.weightsUrl"))
 	require.False(t, allowed(e, rbac.RoleResearcher, "ModelVersion.weightsUrl"), "release 2 adds what the defaults grant, nothing more")

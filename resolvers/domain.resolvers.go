@@ -260,7 +260,11 @@ func (r *runResolver) Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, e
 }
 
 func (r *runResolver) FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error) {
-	return r.fibreOrientation(ctx, obj.ID)
+	return runGrid[jobs.FibreOrientation](ctx, r.Resolver, obj.ID, "orientation")
+}
+
+func (r *runResolver) Uncertainty(ctx context.Context, obj *db.Run) (*jobs.ScalarGrid, error) {
+	return runGrid[jobs.ScalarGrid](ctx, r.Resolver, obj.ID, "uncertainty")
 }
 
 func (r *runStepResolver) Status(ctx context.Context, obj *db.RunStep) (model.StepStatus, error) {

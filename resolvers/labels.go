@@ -13,7 +13,6 @@ import (
 	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/jobs"
 )
 
 // maxLabelDocument bounds one saved document (50,000 cone points are about 2 MB of JSON).
@@ -148,8 +147,8 @@ func (r *Resolver) labelDocument(ctx context.Context, l *db.Label) (string, erro
 // maxPointsCSV bounds the model's marks read into a response (about a million marks).
 const maxPointsCSV = 32 << 20
 
-// maxOrientationJSON bounds a run's fibre orientation field (64×64 cells are ~60 kB).
-const maxOrientationJSON = 8 << 20
+// maxGridJSON bounds a run's grid artifact (64×64 cells are ~60 kB).
+const maxGridJSON = 8 << 20
 
 // runArtifact reads the run's stored artifact of kind (at most limit bytes); nil before it exists.
 func (r *Resolver) runArtifact(ctx context.Context, runID int64, kind string, limit int64) ([]byte, error) {
@@ -191,15 +190,16 @@ func (r *Resolver) modelPoints(ctx context.Context, runID int64) (*string, error
 	return &s, nil
 }
 
-// fibreOrientation returns the metrics step's orientation field of run, or nil before it exists.
-func (r *Resolver) fibreOrientation(ctx context.Context, runID int64) (*jobs.FibreOrientation, error) {
-	b, err := r.runArtifact(ctx, runID, "orientation", maxOrientationJSON)
+// runGrid decodes the run's grid artifact of kind (an orientation field, an uncertainty
+// map), or nil before the step that writes it ran.
+func runGrid[T any](ctx context.Context, r *Resolver, runID int64, kind string) (*T, error) {
+	b, err := r.runArtifact(ctx, runID, kind, maxGridJSON)
 	if b == nil || err != nil {
 		return nil, err
 	}
-	var f jobs.FibreOrientation
-	if err := json.Unmarshal(b, &f); err != nil {
-		return nil, fmt.Errorf("orientation of run %d: %w", runID, err)
+	var g T
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
 	}
-	return &f, nil
+	return &g, nil
 }

@@ -65,7 +65,7 @@ describe('labelling', () => {
       await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
       assert.equal(await labelStatus.getAttribute('data-state'), 'NEW');
       const volumeId = decodeURIComponent(new URL(page.url()).hash.replace('#/viewer/', ''));
-      const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints fibreOrientation { cellPx cols rows } } } }', { id: volumeId });
+      const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints fibreOrientation { cellPx cols rows } uncertainty { cellPx cols rows values } } } }', { id: volumeId });
       const model = d.volume.latestRun.modelPoints
         .trim()
         .split('\n')
@@ -75,6 +75,9 @@ describe('labelling', () => {
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
       const fo = d.volume.latestRun.fibreOrientation;
       assert.ok(fo.cols * fo.rows > 0, 'the run measured the nerve-fibre orientation');
+      const unc = d.volume.latestRun.uncertainty;
+      assert.equal(unc.values.length, unc.cols * unc.rows);
+      t.diagnostic(`uncertainty ${unc.cols}×${unc.rows} cells of ${unc.cellPx} px, max ${Math.max(...unc.values)}`);
       // Beside the image, what the pipeline measured: cone density with its 95% CI, QC flags
       // (a tab docked with the browser's own metrics).
       await page.getByTestId('dock-tab-results').click();
@@ -97,6 +100,14 @@ describe('labelling', () => {
       assert.equal(await page.getByRole('checkbox', { name: 'Nerve fibres (F)' }).isChecked(), true);
       t.diagnostic(`fibre field ${fo.cols}×${fo.rows} cells of ${fo.cellPx} px; screenshot: ${await screenshot(page, 'labelling-fibres')}`);
       await page.keyboard.press('f');
+      // The detector's uncertainty map (U) and a jump to its most doubtful region (N).
+      await page.keyboard.press('u');
+      await page.keyboard.press('n');
+      await page.getByTestId('viewer-region').waitFor();
+      const region = await page.getByTestId('viewer-region').textContent();
+      assert.match(region, /uncertain region 1\/(\d+) · [\d.]+/);
+      t.diagnostic(`${region}; screenshot: ${await screenshot(page, 'labelling-uncertain')}`);
+      await page.keyboard.press('u');
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
       let v = await view(page);

@@ -57,7 +57,7 @@ export function buildDemo(): Demo {
   return {
     editor,
     layer: new AnnotationLayer(editor),
-    heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE),
+    heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE, [0, 1]),
     density: new HeatmapLayer({ data: new Float32Array(1), width: 1, height: 1 }, DEMO_SIZE, DEMO_SIZE),
     voronoi: new VoronoiLayer(),
     fibres: Object.assign(new OrientationLayer(), { field: demoFibres(DEMO_SIZE, 64) }),

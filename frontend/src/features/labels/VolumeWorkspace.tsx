@@ -26,7 +26,7 @@ import { AnnotationLayer } from '../annotation/render';
 import { VoronoiLayer } from '../annotation/voronoiLayer';
 import { HeatmapLayer } from '../viewer/heatmapLayer';
 import type { ImageSource } from '../viewer/ImageCanvas';
-import { OrientationLayer, type OrientationField } from '../viewer/orientationLayer';
+import { OrientationLayer } from '../viewer/orientationLayer';
 import { useSession } from '../session/session-context';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
@@ -64,17 +64,23 @@ interface Loaded {
   umPerPx: number;
 }
 
-function kitFor(doc: AnnotationDocument, fibres: OrientationField | null): WorkspaceKit {
+type Run = NonNullable<WorkspaceVolume['latestRun']>;
+
+/** kitFor builds the engine and layers over doc, with the run's fibre field and uncertainty map when it has them. */
+function kitFor(doc: AnnotationDocument, run: Run | null): WorkspaceKit {
   const editor = new Editor(doc);
   const empty = { data: new Float32Array(1), width: 1, height: 1 };
+  const u = run?.uncertainty;
+  // The segment step's doubt per cell (≈ 4 cone spacings): the heat map and "next uncertain".
+  const field = u && u.cols > 0 ? { data: Float32Array.from(u.values), width: u.cols, height: u.rows } : null;
   return {
     editor,
     layer: new AnnotationLayer(editor),
-    heat: new HeatmapLayer(empty, doc.width, doc.height),
+    heat: field ? new HeatmapLayer(field, u!.cols * u!.cellPx, u!.rows * u!.cellPx, [0, 1]) : new HeatmapLayer(empty, doc.width, doc.height),
     density: new HeatmapLayer(empty, doc.width, doc.height),
     voronoi: new VoronoiLayer(),
-    fibres: Object.assign(new OrientationLayer(), { field: fibres }),
-    navigator: new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
+    fibres: Object.assign(new OrientationLayer(), { field: run?.fibreOrientation ?? null }),
+    navigator: field ? new UncertaintyNavigator(field, 1, u!.cellPx) : new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
   };
 }
 
@@ -97,7 +103,7 @@ async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
     const pts = run?.modelPoints ? parsePoints(run.modelPoints) : [];
     doc.bulkLoadPoints(pts.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
   }
-  return { volume: v, image, kit: kitFor(doc, run?.fibreOrientation ?? null), label, umPerPx };
+  return { volume: v, image, kit: kitFor(doc, run ?? null), label, umPerPx };
 }
 
 export function VolumeWorkspace({ volumeId }: { volumeId: string }) {

@@ -26,11 +26,14 @@ export class HeatmapLayer implements CanvasLayer {
   private readonly imageWidth: number;
   private readonly imageHeight: number;
   private canvas: HTMLCanvasElement | null = null;
+  /** range fixes the colour scale (uncertainty: 0–1); without it the field's own min–max is used. */
+  private readonly range: readonly [number, number] | null;
 
-  constructor(field: ScalarField, imageWidth: number, imageHeight: number) {
+  constructor(field: ScalarField, imageWidth: number, imageHeight: number, range: readonly [number, number] | null = null) {
     this.field = field;
     this.imageWidth = imageWidth;
     this.imageHeight = imageHeight;
+    this.range = range;
   }
 
   /** setField replaces the field (e.g. a density map after edits). */
@@ -48,12 +51,13 @@ export class HeatmapLayer implements CanvasLayer {
     c.height = height;
     const ctx = c.getContext('2d');
     if (!ctx) return null;
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (const v of data) {
-      if (Number.isNaN(v)) continue;
-      lo = Math.min(lo, v);
-      hi = Math.max(hi, v);
+    let [lo, hi] = this.range ?? [Infinity, -Infinity];
+    if (!this.range) {
+      for (const v of data) {
+        if (Number.isNaN(v)) continue;
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
     }
     const img = ctx.createImageData(width, height);
     for (let i = 0; i < data.length; i++) {

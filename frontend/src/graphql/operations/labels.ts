@@ -22,7 +22,10 @@ const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!
   volume(id: $id) {
     id dims { z y x } spacingUm { x y }
     case { id eye subject { code } }
-    latestRun { id status masks { kind downloadUrl } modelPoints fibreOrientation { cellPx cols rows angleDeg coherence } }
+    latestRun { id status masks { kind downloadUrl } modelPoints
+      fibreOrientation { cellPx cols rows angleDeg coherence }
+      uncertainty { cellPx cols rows values }
+    }
     labels { ...LabelFields }
   }
 }`;
