@@ -93,3 +93,41 @@ func TestLabelVersionsConflictsAndReview(t *testing.T) {
 	require.Equal(t, "INVALID_INPUT", a.query(`mutation($in: SaveLabelInput!) { saveLabel(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"volumeId": volumeID, "kind": "cones", "baseVersion": 3, "document": "{not json"}}).Errors[0].Extensions["code"])
 }
+
+// TestLabelHistorySaysWhatChanged: each save of an annotation document records, in its
+// history, what it changed against the version it started from.
+func TestLabelHistorySaysWhatChanged(t *testing.T) {
+	a := newAPI(t)
+	caseID := a.createCase("S-label-changes")
+	up, res := a.upload("3.dcm", readFile(t, "dicom", "3.dcm"), map[string]any{"caseId": caseID})
+	require.Empty(t, res.Errors)
+	doc := func(points, mask string) string {
+		return `{"format":"aomas-annotation","version":1,"width":64,"height":64,"umPerPx":1,"points":[` + points +
+			`],"polylines":[],"polygons":[],"mask":[` + mask + `]}`
+	}
+	save := func(base int, d string) {
+		t.Helper()
+		res := a.query(`mutation($in: SaveLabelInput!) { saveLabel(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"volumeId": up.UploadVolume.Volume.ID, "kind": "cones", "baseVersion": base, "document": d}})
+		require.Empty(t, res.Errors)
+	}
+	save(0, doc(`["m0",1,1,"model"],["m1",5,5,"model"],["m2",9,9,"model"]`, `4096`))
+	save(1, doc(`["m0",1,1,"model"],["m1",6,5,"human"],["h0",20,20,"human"]`, `10,30,4056`))
+	var got struct {
+		Volume struct {
+			Labels []struct {
+				History []struct {
+					Version int
+					Action  string
+					Changes string
+				}
+			}
+		}
+	}
+	a.mustQuery(`query($id: ID!) { volume(id: $id) { labels { history { version action changes } } } }`,
+		map[string]any{"id": up.UploadVolume.Volume.ID}, &got)
+	h := got.Volume.Labels[0].History
+	require.Len(t, h, 2)
+	require.Equal(t, "3 marks (0 by hand)", h[0].Changes)
+	require.Equal(t, "+1 mark, 1 mark moved, −1 mark; mask +30 px", h[1].Changes)
+}

@@ -28,12 +28,14 @@ type LabelVersion struct {
 
 // LabelEvent is one step of a label's history.
 type LabelEvent struct {
-	ID      int64     `db:"id"`
-	LabelID int64     `db:"label_id"`
-	Version int       `db:"version"`
-	Action  string    `db:"action"`
-	Author  string    `db:"author"`
-	Comment string    `db:"comment"`
+	ID      int64  `db:"id"`
+	LabelID int64  `db:"label_id"`
+	Version int    `db:"version"`
+	Action  string `db:"action"`
+	Author  string `db:"author"`
+	Comment string `db:"comment"`
+	// Changes says what a save changed (labeldoc.Describe); empty for review steps.
+	Changes string    `db:"changes"`
 	At      time.Time `db:"at"`
 }
 
@@ -73,12 +75,12 @@ func CreateLabel(ctx context.Context, tx *sqlx.Tx, volumeID int64, kind string) 
 }
 
 // AddLabelVersion records a new document as the label's current version, in DRAFT.
-func AddLabelVersion(ctx context.Context, tx *sqlx.Tx, v LabelVersion) (Label, error) {
+func AddLabelVersion(ctx context.Context, tx *sqlx.Tx, v LabelVersion, changes string) (Label, error) {
 	if _, err := tx.ExecContext(ctx, `INSERT INTO label_versions (label_id, version, object_key, size_bytes, sha256, author)
 		VALUES ($1, $2, $3, $4, $5, $6)`, v.LabelID, v.Version, v.ObjectKey, v.SizeBytes, v.SHA256, v.Author); err != nil {
 		return Label{}, fmt.Errorf("label version: %w", err)
 	}
-	if err := AddLabelEvent(ctx, tx, LabelEvent{LabelID: v.LabelID, Version: v.Version, Action: "SAVED", Author: v.Author}); err != nil {
+	if err := AddLabelEvent(ctx, tx, LabelEvent{LabelID: v.LabelID, Version: v.Version, Action: "SAVED", Author: v.Author, Changes: changes}); err != nil {
 		return Label{}, err
 	}
 	return SetLabelState(ctx, tx, v.LabelID, v.Version, LabelDraft)
@@ -93,8 +95,8 @@ func SetLabelState(ctx context.Context, tx *sqlx.Tx, id int64, version int, stat
 
 // AddLabelEvent appends a step to a label's history.
 func AddLabelEvent(ctx context.Context, tx *sqlx.Tx, e LabelEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment) VALUES ($1, $2, $3, $4, $5)`,
-		e.LabelID, e.Version, e.Action, e.Author, e.Comment)
+	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
+		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes)
 	if err != nil {
 		return fmt.Errorf("label event: %w", err)
 	}

@@ -159,6 +159,7 @@ type ComplexityRoot struct {
 		Action  func(childComplexity int) int
 		At      func(childComplexity int) int
 		Author  func(childComplexity int) int
+		Changes func(childComplexity int) int
 		Comment func(childComplexity int) int
 		Version func(childComplexity int) int
 	}
@@ -1009,6 +1010,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LabelEvent.Author(childComplexity), true
+	case "LabelEvent.changes":
+		if e.ComplexityRoot.LabelEvent.Changes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelEvent.Changes(childComplexity), true
 	case "LabelEvent.comment":
 		if e.ComplexityRoot.LabelEvent.Comment == nil {
 			break
@@ -2730,6 +2737,8 @@ func (ec *executionContext) childFields_LabelEvent(ctx context.Context, field gr
 		return ec.fieldContext_LabelEvent_author(ctx, field)
 	case "comment":
 		return ec.fieldContext_LabelEvent_comment(ctx, field)
+	case "changes":
+		return ec.fieldContext_LabelEvent_changes(ctx, field)
 	case "at":
 		return ec.fieldContext_LabelEvent_at(ctx, field)
 	}
@@ -5749,6 +5758,29 @@ func (ec *executionContext) _LabelEvent_comment(ctx context.Context, field graph
 	)
 }
 func (ec *executionContext) fieldContext_LabelEvent_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LabelEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LabelEvent_changes(ctx context.Context, field graphql.CollectedField, obj *db.LabelEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LabelEvent_changes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Changes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LabelEvent_changes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabelEvent", field, false, false, "String")
 }
 
@@ -14710,6 +14742,11 @@ func (ec *executionContext) _LabelEvent(ctx context.Context, sel ast.SelectionSe
 			}
 		case "comment":
 			out.Values[i] = ec._LabelEvent_comment(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changes":
+			out.Values[i] = ec._LabelEvent_changes(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

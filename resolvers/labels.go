@@ -13,6 +13,7 @@ import (
 	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/labeldoc"
 )
 
 // maxLabelDocument bounds one saved document (50,000 cone points are about 2 MB of JSON).
@@ -73,6 +74,16 @@ func (r *Resolver) saveLabel(ctx context.Context, in model.SaveLabelInput) (*db.
 			return &codedError{code: CodeConflict, msg: fmt.Sprintf("the label is %s; it can be edited again once returned", l.State), err: db.ErrLabelState}
 		}
 		next := l.Version + 1
+		// What this save changed against the version it started from, for the history.
+		var prev []byte
+		if l.Version > 0 {
+			doc, err := r.labelDocument(ctx, &l)
+			if err != nil {
+				return err
+			}
+			prev = []byte(doc)
+		}
+		changes := labeldoc.Describe(prev, []byte(in.Document))
 		// The object is written before the row that names it; a failed transaction leaves
 		// an unreferenced object under a key the next save of this version overwrites.
 		obj, err := r.Store.Put(ctx, labelKey(l.ID, next), bytes.NewReader([]byte(in.Document)), int64(len(in.Document)), "application/json")
@@ -80,7 +91,7 @@ func (r *Resolver) saveLabel(ctx context.Context, in model.SaveLabelInput) (*db.
 			return err
 		}
 		out, err = db.AddLabelVersion(ctx, tx, db.LabelVersion{LabelID: l.ID, Version: next, ObjectKey: obj.Key,
-			SizeBytes: obj.Size, SHA256: obj.SHA256, Author: actor(ctx)})
+			SizeBytes: obj.Size, SHA256: obj.SHA256, Author: actor(ctx)}, changes)
 		return err
 	})
 	if err != nil {

@@ -221,21 +221,21 @@ export type HealthChangedSubscriptionVariables = Exact<{
 
 export type HealthChangedSubscription = { healthChanged: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
 
-export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> };
+export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> };
 
 export type VolumeWorkspaceQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type VolumeWorkspaceQuery = { volume: { id: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> }> } | null };
+export type VolumeWorkspaceQuery = { volume: { id: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
 
 export type SaveLabelMutationVariables = Exact<{
   input: SaveLabelInput;
 }>;
 
 
-export type SaveLabelMutation = { saveLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+export type SaveLabelMutation = { saveLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
 
 export type SubmitLabelMutationVariables = Exact<{
   id: string;
@@ -243,7 +243,7 @@ export type SubmitLabelMutationVariables = Exact<{
 }>;
 
 
-export type SubmitLabelMutation = { submitLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+export type SubmitLabelMutation = { submitLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
 
 export type ReviewLabelMutationVariables = Exact<{
   id: string;
@@ -253,14 +253,14 @@ export type ReviewLabelMutationVariables = Exact<{
 }>;
 
 
-export type ReviewLabelMutation = { reviewLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } };
+export type ReviewLabelMutation = { reviewLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
 
 export type LabelQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, at: string }> } | null };
+export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } | null };
 
 export type RunResultsQueryVariables = Exact<{
   id: string;

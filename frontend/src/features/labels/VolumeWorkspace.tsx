@@ -332,6 +332,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
             <li key={`${h.version}-${h.action}-${h.at}`}>
               <b>{h.action.toLowerCase()}</b> v{h.version} by {h.author}
               {h.comment ? `: “${h.comment}”` : ''}
+              {h.changes && <span className="label-panel__changes"> — {h.changes}</span>}
             </li>
           ))}
         </ol>

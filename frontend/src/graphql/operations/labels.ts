@@ -16,7 +16,7 @@ export type LabelView = LabelFieldsFragment;
 export type LabelEvent = LabelView['history'][number];
 export type WorkspaceVolume = NonNullable<VolumeWorkspaceQuery['volume']>;
 
-const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label { id kind version state document history { version action author comment at } }`;
+const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label { id kind version state document history { version action author comment changes at } }`;
 
 const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!) {
   volume(id: $id) {
