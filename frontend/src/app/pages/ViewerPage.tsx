@@ -60,7 +60,7 @@ export function buildDemo(): Demo {
     heat: new HeatmapLayer(field, DEMO_SIZE, DEMO_SIZE, [0, 1]),
     density: new HeatmapLayer({ data: new Float32Array(1), width: 1, height: 1 }, DEMO_SIZE, DEMO_SIZE),
     voronoi: new VoronoiLayer(),
-    fibres: Object.assign(new OrientationLayer(), { field: demoFibres(DEMO_SIZE, 64) }),
+    fibres: new OrientationLayer(demoFibres(DEMO_SIZE, 64)),
     navigator: new UncertaintyNavigator(field, REGION_CELLS, DEMO_SIZE / UNCERTAINTY_CELLS),
     image: renderDemoMosaic(cones),
     ms: performance.now() - t0,
@@ -296,26 +296,20 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   }, [doc, doc.revision, visibility.voronoi, voronoi, cellsAt]);
   const whole = useMemo(() => densityIn(doc, { x0: 0, y0: 0, x1: doc.width, y1: doc.height }), [doc, doc.revision]);
   const stageSize = view ? canvasRef.current?.viewportSize() : undefined;
-  const inView =
+  // The part of the image in view, for the "in view" figures.
+  const viewRect =
     view && stageSize
-      ? densityIn(doc, {
+      ? {
           x0: -view.tx / view.scale,
           y0: -view.ty / view.scale,
           x1: (stageSize.width - view.tx) / view.scale,
           y1: (stageSize.height - view.ty) / view.scale,
-        })
+        }
       : null;
+  const inView = viewRect ? densityIn(doc, viewRect) : null;
   const cells = visibility.voronoi && cellsAt ? voronoi.cells : null;
   const cellsWhole = useMemo(() => (cells ? summarise(cells, umPerPx) : null), [cells, umPerPx]);
-  const cellsInView =
-    cells && view && stageSize
-      ? summarise(cells, umPerPx, {
-          x0: -view.tx / view.scale,
-          y0: -view.ty / view.scale,
-          x1: (stageSize.width - view.tx) / view.scale,
-          y1: (stageSize.height - view.ty) / view.scale,
-        })
-      : null;
+  const cellsInView = cells && viewRect ? summarise(cells, umPerPx, viewRect) : null;
   const depth = editor.history.depth;
   const tool = editor.tool.id;
   void version;

@@ -79,7 +79,7 @@ function kitFor(doc: AnnotationDocument, run: Run | null): WorkspaceKit {
     heat: field ? new HeatmapLayer(field, u!.cols * u!.cellPx, u!.rows * u!.cellPx, [0, 1]) : new HeatmapLayer(empty, doc.width, doc.height),
     density: new HeatmapLayer(empty, doc.width, doc.height),
     voronoi: new VoronoiLayer(),
-    fibres: Object.assign(new OrientationLayer(), { field: run?.fibreOrientation ?? null }),
+    fibres: new OrientationLayer(run?.fibreOrientation ?? null),
     navigator: field ? new UncertaintyNavigator(field, 1, u!.cellPx) : new UncertaintyNavigator(empty, 1, Math.max(doc.width, doc.height)),
   };
 }

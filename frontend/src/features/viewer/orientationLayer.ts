@@ -25,7 +25,11 @@ const MIN_CELL_PX = 10;
 
 export class OrientationLayer implements CanvasLayer {
   visible = false;
-  field: OrientationField | null = null;
+  readonly field: OrientationField | null;
+
+  constructor(field: OrientationField | null) {
+    this.field = field;
+  }
 
   draw(ctx: CanvasRenderingContext2D, f: LayerFrame): void {
     const g = this.field;
