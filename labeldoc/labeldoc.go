@@ -73,8 +73,8 @@ func parse(b []byte) (*parsed, bool) {
 }
 
 // Describe says in a few words what next changed against prev (nil for a label's first
-// save), e.g. "+1 mark, 1 mark moved, −1 mark; +1 vessel line; mask +1,204 px". It is empty when
-// either is not an annotation document or nothing changed.
+// save), e.g. "+1 mark, 1 mark moved, −1 mark; +1 vessel line; mask +1,204 px", or "no change".
+// It is empty when either is not an annotation document.
 func Describe(prev, next []byte) string {
 	n, ok := parse(next)
 	if !ok {
@@ -109,6 +109,9 @@ func Describe(prev, next []byte) string {
 			sign, d = "−", -d
 		}
 		parts = append(parts, "mask "+sign+thousands(d)+" px")
+	}
+	if len(parts) == 0 {
+		return "no change"
 	}
 	return strings.Join(parts, "; ")
 }

@@ -18,7 +18,7 @@ func TestDescribe(t *testing.T) {
 	require.Equal(t, "4 marks (1 by hand); +1 region", Describe(nil, []byte(v1)), "a first save: what it holds")
 	require.Equal(t, "+2 marks, 1 mark moved, −1 mark; +1 vessel line; 1 region changed; mask +1,204 px", Describe([]byte(v1), []byte(v2)))
 	require.Equal(t, "+1 mark, 1 mark moved, −2 marks; −1 vessel line; 1 region changed; mask −1,204 px", Describe([]byte(v2), []byte(v1)))
-	require.Equal(t, "", Describe([]byte(v2), []byte(v2)), "nothing changed")
+	require.Equal(t, "no change", Describe([]byte(v2), []byte(v2)))
 	require.Equal(t, "", Describe(nil, []byte(`{"points":[[1,2]]}`)), "not an annotation document")
 	require.Equal(t, "", Describe([]byte(`{}`), []byte(v1)))
 	require.Equal(t, "", Describe(nil, []byte(`{"format":"aomas-annotation","points":[["a","x",1,"model"]]}`)), "a malformed mark")

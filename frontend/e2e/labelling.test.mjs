@@ -216,7 +216,9 @@ describe('labelling', () => {
         t.diagnostic(`history: ${history}`);
         assert.match(history, /approved v2 by tech@aomas\.local/);
         assert.match(history, /submitted v2 by admin@aomas\.local/);
-        // Each save says what it changed: the first one holds the model's marks and our two by hand.
+        // Each save says what it changed: the first one holds the model's marks and our two by hand;
+        // the other editor saved the same document again.
+        assert.match(history, /saved v2 by admin@aomas\.local — no change/);
         assert.match(history, new RegExp(`saved v1 by admin@aomas\\.local — ${model.length.toLocaleString('en')} marks \\(2 by hand\\)`));
         t.diagnostic(`screenshot: ${await screenshot(reviewer.page, 'labelling-approved')}`);
         reviewer.assertNoPageErrors();
