@@ -16,20 +16,31 @@ func ConeUncertainty(img *Image, pts []Point, opts ConeDetectOptions, cellPx int
 	if img == nil || cellPx <= 0 || img.W == 0 || img.H == 0 {
 		return 0, 0, nil
 	}
-	cols, rows = (img.W+cellPx-1)/cellPx, (img.H+cellPx-1)/cellPx
-	values = make([]float64, cols*rows)
 	if opts.Sigmas == nil {
 		opts.Sigmas = coneDefaultsFor(opts.Modality).sigmas
 	}
 	spacing := ConeSpacingPx(img, opts)
-	src := img
-	if opts.Modality == ConeSplitDetector {
-		src = coneSplitToBlobs(img, math.Max(0.5, 0.15*spacing))
+	_, resp, _ := coneResponse(img, spacing, opts)
+	return coneUncertainty(resp, pts, spacing, cellPx)
+}
+
+// DetectConesWithUncertainty is DetectCones and ConeUncertainty of its marks, computing the
+// blob response once.
+func DetectConesWithUncertainty(img *Image, opts ConeDetectOptions, cellPx int) (pts []Point, cols, rows int, values []float64) {
+	pts, resp, spacing := detectCones(img, opts)
+	if resp == nil || cellPx <= 0 {
+		return pts, 0, 0, nil
 	}
-	resp, _ := coneBlobResponse(src, spacing, opts.Sigmas)
+	cols, rows, values = coneUncertainty(resp, pts, spacing, cellPx)
+	return pts, cols, rows, values
+}
+
+func coneUncertainty(resp *Image, pts []Point, spacing float64, cellPx int) (cols, rows int, values []float64) {
+	cols, rows = (resp.W+cellPx-1)/cellPx, (resp.H+cellPx-1)/cellPx
+	values = make([]float64, cols*rows)
 	strength := make([]float64, len(pts))
 	for i, p := range pts {
-		strength[i] = float64(resp.At(min(max(int(math.Round(p.X)), 0), img.W-1), min(max(int(math.Round(p.Y)), 0), img.H-1)))
+		strength[i] = float64(resp.At(min(max(int(math.Round(p.X)), 0), resp.W-1), min(max(int(math.Round(p.Y)), 0), resp.H-1)))
 	}
 	median := 0.0
 	if len(strength) > 0 {
@@ -53,7 +64,7 @@ func ConeUncertainty(img *Image, pts []Point, opts ConeDetectOptions, cellPx int
 	for r := range rows {
 		for c := range cols {
 			k := r*cols + c
-			area := float64(min(cellPx, img.W-c*cellPx) * min(cellPx, img.H-r*cellPx))
+			area := float64(min(cellPx, resp.W-c*cellPx) * min(cellPx, resp.H-r*cellPx))
 			expected := area / perCone
 			switch {
 			case expected < 0.5:

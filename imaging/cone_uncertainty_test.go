@@ -63,6 +63,19 @@ func TestConeUncertaintyPointsAtDoubtfulRegions(t *testing.T) {
 	}
 }
 
+// TestDetectConesWithUncertaintyMatchesTheParts: the shared-response path gives the same
+// marks as DetectCones and the same grid as ConeUncertainty.
+func TestDetectConesWithUncertaintyMatchesTheParts(t *testing.T) {
+	img, _ := PhantomCones(ConePhantomOptions{Width: 192, Height: 192, Seed: 4})
+	opts := ConeDetectOptions{}
+	pts, cols, rows, v := DetectConesWithUncertainty(img, opts, 24)
+	want := DetectCones(img, opts)
+	require.Equal(t, want, pts)
+	wc, wr, wv := ConeUncertainty(img, want, opts, 24)
+	require.Equal(t, []int{wc, wr}, []int{cols, rows})
+	require.Equal(t, wv, v)
+}
+
 func TestConeUncertaintyEmpty(t *testing.T) {
 	cols, rows, v := ConeUncertainty(nil, nil, ConeDetectOptions{}, 32)
 	require.Zero(t, cols*rows)

@@ -100,8 +100,15 @@ const splitMinSpacingPx = 5
 // cones are large (the periphery), peaks with a rod-sized characteristic scale are dropped
 // (see RodScale).
 func DetectCones(img *Image, opts ConeDetectOptions) []Point {
+	pts, _, _ := detectCones(img, opts)
+	return pts
+}
+
+// detectCones is DetectCones, also returning the blob response it searched and the spacing
+// it used (for ConeUncertainty, so the response is computed once).
+func detectCones(img *Image, opts ConeDetectOptions) ([]Point, *Image, float64) {
 	if img == nil || img.W < 3 || img.H < 3 {
-		return nil
+		return nil, nil, 0
 	}
 	def := coneDefaultsFor(opts.Modality)
 	if opts.Sigmas == nil {
@@ -126,11 +133,7 @@ func DetectCones(img *Image, opts ConeDetectOptions) []Point {
 		opts.RodScale = defaultRodScale
 	}
 	spacing := ConeSpacingPx(img, opts)
-	src := img
-	if opts.Modality == ConeSplitDetector {
-		src = coneSplitToBlobs(img, math.Max(0.5, 0.15*spacing))
-	}
-	resp, gain := coneBlobResponse(src, spacing, opts.Sigmas)
+	src, resp, gain := coneResponse(img, spacing, opts)
 	floor := 0.0
 	if opts.NoiseK > 0 {
 		floor = opts.NoiseK * gain * coneNoiseSigma(src)
@@ -157,7 +160,18 @@ func DetectCones(img *Image, opts ConeDetectOptions) []Point {
 		spacing*opts.UmPerPx >= rodRejectMinSpacingUm && len(pts) > 0 {
 		pts = coneRejectRods(src, pts, spacing, opts.RodScale)
 	}
-	return pts
+	return pts, resp, spacing
+}
+
+// coneResponse returns the image the detector searches (split-detector images turned into
+// blobs) and its blob response at the given spacing.
+func coneResponse(img *Image, spacing float64, opts ConeDetectOptions) (src, resp *Image, gain float64) {
+	src = img
+	if opts.Modality == ConeSplitDetector {
+		src = coneSplitToBlobs(img, math.Max(0.5, 0.15*spacing))
+	}
+	resp, gain = coneBlobResponse(src, spacing, opts.Sigmas)
+	return src, resp, gain
 }
 
 const (

@@ -53,7 +53,12 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	out := segmentOutput{SpacingPx: imaging.ConeSpacingPx(img, opts), Detector: "classical-log"}
 	// With the spacing known, the pixel size alone lets the detector reject rods.
 	opts.SpacingPx, opts.UmPerPx = out.SpacingPx, in.UmPerPx
-	pts := imaging.DetectCones(img, opts)
+	// The uncertainty grid (where the marks are doubtful: weak, or off the count the spacing
+	// predicts) comes from the same blob response: the viewer's "next most uncertain region".
+	cell := max(16, int(math.Round(4*out.SpacingPx)))
+	g := ScalarGrid{CellPx: cell}
+	pts, cols, rows, vals := imaging.DetectConesWithUncertainty(img, opts, cell)
+	g.Cols, g.Rows = cols, rows
 	out.Count = len(pts)
 	if out.PointsKey, err = sc.put(ctx, "points.csv", "text/csv", "points", encodePoints(pts)); err != nil {
 		return nil, err
@@ -65,12 +70,6 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	if out.MaskKey, err = sc.put(ctx, "mask.png", "image/png", "mask", mask); err != nil {
 		return nil, err
 	}
-	// Where the marks are doubtful (weak, or off the count the spacing predicts): the
-	// viewer's uncertainty map and "next most uncertain region".
-	cell := max(16, int(math.Round(4*out.SpacingPx)))
-	g := ScalarGrid{CellPx: cell}
-	var vals []float64
-	g.Cols, g.Rows, vals = imaging.ConeUncertainty(img, pts, opts, cell)
 	g.Values = make([]float64, len(vals))
 	for i, v := range vals {
 		g.Values[i] = math.Round(v*1000) / 1000

@@ -18,11 +18,11 @@ type shape struct {
 }
 
 type document struct {
-	Format    string            `json:"format"`
-	Points    []json.RawMessage `json:"points"`
-	Polylines []shape           `json:"polylines"`
-	Polygons  []shape           `json:"polygons"`
-	Mask      []int64           `json:"mask"`
+	Format    string  `json:"format"`
+	Points    [][]any `json:"points"`
+	Polylines []shape `json:"polylines"`
+	Polygons  []shape `json:"polygons"`
+	Mask      []int64 `json:"mask"`
 }
 
 type mark struct {
@@ -44,18 +44,19 @@ func parse(b []byte) (*parsed, bool) {
 		return nil, false
 	}
 	p := &parsed{marks: make(map[string]mark, len(d.Points)), polylines: map[string]string{}, polygons: map[string]string{}}
-	for _, raw := range d.Points {
+	for _, t := range d.Points {
 		// [id, x, y, source]
-		var t [4]json.RawMessage
-		if json.Unmarshal(raw, &t) != nil {
+		if len(t) != 4 {
 			return nil, false
 		}
-		var m mark
-		var id string
-		if json.Unmarshal(t[0], &id) != nil || json.Unmarshal(t[1], &m.x) != nil || json.Unmarshal(t[2], &m.y) != nil || json.Unmarshal(t[3], &m.source) != nil {
+		id, ok1 := t[0].(string)
+		x, ok2 := t[1].(float64)
+		y, ok3 := t[2].(float64)
+		source, ok4 := t[3].(string)
+		if !ok1 || !ok2 || !ok3 || !ok4 {
 			return nil, false
 		}
-		p.marks[id] = m
+		p.marks[id] = mark{x: x, y: y, source: source}
 	}
 	for _, s := range d.Polylines {
 		p.polylines[s.ID] = fmt.Sprint(s.Points)

@@ -1,6 +1,8 @@
 package labeldoc
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -25,4 +27,28 @@ func TestDescribe(t *testing.T) {
 	require.Equal(t, "50,000", thousands(50000))
 	require.Equal(t, "1,234,567", thousands(1234567))
 	require.Equal(t, "999", thousands(999))
+}
+
+// BenchmarkDescribe50k: what each save of a 50,000-mark document costs for its history line.
+func BenchmarkDescribe50k(b *testing.B) {
+	doc := func(shift float64) []byte {
+		var sb strings.Builder
+		sb.WriteString(`{"format":"aomas-annotation","version":1,"width":4096,"height":4096,"umPerPx":0.5,"points":[`)
+		for i := range 50000 {
+			if i > 0 {
+				sb.WriteByte(',')
+			}
+			x := float64(i%220)*18.5 + shift*float64(i%7)
+			fmt.Fprintf(&sb, `["m%d",%.2f,%.2f,"model"]`, i, x, float64(i/220)*18)
+		}
+		sb.WriteString(`],"polylines":[],"polygons":[],"mask":[16777216]}`)
+		return []byte(sb.String())
+	}
+	prev, next := doc(0), doc(0.5)
+	b.SetBytes(int64(len(prev) + len(next)))
+	for b.Loop() {
+		if Describe(prev, next) == "" {
+			b.Fatal("no description")
+		}
+	}
 }

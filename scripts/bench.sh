@@ -40,3 +40,5 @@ go test -run '^$' -bench 'SmallRunEndToEnd' -benchtime 30x ./bench/pipeline/ | g
 
 section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a 4096x4096 mosaic"
 (cd frontend && npx vitest bench --run 2>&1 | grep -E '^ +(name|·)' | sed 's/\x1b\[[0-9;]*m//g')
+echo "  label history line of a save of 50,000 marks (labeldoc.Describe, both documents parsed):"
+go test -run '^$' -bench Describe50k -benchtime 10x ./labeldoc/ | grep Benchmark
