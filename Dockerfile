@@ -6,14 +6,14 @@ COPY frontend/package.json frontend/package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY frontend/ ./
 COPY graph/schema /src/graph/schema
-RUN mkdir -p /src/web/dist && npm run build
+RUN mkdir -p /src/internal/web/dist && npm run build
 
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-COPY --from=web /src/web/dist /src/web/dist
+COPY --from=web /src/internal/web/dist /src/internal/web/dist
 ARG VERSION=docker
 RUN CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/aomas ./cmd/aomas
 

@@ -49,7 +49,7 @@ check-generate:
 	@scripts/check-generate.sh
 
 web: frontend/node_modules/.installed
-	rm -rf web/dist/assets web/dist/index.html
+	rm -rf internal/web/dist/assets internal/web/dist/index.html
 	cd frontend && npm run build --silent
 
 build: web
@@ -90,4 +90,4 @@ bench: deps services
 	$(ENV) scripts/bench.sh
 
 clean:
-	rm -rf bin web/dist/assets web/dist/index.html
+	rm -rf bin internal/web/dist/assets internal/web/dist/index.html

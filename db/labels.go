@@ -34,7 +34,7 @@ type LabelEvent struct {
 	Action  string `db:"action"`
 	Author  string `db:"author"`
 	Comment string `db:"comment"`
-	// Changes says what a save changed (labeldoc.Describe); empty for review steps.
+	// Changes says what a save changed (labels.Describe); empty for review steps.
 	Changes string    `db:"changes"`
 	At      time.Time `db:"at"`
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/testenv"
+	"github.com/aomas/aomas/internal/testenv"
 )
 
 func TestMigrationsUpDownUp(t *testing.T) {

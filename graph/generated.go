@@ -15,13 +15,13 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/scalars"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
-	"github.com/aomas/aomas/scalars"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -5958,7 +5958,7 @@ func (ec *executionContext) _Member_user(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
-			return ec.marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋauthᚐUser(ctx, selections, v)
+			return ec.marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, selections, v)
 		},
 		true,
 		false,
@@ -8012,7 +8012,7 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 			return next
 		},
 		func(ctx context.Context, selections ast.SelectionSet, v []*audit.Record) graphql.Marshaler {
-			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋauditᚐRecordᚄ(ctx, selections, v)
+			return ec.marshalNAuditEntry2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauditᚐRecordᚄ(ctx, selections, v)
 		},
 		true,
 		true,
@@ -10926,7 +10926,7 @@ func (ec *executionContext) _Viewer_user(ctx context.Context, field graphql.Coll
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
-			return ec.marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋauthᚐUser(ctx, selections, v)
+			return ec.marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, selections, v)
 		},
 		true,
 		true,
@@ -17158,11 +17158,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 
 // region    ***************************** type.gotpl *****************************
 
-func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋauditᚐRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Record) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauditᚐRecordᚄ(ctx context.Context, sel ast.SelectionSet, v []*audit.Record) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
-		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋaomasᚋaomasᚋauditᚐRecord(ctx, sel, v[i])
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauditᚐRecord(ctx, sel, v[i])
 	})
 
 	for _, e := range ret {
@@ -17174,7 +17174,7 @@ func (ec *executionContext) marshalNAuditEntry2ᚕᚖgithubᚗcomᚋaomasᚋaoma
 	return ret
 }
 
-func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋaomasᚋaomasᚋauditᚐRecord(ctx context.Context, sel ast.SelectionSet, v *audit.Record) graphql.Marshaler {
+func (ec *executionContext) marshalNAuditEntry2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauditᚐRecord(ctx context.Context, sel ast.SelectionSet, v *audit.Record) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AuditEntry!")
 		return graphql.Null
@@ -18051,7 +18051,7 @@ func (ec *executionContext) marshalNUploadVolumePayload2ᚖgithubᚗcomᚋaomas�
 	return ec._UploadVolumePayload(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
+func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
 		return graphql.Null
@@ -18619,7 +18619,7 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
-func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
+func (ec *executionContext) marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

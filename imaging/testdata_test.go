@@ -7,8 +7,8 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/aomas/aomas/imageio"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/imageio"
 	"github.com/stretchr/testify/require"
 )
 

@@ -14,9 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/storage"
-	"github.com/aomas/aomas/testenv"
 )
 
 // pipelineEnv is one test's services and a pipeline over them.

@@ -15,7 +15,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/intake"
 )
 
 // preprocessOutput is the registered, averaged and normalised en-face image.

@@ -11,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
-	"github.com/aomas/aomas/testenv"
 )
 
 // TestVerifyArtifactOnRealWorker runs the task through Redis and a real asynq server: an

@@ -9,9 +9,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/audit"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/rbac"
-	"github.com/aomas/aomas/testenv"
 )
 
 func TestSeedIsOnceAndEditsStand(t *testing.T) {

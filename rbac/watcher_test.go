@@ -15,9 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/rbac/internal/probe"
-	"github.com/aomas/aomas/testenv"
 )
 
 // TestMain lets the test binary act as a probe replica (see probe.Run) when re-executed

@@ -13,10 +13,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
 

@@ -10,11 +10,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
-	"github.com/aomas/aomas/gid"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/rbac"
 )
 

@@ -11,10 +11,10 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/intake"
 )
 
 const (

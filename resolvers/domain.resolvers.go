@@ -10,11 +10,11 @@ import (
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/jobs"
 )
 

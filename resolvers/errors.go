@@ -10,12 +10,12 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/internal/reqid"
 	"github.com/aomas/aomas/rbac"
-	"github.com/aomas/aomas/reqid"
 	"github.com/aomas/aomas/storage"
 )
 

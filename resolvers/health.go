@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/health"
+	"github.com/aomas/aomas/internal/health"
 )
 
 func healthModel(rep health.Report) *model.Health {

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/gid"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/gid"
 )
 
 func globalID(n db.Node) string { return gid.Encode(n.NodeType(), n.NodeID()) }

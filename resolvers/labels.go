@@ -10,10 +10,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/labeldoc"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/labels"
 )
 
 // maxLabelDocument bounds one saved document (50,000 cone points are about 2 MB of JSON).
@@ -83,7 +83,7 @@ func (r *Resolver) saveLabel(ctx context.Context, in model.SaveLabelInput) (*db.
 			}
 			prev = []byte(doc)
 		}
-		changes := labeldoc.Describe(prev, []byte(in.Document))
+		changes := labels.Describe(prev, []byte(in.Document))
 		// The object is written before the row that names it; a failed transaction leaves
 		// an unreferenced object under a key the next save of this version overwrites.
 		obj, err := r.Store.Put(ctx, labelKey(l.ID, next), bytes.NewReader([]byte(in.Document)), int64(len(in.Document)), "application/json")

@@ -19,15 +19,14 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/access"
-	"github.com/aomas/aomas/auth"
-	"github.com/aomas/aomas/gid"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/gid"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/storage"
-	"github.com/aomas/aomas/testenv"
 )
 
 // pipelineAPI is the GraphQL API over real services with the pipeline wired in, and the
@@ -59,9 +58,9 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 	require.NoError(t, err)
 	accounts, err := auth.NewAccounts(conn, auth.AccountsConfig{})
 	require.NoError(t, err)
-	guard := &access.Guard{Enforcer: policy, Audit: conn}
+	guard := &resolvers.Guard{Enforcer: policy, Audit: conn}
 	srv := httptest.NewServer(server.New(server.Options{
-		Schema: access.Schema(res, guard), Guard: guard, Checker: checker,
+		Schema: resolvers.Schema(res, guard), Guard: guard, Checker: checker,
 		Auth:     &server.Auth{Accounts: accounts, Sessions: auth.NewSessions(conn, nil), Tokens: auth.NewTokens(conn, auth.TokensConfig{}), Audit: conn},
 		MaxDepth: 12, MaxComplexity: 50000, AroundOperations: res.LoaderMiddleware(),
 	}))

@@ -10,10 +10,10 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/health"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/health"
+	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
 )

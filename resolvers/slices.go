@@ -14,7 +14,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/imaging"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/intake"
 )
 
 // VolumeCache keeps the last few decoded volumes: a viewer steps through the planes of one

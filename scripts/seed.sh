@@ -18,7 +18,7 @@ for ecc in 1 2 4 7; do
     id=$(gql "{\"query\":\"mutation { createCase(input: {subjectCode: \\\"S-PHANTOM-$((i / 2 + 1))\\\", eye: $eye, eccentricityDeg: $ecc, device: \\\"phantom\\\", tags: [\\\"$cohort\\\", \\\"synthetic\\\"]}) { case { id } } }\"}" |
       sed -E 's/.*"id":"([^"]+)".*/\1/')
     um=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["umPerPx"])' "$dir/p$i/truth.json")
-    UM_PER_PX=$um AOMAS_URL=$URL "$(dirname "$0")/../examples/upload.sh" "$id" "$dir/p$i/image.tif" >/dev/null
+    UM_PER_PX=$um AOMAS_URL=$URL "$(dirname "$0")/../docs/examples/upload.sh" "$id" "$dir/p$i/image.tif" >/dev/null
   done
 done
 echo "  seed: $i synthetic cases with phantom volumes"

@@ -14,9 +14,9 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
-	"github.com/aomas/aomas/reqid"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/reqid"
 )
 
 // Auth authenticates requests (a bearer token, or a session cookie with its CSRF token) and

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 )
@@ -14,9 +13,9 @@ import (
 // BenchmarkGraphQLTrivialQuery is the GraphQL layer's own cost per request, without the
 // network: parse (cached), validate, limits, execute and encode.
 func BenchmarkGraphQLTrivialQuery(b *testing.B) {
-	guard := access.PublicOnly()
+	guard := resolvers.PublicOnly()
 	h := server.GraphQL(server.Options{
-		Schema:        access.Schema(&resolvers.Resolver{Build: resolvers.BuildInfo{Version: "b", Commit: "b"}}, guard),
+		Schema:        resolvers.Schema(&resolvers.Resolver{Build: resolvers.BuildInfo{Version: "b", Commit: "b"}}, guard),
 		Guard:         guard,
 		MaxDepth:      12,
 		MaxComplexity: 5000,

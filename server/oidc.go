@@ -18,8 +18,8 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
 

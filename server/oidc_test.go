@@ -13,13 +13,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/access"
-	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/testenv"
+	"github.com/aomas/aomas/internal/testenv/oidcissuer"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
-	"github.com/aomas/aomas/testenv"
-	"github.com/aomas/aomas/testenv/oidcissuer"
 )
 
 // TestOIDCLoginRoundTrip signs in through a real OpenID Connect provider started here: the
@@ -48,8 +47,8 @@ func TestOIDCLoginRoundTrip(t *testing.T) {
 	o, err := server.NewOIDC(ctx, server.OIDCConfig{Issuer: issuer, ClientID: oidcissuer.ClientID, ClientSecret: oidcissuer.ClientSecret,
 		RedirectURL: aomas.URL + "/auth/oidc/callback", Roles: roles}, a, policy)
 	require.NoError(t, err)
-	guard := &access.Guard{Enforcer: policy, Audit: conn}
-	h = server.New(server.Options{Schema: access.Schema(&resolvers.Resolver{Enforcer: policy, Accounts: accounts}, guard), Guard: guard, Auth: a, OIDC: o,
+	guard := &resolvers.Guard{Enforcer: policy, Audit: conn}
+	h = server.New(server.Options{Schema: resolvers.Schema(&resolvers.Resolver{Enforcer: policy, Accounts: accounts}, guard), Guard: guard, Auth: a, OIDC: o,
 		MaxDepth: 12, MaxComplexity: 1000})
 
 	signIn := func(user, password string) (*http.Client, *http.Response) {

@@ -7,7 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aomas/aomas/health"
+	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/storage"
 )
 

@@ -22,9 +22,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/vektah/gqlparser/v2/ast"
 
-	"github.com/aomas/aomas/access"
-	"github.com/aomas/aomas/health"
-	"github.com/aomas/aomas/reqid"
+	"github.com/aomas/aomas/internal/health"
+	"github.com/aomas/aomas/internal/reqid"
 	"github.com/aomas/aomas/resolvers"
 )
 
@@ -48,8 +47,8 @@ type Options struct {
 	// request is anonymous.
 	Auth *Auth
 	// Guard enforces the policy on every field (the schema must be built with its
-	// directives: access.Schema); nil only where a test mounts public fields alone.
-	Guard *access.Guard
+	// directives: resolvers.Schema); nil only where a test mounts public fields alone.
+	Guard *resolvers.Guard
 	// OIDC adds single sign-on (GET /auth/oidc/login); nil: local accounts only.
 	OIDC *OIDC
 }
@@ -104,7 +103,7 @@ func GraphQL(opts Options) http.Handler {
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	if opts.Guard != nil {
-		srv.Use(access.Introspection{})
+		srv.Use(resolvers.Introspection{})
 	} else {
 		srv.Use(extension.Introspection{})
 	}

@@ -16,12 +16,11 @@ import (
 	"github.com/coder/websocket/wsjson"
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/access"
-	"github.com/aomas/aomas/health"
+	"github.com/aomas/aomas/internal/health"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/storage"
-	"github.com/aomas/aomas/testenv"
 )
 
 // newServer serves aomas over real PostgreSQL, Redis and MinIO; a non-empty s3Endpoint
@@ -44,9 +43,9 @@ func newServer(t *testing.T, s3Endpoint string) *httptest.Server {
 		"index.html":      {Data: []byte("<!doctype html><title>aomas</title>")},
 		"assets/app-1.js": {Data: []byte("console.log(1)")},
 	}
-	guard := access.PublicOnly()
+	guard := resolvers.PublicOnly()
 	h := server.New(server.Options{
-		Schema:        access.Schema(&resolvers.Resolver{Checker: checker, MinHealthInterval: 100 * time.Millisecond}, guard),
+		Schema:        resolvers.Schema(&resolvers.Resolver{Checker: checker, MinHealthInterval: 100 * time.Millisecond}, guard),
 		Guard:         guard,
 		Checker:       checker,
 		SPA:           spa,

@@ -14,8 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/storage"
-	"github.com/aomas/aomas/testenv"
 )
 
 func TestPutGetStatPresign(t *testing.T) {

@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/aomas/aomas/access"
-	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
+	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 )
 
@@ -21,7 +21,7 @@ const policyReload = 30 * time.Second
 type serverAccess struct {
 	policy   *rbac.Enforcer
 	accounts *auth.Accounts
-	guard    *access.Guard
+	guard    *resolvers.Guard
 	auth     *server.Auth
 	oidc     *server.OIDC
 	watcher  *rbac.Watcher
@@ -73,7 +73,7 @@ func newServerAccess(ctx context.Context, c *config, d *deps, logger *slog.Logge
 		policy:   policy,
 		accounts: accounts,
 		watcher:  w,
-		guard: &access.Guard{Enforcer: policy, Audit: d.db, Log: logger.With("component", "access"),
+		guard: &resolvers.Guard{Enforcer: policy, Audit: d.db, Log: logger.With("component", "access"),
 			Mutations: auth.NewLimiter(auth.MutationLimit())},
 		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: auth.NewTokens(d.db, auth.TokensConfig{}),
 			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth")},

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"text/tabwriter"
 
-	"github.com/aomas/aomas/imageio"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/imageio"
 )
 
 // analyzeRecord is what aomas analyze reports for one file.

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aomas/aomas/imageio"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/imageio"
 	"github.com/stretchr/testify/require"
 )
 

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aomas/aomas/audit"
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/audit"
 )
 
 // runAudit is `aomas audit verify`: it walks the audit log's hash chain and exits 1 naming

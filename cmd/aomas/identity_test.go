@@ -9,9 +9,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/testenv"
+	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/testenv"
 )
 
 type cliResult struct {

@@ -10,8 +10,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/aomas/aomas/imageio"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/imageio"
 )
 
 // runPhantom writes a synthetic AO image (or frame stack, or volume) and its truth.json.

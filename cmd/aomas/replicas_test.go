@@ -17,8 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/rbac"
-	"github.com/aomas/aomas/testenv"
 )
 
 // runMainEnv makes the test binary act as `aomas` itself, so that a test can start real

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aomas/aomas/imageio"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/imageio"
 )
 
 // runScore scores a points CSV against manual marks with the Cunefare et al. 2017 protocol.

@@ -11,13 +11,12 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/aomas/aomas/access"
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/dropdir"
-	"github.com/aomas/aomas/intake"
+	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/internal/intake/dropdir"
+	"github.com/aomas/aomas/internal/web"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
-	"github.com/aomas/aomas/web"
 )
 
 func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -79,7 +78,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	defer closePipe()
 	res.Pipeline = pipe
 	h := server.New(server.Options{
-		Schema:           access.Schema(res, acc.guard),
+		Schema:           resolvers.Schema(res, acc.guard),
 		Guard:            acc.guard,
 		Auth:             acc.auth,
 		OIDC:             acc.oidc,

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aomas/aomas/auth"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
 

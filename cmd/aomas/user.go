@@ -15,9 +15,9 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/aomas/aomas/audit"
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/audit"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
 

@@ -9,8 +9,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/aomas/aomas/auth"
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
 
