@@ -3,16 +3,15 @@ package resolvers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/internal/audit"
@@ -138,9 +137,9 @@ func (r *Resolver) projectsOf(ctx context.Context, p auth.Principal) ([]string, 
 	if all {
 		seen[auth.DefaultProject] = true
 		if r.DB != nil {
-			var known []string
-			if err := sqlx.SelectContext(ctx, r.DB, &known, `SELECT DISTINCT project FROM subjects`); err != nil {
-				return nil, fmt.Errorf("list projects: %w", err)
+			known, err := db.ProjectsWithSubjects(ctx, r.DB)
+			if err != nil {
+				return nil, err
 			}
 			for _, k := range known {
 				seen[k] = true

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
-	"github.com/jmoiron/sqlx"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/aomas/aomas/db"
@@ -75,8 +74,8 @@ func (r *Resolver) node(ctx context.Context, id string) (db.Node, error) {
 }
 
 func (r *Resolver) model(ctx context.Context, id int64) (*db.Model, error) {
-	var m db.Model
-	if err := sqlx.GetContext(ctx, r.DB, &m, `SELECT * FROM models WHERE id = $1`, id); err != nil {
+	m, err := db.ModelByID(ctx, r.DB, id)
+	if err != nil {
 		return nil, notFound("model", id)
 	}
 	return &m, nil
@@ -84,19 +83,27 @@ func (r *Resolver) model(ctx context.Context, id int64) (*db.Model, error) {
 
 // models lists the registry by name; models belong to every project.
 func (r *Resolver) models(ctx context.Context) ([]*db.Model, error) {
-	var ms []*db.Model
-	if err := sqlx.SelectContext(ctx, r.DB, &ms, `SELECT * FROM models ORDER BY name`); err != nil {
-		return nil, fmt.Errorf("models: %w", err)
+	ms, err := db.Models(ctx, r.DB)
+	if err != nil {
+		return nil, err
 	}
-	return ms, nil
+	out := make([]*db.Model, len(ms))
+	for i := range ms {
+		out[i] = &ms[i]
+	}
+	return out, nil
 }
 
 func (r *Resolver) modelVersions(ctx context.Context, modelID int64) ([]*db.ModelVersion, error) {
-	var vs []*db.ModelVersion
-	if err := sqlx.SelectContext(ctx, r.DB, &vs, `SELECT * FROM model_versions WHERE model_id = $1 ORDER BY id`, modelID); err != nil {
-		return nil, fmt.Errorf("model versions: %w", err)
+	vs, err := db.ModelVersions(ctx, r.DB, modelID)
+	if err != nil {
+		return nil, err
 	}
-	return vs, nil
+	out := make([]*db.ModelVersion, len(vs))
+	for i := range vs {
+		out[i] = &vs[i]
+	}
+	return out, nil
 }
 
 func (r *Resolver) newCase(ctx context.Context, in model.CreateCaseInput) (db.NewCase, error) {
