@@ -70,7 +70,7 @@ func ListCases(ctx context.Context, q sqlx.QueryerContext, f CaseListFilter, o C
 	return page, nil
 }
 
-// NewCase is what CreateCase needs.
+// NewCase is what CreateCase and FindOrCreateCase need.
 type NewCase struct {
 	Project         string
 	SubjectCode     string
@@ -91,19 +91,54 @@ func CreateCase(ctx context.Context, d DB, n NewCase) (Case, error) {
 		if err != nil {
 			return err
 		}
-		tags := n.Tags
-		if tags == nil {
-			tags = []string{}
-		}
-		return sqlx.GetContext(ctx, tx, &c, `
-			INSERT INTO cases (subject_id, eye, eccentricity_deg, meridian, acquired_on, device, notes, tags)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-			subjectID, n.Eye, n.EccentricityDeg, n.Meridian, n.AcquiredOn, n.Device, n.Notes, pq.StringArray(tags))
+		c, err = insertCase(ctx, tx, subjectID, n)
+		return err
 	})
 	if err != nil {
 		return Case{}, fmt.Errorf("create case: %w", err)
 	}
 	return c, nil
+}
+
+// FindOrCreateCase returns the oldest case of n's subject and eye acquired on n.AcquiredOn
+// (a case with no date matches a nil one), making the subject and the case from n when
+// there is none. Callers for one subject take turns on an advisory lock, so that two files
+// of one study arriving together land in one case.
+func FindOrCreateCase(ctx context.Context, d DB, n NewCase) (Case, error) {
+	var c Case
+	err := InTx(ctx, d, func(tx *sqlx.Tx) error {
+		subjectID, err := EnsureSubject(ctx, tx, n.Project, n.SubjectCode)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, subjectID); err != nil {
+			return fmt.Errorf("lock subject %d: %w", subjectID, err)
+		}
+		err = sqlx.GetContext(ctx, tx, &c, `SELECT * FROM cases WHERE subject_id = $1 AND eye = $2
+			AND acquired_on IS NOT DISTINCT FROM $3 ORDER BY id LIMIT 1`, subjectID, n.Eye, n.AcquiredOn)
+		if !isNoRows(err) {
+			return err
+		}
+		c, err = insertCase(ctx, tx, subjectID, n)
+		return err
+	})
+	if err != nil {
+		return Case{}, fmt.Errorf("find or create case: %w", err)
+	}
+	return c, nil
+}
+
+func insertCase(ctx context.Context, tx sqlx.QueryerContext, subjectID int64, n NewCase) (Case, error) {
+	tags := n.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	var c Case
+	err := sqlx.GetContext(ctx, tx, &c, `
+		INSERT INTO cases (subject_id, eye, eccentricity_deg, meridian, acquired_on, device, notes, tags)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+		subjectID, n.Eye, n.EccentricityDeg, n.Meridian, n.AcquiredOn, n.Device, n.Notes, pq.StringArray(tags))
+	return c, err
 }
 
 // EnsureSubject returns the id of the subject with code in project, making it if needed.

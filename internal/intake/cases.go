@@ -2,15 +2,11 @@ package intake
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
-
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
@@ -62,32 +58,14 @@ func (c *Cases) CaseForFile(ctx context.Context, path string) (int64, error) {
 		return 0, fmt.Errorf("%w: a file at the top of the drop folder must be DICOM with a patient ID and laterality; put other files in a folder named after their case id", ErrNoCase)
 	}
 	code := ingest.SubjectCode(c.SubjectKey, res.Subject.PatientID)
-	acquired := dicomDate(res.Study.StudyDate)
-	device := strings.TrimSpace(res.Study.Manufacturer + " " + res.Study.Model)
-	var id int64
-	err = db.InTx(ctx, c.DB, func(tx *sqlx.Tx) error {
-		subject, err := db.EnsureSubject(ctx, tx, c.Project, code)
-		if err != nil {
-			return err
-		}
-		// Serialise makers of the same subject's cases so that two files of one study
-		// arriving together land in one case.
-		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, subject); err != nil {
-			return err
-		}
-		err = tx.GetContext(ctx, &id, `SELECT id FROM cases WHERE subject_id = $1 AND eye = $2
-			AND acquired_on IS NOT DISTINCT FROM $3 ORDER BY id LIMIT 1`, subject, res.Study.Laterality, acquired)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		return tx.GetContext(ctx, &id, `INSERT INTO cases (subject_id, eye, acquired_on, device, tags)
-			VALUES ($1, $2, $3, NULLIF($4, ''), $5) RETURNING id`, subject, res.Study.Laterality, acquired, device, pq.StringArray{"drop-folder"})
-	})
+	n := db.NewCase{Project: c.Project, SubjectCode: code, Eye: res.Study.Laterality,
+		AcquiredOn: dicomDate(res.Study.StudyDate), Tags: []string{"drop-folder"}}
+	if device := strings.TrimSpace(res.Study.Manufacturer + " " + res.Study.Model); device != "" {
+		n.Device = &device
+	}
+	cs, err := db.FindOrCreateCase(ctx, c.DB, n)
 	if err != nil {
 		return 0, fmt.Errorf("case for %s: %w", path, err)
 	}
-	return id, nil
+	return cs.ID, nil
 }
