@@ -1,7 +1,8 @@
-// Package access enforces the policy on GraphQL: the @hasPermission and @public directives,
+// The guard enforces the policy on GraphQL: the @hasPermission and @public directives,
 // a check on every other field against its type's rules, introspection only for signed-in
 // callers, per-caller mutation limits, and an audit entry for every mutation and every
 // refusal.
+
 package resolvers
 
 import (
