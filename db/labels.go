@@ -57,6 +57,16 @@ func LockLabel(ctx context.Context, tx *sqlx.Tx, volumeID int64, kind string) (L
 	return l, err
 }
 
+// LabelOf returns the label of (volume, kind), or ErrNotFound, without locking it.
+func LabelOf(ctx context.Context, q sqlx.QueryerContext, volumeID int64, kind string) (Label, error) {
+	var l Label
+	err := sqlx.GetContext(ctx, q, &l, `SELECT * FROM labels WHERE volume_id = $1 AND kind = $2`, volumeID, kind)
+	if isNoRows(err) {
+		return l, ErrNotFound
+	}
+	return l, err
+}
+
 // LockLabelByID returns a label locked for the transaction.
 func LockLabelByID(ctx context.Context, tx *sqlx.Tx, id int64) (Label, error) {
 	var l Label

@@ -14,6 +14,7 @@ import (
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/reqid"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
@@ -60,6 +61,9 @@ func codeOf(err error) (*codedError, bool) {
 		return ce, true
 	}
 	var rej *ingest.RejectError
+	var stale *labels.StaleError
+	var state *labels.StateError
+	var bad *labels.InputError
 	switch {
 	case errors.Is(err, rbac.ErrForbidden):
 		return &codedError{code: CodeForbidden, msg: err.Error()}, true
@@ -71,6 +75,12 @@ func codeOf(err error) (*codedError, bool) {
 		return &codedError{code: CodeInvalidInput, msg: err.Error()}, true
 	case errors.As(err, &rej):
 		return &codedError{code: CodeInvalidInput, msg: rej.Reason}, true
+	case errors.As(err, &stale):
+		return &codedError{code: CodeConflict, msg: stale.Error()}, true
+	case errors.As(err, &state):
+		return &codedError{code: CodeConflict, msg: state.Error()}, true
+	case errors.As(err, &bad):
+		return &codedError{code: CodeInvalidInput, msg: bad.Error()}, true
 	case errors.Is(err, db.ErrNotFound), errors.Is(err, storage.ErrNotFound):
 		return &codedError{code: CodeNotFound, msg: "not found"}, true
 	case errors.Is(err, intake.ErrUploadIncomplete):

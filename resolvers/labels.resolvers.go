@@ -14,11 +14,11 @@ import (
 )
 
 func (r *labelResolver) Document(ctx context.Context, obj *db.Label) (string, error) {
-	return r.labelDocument(ctx, obj)
+	return r.Labels.Document(ctx, *obj)
 }
 
 func (r *labelResolver) History(ctx context.Context, obj *db.Label) ([]*db.LabelEvent, error) {
-	events, err := db.LabelEvents(ctx, r.DB, obj.ID)
+	events, err := r.Labels.History(ctx, obj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -34,21 +34,11 @@ func (r *mutationResolver) SaveLabel(ctx context.Context, input model.SaveLabelI
 }
 
 func (r *mutationResolver) SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error) {
-	return r.moveLabel(ctx, id, version, []string{db.LabelDraft, db.LabelReturned}, db.LabelInReview, "SUBMITTED", "")
+	return r.submitLabel(ctx, id, version)
 }
 
 func (r *mutationResolver) ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string) (*db.Label, error) {
-	note := ""
-	if comment != nil {
-		note = *comment
-	}
-	if approve {
-		return r.moveLabel(ctx, id, version, []string{db.LabelInReview}, db.LabelApproved, "APPROVED", note)
-	}
-	if note == "" {
-		return nil, invalidInput("a returned label needs a comment saying what to change")
-	}
-	return r.moveLabel(ctx, id, version, []string{db.LabelInReview}, db.LabelReturned, "RETURNED", note)
+	return r.reviewLabel(ctx, id, version, approve, comment)
 }
 
 func (r *queryResolver) Label(ctx context.Context, id string) (*db.Label, error) {

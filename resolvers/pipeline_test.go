@@ -21,6 +21,7 @@ import (
 
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/gid"
+	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
@@ -54,6 +55,7 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "test-worker", Lease: 10 * time.Second, MaxRetry: 3}
 	checker := server.NewChecker(conn, rdb, store)
 	res := &resolvers.Resolver{Checker: checker, DB: conn, Store: store, Pipeline: jobs.NewPipeline(deps)}
+	res.Labels = &labels.Service{DB: conn, Store: store}
 	policy, err := rbac.New(context.Background(), conn, nil)
 	require.NoError(t, err)
 	accounts, err := auth.NewAccounts(conn, auth.AccountsConfig{})

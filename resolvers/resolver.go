@@ -14,6 +14,7 @@ import (
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
 )
@@ -34,6 +35,8 @@ type Resolver struct {
 	DB     db.DB
 	Store  *storage.Store
 	Intake *intake.Service
+	// Labels saves, submits and reviews labels (labels.resolvers.go).
+	Labels *labels.Service
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Project is the project new subjects belong to until projects come with roles.

@@ -14,6 +14,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
+	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/web"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
@@ -65,6 +66,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Store:   d.store,
 		Intake: &intake.Service{DB: d.db, Store: d.store, SubjectKey: c.SubjectKey, MaxBytes: c.MaxUpload,
 			TempDir: filepath.Join(c.DataDir, "tmp")},
+		Labels:   &labels.Service{DB: d.db, Store: d.store},
 		Volumes:  resolvers.NewVolumeCache(2),
 		Enforcer: acc.policy,
 		Accounts: acc.accounts,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
@@ -83,6 +84,7 @@ func newAPI(t *testing.T) *api {
 		DB:      cdb,
 		Store:   store,
 		Intake:  &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
+		Labels:  &labels.Service{DB: cdb, Store: store},
 
 		Enforcer: policy,
 		Accounts: accounts,

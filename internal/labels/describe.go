@@ -1,7 +1,8 @@
-// Package labeldoc reads the SPA's annotation documents (format "aomas-annotation", see
+package labels
+
+// This file reads the SPA's annotation documents (format "aomas-annotation", see
 // frontend/src/features/annotation/engine/serialize.ts) far enough to say what a save
 // changed, for a label's history: marks added, moved and removed, shapes, brush area.
-package labels
 
 import (
 	"encoding/json"
