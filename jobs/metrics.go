@@ -56,7 +56,7 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
-	field, err := encodeGrid("orientation", orientationGrid(nerve))
+	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))
 	if err != nil {
 		return nil, err
 	}
