@@ -15,7 +15,6 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
-	"github.com/aomas/aomas/internal/intake"
 )
 
 // preprocessOutput is the registered, averaged and normalised en-face image.
@@ -111,7 +110,11 @@ func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	return intake.Sidecar(v)
+	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+	if err != nil {
+		return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
+	}
+	return b, nil
 }
 
 // umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume
