@@ -11,7 +11,6 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/aomas/aomas/db"
@@ -128,7 +127,7 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 	steps := stepsOf(false)
 	var run db.Run
 	var queued []db.StepState
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		v, err := db.VolumeByIDForRun(ctx, tx, in.VolumeID)
 		if err != nil {
 			return err
@@ -167,7 +166,7 @@ func (p *Pipeline) CancelRun(ctx context.Context, id int64) (db.Run, error) {
 	var steps []db.StepState
 	var prog db.RunProgress
 	var out db.Run
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -214,7 +213,7 @@ func (p *Pipeline) RetryRun(ctx context.Context, id int64) (db.Run, error) {
 	var queued []db.StepState
 	var prog db.RunProgress
 	var out db.Run
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -232,11 +231,8 @@ func (p *Pipeline) RetryRun(ctx context.Context, id int64) (db.Run, error) {
 				reset = append(reset, s.Name)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE run_steps SET status = 'PENDING' WHERE run_id = $1 AND name = ANY($2)`, id, pq.StringArray(reset)); err != nil {
-			return fmt.Errorf("reset steps: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE run_step_tasks SET gen = gen + 1 WHERE run_id = $1 AND name = ANY($2)`, id, pq.StringArray(reset)); err != nil {
-			return fmt.Errorf("reset step tasks: %w", err)
+		if err := db.ResetSteps(ctx, tx, id, reset); err != nil {
+			return err
 		}
 		if err := db.SetRunStatus(ctx, tx, id, db.StatusQueued); err != nil {
 			return err
@@ -341,21 +337,6 @@ func (p *Pipeline) fraction(steps []db.StepState, step string, within float64) f
 		}
 	}
 	return min(1, done/float64(len(steps)))
-}
-
-func (p *Pipeline) tx(ctx context.Context, f func(tx *sqlx.Tx) error) error {
-	tx, err := p.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := f(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
 }
 
 // RunParams are the pipeline parameters a run may carry (its params JSON object).

@@ -173,7 +173,7 @@ func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, error) {
 	var sc *stepContext
 	var prog db.RunProgress
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, pl.RunID, true)
 		if errors.Is(err, db.ErrNotFound) {
 			return nil
@@ -277,7 +277,7 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 	var queued []db.StepState
 	var prog db.RunProgress
 	var ours bool
-	err = p.tx(ctx, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
 		if err != nil {
 			return err
@@ -342,7 +342,7 @@ func (p *Pipeline) fail(ctx context.Context, sc *stepContext, cause error, final
 	msg := strings.TrimSuffix(cause.Error(), ": "+asynq.SkipRetry.Error())
 	var prog db.RunProgress
 	var ours bool
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
 		if err != nil {
 			return err
