@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"bytes"
@@ -15,6 +15,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/jobs"
 )
 
 // preprocessOutput is the registered, averaged and normalised en-face image.
@@ -35,7 +36,7 @@ type preprocessOutput struct {
 // several, and normalises the result.
 func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var in validateOutput
-	if err := sc.input(StepValidate, &in); err != nil {
+	if err := sc.input(jobs.StepValidate, &in); err != nil {
 		return nil, err
 	}
 	raw, err := sc.get(ctx, in.VolumeKey)
@@ -106,7 +107,7 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 
 // rawSidecar rebuilds a raw volume's sidecar from what ingest recorded of it at upload.
 func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, error) {
-	v, err := db.VolumeByIDForRun(ctx, sc.p.db, volumeID)
+	v, err := db.VolumeByIDForRun(ctx, sc.rt.db, volumeID)
 	if err != nil {
 		return nil, err
 	}
@@ -119,14 +120,14 @@ func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, e
 
 // umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume
 // record's, else 1 (and QC judges density only when the spacing is known).
-func umPerPx(rp RunParams, vol *imaging.Volume, sc *stepContext) float64 {
+func umPerPx(rp jobs.RunParams, vol *imaging.Volume, sc *stepContext) float64 {
 	if rp.UmPerPx > 0 {
 		return rp.UmPerPx
 	}
 	if vol.SpacingUm[0] > 0 {
 		return vol.SpacingUm[0]
 	}
-	if v, err := db.VolumeByIDForRun(context.Background(), sc.p.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
+	if v, err := db.VolumeByIDForRun(context.Background(), sc.rt.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
 		return *v.SpacingXUm
 	}
 	return 1

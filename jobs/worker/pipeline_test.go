@@ -1,4 +1,4 @@
-package jobs_test
+package worker_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 // TestRunCompletes runs the whole DAG on a real worker: every step succeeds once, the
@@ -107,7 +108,7 @@ func TestStepIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.conn.Exec(`UPDATE runs SET status = 'RUNNING' WHERE id = $1`, run.ID)
 	require.NoError(t, err)
-	n, err := e.pipe.Reconcile(ctx, time.Hour)
+	n, err := worker.New(e.deps("api")).Reconcile(ctx, time.Hour)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, db.StatusSucceeded, waitRun(t, e.conn, run.ID, 60*time.Second).Status)

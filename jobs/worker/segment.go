@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/jobs"
 )
 
 // segmentOutput is the detected cone centres and their mask (and an uncertainty grid, kind "uncertainty").
@@ -30,7 +31,7 @@ type segmentOutput struct {
 // issue swaps the model in here.
 func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var in preprocessOutput
-	if err := sc.input(StepPreprocess, &in); err != nil {
+	if err := sc.input(jobs.StepPreprocess, &in); err != nil {
 		return nil, err
 	}
 	b, err := sc.get(ctx, in.ImageKey)
