@@ -83,5 +83,5 @@ func TestAdminAndMetrics(t *testing.T) {
 			}
 		}
 	}
-	require.ElementsMatch(t, []string{"validate", "preprocess", "segment", "metrics", "qc"}, seen, strings.Join(seen, ","))
+	require.ElementsMatch(t, []string{jobs.StepValidate, jobs.StepPreprocess, jobs.StepSegment, jobs.StepMetrics, jobs.StepQC}, seen, strings.Join(seen, ","))
 }
