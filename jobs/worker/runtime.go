@@ -81,6 +81,7 @@ func New(d Deps) *Runtime {
 		rt.lease = DefaultLease
 	}
 	if rt.workerID == "" {
+		// What the single pipeline type recorded before the split; workers name themselves.
 		rt.workerID = "api"
 	}
 	rt.dispatch = jobs.NewDispatcher(d.Queue, d.Redis, rt.log, d.MaxRetry)
