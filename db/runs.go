@@ -208,6 +208,21 @@ func QueueSteps(ctx context.Context, q sqlx.ExtContext, runID int64, names []str
 	return out, nil
 }
 
+// ResetSteps moves the named steps of a run back to PENDING under a new task generation,
+// so that tasks of their earlier attempts find themselves superseded; a retry queues the
+// ones that are ready.
+func ResetSteps(ctx context.Context, q sqlx.ExecerContext, runID int64, names []string) error {
+	if _, err := q.ExecContext(ctx, `UPDATE run_steps SET status = 'PENDING' WHERE run_id = $1 AND name = ANY($2)`,
+		runID, pq.StringArray(names)); err != nil {
+		return fmt.Errorf("reset steps of run %d: %w", runID, err)
+	}
+	if _, err := q.ExecContext(ctx, `UPDATE run_step_tasks SET gen = gen + 1 WHERE run_id = $1 AND name = ANY($2)`,
+		runID, pq.StringArray(names)); err != nil {
+		return fmt.Errorf("reset step tasks of run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // CancelRunSteps marks a run CANCELED with every step not yet finished. It returns false
 // when the run had already ended.
 func CancelRunSteps(ctx context.Context, q sqlx.ExecerContext, runID int64) (bool, error) {

@@ -17,10 +17,10 @@ import (
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/audit"
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/scalars"
-	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -558,8 +558,8 @@ type RunResolver interface {
 	Metrics(ctx context.Context, obj *db.Run) ([]*db.Metric, error)
 	QcFlags(ctx context.Context, obj *db.Run) ([]*db.QCFlag, error)
 	Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, error)
-	FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error)
-	Uncertainty(ctx context.Context, obj *db.Run) (*jobs.ScalarGrid, error)
+	FibreOrientation(ctx context.Context, obj *db.Run) (*imaging.FibreOrientation, error)
+	Uncertainty(ctx context.Context, obj *db.Run) (*imaging.ScalarGrid, error)
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
@@ -5113,7 +5113,7 @@ func (ec *executionContext) fieldContext_Dims_x(_ context.Context, field graphql
 	return graphql.NewScalarFieldContext("Dims", field, false, false, "Int")
 }
 
-func (ec *executionContext) _FibreOrientation_cellPx(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+func (ec *executionContext) _FibreOrientation_cellPx(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5136,7 +5136,7 @@ func (ec *executionContext) fieldContext_FibreOrientation_cellPx(_ context.Conte
 	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
 }
 
-func (ec *executionContext) _FibreOrientation_cols(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+func (ec *executionContext) _FibreOrientation_cols(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5159,7 +5159,7 @@ func (ec *executionContext) fieldContext_FibreOrientation_cols(_ context.Context
 	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
 }
 
-func (ec *executionContext) _FibreOrientation_rows(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+func (ec *executionContext) _FibreOrientation_rows(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5182,7 +5182,7 @@ func (ec *executionContext) fieldContext_FibreOrientation_rows(_ context.Context
 	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Int")
 }
 
-func (ec *executionContext) _FibreOrientation_angleDeg(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+func (ec *executionContext) _FibreOrientation_angleDeg(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -5205,7 +5205,7 @@ func (ec *executionContext) fieldContext_FibreOrientation_angleDeg(_ context.Con
 	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Float")
 }
 
-func (ec *executionContext) _FibreOrientation_coherence(ctx context.Context, field graphql.CollectedField, obj *jobs.FibreOrientation) (ret graphql.Marshaler) {
+func (ec *executionContext) _FibreOrientation_coherence(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9359,8 +9359,8 @@ func (ec *executionContext) _Run_fibreOrientation(ctx context.Context, field gra
 			return ec.Resolvers.Run().FibreOrientation(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *jobs.FibreOrientation) graphql.Marshaler {
-			return ec.marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐFibreOrientation(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *imaging.FibreOrientation) graphql.Marshaler {
+			return ec.marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐFibreOrientation(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9391,8 +9391,8 @@ func (ec *executionContext) _Run_uncertainty(ctx context.Context, field graphql.
 			return ec.Resolvers.Run().Uncertainty(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *jobs.ScalarGrid) graphql.Marshaler {
-			return ec.marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐScalarGrid(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *imaging.ScalarGrid) graphql.Marshaler {
+			return ec.marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐScalarGrid(ctx, selections, v)
 		},
 		true,
 		false,
@@ -9976,7 +9976,7 @@ func (ec *executionContext) fieldContext_RunStep_finishedAt(_ context.Context, f
 	return graphql.NewScalarFieldContext("RunStep", field, false, false, "Time")
 }
 
-func (ec *executionContext) _ScalarGrid_cellPx(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+func (ec *executionContext) _ScalarGrid_cellPx(ctx context.Context, field graphql.CollectedField, obj *imaging.ScalarGrid) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -9999,7 +9999,7 @@ func (ec *executionContext) fieldContext_ScalarGrid_cellPx(_ context.Context, fi
 	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ScalarGrid_cols(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+func (ec *executionContext) _ScalarGrid_cols(ctx context.Context, field graphql.CollectedField, obj *imaging.ScalarGrid) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10022,7 +10022,7 @@ func (ec *executionContext) fieldContext_ScalarGrid_cols(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ScalarGrid_rows(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+func (ec *executionContext) _ScalarGrid_rows(ctx context.Context, field graphql.CollectedField, obj *imaging.ScalarGrid) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -10045,7 +10045,7 @@ func (ec *executionContext) fieldContext_ScalarGrid_rows(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Int")
 }
 
-func (ec *executionContext) _ScalarGrid_values(ctx context.Context, field graphql.CollectedField, obj *jobs.ScalarGrid) (ret graphql.Marshaler) {
+func (ec *executionContext) _ScalarGrid_values(ctx context.Context, field graphql.CollectedField, obj *imaging.ScalarGrid) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -14485,7 +14485,7 @@ func (ec *executionContext) _Dims(ctx context.Context, sel ast.SelectionSet, obj
 
 var fibreOrientationImplementors = []string{"FibreOrientation"}
 
-func (ec *executionContext) _FibreOrientation(ctx context.Context, sel ast.SelectionSet, obj *jobs.FibreOrientation) graphql.Marshaler {
+func (ec *executionContext) _FibreOrientation(ctx context.Context, sel ast.SelectionSet, obj *imaging.FibreOrientation) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, fibreOrientationImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -16016,7 +16016,7 @@ func (ec *executionContext) _RunStep(ctx context.Context, sel ast.SelectionSet, 
 
 var scalarGridImplementors = []string{"ScalarGrid"}
 
-func (ec *executionContext) _ScalarGrid(ctx context.Context, sel ast.SelectionSet, obj *jobs.ScalarGrid) graphql.Marshaler {
+func (ec *executionContext) _ScalarGrid(ctx context.Context, sel ast.SelectionSet, obj *imaging.ScalarGrid) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, scalarGridImplementors)
 
 	out := graphql.NewFieldSet(fields)
@@ -18386,7 +18386,7 @@ func (ec *executionContext) marshalOEye2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraph�
 	return v
 }
 
-func (ec *executionContext) marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐFibreOrientation(ctx context.Context, sel ast.SelectionSet, v *jobs.FibreOrientation) graphql.Marshaler {
+func (ec *executionContext) marshalOFibreOrientation2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐFibreOrientation(ctx context.Context, sel ast.SelectionSet, v *imaging.FibreOrientation) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
@@ -18522,7 +18522,7 @@ func (ec *executionContext) marshalORunStatus2ᚖgithubᚗcomᚋaomasᚋaomasᚋ
 	return v
 }
 
-func (ec *executionContext) marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋjobsᚐScalarGrid(ctx context.Context, sel ast.SelectionSet, v *jobs.ScalarGrid) graphql.Marshaler {
+func (ec *executionContext) marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐScalarGrid(ctx context.Context, sel ast.SelectionSet, v *imaging.ScalarGrid) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}

@@ -217,6 +217,29 @@ func TestParseRaw(t *testing.T) {
 	require.Equal(t, []float32{1.5, -2.5}, v.Vox)
 }
 
+// TestRecordedSidecar: the sidecar rebuilt from a volume's record parses back to what was
+// recorded, and an unknown in-plane spacing leaves the spacing out.
+func TestRecordedSidecar(t *testing.T) {
+	x, y, z := 0.8, 0.9, 2.0
+	for _, tc := range []struct {
+		name    string
+		spacing [3]*float64
+		want    []float64
+	}{
+		{"all known", [3]*float64{&x, &y, &z}, []float64{0.8, 0.9, 2}},
+		{"z unknown", [3]*float64{&x, &y, nil}, []float64{0.8, 0.9, 0}},
+		{"y unknown", [3]*float64{&x, nil, &z}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := RecordedSidecar([3]int{2, 3, 4}, "uint16", tc.spacing)
+			require.NoError(t, err)
+			sc, err := ParseSidecar(b)
+			require.NoError(t, err)
+			require.Equal(t, Sidecar{Dims: []int64{2, 3, 4}, DType: "uint16", SpacingUm: tc.want}, sc)
+		})
+	}
+}
+
 func TestParseRejects(t *testing.T) {
 	real3 := readTestdata(t, "3.dcm")
 	pages := []tiffPageSpec{

@@ -68,6 +68,25 @@ func ParseSidecar(b []byte) (Sidecar, error) {
 	return sc, nil
 }
 
+// RecordedSidecar rebuilds the sidecar of a raw volume from what was recorded of it when
+// it was accepted (the sidecar itself is not stored): dims [z, y, x], the sample type, and
+// the spacing [x, y, z] in µm with nil for unknown. The spacing is kept only when x and y
+// are both known; an unknown z is then 0.
+func RecordedSidecar(dims [3]int, dtype string, spacingUm [3]*float64) ([]byte, error) {
+	side := Sidecar{Dims: []int64{int64(dims[0]), int64(dims[1]), int64(dims[2])}, DType: dtype}
+	if spacingUm[0] != nil && spacingUm[1] != nil {
+		side.SpacingUm = []float64{*spacingUm[0], *spacingUm[1], 0}
+		if spacingUm[2] != nil {
+			side.SpacingUm[2] = *spacingUm[2]
+		}
+	}
+	b, err := json.Marshal(side)
+	if err != nil {
+		return nil, fmt.Errorf("encode sidecar: %w", err)
+	}
+	return b, nil
+}
+
 func rawSampleType(name string) (sampleType, bool) {
 	for t := sampleUint8; t <= sampleFloat32; t++ {
 		if t.String() == strings.ToLower(name) {

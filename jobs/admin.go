@@ -12,8 +12,6 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-const workerKeyPrefix = "aomas:worker:"
-
 // QueueStats is one queue as the asynq inspector sees it.
 type QueueStats struct {
 	Name      string
@@ -74,29 +72,6 @@ type WorkerTask struct {
 	Step  string
 }
 
-// WorkerID names a worker process.
-func WorkerID(host string, pid int) string { return fmt.Sprintf("%s:%d", host, pid) }
-
-// Heartbeat advertises w in Redis until ctx ends, refreshing the entry well before it
-// expires, so that the workers query lists live workers only.
-func Heartbeat(ctx context.Context, rdb *redis.Client, w WorkerInfo, every time.Duration) {
-	b, _ := json.Marshal(w)
-	key := workerKeyPrefix + w.ID
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		_ = rdb.Set(ctx, key, b, 3*every).Err()
-		select {
-		case <-ctx.Done():
-			dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-			_ = rdb.Del(dctx, key).Err()
-			cancel()
-			return
-		case <-t.C:
-		}
-	}
-}
-
 // Workers returns the live workers with the tasks they are processing.
 func (p *Pipeline) Workers(ctx context.Context) ([]WorkerInfo, error) {
 	var out []WorkerInfo
@@ -128,7 +103,7 @@ func (p *Pipeline) Workers(ctx context.Context) ([]WorkerInfo, error) {
 			}
 			for _, a := range s.ActiveWorkers {
 				wt := WorkerTask{ID: a.TaskID, Type: a.TaskType, Queue: a.Queue, StartedAt: a.Started}
-				if strings.HasPrefix(a.TaskType, "step:") {
+				if strings.HasPrefix(a.TaskType, stepTypePrefix) {
 					var pl StepPayload
 					if json.Unmarshal(a.TaskPayload, &pl) == nil {
 						wt.RunID, wt.Step = pl.RunID, pl.Step

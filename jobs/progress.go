@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -26,22 +25,6 @@ func ProgressChannel(runID int64) string {
 // Final reports whether a run status is final.
 func Final(status string) bool {
 	return status == db.StatusSucceeded || status == db.StatusFailed || status == db.StatusCanceled
-}
-
-// announce publishes a stored progress event (when given) and the run's change. Pub/sub
-// is best effort: subscribers also read the stored state, so a lost message delays, but
-// never loses, what they see.
-func (p *Pipeline) announce(ctx context.Context, runID int64, prog *db.RunProgress) {
-	if p.redis == nil {
-		return
-	}
-	if prog != nil {
-		b, _ := json.Marshal(prog)
-		if err := p.redis.Publish(ctx, ProgressChannel(runID), b).Err(); err != nil {
-			p.log.WarnContext(ctx, "publish progress", "run_id", runID, "err", err)
-		}
-	}
-	_ = p.redis.Publish(ctx, RunsChannel, strconv.FormatInt(runID, 10)).Err()
 }
 
 // LastProgress returns the last progress stored for a run.
@@ -149,25 +132,4 @@ func (p *Pipeline) SubscribeRuns(ctx context.Context) (<-chan int64, error) {
 // Run returns a run by id.
 func (p *Pipeline) Run(ctx context.Context, id int64) (db.Run, error) {
 	return db.PipelineRun(ctx, p.db, id, false)
-}
-
-// reporter stores and publishes a running step's progress.
-type reporter struct {
-	p     *Pipeline
-	runID int64
-	step  string
-	steps []db.StepState
-}
-
-// report records that the step is at fraction within of its work, doing message.
-func (r *reporter) report(ctx context.Context, within float64, message string) {
-	ev, err := db.PutProgress(ctx, r.p.db, db.RunProgress{RunID: r.runID, Step: r.step,
-		Fraction: r.p.fraction(r.steps, r.step, within), Message: message, Status: db.StatusRunning})
-	if err != nil {
-		if !errors.Is(err, context.Canceled) && !errors.Is(err, db.ErrNotFound) {
-			r.p.log.WarnContext(ctx, "store progress", "run_id", r.runID, "step", r.step, "err", err)
-		}
-		return
-	}
-	r.p.announce(ctx, r.runID, &ev)
 }

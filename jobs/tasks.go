@@ -1,5 +1,7 @@
-// Package jobs defines aomas's asynq tasks: their type names, payloads, constructors and
-// handlers. Type names are stored in Redis with queued tasks and are never renamed.
+// Package jobs is the pipeline's definition and its API side. The definition — step names,
+// task types (steps.go), the DAG, payloads, task constructors, queues, keys and progress
+// channels — is shared with the worker runtime in jobs/worker; the API side (Pipeline)
+// starts, cancels and retries runs, streams their progress and reports queues and workers.
 package jobs
 
 import (
@@ -8,12 +10,6 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-)
-
-// Task types.
-const (
-	// TypeVerifyArtifact re-reads a stored object and checks it against its recorded SHA-256.
-	TypeVerifyArtifact = "maintenance:verify-artifact"
 )
 
 // Queues, from most to least urgent.
@@ -51,16 +47,6 @@ func NewVerifyArtifactTask(key string) (*asynq.Task, error) {
 	return asynq.NewTask(TypeVerifyArtifact, b, asynq.Queue(QueueMaintenance), asynq.TaskID("verify:"+key), asynq.MaxRetry(5), asynq.Retention(24*time.Hour)), nil
 }
 
-// Pipeline step task types: "step:" and the step's name. Never rename them.
-const (
-	TypeStepValidate      = "step:" + StepValidate
-	TypeStepPreprocess    = "step:" + StepPreprocess
-	TypeStepSegment       = "step:" + StepSegment
-	TypeStepMetrics       = "step:" + StepMetrics
-	TypeStepQC            = "step:" + StepQC
-	TypeStepShadowSegment = "step:" + StepShadowSegment
-)
-
 // StepPayload names the step a task runs. Gen is the step's task generation: a task of an
 // older generation than the step's (superseded by the janitor or a retry) does nothing.
 type StepPayload struct {
@@ -92,12 +78,15 @@ const (
 	PriorityBatch       = "batch"
 )
 
+// DefaultMaxRetry is how often a failing step is retried before it fails, unless told otherwise.
+const DefaultMaxRetry = 10
+
 // NewStepTask returns the task of step (run, step, gen), retried up to maxRetry times.
 func NewStepTask(runID int64, step string, gen int, priority string, maxRetry int) (*asynq.Task, error) {
 	b, err := json.Marshal(StepPayload{RunID: runID, Step: step, Gen: gen})
 	if err != nil {
 		return nil, fmt.Errorf("step task payload: %w", err)
 	}
-	return asynq.NewTask("step:"+step, b, asynq.Queue(QueueFor(priority)), asynq.TaskID(StepTaskID(runID, step, gen)),
+	return asynq.NewTask(StepTaskType(step), b, asynq.Queue(QueueFor(priority)), asynq.TaskID(StepTaskID(runID, step, gen)),
 		asynq.MaxRetry(maxRetry)), nil
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/intake"
-	"github.com/aomas/aomas/jobs"
 )
 
 func (r *caseResolver) ID(ctx context.Context, obj *db.Case) (string, error) {
@@ -259,12 +259,12 @@ func (r *runResolver) Masks(ctx context.Context, obj *db.Run) ([]*db.Artifact, e
 	return r.loaders(ctx).artifacts.Load(ctx, obj.ID)
 }
 
-func (r *runResolver) FibreOrientation(ctx context.Context, obj *db.Run) (*jobs.FibreOrientation, error) {
-	return runGrid[jobs.FibreOrientation](ctx, r.Resolver, obj.ID, "orientation")
+func (r *runResolver) FibreOrientation(ctx context.Context, obj *db.Run) (*imaging.FibreOrientation, error) {
+	return runGrid[imaging.FibreOrientation](ctx, r.Resolver, obj.ID, "orientation")
 }
 
-func (r *runResolver) Uncertainty(ctx context.Context, obj *db.Run) (*jobs.ScalarGrid, error) {
-	return runGrid[jobs.ScalarGrid](ctx, r.Resolver, obj.ID, "uncertainty")
+func (r *runResolver) Uncertainty(ctx context.Context, obj *db.Run) (*imaging.ScalarGrid, error) {
+	return runGrid[imaging.ScalarGrid](ctx, r.Resolver, obj.ID, "uncertainty")
 }
 
 func (r *runStepResolver) Status(ctx context.Context, obj *db.RunStep) (model.StepStatus, error) {

@@ -24,6 +24,7 @@ import (
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
@@ -38,7 +39,7 @@ type pipelineAPI struct {
 	conn  *sqlx.DB
 	store *storage.Store
 	opt   asynq.RedisConnOpt
-	deps  jobs.Deps
+	deps  worker.Deps
 	token string
 }
 
@@ -51,10 +52,11 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 	require.NoError(t, err)
 	client, insp := asynq.NewClient(opt), asynq.NewInspector(opt)
 	t.Cleanup(func() { _ = client.Close(); _ = insp.Close() })
-	deps := jobs.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "test-worker", Lease: 10 * time.Second, MaxRetry: 3}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	deps := worker.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
+		Logger: logger, WorkerID: "test-worker", Lease: 10 * time.Second, MaxRetry: 3}
 	checker := server.NewChecker(conn, rdb, store)
-	res := &resolvers.Resolver{Checker: checker, DB: conn, Store: store, Pipeline: jobs.NewPipeline(deps)}
+	res := &resolvers.Resolver{Checker: checker, DB: conn, Store: store, Pipeline: jobs.NewPipeline(jobs.Deps{DB: conn, Queue: client, Redis: rdb, Inspector: insp, Logger: logger, MaxRetry: 3})}
 	res.Labels = &labels.Service{DB: conn, Store: store}
 	policy, err := rbac.New(context.Background(), conn, nil)
 	require.NoError(t, err)
@@ -74,8 +76,8 @@ func newPipelineAPI(t *testing.T) *pipelineAPI {
 
 func (a *pipelineAPI) startWorker() {
 	srv := asynq.NewServer(a.opt, asynq.Config{Concurrency: 2, Queues: jobs.DefaultQueues(), LogLevel: asynq.FatalLevel,
-		TaskCheckInterval: 2 * time.Millisecond, DelayedTaskCheckInterval: 200 * time.Millisecond, RetryDelayFunc: jobs.RetryDelay})
-	require.NoError(a.t, srv.Start(jobs.NewServeMux(a.deps)))
+		TaskCheckInterval: 2 * time.Millisecond, DelayedTaskCheckInterval: 200 * time.Millisecond, RetryDelayFunc: worker.RetryDelay})
+	require.NoError(a.t, srv.Start(worker.NewServeMux(a.deps)))
 	a.t.Cleanup(srv.Shutdown)
 }
 

@@ -18,7 +18,7 @@ func apiPipeline(c *config, d *deps, logger *slog.Logger) (*jobs.Pipeline, func(
 	}
 	client := asynq.NewClient(opt)
 	insp := asynq.NewInspector(opt)
-	p := jobs.NewPipeline(jobs.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
+	p := jobs.NewPipeline(jobs.Deps{DB: d.db, Queue: client, Redis: d.redis, Inspector: insp,
 		Logger: logger.With("component", "pipeline")})
 	return p, func() { _ = client.Close(); _ = insp.Close() }, nil
 }

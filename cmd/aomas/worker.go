@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -31,7 +32,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	// Pipeline settings (issue 5).
 	device := fs.String("device", "cpu", "where model inference runs: cpu or cuda")
 	poll := fs.Duration("poll", 2*time.Millisecond, "how often an idle worker looks for tasks (asynq's TaskCheckInterval; the default 1 s adds up to a second to every step)")
-	lease := fs.Duration("lease", jobs.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
+	lease := fs.Duration("lease", worker.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
 	janitorEvery := fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
 	maxRetry := fs.Int("max-retry", jobs.DefaultMaxRetry, "retries of a failing step before it fails, for steps this worker enqueues")
 	metricsAddr := fs.String("metrics-listen", "", "address to serve Prometheus /metrics on (empty: off)")
@@ -80,18 +81,18 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		// within half a second of their backoff.
 		TaskCheckInterval:        *poll,
 		DelayedTaskCheckInterval: 500 * time.Millisecond,
-		RetryDelayFunc:           jobs.RetryDelay,
+		RetryDelayFunc:           worker.RetryDelay,
 	})
 	client := asynq.NewClient(redisOpt)
 	defer client.Close()
 	insp := asynq.NewInspector(redisOpt)
 	defer insp.Close()
 	reg := prometheus.NewRegistry()
-	workerID := jobs.WorkerID(host, os.Getpid())
-	deps := jobs.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
-		Logger: logger.With("worker", workerID), Metrics: jobs.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry}
+	workerID := worker.ID(host, os.Getpid())
+	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
+		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry}
 	logger.Info("aomas worker starting", "worker", workerID, "device", *device, "concurrency", *concurrency, "queues", q)
-	if err := srv.Start(jobs.NewServeMux(deps)); err != nil {
+	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
 	bg, stop := context.WithCancel(ctx)
@@ -102,11 +103,11 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	slices.Sort(names)
 	wg.Go(func() {
-		jobs.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: *device,
+		worker.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: *device,
 			Queues: names, Concurrency: *concurrency, StartedAt: time.Now()}, 5*time.Second)
 	})
 	if *janitorEvery > 0 {
-		wg.Go(func() { jobs.NewPipeline(deps).RunJanitor(bg, *janitorEvery) })
+		wg.Go(func() { worker.New(deps).RunJanitor(bg, *janitorEvery) })
 	}
 	if *metricsAddr != "" {
 		ms := &http.Server{Addr: *metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}

@@ -18,6 +18,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 // workerPoll is `aomas worker`'s default --poll.
@@ -125,10 +126,10 @@ func BenchmarkSmallRunEndToEnd(b *testing.B) {
 	}
 	client, insp := asynq.NewClient(opt), asynq.NewInspector(opt)
 	b.Cleanup(func() { _ = client.Close(); _ = insp.Close() })
-	d := jobs.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), WorkerID: "bench"}
-	server(b, opt, workerPoll, 4, jobs.NewServeMux(d))
-	pipe := jobs.NewPipeline(d)
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	d := worker.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp, Logger: logger, WorkerID: "bench"}
+	server(b, opt, workerPoll, 4, worker.NewServeMux(d))
+	pipe := jobs.NewPipeline(jobs.Deps{DB: conn, Queue: client, Redis: rdb, Inspector: insp, Logger: logger})
 	vol := testenv.PhantomVolume(b, conn, store, 1, 64, 1)
 	ctx := context.Background()
 	lat := make([]time.Duration, 0, b.N)

@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"context"
@@ -27,7 +27,7 @@ type validateOutput struct {
 // validateStep re-reads the stored volume and checks that it is READY and that its bytes
 // still hash to the recorded SHA-256.
 func validateStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
-	v, err := db.VolumeByIDForRun(ctx, sc.p.db, sc.run.VolumeID)
+	v, err := db.VolumeByIDForRun(ctx, sc.rt.db, sc.run.VolumeID)
 	if errors.Is(err, db.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
@@ -40,7 +40,7 @@ func validateStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	if err := sc.report(ctx, 0.1, "hashing the stored volume"); err != nil {
 		return nil, err
 	}
-	r, err := sc.p.store.Get(ctx, *v.ObjectKey)
+	r, err := sc.rt.store.Get(ctx, *v.ObjectKey)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("volume %d: %w: %w", v.ID, err, asynq.SkipRetry)
 	}

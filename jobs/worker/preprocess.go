@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
-	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/jobs"
 )
 
 // preprocessOutput is the registered, averaged and normalised en-face image.
@@ -36,7 +36,7 @@ type preprocessOutput struct {
 // several, and normalises the result.
 func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var in validateOutput
-	if err := sc.input(StepValidate, &in); err != nil {
+	if err := sc.input(jobs.StepValidate, &in); err != nil {
 		return nil, err
 	}
 	raw, err := sc.get(ctx, in.VolumeKey)
@@ -107,23 +107,27 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 
 // rawSidecar rebuilds a raw volume's sidecar from what ingest recorded of it at upload.
 func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, error) {
-	v, err := db.VolumeByIDForRun(ctx, sc.p.db, volumeID)
+	v, err := db.VolumeByIDForRun(ctx, sc.rt.db, volumeID)
 	if err != nil {
 		return nil, err
 	}
-	return intake.Sidecar(v)
+	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+	if err != nil {
+		return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
+	}
+	return b, nil
 }
 
 // umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume
 // record's, else 1 (and QC judges density only when the spacing is known).
-func umPerPx(rp RunParams, vol *imaging.Volume, sc *stepContext) float64 {
+func umPerPx(rp jobs.RunParams, vol *imaging.Volume, sc *stepContext) float64 {
 	if rp.UmPerPx > 0 {
 		return rp.UmPerPx
 	}
 	if vol.SpacingUm[0] > 0 {
 		return vol.SpacingUm[0]
 	}
-	if v, err := db.VolumeByIDForRun(context.Background(), sc.p.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
+	if v, err := db.VolumeByIDForRun(context.Background(), sc.rt.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
 		return *v.SpacingXUm
 	}
 	return 1

@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/storage"
 )
 
@@ -36,10 +37,10 @@ type stepResult struct {
 
 // stepContext is a claimed step: its run, inputs and output key prefix.
 type stepContext struct {
-	p      *Pipeline
+	rt     *Runtime
 	run    db.Run
 	step   string
-	params RunParams
+	params jobs.RunParams
 	inputs map[string]string
 	// hash digests everything the outputs depend on; prefix, derived from it, is where they go.
 	hash   string
@@ -64,7 +65,7 @@ func (sc *stepContext) input(step string, v any) error {
 // put stores b under the step's prefix and keeps its record for the completion.
 func (sc *stepContext) put(ctx context.Context, name, contentType, kind string, b []byte) (string, error) {
 	key := sc.prefix + name
-	obj, err := sc.p.store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), contentType)
+	obj, err := sc.rt.store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), contentType)
 	if err != nil {
 		return "", fmt.Errorf("store %s: %w", name, err)
 	}
@@ -74,7 +75,7 @@ func (sc *stepContext) put(ctx context.Context, name, contentType, kind string, 
 
 // get reads a whole stored object; a missing one is permanent.
 func (sc *stepContext) get(ctx context.Context, key string) ([]byte, error) {
-	r, err := sc.p.store.Get(ctx, key)
+	r, err := sc.rt.store.Get(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
@@ -100,7 +101,7 @@ func (sc *stepContext) report(ctx context.Context, within float64, message strin
 
 // stepHandler runs one kind of step under the pipeline's bookkeeping.
 type stepHandler struct {
-	p    *Pipeline
+	rt   *Runtime
 	name string
 	fn   stepFunc
 }
@@ -109,16 +110,16 @@ type stepHandler struct {
 // A stale or superseded task does nothing; a failed attempt is retried by asynq with
 // backoff unless it is permanent or the last, which marks the step and run FAILED.
 func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var pl StepPayload
+	var pl jobs.StepPayload
 	if err := json.Unmarshal(t.Payload(), &pl); err != nil || pl.RunID <= 0 || pl.Step != h.name {
 		return fmt.Errorf("step payload %q: %w", t.Payload(), asynq.SkipRetry)
 	}
-	p := h.p
-	log := p.log.With("run_id", pl.RunID, "step", pl.Step, "gen", pl.Gen, "worker", p.workerID)
+	rt := h.rt
+	log := rt.log.With("run_id", pl.RunID, "step", pl.Step, "gen", pl.Gen, "worker", rt.workerID)
 	began := time.Now()
-	sc, err := p.claim(ctx, pl)
+	sc, err := rt.claim(ctx, pl)
 	if err != nil {
-		p.metrics.failed(h.name, "transient")
+		rt.metrics.failed(h.name, "transient")
 		log.WarnContext(ctx, "claim step", "err", err)
 		return err
 	}
@@ -130,7 +131,7 @@ func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	log.InfoContext(ctx, "step started")
 	stepCtx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { p.keepLease(stepCtx, cancel, pl) })
+	wg.Go(func() { rt.keepLease(stepCtx, cancel, pl) })
 	res, err := h.fn(stepCtx, sc)
 	cause := context.Cause(stepCtx)
 	cancel(nil)
@@ -138,9 +139,9 @@ func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	bg, done := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer done()
 	if err == nil {
-		err = p.complete(bg, sc, res)
+		err = rt.complete(bg, sc, res)
 		if err == nil {
-			p.metrics.observe(h.name, time.Since(began))
+			rt.metrics.observe(h.name, time.Since(began))
 			log.InfoContext(ctx, "step succeeded", "ms", time.Since(began).Milliseconds())
 			return nil
 		}
@@ -157,8 +158,8 @@ func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if final {
 		kind = "final"
 	}
-	p.metrics.failed(h.name, kind)
-	if ferr := p.fail(bg, sc, err, final); ferr != nil {
+	rt.metrics.failed(h.name, kind)
+	if ferr := rt.fail(bg, sc, err, final); ferr != nil {
 		log.WarnContext(ctx, "record step failure", "err", ferr)
 	}
 	log.WarnContext(ctx, "step attempt failed", "err", err, "retried", retried, "final", final)
@@ -170,10 +171,10 @@ func (h *stepHandler) ProcessTask(ctx context.Context, t *asynq.Task) error {
 
 // claim takes the step for this worker, or returns nil when the task is stale: the run
 // ended, the step finished, or a newer generation superseded the task.
-func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, error) {
+func (rt *Runtime) claim(ctx context.Context, pl jobs.StepPayload) (*stepContext, error) {
 	var sc *stepContext
 	var prog db.RunProgress
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, rt.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, pl.RunID, true)
 		if errors.Is(err, db.ErrNotFound) {
 			return nil
@@ -181,7 +182,7 @@ func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, err
 		if err != nil {
 			return err
 		}
-		if Final(run.Status) {
+		if jobs.Final(run.Status) {
 			return nil
 		}
 		steps, err := db.PipelineSteps(ctx, tx, pl.RunID)
@@ -198,10 +199,10 @@ func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, err
 			return nil
 		}
 		if s.Status == db.StatusRunning && s.LeaseUntil != nil && s.LeaseUntil.After(time.Now()) &&
-			(s.WorkerID == nil || *s.WorkerID != p.workerID) {
+			(s.WorkerID == nil || *s.WorkerID != rt.workerID) {
 			return fmt.Errorf("step %s of run %d is held by %s until %s", pl.Step, pl.RunID, deref(s.WorkerID), s.LeaseUntil.Format(time.RFC3339))
 		}
-		if err := db.ClaimStep(ctx, tx, pl.RunID, pl.Step, p.workerID, p.lease); err != nil {
+		if err := db.ClaimStep(ctx, tx, pl.RunID, pl.Step, rt.workerID, rt.lease); err != nil {
 			return err
 		}
 		if run.Status == db.StatusQueued {
@@ -210,41 +211,41 @@ func (p *Pipeline) claim(ctx context.Context, pl StepPayload) (*stepContext, err
 			}
 		}
 		if prog, err = db.PutProgress(ctx, tx, db.RunProgress{RunID: run.ID, Step: pl.Step,
-			Fraction: p.fraction(steps, pl.Step, 0), Message: pl.Step + " started", Status: db.StatusRunning}); err != nil {
+			Fraction: jobs.Fraction(steps, pl.Step, 0), Message: pl.Step + " started", Status: db.StatusRunning}); err != nil {
 			return err
 		}
-		sc, err = p.stepContext(run, pl.Step, steps)
+		sc, err = rt.stepContext(run, pl.Step, steps)
 		return err
 	})
 	if err != nil || sc == nil {
 		return nil, err
 	}
-	p.announce(ctx, pl.RunID, &prog)
+	rt.dispatch.Announce(ctx, pl.RunID, &prog)
 	return sc, nil
 }
 
-func (p *Pipeline) stepContext(run db.Run, step string, steps []db.StepState) (*stepContext, error) {
-	params, err := parseParams(run.Params)
+func (rt *Runtime) stepContext(run db.Run, step string, steps []db.StepState) (*stepContext, error) {
+	params, err := jobs.ParseParams(run.Params)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 	}
-	sc := &stepContext{p: p, run: run, step: step, params: params, inputs: map[string]string{},
-		rep: &reporter{p: p, runID: run.ID, step: step, steps: steps}}
+	sc := &stepContext{rt: rt, run: run, step: step, params: params, inputs: map[string]string{},
+		rep: &reporter{rt: rt, runID: run.ID, step: step, steps: steps}}
 	for _, s := range steps {
 		if s.Output != nil {
 			sc.inputs[s.Name] = *s.Output
 		}
 	}
-	sc.hash = inputHash(run, step, sc.inputs, stepDeps[step])
-	sc.prefix = OutputPrefix(run.ID, step, sc.hash)
+	sc.hash = inputHash(run, step, sc.inputs, jobs.Inputs(step))
+	sc.prefix = jobs.OutputPrefix(run.ID, step, sc.hash)
 	return sc, nil
 }
 
 // keepLease renews the step's lease every third of its length until ctx ends. It cancels
 // the step when the step is no longer this worker's (canceled, or taken over), or when the
 // lease could not be renewed for a whole lease: by then another worker may hold it.
-func (p *Pipeline) keepLease(ctx context.Context, cancel context.CancelCauseFunc, pl StepPayload) {
-	t := time.NewTicker(p.lease / 3)
+func (rt *Runtime) keepLease(ctx context.Context, cancel context.CancelCauseFunc, pl jobs.StepPayload) {
+	t := time.NewTicker(rt.lease / 3)
 	defer t.Stop()
 	lastOK := time.Now()
 	for {
@@ -253,14 +254,14 @@ func (p *Pipeline) keepLease(ctx context.Context, cancel context.CancelCauseFunc
 			return
 		case <-t.C:
 		}
-		ok, err := db.RenewLease(ctx, p.db, pl.RunID, pl.Step, p.workerID, p.lease)
+		ok, err := db.RenewLease(ctx, rt.db, pl.RunID, pl.Step, rt.workerID, rt.lease)
 		switch {
 		case err == nil && !ok:
 			cancel(errNotOurs)
 			return
 		case err == nil:
 			lastOK = time.Now()
-		case time.Since(lastOK) > p.lease:
+		case time.Since(lastOK) > rt.lease:
 			cancel(fmt.Errorf("lease of step %s of run %d not renewed: %w", pl.Step, pl.RunID, err))
 			return
 		}
@@ -269,7 +270,7 @@ func (p *Pipeline) keepLease(ctx context.Context, cancel context.CancelCauseFunc
 
 // complete records the step's outputs and completion in one transaction, queues the steps
 // that became ready, and enqueues them after commit.
-func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResult) error {
+func (rt *Runtime) complete(ctx context.Context, sc *stepContext, res *stepResult) error {
 	out, err := json.Marshal(res.output)
 	if err != nil {
 		return fmt.Errorf("step output: %w", err)
@@ -277,12 +278,12 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 	var queued []db.StepState
 	var prog db.RunProgress
 	var ours bool
-	err = p.tx(ctx, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, rt.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
 		if err != nil {
 			return err
 		}
-		if ours, err = db.CompleteStep(ctx, tx, run.ID, sc.step, p.workerID, sc.hash, string(out)); err != nil || !ours {
+		if ours, err = db.CompleteStep(ctx, tx, run.ID, sc.step, rt.workerID, sc.hash, string(out)); err != nil || !ours {
 			return err
 		}
 		for _, a := range sc.arts {
@@ -302,7 +303,7 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 				return err
 			}
 		}
-		if queued, err = p.queueReady(ctx, tx, run.ID); err != nil {
+		if queued, err = jobs.QueueReady(ctx, tx, run.ID); err != nil {
 			return err
 		}
 		steps, err := db.PipelineSteps(ctx, tx, run.ID)
@@ -313,7 +314,7 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 		for i, s := range steps {
 			rows[i] = s.RunStep
 		}
-		status, msg := RunStatusOf(rows), sc.step+" done"
+		status, msg := jobs.RunStatusOf(rows), sc.step+" done"
 		if status == db.StatusSucceeded {
 			msg = "succeeded"
 			if err := db.SetRunStatus(ctx, tx, run.ID, status); err != nil {
@@ -321,7 +322,7 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 			}
 		}
 		prog, err = db.PutProgress(ctx, tx, db.RunProgress{RunID: run.ID, Step: sc.step,
-			Fraction: p.fraction(steps, "", 0), Message: msg, Status: status})
+			Fraction: jobs.Fraction(steps, "", 0), Message: msg, Status: status})
 		return err
 	})
 	if err != nil {
@@ -331,30 +332,30 @@ func (p *Pipeline) complete(ctx context.Context, sc *stepContext, res *stepResul
 		sc.log.InfoContext(ctx, "step finished but is no longer ours: outcome dropped")
 		return nil
 	}
-	p.announce(ctx, sc.run.ID, &prog)
-	p.enqueue(ctx, queued)
+	rt.dispatch.Announce(ctx, sc.run.ID, &prog)
+	rt.dispatch.Enqueue(ctx, queued)
 	return nil
 }
 
 // fail records a failed attempt: the step waits for the queue's retry, or, when final,
 // it and its run are FAILED with the error kept.
-func (p *Pipeline) fail(ctx context.Context, sc *stepContext, cause error, final bool) error {
+func (rt *Runtime) fail(ctx context.Context, sc *stepContext, cause error, final bool) error {
 	msg := strings.TrimSuffix(cause.Error(), ": "+asynq.SkipRetry.Error())
 	var prog db.RunProgress
 	var ours bool
-	err := p.tx(ctx, func(tx *sqlx.Tx) error {
+	err := db.InTx(ctx, rt.db, func(tx *sqlx.Tx) error {
 		run, err := db.PipelineRun(ctx, tx, sc.run.ID, true)
 		if err != nil {
 			return err
 		}
-		if ours, err = db.FailStep(ctx, tx, run.ID, sc.step, p.workerID, msg, final); err != nil || !ours {
+		if ours, err = db.FailStep(ctx, tx, run.ID, sc.step, rt.workerID, msg, final); err != nil || !ours {
 			return err
 		}
 		steps, err := db.PipelineSteps(ctx, tx, run.ID)
 		if err != nil {
 			return err
 		}
-		ev := db.RunProgress{RunID: run.ID, Step: sc.step, Fraction: p.fraction(steps, "", 0),
+		ev := db.RunProgress{RunID: run.ID, Step: sc.step, Fraction: jobs.Fraction(steps, "", 0),
 			Message: sc.step + " failed, retrying: " + msg, Status: db.StatusRunning}
 		if final {
 			if err := db.SetRunStatus(ctx, tx, run.ID, db.StatusFailed); err != nil {
@@ -366,7 +367,7 @@ func (p *Pipeline) fail(ctx context.Context, sc *stepContext, cause error, final
 		return err
 	})
 	if err == nil && ours {
-		p.announce(ctx, sc.run.ID, &prog)
+		rt.dispatch.Announce(ctx, sc.run.ID, &prog)
 	}
 	return err
 }

@@ -1,4 +1,4 @@
-package jobs
+package worker
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/storage"
 )
 
@@ -23,7 +24,7 @@ type verifyArtifact struct{ d Deps }
 // ProcessTask hashes the object as it streams from storage. A missing record or object, or a
 // mismatch, is permanent; anything else (storage unreachable) is retried with backoff.
 func (h *verifyArtifact) ProcessTask(ctx context.Context, t *asynq.Task) error {
-	var p VerifyArtifactPayload
+	var p jobs.VerifyArtifactPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
 		return fmt.Errorf("verify artifact payload: %v: %w", err, asynq.SkipRetry)
 	}
@@ -46,7 +47,7 @@ func (h *verifyArtifact) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if _, err := io.Copy(sum, r); err != nil {
 		return fmt.Errorf("verify %s: read: %w", p.ObjectKey, err)
 	}
-	res := VerifyArtifactResult{ObjectKey: p.ObjectKey, Recorded: rec.SHA256, Actual: hex.EncodeToString(sum.Sum(nil))}
+	res := jobs.VerifyArtifactResult{ObjectKey: p.ObjectKey, Recorded: rec.SHA256, Actual: hex.EncodeToString(sum.Sum(nil))}
 	res.OK = res.Recorded == res.Actual
 	if b, err := json.Marshal(res); err == nil && t.ResultWriter() != nil {
 		_, _ = t.ResultWriter().Write(b)

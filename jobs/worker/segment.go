@@ -1,8 +1,9 @@
-package jobs
+package worker
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -13,6 +14,7 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/jobs"
 )
 
 // segmentOutput is the detected cone centres and their mask (and an uncertainty grid, kind "uncertainty").
@@ -29,7 +31,7 @@ type segmentOutput struct {
 // issue swaps the model in here.
 func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var in preprocessOutput
-	if err := sc.input(StepPreprocess, &in); err != nil {
+	if err := sc.input(jobs.StepPreprocess, &in); err != nil {
 		return nil, err
 	}
 	b, err := sc.get(ctx, in.ImageKey)
@@ -56,7 +58,7 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	// The uncertainty grid (where the marks are doubtful: weak, or off the count the spacing
 	// predicts) comes from the same blob response: the viewer's "next most uncertain region".
 	cell := max(16, int(math.Round(4*out.SpacingPx)))
-	g := ScalarGrid{CellPx: cell}
+	g := imaging.ScalarGrid{CellPx: cell}
 	pts, cols, rows, vals := imaging.DetectConesWithUncertainty(img, opts, cell)
 	g.Cols, g.Rows = cols, rows
 	out.Count = len(pts)
@@ -124,4 +126,13 @@ func encodeMask(pts []imaging.Point, w, h int) ([]byte, error) {
 		return nil, fmt.Errorf("encode mask: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// encodeGrid writes a grid artifact (imaging.FibreOrientation, imaging.ScalarGrid) as JSON.
+func encodeGrid(what string, g any) ([]byte, error) {
+	b, err := json.Marshal(g)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", what, err)
+	}
+	return b, nil
 }

@@ -1,4 +1,4 @@
-package jobs_test
+package worker_test
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 // TestVerifyArtifactOnRealWorker runs the task through Redis and a real asynq server: an
@@ -37,7 +38,7 @@ func TestVerifyArtifactOnRealWorker(t *testing.T) {
 	require.NoError(t, err)
 
 	srv := asynq.NewServer(opt, asynq.Config{Concurrency: 2, Queues: jobs.DefaultQueues(), LogLevel: asynq.ErrorLevel})
-	require.NoError(t, srv.Start(jobs.NewServeMux(jobs.Deps{DB: conn, Objects: store})))
+	require.NoError(t, srv.Start(worker.NewServeMux(worker.Deps{DB: conn, Objects: store})))
 	defer srv.Shutdown()
 
 	client := asynq.NewClient(opt)
@@ -69,6 +70,6 @@ func TestVerifyArtifactOnRealWorker(t *testing.T) {
 	require.Equal(t, res.Recorded, res.Actual)
 
 	bad := wait("verify:tampered", asynq.TaskStateArchived)
-	require.Contains(t, bad.LastErr, jobs.ErrDigestMismatch.Error())
+	require.Contains(t, bad.LastErr, worker.ErrDigestMismatch.Error())
 	require.Zero(t, bad.Retried, "a mismatch is permanent and must not be retried")
 }

@@ -1,12 +1,6 @@
-package jobs
+package imaging
 
-import (
-	"encoding/json"
-	"fmt"
-	"math"
-
-	"github.com/aomas/aomas/imaging"
-)
+import "math"
 
 // FibreOrientation is the nerve-fibre orientation of a run's preprocessed image on a coarse
 // grid (what a viewer draws as short strokes), stored as orientation.json and served as
@@ -22,10 +16,10 @@ type FibreOrientation struct {
 // orientationCells is about how many grid cells the long side of an image gets.
 const orientationCells = 64
 
-// orientationGrid averages the per-pixel field over cells of about max(W,H)/64 px (at least
+// OrientationGrid averages the per-pixel field over cells of about max(W,H)/64 px (at least
 // 8): the angle as the coherence-weighted mean of doubled angles (so 1° and 179° average to
 // 0°, not 90°), the coherence as the plain mean.
-func orientationGrid(r imaging.NerveResult) FibreOrientation {
+func OrientationGrid(r NerveResult) FibreOrientation {
 	cell := max(8, int(math.Ceil(float64(max(r.W, r.H))/orientationCells)))
 	g := FibreOrientation{CellPx: cell, Cols: (r.W + cell - 1) / cell, Rows: (r.H + cell - 1) / cell}
 	n := g.Cols * g.Rows
@@ -62,13 +56,4 @@ type ScalarGrid struct {
 	Cols   int       `json:"cols"`
 	Rows   int       `json:"rows"`
 	Values []float64 `json:"values"`
-}
-
-// encodeGrid writes a grid artifact (FibreOrientation, ScalarGrid) as JSON.
-func encodeGrid(what string, g any) ([]byte, error) {
-	b, err := json.Marshal(g)
-	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", what, err)
-	}
-	return b, nil
 }

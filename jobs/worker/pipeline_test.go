@@ -1,4 +1,4 @@
-package jobs_test
+package worker_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 // TestRunCompletes runs the whole DAG on a real worker: every step succeeds once, the
@@ -58,7 +59,7 @@ func TestRunCompletes(t *testing.T) {
 	t.Logf("run %d: nerve-fibre coherence %.2f (a cone image)", runs[0].ID, byName["nfl_coherence"].Value)
 	t.Logf("run %d: %d cones, density %.0f cells/mm² [%.0f, %.0f]", runs[0].ID, int(byName["cone_count"].Value), d.Value, *d.CI95Low, *d.CI95High)
 
-	for _, s := range []string{"validate", "preprocess", "segment", "metrics", "qc"} {
+	for _, s := range []string{jobs.StepValidate, jobs.StepPreprocess, jobs.StepSegment, jobs.StepMetrics, jobs.StepQC} {
 		st := stepsOf(t, e.conn, runs[0].ID)[s]
 		t.Logf("step %-10s %6.1f ms", s, float64(st.FinishedAt.Sub(*st.StartedAt).Microseconds())/1000)
 	}
@@ -92,7 +93,7 @@ func TestStepIdempotent(t *testing.T) {
 
 	// A worker that claimed segment and died: its lease lapses, the janitor takes over.
 	run, err := db.CreateRun(ctx, e.conn, db.NewRun{VolumeID: vol, Params: "{}", Priority: "interactive"},
-		[]string{"validate", "preprocess", "segment", "metrics", "qc"}, nil)
+		[]string{jobs.StepValidate, jobs.StepPreprocess, jobs.StepSegment, jobs.StepMetrics, jobs.StepQC}, nil)
 	require.NoError(t, err)
 	_, err = db.PutProgress(ctx, e.conn, db.RunProgress{RunID: run.ID, Status: db.StatusQueued})
 	require.NoError(t, err)
@@ -107,7 +108,7 @@ func TestStepIdempotent(t *testing.T) {
 	require.NoError(t, err)
 	_, err = e.conn.Exec(`UPDATE runs SET status = 'RUNNING' WHERE id = $1`, run.ID)
 	require.NoError(t, err)
-	n, err := e.pipe.Reconcile(ctx, time.Hour)
+	n, err := worker.New(e.deps("api")).Reconcile(ctx, time.Hour)
 	require.NoError(t, err)
 	require.Equal(t, 1, n)
 	require.Equal(t, db.StatusSucceeded, waitRun(t, e.conn, run.ID, 60*time.Second).Status)

@@ -1,10 +1,11 @@
-package jobs
+package worker
 
 import (
 	"context"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/jobs"
 )
 
 // metricsOutput carries the figures QC judges.
@@ -17,10 +18,10 @@ type metricsOutput struct {
 func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var pre preprocessOutput
 	var seg segmentOutput
-	if err := sc.input(StepPreprocess, &pre); err != nil {
+	if err := sc.input(jobs.StepPreprocess, &pre); err != nil {
 		return nil, err
 	}
-	if err := sc.input(StepSegment, &seg); err != nil {
+	if err := sc.input(jobs.StepSegment, &seg); err != nil {
 		return nil, err
 	}
 	b, err := sc.get(ctx, seg.PointsKey)
@@ -56,7 +57,7 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
-	field, err := encodeGrid("orientation", orientationGrid(nerve))
+	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))
 	if err != nil {
 		return nil, err
 	}

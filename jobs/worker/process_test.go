@@ -1,4 +1,4 @@
-package jobs_test
+package worker_test
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
+	"github.com/aomas/aomas/jobs/worker"
 	"github.com/aomas/aomas/storage"
 )
 
@@ -70,7 +71,7 @@ func (w *workerProc) kill() {
 func (w *workerProc) id(t *testing.T) string {
 	host, err := os.Hostname()
 	require.NoError(t, err)
-	return jobs.WorkerID(host, w.cmd.Process.Pid)
+	return worker.ID(host, w.cmd.Process.Pid)
 }
 
 // sharedServices gives a process test its own database (by URL), Redis DB and bucket.
@@ -259,7 +260,7 @@ func TestMinIOOutage(t *testing.T) {
 	e.connectQueue(t)
 	d := e.deps("w1")
 	d.MaxRetry = 10
-	e.pipe = jobs.NewPipeline(d)
+	e.pipe = e.api(d)
 	e.startWorker(t, d, 2)
 	vol := newVolume(t, e.conn, e.store, 51, 64, 2)
 
@@ -281,7 +282,7 @@ func TestMinIOOutage(t *testing.T) {
 	// Gone for good: three attempts, then FAILED with the error kept.
 	mio.Stop()
 	d.MaxRetry = 2
-	failing, err := jobs.NewPipeline(d).StartRun(ctx, jobs.StartRunInput{VolumeID: vol})
+	failing, err := e.api(d).StartRun(ctx, jobs.StartRunInput{VolumeID: vol})
 	require.NoError(t, err)
 	require.Equal(t, db.StatusFailed, waitRun(t, e.conn, failing.ID, 60*time.Second).Status)
 	v = stepsOf(t, e.conn, failing.ID)[jobs.StepValidate]

@@ -1,10 +1,11 @@
-package jobs
+package worker
 
 import (
 	"context"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/jobs"
 )
 
 // qcOutput lists the codes raised.
@@ -17,10 +18,10 @@ type qcOutput struct {
 func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var pre preprocessOutput
 	var met metricsOutput
-	if err := sc.input(StepPreprocess, &pre); err != nil {
+	if err := sc.input(jobs.StepPreprocess, &pre); err != nil {
 		return nil, err
 	}
-	if err := sc.input(StepMetrics, &met); err != nil {
+	if err := sc.input(jobs.StepMetrics, &met); err != nil {
 		return nil, err
 	}
 	if err := sc.report(ctx, 0.5, "quality control"); err != nil {
