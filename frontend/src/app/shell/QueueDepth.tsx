@@ -1,7 +1,7 @@
 // The pipeline's backlog in the status bar, for the roles that may read the queues.
 import { useEffect, useState } from 'react';
 import { request } from '../../graphql/client';
-import { useSession } from '../../features/session/session-context';
+import { useSession } from '../../features/session';
 
 const QUEUES_QUERY = 'query QueueDepth { queues { name pending active } }';
 const EVERY_MS = 5_000;

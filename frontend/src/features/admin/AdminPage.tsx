@@ -15,7 +15,7 @@ import {
   type GuardedCoordinate,
   type Role,
 } from '../../graphql/operations/admin';
-import { useSession } from '../session/session-context';
+import { useSession } from '../session';
 import { grantOf, toggled } from './grants';
 
 type Tab = 'members' | 'roles' | 'audit';

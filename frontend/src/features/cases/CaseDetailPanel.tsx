@@ -14,7 +14,7 @@ import {
 import { runTone } from './CaseTable';
 import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
 import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 
 const volumeTone = (s: VolumeStatus): DotTone => (s === 'READY' ? 'ok' : s === 'REJECTED' ? 'down' : 'pending');
 

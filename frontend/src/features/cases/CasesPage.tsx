@@ -10,7 +10,7 @@ import { NewCaseDialog } from './NewCaseDialog';
 import { useCaseList } from './useCaseList';
 import type { Uploader, UploadZoneHandle } from './UploadZone';
 import type { FetchPage } from './caseList';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 import { SplitPane } from '../../components/ui/SplitPane';
 
 /** The case id in "#/cases/<id>", if any. */

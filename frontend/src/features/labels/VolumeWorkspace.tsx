@@ -2,7 +2,6 @@
 // the saved label), and the label panel: save (Ctrl+S, and an autosave of drafts) with
 // optimistic concurrency, a conflict the user resolves, submit, review and history.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Workspace, type WorkspaceKit } from '../../app/pages/ViewerPage';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
 import {
   LABEL_QUERY,
@@ -18,16 +17,9 @@ import {
   type VolumeWorkspaceResult,
   type WorkspaceVolume,
 } from '../../graphql/operations/labels';
-import { AnnotationDocument } from '../annotation/engine/document';
-import { Editor } from '../annotation/engine/editor';
-import { deserialize, serialize } from '../annotation/engine/serialize';
-import { UncertaintyNavigator } from '../annotation/engine/uncertainty';
-import { AnnotationLayer } from '../annotation/render';
-import { VoronoiLayer } from '../annotation/voronoiLayer';
-import { HeatmapLayer } from '../viewer/heatmapLayer';
-import type { ImageSource } from '../viewer/ImageCanvas';
-import { OrientationLayer } from '../viewer/orientationLayer';
-import { useSession } from '../session/session-context';
+import { AnnotationDocument, AnnotationLayer, deserialize, Editor, serialize, UncertaintyNavigator, VoronoiLayer } from '../annotation';
+import { useSession } from '../session';
+import { HeatmapLayer, OrientationLayer, Workspace, type ImageSource, type WorkspaceKit } from '../viewer';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
 

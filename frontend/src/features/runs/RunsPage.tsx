@@ -21,7 +21,7 @@ import {
   type StartRunResult,
 } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 
 function tone(s: RunStatus | string): DotTone {
   if (s === 'SUCCEEDED') return 'ok';
