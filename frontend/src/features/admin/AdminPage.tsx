@@ -3,15 +3,14 @@
 // with filters. Non-admins are told the page is not theirs.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
+import type { AccessQuery, AuditLogQuery } from '../../graphql/generated';
 import {
   ACCESS_QUERY,
   AUDIT_LOG_QUERY,
   GRANT_ROLE_MUTATION,
   REVOKE_ROLE_MUTATION,
   SET_ROLE_PERMISSIONS_MUTATION,
-  type AccessQueryResult,
   type AuditEntry,
-  type AuditLogResult,
   type GuardedCoordinate,
   type Role,
 } from '../../graphql/operations/admin';
@@ -25,14 +24,14 @@ export function AdminPage() {
   const [tab, setTab] = useState<Tab>('members');
   const session = useSession();
   const project = session?.viewer.project ?? 'default';
-  const [data, setData] = useState<AccessQueryResult | null>(null);
+  const [data, setData] = useState<AccessQuery | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
   useEffect(() => {
     const ac = new AbortController();
-    request<AccessQueryResult>(ACCESS_QUERY, { project }, { signal: ac.signal })
+    request<AccessQuery>(ACCESS_QUERY, { project }, { signal: ac.signal })
       .then((d) => {
         setData(d);
         setError(null);
@@ -76,7 +75,7 @@ export function AdminPage() {
   );
 }
 
-function Members({ data, project, onChanged }: { data: AccessQueryResult; project: string; onChanged(): void }) {
+function Members({ data, project, onChanged }: { data: AccessQuery; project: string; onChanged(): void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('labeler');
   const [scope, setScope] = useState(project);
@@ -157,7 +156,7 @@ function Members({ data, project, onChanged }: { data: AccessQueryResult; projec
   );
 }
 
-function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): void }) {
+function RoleGrid({ data, onChanged }: { data: AccessQuery; onChanged(): void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const coords = useMemo(() => data.permissions.filter((c) => c.root || c.sensitive), [data.permissions]);
   const byRole = useMemo(() => new Map<string, Role>(data.roles.map((r) => [r.name, r])), [data.roles]);
@@ -248,7 +247,7 @@ function AuditLog() {
       if (outcome) filter.outcome = outcome;
       if (actor.trim()) filter.actor = actor.trim();
       try {
-        const d = await request<AuditLogResult>(AUDIT_LOG_QUERY, { filter, first: 100, before: before ?? null });
+        const d = await request<AuditLogQuery>(AUDIT_LOG_QUERY, { filter, first: 100, before: before ?? null });
         setEntries((old) => (before ? [...old, ...d.auditLog] : d.auditLog));
         setDone(d.auditLog.length < 100);
         setProblem(null);

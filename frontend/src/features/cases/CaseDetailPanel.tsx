@@ -3,13 +3,11 @@
 import { forwardRef, useCallback, useEffect, useState } from 'react';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, request } from '../../graphql/client';
+import type { CaseQuery, StartVolumeRunMutation, VolumeStatus } from '../../graphql/generated';
 import {
   CASE_QUERY,
   START_VOLUME_RUN_MUTATION,
   type CaseDetail,
-  type CaseQueryResult,
-  type StartVolumeRunResult,
-  type VolumeStatus,
 } from '../../graphql/operations/cases';
 import { runTone } from './CaseTable';
 import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
@@ -37,7 +35,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
 
   useEffect(() => {
     const ac = new AbortController();
-    request<CaseQueryResult>(CASE_QUERY, { id: caseId }, { signal: ac.signal })
+    request<CaseQuery>(CASE_QUERY, { id: caseId }, { signal: ac.signal })
       .then((d) => {
         setData(d.case);
         setError(d.case ? null : 'This case no longer exists.');
@@ -59,7 +57,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
     setStarting(volumeId);
     setRunError(null);
     try {
-      await request<StartVolumeRunResult>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
+      await request<StartVolumeRunMutation>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
       setTick((t) => t + 1);
     } catch (err) {
       setRunError(errorText(err));

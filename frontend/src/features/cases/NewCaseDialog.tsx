@@ -3,7 +3,8 @@
 import { useState, type FormEvent } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
 import { errorText, request } from '../../graphql/client';
-import { CREATE_CASE_MUTATION, type CreateCaseInput, type CreateCaseResult, type Eye } from '../../graphql/operations/cases';
+import type { CreateCaseInput, CreateCaseMutation, Eye } from '../../graphql/generated';
+import { CREATE_CASE_MUTATION } from '../../graphql/operations/cases';
 import { parseTags } from './format';
 
 interface Props {
@@ -32,7 +33,7 @@ export function NewCaseDialog({ onClose, onCreated }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const d = await request<CreateCaseResult>(CREATE_CASE_MUTATION, { input });
+      const d = await request<CreateCaseMutation>(CREATE_CASE_MUTATION, { input });
       onCreated(d.createCase.case.id);
     } catch (err) {
       setError(errorText(err));

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, GraphQLRequestError, request, subscribe } from '../../graphql/client';
+import type { RunProgressSubscription, RunQuery, RunsChangedSubscription, RunsQuery, RunStatus, StartRunMutation } from '../../graphql/generated';
 import {
   CANCEL_RUN,
   isFinal,
@@ -12,13 +13,7 @@ import {
   RUNS_QUERY,
   START_RUN,
   type RunDetail,
-  type RunProgressResult,
-  type RunQueryResult,
-  type RunsChangedResult,
-  type RunsQueryResult,
-  type RunStatus,
   type RunSummary,
-  type StartRunResult,
 } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
 import { useCan } from '../session';
@@ -57,10 +52,10 @@ export function RunsPage() {
 
   useEffect(() => {
     let alive = true;
-    request<RunsQueryResult>(RUNS_QUERY, { first: 50 })
+    request<RunsQuery>(RUNS_QUERY, { first: 50 })
       .then((d) => alive && setRuns(d.runs.edges.map((e) => e.node)))
       .catch((err) => alive && setError(message(err)));
-    const stop = subscribe<RunsChangedResult>(RUNS_CHANGED, undefined, {
+    const stop = subscribe<RunsChangedSubscription>(RUNS_CHANGED, undefined, {
       next: (d) => upsert(d.runsChanged),
       error: (err) => alive && setError(`live updates stopped: ${message(err)}`),
     });
@@ -128,7 +123,7 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
     setBusy(true);
     setErr(null);
     try {
-      const d = await request<StartRunResult>(START_RUN, { input: { volumeId: volumeId.trim() } });
+      const d = await request<StartRunMutation>(START_RUN, { input: { volumeId: volumeId.trim() } });
       onStarted(d.startRun);
       setVolumeId('');
     } catch (e) {
@@ -163,21 +158,21 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
 /** RunMonitor shows one run: live progress events in order, its steps, metrics and QC flags. */
 function RunMonitor({ runId }: { runId: string }) {
   const [detail, setDetail] = useState<RunDetail | null>(null);
-  const [events, setEvents] = useState<readonly RunProgressResult['runProgress'][]>([]);
+  const [events, setEvents] = useState<readonly RunProgressSubscription['runProgress'][]>([]);
   const [error, setError] = useState<string | null>(null);
   const log = useRef(new ProgressLog());
   const withMetrics = useCan('admin', 'ml_engineer', 'researcher', 'tech');
   const pending = useRef<number | null>(null);
 
   const reload = useCallback(() => {
-    request<RunQueryResult>(RUN_QUERY, { id: runId, withMetrics })
+    request<RunQuery>(RUN_QUERY, { id: runId, withMetrics })
       .then((d) => setDetail(d.run))
       .catch((err) => setError(message(err)));
   }, [runId, withMetrics]);
 
   useEffect(() => {
     reload();
-    const stop = subscribe<RunProgressResult>(RUN_PROGRESS, { runId }, {
+    const stop = subscribe<RunProgressSubscription>(RUN_PROGRESS, { runId }, {
       next: (d) => {
         if (!log.current.add(d.runProgress)) return;
         setEvents(log.current.events.slice());
