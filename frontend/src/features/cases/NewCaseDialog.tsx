@@ -2,6 +2,7 @@
 // is known about the acquisition.
 import { useState, type FormEvent } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, request } from '../../graphql/client';
 import type { CreateCaseInput, CreateCaseMutation, Eye } from '../../graphql/generated';
 import { CREATE_CASE_MUTATION } from '../../graphql/operations/cases';
@@ -71,11 +72,7 @@ export function NewCaseDialog({ onClose, onCreated }: Props) {
           Tags
           <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="comma separated" />
         </label>
-        {error && (
-          <p className="form__error" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <ErrorNote className="form__error">{error}</ErrorNote>}
         <div className="form__actions">
           <button type="button" className="button" onClick={onClose}>
             Cancel

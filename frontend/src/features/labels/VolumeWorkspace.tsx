@@ -2,6 +2,7 @@
 // the saved label), and the label panel: save (Ctrl+S, and an autosave of drafts) with
 // optimistic concurrency, a conflict the user resolves, submit, review and history.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
 import type { LabelQuery, ReviewLabelMutation, SaveLabelMutation, SubmitLabelMutation, VolumeWorkspaceQuery } from '../../graphql/generated';
 import {
@@ -279,11 +280,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           </div>
         </div>
       )}
-      {problem && (
-        <p className="label-panel__problem" role="alert">
-          {problem}
-        </p>
-      )}
+      {problem && <ErrorNote className="label-panel__problem">{problem}</ErrorNote>}
       <div className="label-panel__actions">
         {canEdit && (
           <button type="button" className="button button--small button--primary" disabled={!editable || !dirty || !!busy || !!conflict} onClick={() => void save()}>

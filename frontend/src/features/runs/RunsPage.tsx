@@ -1,4 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { DataTable } from '../../components/ui/DataTable';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, GraphQLRequestError, request, subscribe } from '../../graphql/client';
@@ -68,47 +70,35 @@ export function RunsPage() {
   return (
     <div className="runs-page">
       <Panel title="Runs" data-testid="runs-panel" actions={<StartRun onStarted={(r) => { upsert(r); setSelected(r.id); }} />}>
-        {error && <p className="error-cell" role="alert">{error}</p>}
-        <table className="data-table" data-testid="runs-table">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Step</th>
-              <th scope="col" className="num">Done</th>
-              <th scope="col">Started</th>
+        {error && <ErrorNote compact>{error}</ErrorNote>}
+        <DataTable
+          data-testid="runs-table"
+          columns={['Run', 'Status', 'Step', { label: 'Done', num: true }, 'Started']}
+          rows={runs}
+          empty="No runs yet. Start one on a READY volume."
+          row={(r) => (
+            <tr
+              key={r.id}
+              data-testid={`run-row-${r.id}`}
+              data-status={r.status}
+              className={r.id === selected ? 'is-selected' : undefined}
+              onClick={() => setSelected(r.id)}
+              tabIndex={0}
+              onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
+            >
+              <th scope="row">{r.id}</th>
+              <td>
+                <span className="state-cell">
+                  <StatusDot tone={tone(r.status)} />
+                  {r.status}
+                </span>
+              </td>
+              <td>{r.progress?.step ?? ''}</td>
+              <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
+              <td>{clock(r.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {runs.length === 0 && (
-              <tr>
-                <td colSpan={5}>No runs yet. Start one on a READY volume.</td>
-              </tr>
-            )}
-            {runs.map((r) => (
-              <tr
-                key={r.id}
-                data-testid={`run-row-${r.id}`}
-                data-status={r.status}
-                className={r.id === selected ? 'is-selected' : undefined}
-                onClick={() => setSelected(r.id)}
-                tabIndex={0}
-                onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
-              >
-                <th scope="row">{r.id}</th>
-                <td>
-                  <span className="state-cell">
-                    <StatusDot tone={tone(r.status)} />
-                    {r.status}
-                  </span>
-                </td>
-                <td>{r.progress?.step ?? ''}</td>
-                <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
-                <td>{clock(r.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </Panel>
       {selected && <RunMonitor key={selected} runId={selected} />}
     </div>
@@ -150,7 +140,11 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
       <button type="submit" className="button button--small" data-testid="start-run" disabled={busy || volumeId.trim() === ''}>
         Start run
       </button>
-      {err && <span className="error-cell" role="alert" data-testid="start-error">{err}</span>}
+      {err && (
+        <ErrorNote compact as="span" data-testid="start-error">
+          {err}
+        </ErrorNote>
+      )}
     </form>
   );
 }
@@ -230,61 +224,48 @@ function RunMonitor({ runId }: { runId: string }) {
         </>
       }
     >
-      {error && <p className="error-cell" role="alert">{error}</p>}
+      {error && <ErrorNote compact>{error}</ErrorNote>}
       <div className="run-progress" data-testid="run-status" data-status={status}>
         <StatusDot tone={tone(status)} />
         <strong>{status}</strong>
         <progress max={1} value={fraction} data-testid="progress-bar" data-fraction={fraction} />
         <span>{last?.message ?? ''}</span>
       </div>
-      <table className="data-table" data-testid="run-steps">
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">Attempts</th>
-            <th scope="col">Error</th>
+      <DataTable
+        data-testid="run-steps"
+        columns={['Step', 'Status', { label: 'Attempts', num: true }, 'Error']}
+        rows={detail?.steps ?? []}
+        row={(s) => (
+          <tr key={s.name} data-testid={`step-${s.name}`} data-status={s.status}>
+            <th scope="row">{s.name}</th>
+            <td>
+              <span className="state-cell">
+                <StatusDot tone={tone(s.status)} />
+                {s.status}
+              </span>
+            </td>
+            <td className="num">{s.attempts}</td>
+            <td className="error-cell">{s.error ?? ''}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(detail?.steps ?? []).map((s) => (
-            <tr key={s.name} data-testid={`step-${s.name}`} data-status={s.status}>
-              <th scope="row">{s.name}</th>
-              <td>
-                <span className="state-cell">
-                  <StatusDot tone={tone(s.status)} />
-                  {s.status}
-                </span>
-              </td>
-              <td className="num">{s.attempts}</td>
-              <td className="error-cell">{s.error ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       {detail?.metrics && detail.metrics.length > 0 && (
-        <table className="data-table" data-testid="run-metrics">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col" className="num">Value</th>
-              <th scope="col" className="num">95% CI</th>
+        <DataTable
+          data-testid="run-metrics"
+          columns={['Metric', { label: 'Value', num: true }, { label: '95% CI', num: true }]}
+          rows={detail.metrics}
+          row={(m) => (
+            <tr key={m.name}>
+              <th scope="row">{m.name}</th>
+              <td className="num">
+                {m.value.toPrecision(4)} {m.unit}
+              </td>
+              <td className="num">
+                {m.ci95Low !== null && m.ci95High !== null ? `${m.ci95Low.toPrecision(4)} – ${m.ci95High.toPrecision(4)}` : ''}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {detail.metrics.map((m) => (
-              <tr key={m.name}>
-                <th scope="row">{m.name}</th>
-                <td className="num">
-                  {m.value.toPrecision(4)} {m.unit}
-                </td>
-                <td className="num">
-                  {m.ci95Low !== null && m.ci95High !== null ? `${m.ci95Low.toPrecision(4)} – ${m.ci95High.toPrecision(4)}` : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       )}
       {detail && detail.qcFlags.length > 0 && (
         <ul className="qc-flags" data-testid="run-qc">
