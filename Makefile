@@ -80,6 +80,7 @@ test-fuzz:
 	$(ENV) go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./ingest/
 
 test-web: frontend/node_modules/.installed
+	cd frontend && npm run --silent lint
 	cd frontend && npx vitest run --reporter=default --reporter=json --outputFile.json=$(LOCAL)/test/vitest.json
 	$(MAKE) --no-print-directory build
 

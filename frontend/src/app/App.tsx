@@ -1,6 +1,5 @@
-import { SessionGate } from '../features/session/SessionGate';
-import { HealthProvider } from '../features/system/HealthProvider';
-import type { HealthSource } from '../features/system/healthMonitor';
+import { SessionGate } from '../features/session';
+import { HealthProvider, type HealthSource } from '../features/system';
 import { ThemeProvider } from './providers/ThemeProvider';
 import { Shell } from './Shell';
 

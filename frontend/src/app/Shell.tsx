@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'react';
-import { useSession } from '../features/session/session-context';
+import { useSession } from '../features/session';
 import { chooseProject } from '../graphql/client';
-import { useHealth } from '../features/system/health-context';
+import { useHealth } from '../features/system';
 import { useTheme } from './providers/theme-context';
 import { ROUTES } from './routes';
 import { AboutDialog } from './shell/AboutDialog';

@@ -7,11 +7,11 @@ import {
   SystemIcon,
   ViewerIcon,
 } from '../components/ui/icons';
-import { AdminPage } from '../features/admin/AdminPage';
-import { ModelsPage } from '../features/models/ModelsPage';
-import { RunsPage } from '../features/runs/RunsPage';
-import { CasesPage } from '../features/cases/CasesPage';
-import { SystemPage } from '../features/system/SystemPage';
+import { AdminPage } from '../features/admin';
+import { CasesPage } from '../features/cases';
+import { ModelsPage } from '../features/models';
+import { RunsPage } from '../features/runs';
+import { SystemPage } from '../features/system';
 
 // The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
 // the bundle that paints the shell and the case list.

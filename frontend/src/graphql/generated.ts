@@ -290,6 +290,11 @@ export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type ModelsQuery = { models: Array<{ id: string, name: string, task: string, description: string, versions: Array<{ id: string, version: string, stage: string, weightsSha256: string, createdAt: string }> }> };
 
+export type QueueDepthQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type QueueDepthQuery = { queues: Array<{ name: string, pending: number, active: number }> };
+
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
 export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };

@@ -1,6 +1,5 @@
 import type { Health } from '../graphql/operations/health';
-import type { HealthSource } from '../features/system/healthMonitor';
-import { graphqlHealthSource } from '../features/system/healthSource';
+import { graphqlHealthSource, type HealthSource } from '../features/system';
 
 export function healthy(overrides: Partial<Health> = {}): Health {
   return {

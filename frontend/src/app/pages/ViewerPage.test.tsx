@@ -1,8 +1,8 @@
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { demoCones } from '../../features/viewer/demoMosaic';
-import { DEMO_MARKS, DEMO_SIZE, ViewerPage } from './ViewerPage';
+import { DEMO_MARKS, DEMO_SIZE, demoCones } from '../../features/viewer';
+import { ViewerPage } from './ViewerPage';
 
 /** emptySpot is a point of the demo image with no cone within r pixels. */
 function emptySpot(r: number): { x: number; y: number } {

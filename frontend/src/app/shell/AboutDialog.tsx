@@ -1,9 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
 import { errorText, request } from '../../graphql/client';
-import { VERSION_QUERY, type BuildInfo, type VersionQueryResult } from '../../graphql/operations/version';
+import type { VersionQuery } from '../../graphql/generated';
+import { VERSION_QUERY } from '../../graphql/operations/version';
 
-type ServerBuild = { state: 'loading' } | { state: 'ok'; build: BuildInfo } | { state: 'error'; message: string };
+type ServerBuild = { state: 'loading' } | { state: 'ok'; build: VersionQuery['version'] } | { state: 'error'; message: string };
 
 /** AboutDialog names the application, the SPA's version and the server's build. */
 export function AboutDialog({ version, onClose }: { version: string; onClose(): void }) {
@@ -11,7 +12,7 @@ export function AboutDialog({ version, onClose }: { version: string; onClose(): 
 
   useEffect(() => {
     const ctrl = new AbortController();
-    request<VersionQueryResult>(VERSION_QUERY, undefined, { signal: ctrl.signal }).then(
+    request<VersionQuery>(VERSION_QUERY, undefined, { signal: ctrl.signal }).then(
       (d) => setServer({ state: 'ok', build: d.version }),
       (err: unknown) => {
         if (!ctrl.signal.aborted) setServer({ state: 'error', message: errorText(err) });

@@ -142,7 +142,7 @@ export function MenuBar({ menus, start, end }: Props) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-    // Bound once: openMenu only reads menusRef and state setters.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- bound once: openMenu only reads menusRef and state setters
   }, []);
 
   const select = (item: MenuAction) => {

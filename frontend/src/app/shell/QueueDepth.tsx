@@ -1,14 +1,11 @@
 // The pipeline's backlog in the status bar, for the roles that may read the queues.
 import { useEffect, useState } from 'react';
+import { useSession } from '../../features/session';
 import { request } from '../../graphql/client';
-import { useSession } from '../../features/session/session-context';
+import type { QueueDepthQuery } from '../../graphql/generated';
+import { QUEUE_DEPTH_QUERY } from '../../graphql/operations/queues';
 
-const QUEUES_QUERY = 'query QueueDepth { queues { name pending active } }';
 const EVERY_MS = 5_000;
-
-interface QueuesResult {
-  queues: { name: string; pending: number; active: number }[];
-}
 
 export function QueueDepth() {
   const session = useSession();
@@ -18,7 +15,7 @@ export function QueueDepth() {
     if (!allowed) return;
     let stop = false;
     const poll = () =>
-      request<QueuesResult>(QUEUES_QUERY)
+      request<QueueDepthQuery>(QUEUE_DEPTH_QUERY)
         .then((d) => {
           if (!stop)
             setDepth(d.queues.reduce((a, q) => ({ pending: a.pending + q.pending, active: a.active + q.active }), { pending: 0, active: 0 }));

@@ -1,8 +1,6 @@
 import { act, render, screen } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { HealthProvider } from '../../features/system/HealthProvider';
-import type { HealthSource } from '../../features/system/healthMonitor';
-import { graphqlHealthSource } from '../../features/system/healthSource';
+import { graphqlHealthSource, HealthProvider, type HealthSource } from '../../features/system';
 import { HEALTH_QUERY } from '../../graphql/operations/health';
 import { healthy, jsonResponse, pollingOnlySource, redisDown } from '../../test/fixtures';
 import { StatusBar } from './StatusBar';

@@ -1,8 +1,7 @@
 import { StatusDot } from '../../components/ui/StatusDot';
-import { useSession } from '../../features/session/session-context';
-import { useHealth } from '../../features/system/health-context';
+import { useSession } from '../../features/session';
 import { QueueDepth } from './QueueDepth';
-import { formatClock, formatLatency, serviceOf, SERVICES } from '../../features/system/services';
+import { formatClock, formatLatency, serviceOf, SERVICES, useHealth } from '../../features/system';
 
 /**
  * StatusBar is the strip along the bottom of the window: the health of each

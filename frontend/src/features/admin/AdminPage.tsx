@@ -2,20 +2,21 @@
 // grid; a click names or un-names a root or sensitive field for a role), and the audit log
 // with filters. Non-admins are told the page is not theirs.
 import { useCallback, useEffect, useMemo, useState, type FormEvent } from 'react';
+import { DataTable } from '../../components/ui/DataTable';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
+import type { AccessQuery, AuditLogQuery } from '../../graphql/generated';
 import {
   ACCESS_QUERY,
   AUDIT_LOG_QUERY,
   GRANT_ROLE_MUTATION,
   REVOKE_ROLE_MUTATION,
   SET_ROLE_PERMISSIONS_MUTATION,
-  type AccessQueryResult,
   type AuditEntry,
-  type AuditLogResult,
   type GuardedCoordinate,
   type Role,
 } from '../../graphql/operations/admin';
-import { useSession } from '../session/session-context';
+import { useSession } from '../session';
 import { grantOf, toggled } from './grants';
 
 type Tab = 'members' | 'roles' | 'audit';
@@ -25,14 +26,14 @@ export function AdminPage() {
   const [tab, setTab] = useState<Tab>('members');
   const session = useSession();
   const project = session?.viewer.project ?? 'default';
-  const [data, setData] = useState<AccessQueryResult | null>(null);
+  const [data, setData] = useState<AccessQuery | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
   const reload = useCallback(() => setTick((t) => t + 1), []);
 
   useEffect(() => {
     const ac = new AbortController();
-    request<AccessQueryResult>(ACCESS_QUERY, { project }, { signal: ac.signal })
+    request<AccessQuery>(ACCESS_QUERY, { project }, { signal: ac.signal })
       .then((d) => {
         setData(d);
         setError(null);
@@ -63,11 +64,7 @@ export function AdminPage() {
           </button>
         ))}
       </div>
-      {error && (
-        <p className="case-detail__error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorNote>{error}</ErrorNote>}
       {!error && !data && <p className="case-detail__muted">Loading…</p>}
       {data && tab === 'members' && <Members data={data} project={project} onChanged={reload} />}
       {data && tab === 'roles' && <RoleGrid data={data} onChanged={reload} />}
@@ -76,7 +73,7 @@ export function AdminPage() {
   );
 }
 
-function Members({ data, project, onChanged }: { data: AccessQueryResult; project: string; onChanged(): void }) {
+function Members({ data, project, onChanged }: { data: AccessQuery; project: string; onChanged(): void }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState('labeler');
   const [scope, setScope] = useState(project);
@@ -110,54 +107,43 @@ function Members({ data, project, onChanged }: { data: AccessQueryResult; projec
           Grant
         </button>
       </form>
-      {problem && (
-        <p className="case-detail__error" role="alert">
-          {problem}
-        </p>
-      )}
-      <table className="data-table" data-testid="members-table">
-        <thead>
-          <tr>
-            <th scope="col">Account</th>
-            <th scope="col">Role</th>
-            <th scope="col">Project</th>
-            <th scope="col" />
+      {problem && <ErrorNote>{problem}</ErrorNote>}
+      <DataTable
+        data-testid="members-table"
+        columns={['Account', 'Role', 'Project', '']}
+        rows={data.members}
+        row={(m) => (
+          <tr key={`${m.subject}-${m.role}-${m.project}`} data-testid="member-row" data-email={m.user?.email ?? ''}>
+            <td>
+              {m.user ? (
+                <>
+                  {m.user.displayName || '—'} <code>{m.user.email}</code>
+                </>
+              ) : (
+                <code>{m.subject}</code>
+              )}
+            </td>
+            <td>{m.role}</td>
+            <td>{m.project === '*' ? 'every project' : m.project}</td>
+            <td>
+              {m.user?.email && (
+                <button
+                  type="button"
+                  className="button button--small"
+                  onClick={() => void change(REVOKE_ROLE_MUTATION, { email: m.user!.email!, role: m.role, project: m.project })}
+                >
+                  Revoke
+                </button>
+              )}
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {data.members.map((m) => (
-            <tr key={`${m.subject}-${m.role}-${m.project}`} data-testid="member-row" data-email={m.user?.email ?? ''}>
-              <td>
-                {m.user ? (
-                  <>
-                    {m.user.displayName || '—'} <code>{m.user.email}</code>
-                  </>
-                ) : (
-                  <code>{m.subject}</code>
-                )}
-              </td>
-              <td>{m.role}</td>
-              <td>{m.project === '*' ? 'every project' : m.project}</td>
-              <td>
-                {m.user?.email && (
-                  <button
-                    type="button"
-                    className="button button--small"
-                    onClick={() => void change(REVOKE_ROLE_MUTATION, { email: m.user!.email!, role: m.role, project: m.project })}
-                  >
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
     </section>
   );
 }
 
-function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): void }) {
+function RoleGrid({ data, onChanged }: { data: AccessQuery; onChanged(): void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const coords = useMemo(() => data.permissions.filter((c) => c.root || c.sensitive), [data.permissions]);
   const byRole = useMemo(() => new Map<string, Role>(data.roles.map((r) => [r.name, r])), [data.roles]);
@@ -178,58 +164,46 @@ function RoleGrid({ data, onChanged }: { data: AccessQueryResult; onChanged(): v
         ✓ named for the role (click to take it away) · ◆ granted by a pattern (Type.* or *) · click — to grant. Root fields and sensitive fields;
         docs/permissions.md lists every field.
       </p>
-      {problem && (
-        <p className="case-detail__error" role="alert">
-          {problem}
-        </p>
-      )}
+      {problem && <ErrorNote>{problem}</ErrorNote>}
       <div className="admin__grid-wrap">
-        <table className="data-table admin__grid" data-testid="role-grid">
-          <thead>
-            <tr>
-              <th scope="col">Coordinate</th>
-              {ROLES.map((r) => (
-                <th key={r} scope="col">
-                  {r}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {coords.map((c) => (
-              <tr key={c.object} data-coordinate={c.object}>
-                <td>
-                  <code>{c.object}</code> {c.sensitive && <span className="admin__sensitive">sensitive</span>}
+        <DataTable
+          className="admin__grid"
+          data-testid="role-grid"
+          columns={['Coordinate', ...ROLES]}
+          rows={coords}
+          row={(c) => (
+            <tr key={c.object} data-coordinate={c.object}>
+              <td>
+                <code>{c.object}</code> {c.sensitive && <span className="admin__sensitive">sensitive</span>}
+              </td>
+              {c.public ? (
+                <td colSpan={ROLES.length} className="admin__public">
+                  public: everyone, signed in or not
                 </td>
-                {c.public ? (
-                  <td colSpan={ROLES.length} className="admin__public">
-                    public: everyone, signed in or not
+              ) : (
+                ROLES.map((r) => {
+                const role = byRole.get(r);
+                const g = role ? grantOf(role.permissions, c) : 'none';
+                return (
+                  <td key={r} className="admin__cell">
+                    <button
+                      type="button"
+                      className={`admin__toggle admin__toggle--${g}`}
+                      data-role={r}
+                      data-grant={g}
+                      disabled={!role || g === 'pattern' || r === 'admin'}
+                      title={g === 'pattern' ? 'granted by a pattern' : `${g === 'named' ? 'Take' : 'Give'} ${c.action} on ${c.object} ${g === 'named' ? 'from' : 'to'} ${r}`}
+                      onClick={() => role && void toggle(role, c)}
+                    >
+                      {g === 'named' ? '✓' : g === 'pattern' ? '◆' : '—'}
+                    </button>
                   </td>
-                ) : (
-                  ROLES.map((r) => {
-                  const role = byRole.get(r);
-                  const g = role ? grantOf(role.permissions, c) : 'none';
-                  return (
-                    <td key={r} className="admin__cell">
-                      <button
-                        type="button"
-                        className={`admin__toggle admin__toggle--${g}`}
-                        data-role={r}
-                        data-grant={g}
-                        disabled={!role || g === 'pattern' || r === 'admin'}
-                        title={g === 'pattern' ? 'granted by a pattern' : `${g === 'named' ? 'Take' : 'Give'} ${c.action} on ${c.object} ${g === 'named' ? 'from' : 'to'} ${r}`}
-                        onClick={() => role && void toggle(role, c)}
-                      >
-                        {g === 'named' ? '✓' : g === 'pattern' ? '◆' : '—'}
-                      </button>
-                    </td>
-                  );
-                  })
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
+                );
+                })
+              )}
+            </tr>
+          )}
+        />
       </div>
     </section>
   );
@@ -248,7 +222,7 @@ function AuditLog() {
       if (outcome) filter.outcome = outcome;
       if (actor.trim()) filter.actor = actor.trim();
       try {
-        const d = await request<AuditLogResult>(AUDIT_LOG_QUERY, { filter, first: 100, before: before ?? null });
+        const d = await request<AuditLogQuery>(AUDIT_LOG_QUERY, { filter, first: 100, before: before ?? null });
         setEntries((old) => (before ? [...old, ...d.auditLog] : d.auditLog));
         setDone(d.auditLog.length < 100);
         setProblem(null);
@@ -273,41 +247,27 @@ function AuditLog() {
         </select>
         <input aria-label="Actor" placeholder="actor (user:12, anonymous)" value={actor} onChange={(e) => setActor(e.target.value)} />
       </div>
-      {problem && (
-        <p className="case-detail__error" role="alert">
-          {problem}
-        </p>
-      )}
-      <table className="data-table" data-testid="audit-table">
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">Time</th>
-            <th scope="col">Actor</th>
-            <th scope="col">Action</th>
-            <th scope="col">Object</th>
-            <th scope="col">Outcome</th>
-            <th scope="col">From</th>
+      {problem && <ErrorNote>{problem}</ErrorNote>}
+      <DataTable
+        data-testid="audit-table"
+        columns={['#', 'Time', 'Actor', 'Action', 'Object', 'Outcome', 'From']}
+        rows={entries}
+        row={(e) => (
+          <tr key={e.id} data-testid="audit-row" data-outcome={e.outcome}>
+            <td className="num">{e.id}</td>
+            <td>{new Date(e.at).toLocaleString()}</td>
+            <td>
+              <code>{e.actor}</code>
+            </td>
+            <td>{e.action}</td>
+            <td>
+              <code title={`hash ${e.hash}`}>{e.object}</code>
+            </td>
+            <td className={`admin__outcome admin__outcome--${e.outcome}`}>{e.outcome}</td>
+            <td>{e.clientAddr ?? '—'}</td>
           </tr>
-        </thead>
-        <tbody>
-          {entries.map((e) => (
-            <tr key={e.id} data-testid="audit-row" data-outcome={e.outcome}>
-              <td className="num">{e.id}</td>
-              <td>{new Date(e.at).toLocaleString()}</td>
-              <td>
-                <code>{e.actor}</code>
-              </td>
-              <td>{e.action}</td>
-              <td>
-                <code title={`hash ${e.hash}`}>{e.object}</code>
-              </td>
-              <td className={`admin__outcome admin__outcome--${e.outcome}`}>{e.outcome}</td>
-              <td>{e.clientAddr ?? '—'}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       {!done && entries.length > 0 && (
         <button type="button" className="button button--small" onClick={() => void fetchPage(entries[entries.length - 1]!.id)}>
           Older entries

@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AnnotationDocument } from './engine/document';
 import { Editor } from './engine/editor';
-import { mulberry32 } from './engine/prng';
+import { mulberry32 } from '../../lib/prng';
 import { AnnotationLayer, MARK_COLORS, type RenderFrame } from './render';
 
 type Call = { name: string; args: unknown[]; state: Record<string, unknown> };

@@ -1,20 +1,20 @@
 // The selected case: its facts, its volumes (status, size, spacing, why a
 // volume was rejected) and an upload zone for more.
 import { forwardRef, useCallback, useEffect, useState } from 'react';
+import { DataTable } from '../../components/ui/DataTable';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, request } from '../../graphql/client';
+import type { CaseQuery, StartVolumeRunMutation, VolumeStatus } from '../../graphql/generated';
 import {
   CASE_QUERY,
   START_VOLUME_RUN_MUTATION,
   type CaseDetail,
-  type CaseQueryResult,
-  type StartVolumeRunResult,
-  type VolumeStatus,
 } from '../../graphql/operations/cases';
 import { runTone } from './CaseTable';
 import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
 import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 
 const volumeTone = (s: VolumeStatus): DotTone => (s === 'READY' ? 'ok' : s === 'REJECTED' ? 'down' : 'pending');
 
@@ -37,7 +37,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
 
   useEffect(() => {
     const ac = new AbortController();
-    request<CaseQueryResult>(CASE_QUERY, { id: caseId }, { signal: ac.signal })
+    request<CaseQuery>(CASE_QUERY, { id: caseId }, { signal: ac.signal })
       .then((d) => {
         setData(d.case);
         setError(d.case ? null : 'This case no longer exists.');
@@ -59,7 +59,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
     setStarting(volumeId);
     setRunError(null);
     try {
-      await request<StartVolumeRunResult>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
+      await request<StartVolumeRunMutation>(START_VOLUME_RUN_MUTATION, { input: { volumeId } });
       setTick((t) => t + 1);
     } catch (err) {
       setRunError(errorText(err));
@@ -95,11 +95,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
           ×
         </button>
       </header>
-      {error && (
-        <p className="case-detail__error" role="alert">
-          {error}
-        </p>
-      )}
+      {error && <ErrorNote>{error}</ErrorNote>}
       {!c && !error && <p className="case-detail__muted">Loading…</p>}
       {c && (
         <div className="case-detail__body">
@@ -129,80 +125,66 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
           {c.volumes.length === 0 ? (
             <p className="case-detail__muted">{canUpload ? 'No volumes yet: drop files below.' : 'No volumes yet.'}</p>
           ) : (
-            <table className="data-table volume-table" data-testid="volume-table">
-              <thead>
-                <tr>
-                  <th scope="col">Status</th>
-                  <th scope="col">Dims (px)</th>
-                  <th scope="col">Spacing</th>
-                  <th scope="col" className="num">
-                    Size
-                  </th>
-                  <th scope="col">Format</th>
-                  <th scope="col">Run</th>
+            <DataTable
+              className="volume-table"
+              data-testid="volume-table"
+              columns={['Status', 'Dims (px)', 'Spacing', { label: 'Size', num: true }, 'Format', 'Run']}
+              rows={c.volumes}
+              row={(v) => (
+                <tr key={v.id} data-testid="volume-row" data-status={v.status}>
+                  <td>
+                    <span className="state-cell">
+                      <StatusDot tone={volumeTone(v.status)} />
+                      {v.status}
+                    </span>
+                    {v.status === 'REJECTED' && (
+                      <div className="volume-table__reason" title={v.error ?? undefined}>
+                        <code>{v.errorCode ?? 'REJECTED'}</code> {v.error}
+                      </div>
+                    )}
+                  </td>
+                  <td>{v.status === 'REJECTED' ? '—' : formatDims(v.dims)}</td>
+                  <td>{v.status === 'REJECTED' ? '—' : formatSpacing(v.spacingUm)}</td>
+                  <td className="num">{formatBytes(v.sizeBytes)}</td>
+                  <td>{v.sourceFormat || '—'}</td>
+                  <td>
+                    {v.latestRun ? (
+                      <>
+                        <span className="state-cell" data-testid="volume-run">
+                          <StatusDot tone={runTone(v.latestRun.status)} />
+                          {v.latestRun.status.toLowerCase()}
+                        </span>
+                        {v.latestRun.status === 'SUCCEEDED' && (
+                          <a
+                            className="button button--small volume-table__open"
+                            href={`#/viewer/${encodeURIComponent(v.id)}`}
+                            data-testid="open-viewer"
+                            title="Open in the viewer to label"
+                          >
+                            Open
+                          </a>
+                        )}
+                      </>
+                    ) : v.status === 'READY' && canRun ? (
+                      <button
+                        type="button"
+                        className="button button--small"
+                        disabled={starting === v.id}
+                        onClick={() => void startRun(v.id)}
+                        title="Start the pipeline on this volume"
+                      >
+                        Run
+                      </button>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {c.volumes.map((v) => (
-                  <tr key={v.id} data-testid="volume-row" data-status={v.status}>
-                    <td>
-                      <span className="state-cell">
-                        <StatusDot tone={volumeTone(v.status)} />
-                        {v.status}
-                      </span>
-                      {v.status === 'REJECTED' && (
-                        <div className="volume-table__reason" title={v.error ?? undefined}>
-                          <code>{v.errorCode ?? 'REJECTED'}</code> {v.error}
-                        </div>
-                      )}
-                    </td>
-                    <td>{v.status === 'REJECTED' ? '—' : formatDims(v.dims)}</td>
-                    <td>{v.status === 'REJECTED' ? '—' : formatSpacing(v.spacingUm)}</td>
-                    <td className="num">{formatBytes(v.sizeBytes)}</td>
-                    <td>{v.sourceFormat || '—'}</td>
-                    <td>
-                      {v.latestRun ? (
-                        <>
-                          <span className="state-cell" data-testid="volume-run">
-                            <StatusDot tone={runTone(v.latestRun.status)} />
-                            {v.latestRun.status.toLowerCase()}
-                          </span>
-                          {v.latestRun.status === 'SUCCEEDED' && (
-                            <a
-                              className="button button--small volume-table__open"
-                              href={`#/viewer/${encodeURIComponent(v.id)}`}
-                              data-testid="open-viewer"
-                              title="Open in the viewer to label"
-                            >
-                              Open
-                            </a>
-                          )}
-                        </>
-                      ) : v.status === 'READY' && canRun ? (
-                        <button
-                          type="button"
-                          className="button button--small"
-                          disabled={starting === v.id}
-                          onClick={() => void startRun(v.id)}
-                          title="Start the pipeline on this volume"
-                        >
-                          Run
-                        </button>
-                      ) : (
-                        '—'
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+              )}
+            />
           )}
 
-          {runError && (
-            <p className="case-detail__error" role="alert">
-              Could not start a run: {runError}
-            </p>
-          )}
+          {runError && <ErrorNote>Could not start a run: {runError}</ErrorNote>}
 
           {canUpload && (
             <>

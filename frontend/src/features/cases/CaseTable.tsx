@@ -3,7 +3,8 @@
 // (created, acquired, eccentricity); the keyboard moves the active row.
 import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
-import type { CaseOrder, CaseOrderField, CaseRow, RunStatus } from '../../graphql/operations/cases';
+import type { CaseOrder, CaseOrderField, RunStatus } from '../../graphql/generated';
+import type { CaseRow } from '../../graphql/operations/cases';
 import { formatDate, formatDateTime, formatEccentricity } from './format';
 
 export const ROW_HEIGHT = 28;

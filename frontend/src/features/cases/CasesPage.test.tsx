@@ -1,7 +1,8 @@
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
-import type { CaseDetail, CaseFilter, CaseOrder, CaseRow, Volume } from '../../graphql/operations/cases';
+import type { CaseFilter, CaseOrder } from '../../graphql/generated';
+import type { CaseDetail, CaseRow, Volume } from '../../graphql/operations/cases';
 import { jsonResponse } from '../../test/fixtures';
 import type { FetchPage } from './caseList';
 import { CasesPage } from './CasesPage';
@@ -42,7 +43,7 @@ const volume = (id: string, status: Volume['status'], extra: Partial<Volume> = {
   dims: { z: 1, y: 256, x: 256 },
   spacingUm: { x: 0.5, y: 0.5, z: null },
   dataType: 'uint8',
-  sizeBytes: '65536',
+  sizeBytes: 65536,
   sourceFormat: 'tiff',
   status,
   errorCode: null,

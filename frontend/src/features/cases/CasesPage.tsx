@@ -2,7 +2,8 @@
 // case's detail with its volumes and uploads.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { usePageShortcuts } from '../../components/ui/keyboard';
-import type { CaseFilter, CaseOrder, CaseRow, Eye } from '../../graphql/operations/cases';
+import type { CaseFilter, CaseOrder, Eye } from '../../graphql/generated';
+import type { CaseRow } from '../../graphql/operations/cases';
 import { CaseDetailPanel } from './CaseDetailPanel';
 import { CaseTable } from './CaseTable';
 import { parseTags } from './format';
@@ -10,7 +11,7 @@ import { NewCaseDialog } from './NewCaseDialog';
 import { useCaseList } from './useCaseList';
 import type { Uploader, UploadZoneHandle } from './UploadZone';
 import type { FetchPage } from './caseList';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 import { SplitPane } from '../../components/ui/SplitPane';
 
 /** The case id in "#/cases/<id>", if any. */

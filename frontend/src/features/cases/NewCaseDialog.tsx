@@ -2,8 +2,10 @@
 // is known about the acquisition.
 import { useState, type FormEvent } from 'react';
 import { Dialog } from '../../components/ui/Dialog';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, request } from '../../graphql/client';
-import { CREATE_CASE_MUTATION, type CreateCaseInput, type CreateCaseResult, type Eye } from '../../graphql/operations/cases';
+import type { CreateCaseInput, CreateCaseMutation, Eye } from '../../graphql/generated';
+import { CREATE_CASE_MUTATION } from '../../graphql/operations/cases';
 import { parseTags } from './format';
 
 interface Props {
@@ -32,7 +34,7 @@ export function NewCaseDialog({ onClose, onCreated }: Props) {
     setBusy(true);
     setError(null);
     try {
-      const d = await request<CreateCaseResult>(CREATE_CASE_MUTATION, { input });
+      const d = await request<CreateCaseMutation>(CREATE_CASE_MUTATION, { input });
       onCreated(d.createCase.case.id);
     } catch (err) {
       setError(errorText(err));
@@ -70,11 +72,7 @@ export function NewCaseDialog({ onClose, onCreated }: Props) {
           Tags
           <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="comma separated" />
         </label>
-        {error && (
-          <p className="form__error" role="alert">
-            {error}
-          </p>
-        )}
+        {error && <ErrorNote className="form__error">{error}</ErrorNote>}
         <div className="form__actions">
           <button type="button" className="button" onClick={onClose}>
             Cancel

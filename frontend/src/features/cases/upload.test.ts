@@ -8,7 +8,7 @@ const volume = (status: Volume['status'], extra: Partial<Volume> = {}): Volume =
   dims: { z: 1, y: 256, x: 256 },
   spacingUm: { x: 0.5, y: 0.5, z: null },
   dataType: 'uint8',
-  sizeBytes: '65536',
+  sizeBytes: 65536,
   sourceFormat: 'tiff',
   status,
   errorCode: null,

@@ -2,7 +2,8 @@
 // spec (operations, map, file) over XMLHttpRequest, which, unlike fetch,
 // reports upload progress.
 import { csrfHeaders, GRAPHQL_PATH, projectHeaders, type GraphQLErrorEntry } from '../../graphql/client';
-import { UPLOAD_VOLUME_MUTATION, type UploadVolumeResult, type Volume } from '../../graphql/operations/cases';
+import type { UploadVolumeMutation } from '../../graphql/generated';
+import { UPLOAD_VOLUME_MUTATION, type Volume } from '../../graphql/operations/cases';
 
 export type UploadOutcome =
   | { kind: 'accepted'; volume: Volume; duplicate: boolean }
@@ -29,7 +30,7 @@ export function buildUploadForm(file: File, caseId: string, umPerPx?: number): F
 
 /** interpretUpload turns the server's answer into an outcome. */
 export function interpretUpload(status: number, body: unknown): UploadOutcome {
-  const b = body as { data?: UploadVolumeResult | null; errors?: GraphQLErrorEntry[] } | null;
+  const b = body as { data?: UploadVolumeMutation | null; errors?: GraphQLErrorEntry[] } | null;
   if (!b || typeof b !== 'object') return { kind: 'failed', message: `HTTP ${status}: not a GraphQL response` };
   const payload = b.data?.uploadVolume ?? null;
   const err = b.errors?.[0];

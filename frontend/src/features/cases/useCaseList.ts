@@ -1,20 +1,14 @@
 // useCaseList binds a CaseListLoader for one filter and order to React.
 import { useEffect, useRef, useState, useSyncExternalStore } from 'react';
 import { request } from '../../graphql/client';
-import {
-  CASES_QUERY,
-  toCaseRow,
-  type CaseFilter,
-  type CaseOrder,
-  type CasesQueryResult,
-  type CasesQueryVariables,
-} from '../../graphql/operations/cases';
+import type { CaseFilter, CaseOrder, CasesQuery, CasesQueryVariables } from '../../graphql/generated';
+import { CASES_QUERY, toCaseRow } from '../../graphql/operations/cases';
 import { CaseListLoader, type FetchPage, type LoaderState } from './caseList';
 
 export const fetchCasesPage =
   (filter: CaseFilter, orderBy: CaseOrder): FetchPage =>
   async (after, first, signal) => {
-    const data = await request<CasesQueryResult, CasesQueryVariables>(
+    const data = await request<CasesQuery, CasesQueryVariables>(
       CASES_QUERY,
       { first, after, filter, orderBy },
       { signal },

@@ -4,7 +4,7 @@ import { useEffect, useState } from 'react';
 import { errorText, request } from '../../graphql/client';
 import type { RunFlagsQuery, RunResultsQuery } from '../../graphql/generated';
 import { RUN_FLAGS_QUERY, RUN_RESULTS_QUERY } from '../../graphql/operations/labels';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 
 type Results = { metrics: NonNullable<RunResultsQuery['run']>['metrics'] | null; qcFlags: NonNullable<RunFlagsQuery['run']>['qcFlags'] };
 

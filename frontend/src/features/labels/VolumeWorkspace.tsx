@@ -2,32 +2,21 @@
 // the saved label), and the label panel: save (Ctrl+S, and an autosave of drafts) with
 // optimistic concurrency, a conflict the user resolves, submit, review and history.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Workspace, type WorkspaceKit } from '../../app/pages/ViewerPage';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
+import type { LabelQuery, ReviewLabelMutation, SaveLabelMutation, SubmitLabelMutation, VolumeWorkspaceQuery } from '../../graphql/generated';
 import {
   LABEL_QUERY,
   REVIEW_LABEL_MUTATION,
   SAVE_LABEL_MUTATION,
   SUBMIT_LABEL_MUTATION,
   VOLUME_WORKSPACE_QUERY,
-  type LabelQueryResult,
   type LabelView,
-  type ReviewLabelResult,
-  type SaveLabelResult,
-  type SubmitLabelResult,
-  type VolumeWorkspaceResult,
   type WorkspaceVolume,
 } from '../../graphql/operations/labels';
-import { AnnotationDocument } from '../annotation/engine/document';
-import { Editor } from '../annotation/engine/editor';
-import { deserialize, serialize } from '../annotation/engine/serialize';
-import { UncertaintyNavigator } from '../annotation/engine/uncertainty';
-import { AnnotationLayer } from '../annotation/render';
-import { VoronoiLayer } from '../annotation/voronoiLayer';
-import { HeatmapLayer } from '../viewer/heatmapLayer';
-import type { ImageSource } from '../viewer/ImageCanvas';
-import { OrientationLayer } from '../viewer/orientationLayer';
-import { useSession } from '../session/session-context';
+import { AnnotationDocument, AnnotationLayer, deserialize, Editor, serialize, UncertaintyNavigator, VoronoiLayer } from '../annotation';
+import { useSession } from '../session';
+import { HeatmapLayer, OrientationLayer, Workspace, type ImageSource, type WorkspaceKit } from '../viewer';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
 
@@ -85,7 +74,7 @@ function kitFor(doc: AnnotationDocument, run: Run | null): WorkspaceKit {
 }
 
 async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
-  const d = await request<VolumeWorkspaceResult>(VOLUME_WORKSPACE_QUERY, { id: volumeId }, { signal });
+  const d = await request<VolumeWorkspaceQuery>(VOLUME_WORKSPACE_QUERY, { id: volumeId }, { signal });
   const v = d.volume;
   if (!v) throw new Error('This volume does not exist (or is not yours to see).');
   const run = v.latestRun;
@@ -180,7 +169,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       setBusy('Saving…');
       setProblem(null);
       try {
-        const d = await request<SaveLabelResult>(SAVE_LABEL_MUTATION, {
+        const d = await request<SaveLabelMutation>(SAVE_LABEL_MUTATION, {
           input: { volumeId: volume.id, kind: KIND, baseVersion: baseVersion ?? label?.version ?? 0, document: serialize(doc) },
         });
         setLabel(d.saveLabel);
@@ -222,12 +211,12 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
 
   const submit = () =>
     act('Submitting…', async () => {
-      const d = await request<SubmitLabelResult>(SUBMIT_LABEL_MUTATION, { id: label!.id, version: label!.version });
+      const d = await request<SubmitLabelMutation>(SUBMIT_LABEL_MUTATION, { id: label!.id, version: label!.version });
       return d.submitLabel;
     });
   const review = (approve: boolean) =>
     act(approve ? 'Approving…' : 'Returning…', async () => {
-      const d = await request<ReviewLabelResult>(REVIEW_LABEL_MUTATION, {
+      const d = await request<ReviewLabelMutation>(REVIEW_LABEL_MUTATION, {
         id: label!.id,
         version: label!.version,
         approve,
@@ -238,7 +227,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
     });
   const refresh = () =>
     act('Loading…', async () => {
-      const d = await request<LabelQueryResult>(LABEL_QUERY, { id: label!.id });
+      const d = await request<LabelQuery>(LABEL_QUERY, { id: label!.id });
       if (!d.label) throw new Error('the label is gone');
       return d.label;
     });
@@ -291,11 +280,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           </div>
         </div>
       )}
-      {problem && (
-        <p className="label-panel__problem" role="alert">
-          {problem}
-        </p>
-      )}
+      {problem && <ErrorNote className="label-panel__problem">{problem}</ErrorNote>}
       <div className="label-panel__actions">
         {canEdit && (
           <button type="button" className="button button--small button--primary" disabled={!editable || !dirty || !!busy || !!conflict} onClick={() => void save()}>

@@ -1,7 +1,9 @@
 // The model registry (read-only here): every model with its versions, stage and weights
 // digest. Promotion and evaluations come with the model-lifecycle work.
 import { useEffect, useState } from 'react';
+import { DataTable } from '../../components/ui/DataTable';
 import { EmptyState } from '../../components/ui/EmptyState';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { ModelsIcon } from '../../components/ui/icons';
 import { GraphQLRequestError, request } from '../../graphql/client';
 import type { ModelsQuery } from '../../graphql/generated';
@@ -29,9 +31,7 @@ export function ModelsPage() {
 
   if (error) {
     return (
-      <p className="case-detail__error" role="alert">
-        {error}
-      </p>
+      <ErrorNote>{error}</ErrorNote>
     );
   }
   if (!models) return <p className="case-detail__muted">Loading…</p>;
@@ -50,32 +50,24 @@ export function ModelsPage() {
             {m.name} <span className="models__task">{m.task}</span>
           </h2>
           {m.description && <p className="case-detail__muted">{m.description}</p>}
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Weights (SHA-256)</th>
-                <th scope="col">Registered</th>
+          <DataTable
+            columns={['Version', 'Stage', 'Weights (SHA-256)', 'Registered']}
+            rows={m.versions}
+            row={(v) => (
+              <tr key={v.id} data-testid="model-version" data-stage={v.stage}>
+                <td>
+                  <code>{v.version}</code>
+                </td>
+                <td>
+                  <span className={`models__stage models__stage--${v.stage.toLowerCase()}`}>{v.stage.toLowerCase()}</span>
+                </td>
+                <td>
+                  <code title={v.weightsSha256}>{v.weightsSha256.slice(0, 12)}…</code>
+                </td>
+                <td>{new Date(v.createdAt).toLocaleString()}</td>
               </tr>
-            </thead>
-            <tbody>
-              {m.versions.map((v) => (
-                <tr key={v.id} data-testid="model-version" data-stage={v.stage}>
-                  <td>
-                    <code>{v.version}</code>
-                  </td>
-                  <td>
-                    <span className={`models__stage models__stage--${v.stage.toLowerCase()}`}>{v.stage.toLowerCase()}</span>
-                  </td>
-                  <td>
-                    <code title={v.weightsSha256}>{v.weightsSha256.slice(0, 12)}…</code>
-                  </td>
-                  <td>{new Date(v.createdAt).toLocaleString()}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+            )}
+          />
         </section>
       ))}
     </div>

@@ -1,7 +1,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { DataTable } from '../../components/ui/DataTable';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, GraphQLRequestError, request, subscribe } from '../../graphql/client';
+import type { RunProgressSubscription, RunQuery, RunsChangedSubscription, RunsQuery, RunStatus, StartRunMutation } from '../../graphql/generated';
 import {
   CANCEL_RUN,
   isFinal,
@@ -12,16 +15,10 @@ import {
   RUNS_QUERY,
   START_RUN,
   type RunDetail,
-  type RunProgressResult,
-  type RunQueryResult,
-  type RunsChangedResult,
-  type RunsQueryResult,
-  type RunStatus,
   type RunSummary,
-  type StartRunResult,
 } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
-import { useCan } from '../session/session-context';
+import { useCan } from '../session';
 
 function tone(s: RunStatus | string): DotTone {
   if (s === 'SUCCEEDED') return 'ok';
@@ -57,10 +54,10 @@ export function RunsPage() {
 
   useEffect(() => {
     let alive = true;
-    request<RunsQueryResult>(RUNS_QUERY, { first: 50 })
+    request<RunsQuery>(RUNS_QUERY, { first: 50 })
       .then((d) => alive && setRuns(d.runs.edges.map((e) => e.node)))
       .catch((err) => alive && setError(message(err)));
-    const stop = subscribe<RunsChangedResult>(RUNS_CHANGED, undefined, {
+    const stop = subscribe<RunsChangedSubscription>(RUNS_CHANGED, undefined, {
       next: (d) => upsert(d.runsChanged),
       error: (err) => alive && setError(`live updates stopped: ${message(err)}`),
     });
@@ -73,47 +70,35 @@ export function RunsPage() {
   return (
     <div className="runs-page">
       <Panel title="Runs" data-testid="runs-panel" actions={<StartRun onStarted={(r) => { upsert(r); setSelected(r.id); }} />}>
-        {error && <p className="error-cell" role="alert">{error}</p>}
-        <table className="data-table" data-testid="runs-table">
-          <thead>
-            <tr>
-              <th scope="col">Run</th>
-              <th scope="col">Status</th>
-              <th scope="col">Step</th>
-              <th scope="col" className="num">Done</th>
-              <th scope="col">Started</th>
+        {error && <ErrorNote compact>{error}</ErrorNote>}
+        <DataTable
+          data-testid="runs-table"
+          columns={['Run', 'Status', 'Step', { label: 'Done', num: true }, 'Started']}
+          rows={runs}
+          empty="No runs yet. Start one on a READY volume."
+          row={(r) => (
+            <tr
+              key={r.id}
+              data-testid={`run-row-${r.id}`}
+              data-status={r.status}
+              className={r.id === selected ? 'is-selected' : undefined}
+              onClick={() => setSelected(r.id)}
+              tabIndex={0}
+              onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
+            >
+              <th scope="row">{r.id}</th>
+              <td>
+                <span className="state-cell">
+                  <StatusDot tone={tone(r.status)} />
+                  {r.status}
+                </span>
+              </td>
+              <td>{r.progress?.step ?? ''}</td>
+              <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
+              <td>{clock(r.createdAt)}</td>
             </tr>
-          </thead>
-          <tbody>
-            {runs.length === 0 && (
-              <tr>
-                <td colSpan={5}>No runs yet. Start one on a READY volume.</td>
-              </tr>
-            )}
-            {runs.map((r) => (
-              <tr
-                key={r.id}
-                data-testid={`run-row-${r.id}`}
-                data-status={r.status}
-                className={r.id === selected ? 'is-selected' : undefined}
-                onClick={() => setSelected(r.id)}
-                tabIndex={0}
-                onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
-              >
-                <th scope="row">{r.id}</th>
-                <td>
-                  <span className="state-cell">
-                    <StatusDot tone={tone(r.status)} />
-                    {r.status}
-                  </span>
-                </td>
-                <td>{r.progress?.step ?? ''}</td>
-                <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
-                <td>{clock(r.createdAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       </Panel>
       {selected && <RunMonitor key={selected} runId={selected} />}
     </div>
@@ -128,7 +113,7 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
     setBusy(true);
     setErr(null);
     try {
-      const d = await request<StartRunResult>(START_RUN, { input: { volumeId: volumeId.trim() } });
+      const d = await request<StartRunMutation>(START_RUN, { input: { volumeId: volumeId.trim() } });
       onStarted(d.startRun);
       setVolumeId('');
     } catch (e) {
@@ -155,7 +140,11 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
       <button type="submit" className="button button--small" data-testid="start-run" disabled={busy || volumeId.trim() === ''}>
         Start run
       </button>
-      {err && <span className="error-cell" role="alert" data-testid="start-error">{err}</span>}
+      {err && (
+        <ErrorNote compact as="span" data-testid="start-error">
+          {err}
+        </ErrorNote>
+      )}
     </form>
   );
 }
@@ -163,21 +152,21 @@ function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
 /** RunMonitor shows one run: live progress events in order, its steps, metrics and QC flags. */
 function RunMonitor({ runId }: { runId: string }) {
   const [detail, setDetail] = useState<RunDetail | null>(null);
-  const [events, setEvents] = useState<readonly RunProgressResult['runProgress'][]>([]);
+  const [events, setEvents] = useState<readonly RunProgressSubscription['runProgress'][]>([]);
   const [error, setError] = useState<string | null>(null);
   const log = useRef(new ProgressLog());
   const withMetrics = useCan('admin', 'ml_engineer', 'researcher', 'tech');
   const pending = useRef<number | null>(null);
 
   const reload = useCallback(() => {
-    request<RunQueryResult>(RUN_QUERY, { id: runId, withMetrics })
+    request<RunQuery>(RUN_QUERY, { id: runId, withMetrics })
       .then((d) => setDetail(d.run))
       .catch((err) => setError(message(err)));
   }, [runId, withMetrics]);
 
   useEffect(() => {
     reload();
-    const stop = subscribe<RunProgressResult>(RUN_PROGRESS, { runId }, {
+    const stop = subscribe<RunProgressSubscription>(RUN_PROGRESS, { runId }, {
       next: (d) => {
         if (!log.current.add(d.runProgress)) return;
         setEvents(log.current.events.slice());
@@ -235,61 +224,48 @@ function RunMonitor({ runId }: { runId: string }) {
         </>
       }
     >
-      {error && <p className="error-cell" role="alert">{error}</p>}
+      {error && <ErrorNote compact>{error}</ErrorNote>}
       <div className="run-progress" data-testid="run-status" data-status={status}>
         <StatusDot tone={tone(status)} />
         <strong>{status}</strong>
         <progress max={1} value={fraction} data-testid="progress-bar" data-fraction={fraction} />
         <span>{last?.message ?? ''}</span>
       </div>
-      <table className="data-table" data-testid="run-steps">
-        <thead>
-          <tr>
-            <th scope="col">Step</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">Attempts</th>
-            <th scope="col">Error</th>
+      <DataTable
+        data-testid="run-steps"
+        columns={['Step', 'Status', { label: 'Attempts', num: true }, 'Error']}
+        rows={detail?.steps ?? []}
+        row={(s) => (
+          <tr key={s.name} data-testid={`step-${s.name}`} data-status={s.status}>
+            <th scope="row">{s.name}</th>
+            <td>
+              <span className="state-cell">
+                <StatusDot tone={tone(s.status)} />
+                {s.status}
+              </span>
+            </td>
+            <td className="num">{s.attempts}</td>
+            <td className="error-cell">{s.error ?? ''}</td>
           </tr>
-        </thead>
-        <tbody>
-          {(detail?.steps ?? []).map((s) => (
-            <tr key={s.name} data-testid={`step-${s.name}`} data-status={s.status}>
-              <th scope="row">{s.name}</th>
-              <td>
-                <span className="state-cell">
-                  <StatusDot tone={tone(s.status)} />
-                  {s.status}
-                </span>
-              </td>
-              <td className="num">{s.attempts}</td>
-              <td className="error-cell">{s.error ?? ''}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        )}
+      />
       {detail?.metrics && detail.metrics.length > 0 && (
-        <table className="data-table" data-testid="run-metrics">
-          <thead>
-            <tr>
-              <th scope="col">Metric</th>
-              <th scope="col" className="num">Value</th>
-              <th scope="col" className="num">95% CI</th>
+        <DataTable
+          data-testid="run-metrics"
+          columns={['Metric', { label: 'Value', num: true }, { label: '95% CI', num: true }]}
+          rows={detail.metrics}
+          row={(m) => (
+            <tr key={m.name}>
+              <th scope="row">{m.name}</th>
+              <td className="num">
+                {m.value.toPrecision(4)} {m.unit}
+              </td>
+              <td className="num">
+                {m.ci95Low !== null && m.ci95High !== null ? `${m.ci95Low.toPrecision(4)} – ${m.ci95High.toPrecision(4)}` : ''}
+              </td>
             </tr>
-          </thead>
-          <tbody>
-            {detail.metrics.map((m) => (
-              <tr key={m.name}>
-                <th scope="row">{m.name}</th>
-                <td className="num">
-                  {m.value.toPrecision(4)} {m.unit}
-                </td>
-                <td className="num">
-                  {m.ci95Low !== null && m.ci95High !== null ? `${m.ci95Low.toPrecision(4)} – ${m.ci95High.toPrecision(4)}` : ''}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+          )}
+        />
       )}
       {detail && detail.qcFlags.length > 0 && (
         <ul className="qc-flags" data-testid="run-qc">

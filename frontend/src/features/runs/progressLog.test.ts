@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RunProgress, RunStatus } from '../../graphql/operations/runs';
+import type { RunStatus } from '../../graphql/generated';
+import type { RunProgress } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
 
 function ev(i: number, status: RunStatus = 'RUNNING', step = 'segment'): RunProgress {

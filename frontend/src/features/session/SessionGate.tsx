@@ -1,5 +1,6 @@
 // SessionGate shows the sign-in form until `me` names someone, then its children.
 import { useCallback, useEffect, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { ErrorNote } from '../../components/ui/ErrorNote';
 import { chooseProject, errorText } from '../../graphql/client';
 import type { Viewer } from '../../graphql/operations/session';
 import { fetchViewer, signIn, signOut } from './session';
@@ -106,11 +107,7 @@ function LoginForm({ error, onSignedIn }: { error?: string; onSignedIn(): void }
             onChange={(e) => setPassword(e.target.value)}
           />
         </label>
-        {failure && (
-          <p className="login__error" role="alert">
-            {failure}
-          </p>
-        )}
+        {failure && <ErrorNote className="login__error">{failure}</ErrorNote>}
         <button type="submit" className="button button--primary" disabled={busy || !email || !password}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

@@ -1,11 +1,12 @@
 // Signing in and out: POST /auth/login sets the HttpOnly session cookie and the CSRF
 // cookie; POST /auth/logout ends the session. Everything else goes through GraphQL.
 import { closeSubscriptions, csrfHeaders, request } from '../../graphql/client';
-import { ME_QUERY, type MeQueryResult, type Viewer } from '../../graphql/operations/session';
+import type { MeQuery } from '../../graphql/generated';
+import { ME_QUERY, type Viewer } from '../../graphql/operations/session';
 
 /** fetchViewer returns who is signed in, or null. */
 export async function fetchViewer(signal?: AbortSignal): Promise<Viewer | null> {
-  const d = await request<MeQueryResult>(ME_QUERY, undefined, { signal });
+  const d = await request<MeQuery>(ME_QUERY, undefined, { signal });
   return d.me;
 }
 

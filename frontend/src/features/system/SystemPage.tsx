@@ -1,3 +1,4 @@
+import { DataTable } from '../../components/ui/DataTable';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot } from '../../components/ui/StatusDot';
 import { RefreshIcon } from '../../components/ui/icons';
@@ -36,39 +37,29 @@ export function SystemPage() {
             <span className="health-summary__detail">{state.error.replace(/^API unreachable:\s*/, '')}</span>
           )}
         </div>
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">Service</th>
-              <th scope="col">State</th>
-              <th scope="col" className="num">
-                Latency
-              </th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {SERVICES.map(({ name, label }) => {
-              const svc = health ? serviceOf(health, name) : null;
-              const tone = svc === null ? 'unknown' : svc.ok ? 'ok' : 'down';
-              return (
-                <tr key={name} data-testid={`health-row-${name}`}>
-                  <th scope="row">{label}</th>
-                  <td>
-                    <span className="state-cell">
-                      <StatusDot tone={tone} />
-                      {svc === null ? 'unknown' : svc.ok ? 'ok' : 'down'}
-                    </span>
-                  </td>
-                  <td className="num">{svc ? formatLatency(svc.latencyMs) : '—'}</td>
-                  <td className="error-cell" title={svc?.error ?? undefined}>
-                    {svc?.error ?? ''}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <DataTable
+          columns={['Service', 'State', { label: 'Latency', num: true }, 'Error']}
+          rows={SERVICES}
+          row={({ name, label }) => {
+            const svc = health ? serviceOf(health, name) : null;
+            const tone = svc === null ? 'unknown' : svc.ok ? 'ok' : 'down';
+            return (
+              <tr key={name} data-testid={`health-row-${name}`}>
+                <th scope="row">{label}</th>
+                <td>
+                  <span className="state-cell">
+                    <StatusDot tone={tone} />
+                    {svc === null ? 'unknown' : svc.ok ? 'ok' : 'down'}
+                  </span>
+                </td>
+                <td className="num">{svc ? formatLatency(svc.latencyMs) : '—'}</td>
+                <td className="error-cell" title={svc?.error ?? undefined}>
+                  {svc?.error ?? ''}
+                </td>
+              </tr>
+            );
+          }}
+        />
       </Panel>
 
       <Panel title="Connection">

@@ -1,23 +1,13 @@
 // A synthetic cone mosaic for the viewer until the server renders en-face
 // images: a jittered hexagonal lattice of bright blobs with a few dark
 // vessels, plus a smooth "uncertainty" field. Deterministic for a seed.
+import { mulberry32 } from '../../lib/prng';
 
 export interface DemoCones {
   size: number;
   /** x0, y0, x1, y1, ... in image pixels. */
   xy: Float32Array;
   count: number;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** demoCones places exactly `count` cones on a jittered hexagonal lattice over size×size. */

@@ -14,8 +14,6 @@ export const ACCESS_QUERY = /* GraphQL */ `query Access($project: String!) {
   members(project: $project) { subject role project user { id email displayName } }
 }`;
 
-export type AccessQueryResult = AccessQuery;
-
 export const GRANT_ROLE_MUTATION = /* GraphQL */ `mutation GrantRole($input: RoleGrantInput!) { grantRole(input: $input) { role project } }`;
 export const REVOKE_ROLE_MUTATION = /* GraphQL */ `mutation RevokeRole($input: RoleGrantInput!) { revokeRole(input: $input) }`;
 export const SET_ROLE_PERMISSIONS_MUTATION = /* GraphQL */ `mutation SetRolePermissions($role: String!, $permissions: [RolePermissionInput!]!) {
@@ -26,4 +24,3 @@ export const AUDIT_LOG_QUERY = /* GraphQL */ `query AuditLog($filter: AuditFilte
   auditLog(filter: $filter, first: $first, before: $before) { id at actor action object outcome requestId clientAddr hash }
 }`;
 
-export type AuditLogResult = AuditLogQuery;

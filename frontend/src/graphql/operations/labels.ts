@@ -1,14 +1,7 @@
 // A volume's labelling workspace: the image, the model's marks and the label documents,
 // and the mutations that save, submit and review a label.
 
-import type {
-  LabelFieldsFragment,
-  LabelQuery,
-  ReviewLabelMutation,
-  SaveLabelMutation,
-  SubmitLabelMutation,
-  VolumeWorkspaceQuery,
-} from '../generated';
+import type { LabelFieldsFragment, VolumeWorkspaceQuery } from '../generated';
 
 /** The review states (Label.state). */
 export type LabelState = 'DRAFT' | 'IN_REVIEW' | 'APPROVED' | 'RETURNED';
@@ -31,8 +24,6 @@ const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!
 }`;
 export const VOLUME_WORKSPACE_QUERY = VOLUME_WORKSPACE_QUERY_DOC + LABEL_FIELDS;
 
-export type VolumeWorkspaceResult = VolumeWorkspaceQuery;
-
 const SAVE_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SaveLabel($input: SaveLabelInput!) { saveLabel(input: $input) { ...LabelFields } }`;
 export const SAVE_LABEL_MUTATION = SAVE_LABEL_MUTATION_DOC + LABEL_FIELDS;
 const SUBMIT_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SubmitLabel($id: ID!, $version: Int!) { submitLabel(id: $id, version: $version) { ...LabelFields } }`;
@@ -43,11 +34,6 @@ const REVIEW_LABEL_MUTATION_DOC = /* GraphQL */ `mutation ReviewLabel($id: ID!, 
 export const REVIEW_LABEL_MUTATION = REVIEW_LABEL_MUTATION_DOC + LABEL_FIELDS;
 const LABEL_QUERY_DOC = /* GraphQL */ `query Label($id: ID!) { label(id: $id) { ...LabelFields } }`;
 export const LABEL_QUERY = LABEL_QUERY_DOC + LABEL_FIELDS;
-
-export type SaveLabelResult = SaveLabelMutation;
-export type SubmitLabelResult = SubmitLabelMutation;
-export type ReviewLabelResult = ReviewLabelMutation;
-export type LabelQueryResult = LabelQuery;
 
 /** What the pipeline measured on the run (roles that may read metrics). */
 export const RUN_RESULTS_QUERY = /* GraphQL */ `query RunResults($id: ID!) {

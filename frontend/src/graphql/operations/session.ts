@@ -5,4 +5,3 @@ export type Viewer = NonNullable<MeQuery['me']>;
 
 export const ME_QUERY = /* GraphQL */ `query Me { me { user { id displayName } project roles method projects } }`;
 
-export type MeQueryResult = MeQuery;

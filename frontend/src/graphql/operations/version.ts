@@ -1,14 +1,3 @@
-// The server's build, as `version` answers it.
-
-/** BuildInfo names the build of aomas that answers. */
-export interface BuildInfo {
-  version: string;
-  commit: string;
-  goVersion: string;
-}
+// The server's build, as `version` answers it; its type is generated (VersionQuery).
 
 export const VERSION_QUERY = /* GraphQL */ `query Version { version { version commit goVersion } }`;
-
-export interface VersionQueryResult {
-  version: BuildInfo;
-}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { AddPoints, AddPolygon, AddPolyline, DeletePoints, DeleteShapes, MaskStroke, MovePoints, type Command } from './commands';
 import { AnnotationDocument } from './document';
 import { History } from './history';
-import { mulberry32, randInt, type Rng } from './prng';
+import { mulberry32, randInt, type Rng } from '../../../lib/prng';
 import { serialize } from './serialize';
 
 const W = 300;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MaskLayer } from './mask';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../../../lib/prng';
 
 describe('MaskLayer', () => {
   it('paints a disc of about πr² pixels and records what changed', () => {

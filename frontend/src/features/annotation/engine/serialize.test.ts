@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnnotationDocument } from './document';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../../../lib/prng';
 import { deserialize, FORMAT_VERSION, FormatError, fromJSON, serialize, toJSON } from './serialize';
 
 function sample(seed: number): AnnotationDocument {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32, randInt } from './prng';
+import { mulberry32, randInt } from '../../../lib/prng';
 import { SpatialIndex } from './spatialIndex';
 import type { ConePoint, Rect } from './types';
 

@@ -1,5 +1,5 @@
 import { bench, describe } from 'vitest';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../../../lib/prng';
 import { cellsOf, summarise } from './voronoi';
 
 // npx vitest bench: the Voronoi cells of a 4096×4096 mosaic with 50,000 marks (the viewer's demo size).

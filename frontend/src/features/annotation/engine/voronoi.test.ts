@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AnnotationDocument } from './document';
-import { mulberry32 } from './prng';
+import { mulberry32 } from '../../../lib/prng';
 import { cellsOf, summarise, voronoiCells } from './voronoi';
 
 /** hexLattice puts marks on a triangular lattice (spacing a): every inner Voronoi cell is a regular hexagon. */

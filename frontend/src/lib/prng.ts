@@ -1,8 +1,10 @@
 // A small seeded pseudo-random generator (mulberry32): the same seed gives the
 // same sequence, for reproducible demo data and property-style tests.
 
+/** Rng returns the next number of its sequence, in [0, 1). */
 export type Rng = () => number;
 
+/** mulberry32 is the generator for seed. */
 export function mulberry32(seed: number): Rng {
   let a = seed >>> 0;
   return () => {

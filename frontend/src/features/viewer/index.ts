@@ -1,0 +1,8 @@
+// The viewer feature as others see it: the workspace (canvas, tools, layers, metrics), the
+// layers a workspace kit is made of, and the demo mosaic.
+export { DEMO_MARKS, DEMO_SIZE, DemoViewer } from './DemoViewer';
+export { demoCones } from './demoMosaic';
+export { HeatmapLayer } from './heatmapLayer';
+export type { ImageSource } from './ImageCanvas';
+export { OrientationLayer } from './orientationLayer';
+export { Workspace, type WorkspaceKit } from './Workspace';
