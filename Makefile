@@ -10,10 +10,12 @@ COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 ENV      := source $(LOCAL)/services.env &&
 GOTEST   := go tool gotestsum
+# golangci-lint is pinned in its own modfile so its ~200 modules stay out of the build's go.mod.
+LINT     := GOLANGCI_LINT_CACHE=$(LOCAL)/cache/golangci-lint go tool -modfile=internal/tools/go.mod golangci-lint
 FUZZTIME ?= 20s
 export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
 
-.PHONY: help demo test deps services services-down generate check-generate web build vet \
+.PHONY: help demo test deps services services-down generate check-generate web build vet lint \
         test-go test-fuzz test-web test-e2e bench clean
 
 help:
@@ -27,6 +29,7 @@ deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed
 	@command -v /usr/bin/chromium >/dev/null || scripts/apt.sh chromium chromium-driver fonts-dejavu-core
 	@/usr/bin/python3 -c 'import pydicom' 2>/dev/null || scripts/apt.sh python3-pydicom python3-numpy || true
 	@go mod download
+	@go mod download -modfile=internal/tools/go.mod
 
 $(LOCAL)/onnxruntime/VERSION: scripts/ort.sh
 	scripts/ort.sh
@@ -58,6 +61,9 @@ build: web
 vet:
 	go vet ./...
 
+lint:
+	$(LINT) run ./...
+
 demo: deps services build
 	$(ENV) $(BIN) migrate up
 	@$(ENV) scripts/demo.sh $(BIN)
@@ -65,7 +71,7 @@ demo: deps services build
 test: deps services
 	@mkdir -p $(LOCAL)/test && rm -f $(LOCAL)/test/*.json $(LOCAL)/test/*.tap
 	@start=$$(date +%s); status=0; \
-	$(MAKE) --no-print-directory check-generate vet || status=1; \
+	$(MAKE) --no-print-directory check-generate vet lint || status=1; \
 	$(MAKE) --no-print-directory test-go || status=1; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	$(MAKE) --no-print-directory test-web || status=1; \

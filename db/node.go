@@ -15,22 +15,52 @@ type Node interface {
 	NodeID() int64
 }
 
-func (Subject) NodeType() string      { return "Subject" }
-func (Case) NodeType() string         { return "Case" }
-func (Volume) NodeType() string       { return "Volume" }
-func (Run) NodeType() string          { return "Run" }
-func (Metric) NodeType() string       { return "Metric" }
-func (Label) NodeType() string        { return "Label" }
-func (Model) NodeType() string        { return "Model" }
+// NodeType implements Node.
+func (Subject) NodeType() string { return "Subject" }
+
+// NodeType implements Node.
+func (Case) NodeType() string { return "Case" }
+
+// NodeType implements Node.
+func (Volume) NodeType() string { return "Volume" }
+
+// NodeType implements Node.
+func (Run) NodeType() string { return "Run" }
+
+// NodeType implements Node.
+func (Metric) NodeType() string { return "Metric" }
+
+// NodeType implements Node.
+func (Label) NodeType() string { return "Label" }
+
+// NodeType implements Node.
+func (Model) NodeType() string { return "Model" }
+
+// NodeType implements Node.
 func (ModelVersion) NodeType() string { return "ModelVersion" }
 
-func (r Subject) NodeID() int64      { return r.ID }
-func (r Case) NodeID() int64         { return r.ID }
-func (r Volume) NodeID() int64       { return r.ID }
-func (r Run) NodeID() int64          { return r.ID }
-func (r Metric) NodeID() int64       { return r.ID }
-func (r Label) NodeID() int64        { return r.ID }
-func (r Model) NodeID() int64        { return r.ID }
+// NodeID implements Node.
+func (r Subject) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Case) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Volume) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Run) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Metric) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Label) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
+func (r Model) NodeID() int64 { return r.ID }
+
+// NodeID implements Node.
 func (r ModelVersion) NodeID() int64 { return r.ID }
 
 // projectOf finds the project that owns a row of each type that belongs to one.

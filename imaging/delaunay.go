@@ -34,14 +34,6 @@ func nextHalfedge(e int) int {
 	return e + 1
 }
 
-// prevHalfedge returns the previous half-edge of the same triangle.
-func prevHalfedge(e int) int {
-	if e%3 == 0 {
-		return e + 2
-	}
-	return e - 1
-}
-
 // Delaunay triangulates points. Exact duplicates are triangulated once (the later copies are
 // left out of every triangle); fewer than three non-collinear points give no triangles.
 func Delaunay(points []Point) *Triangulation {

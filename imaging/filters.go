@@ -291,12 +291,12 @@ func otsuThreshold(v []float64) float64 {
 		hist[min(int((x-lo)/(hi-lo)*bins), bins-1)]++
 	}
 	total, sumAll := float64(len(v)), 0.0
-	for i, c := range hist {
+	for i, c := range &hist {
 		sumAll += float64(i) * c
 	}
 	best, bestT := -1.0, 0
 	wB, sumB := 0.0, 0.0
-	for i, c := range hist {
+	for i, c := range &hist {
 		wB += c
 		sumB += float64(i) * c
 		wF := total - wB

@@ -148,7 +148,7 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 
 	truth := VolumeTruth{TiltVox: o.TiltVox, CurvatureVox: o.CurvatureVox, Mosaic: coneTruth, MosaicImage: mosaic}
 	z := 0.0
-	for _, l := range volumeLayerSpec {
+	for _, l := range &volumeLayerSpec {
 		z1 := math.Min(z+l.um/o.AxialUm, float64(o.Z))
 		truth.Layers = append(truth.Layers, VolumeLayer{Name: l.name, Z0: z, Z1: z1, Reflectivity: l.refl, Mosaic: l.mosaic})
 		z = z1
@@ -159,7 +159,7 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 		off := truth.SurfaceOffset(c[0], c[1], o.X, o.Y)
 		offLo, offHi = math.Min(offLo, off), math.Max(offHi, off)
 	}
-	var pz0, pz1 float64 = math.Inf(1), math.Inf(-1)
+	pz0, pz1 := math.Inf(1), math.Inf(-1)
 	for _, l := range truth.Layers {
 		if l.Mosaic {
 			pz0, pz1 = math.Min(pz0, l.Z0), math.Max(pz1, l.Z1)

@@ -526,11 +526,12 @@ func RegisterStack(frames []*Image, opts RegisterOptions) ([]FrameMotion, error)
 // frameMotion registers one frame to the reference: whole frame, then strips.
 func (r *Registerer) frameMotion(ref, mov *Image, opts RegisterOptions, cache *refCache) FrameMotion {
 	var m FrameMotion
-	if ref == mov {
+	switch {
+	case ref == mov:
 		m.Peak = 1
-	} else if max(ref.W, ref.H) <= r.fineSize {
+	case max(ref.W, ref.H) <= r.fineSize:
 		m.DX, m.DY, m.Peak = r.Shift(ref, mov)
-	} else {
+	default:
 		m.DX, m.DY, m.Peak = r.coarseFine(ref, mov, cache)
 	}
 	if opts.StripRows > 0 && ref != mov {

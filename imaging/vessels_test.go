@@ -54,7 +54,6 @@ func TestDetectVesselsDiameter(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var all []float64
-			var edtAll []float64
 			for seed := range uint64(4) {
 				img, truth := PhantomCapillaries(CapillaryPhantomOptions{Size: size, Seed: seed, SNR: tc.snr})
 				res := DetectVessels(img, VesselOptions{})
@@ -62,9 +61,6 @@ func TestDetectVesselsDiameter(t *testing.T) {
 				errs := vesselDiameterErrors(t, res, truth, size)
 				require.NotEmpty(t, errs)
 				all = append(all, errs...)
-				for _, s := range res.Samples {
-					edtAll = append(edtAll, s.EDTDiameterPx)
-				}
 			}
 			slices.Sort(all)
 			med := all[len(all)/2]

@@ -37,7 +37,7 @@ func dStr(g, e uint16, vr, s string) dcmElem {
 	return dcmElem{group: g, elem: e, vr: vr, val: b}
 }
 
-func dUS(g, e uint16, v uint16) dcmElem {
+func dUS(g, e, v uint16) dcmElem {
 	return dcmElem{group: g, elem: e, vr: "US", val: binary.LittleEndian.AppendUint16(nil, v)}
 }
 

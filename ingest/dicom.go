@@ -30,8 +30,8 @@ const (
 )
 
 // transferSyntax names a transfer syntax UID and says whether its pixels decode here.
-func transferSyntax(uid string) (string, tsKind) {
-	switch uid {
+func transferSyntax(tsUID string) (string, tsKind) {
+	switch tsUID {
 	case "1.2.840.10008.1.2":
 		return "Implicit VR Little Endian", tsNative
 	case "1.2.840.10008.1.2.1":
@@ -70,11 +70,11 @@ func transferSyntax(uid string) (string, tsKind) {
 	return "", tsUnsupported
 }
 
-func describeTS(uid, name string) string {
+func describeTS(tsUID, name string) string {
 	if name == "" {
-		return fmt.Sprintf("transfer syntax %q (unknown)", uid)
+		return fmt.Sprintf("transfer syntax %q (unknown)", tsUID)
 	}
-	return fmt.Sprintf("transfer syntax %s (%s)", uid, name)
+	return fmt.Sprintf("transfer syntax %s (%s)", tsUID, name)
 }
 
 // parseDICOM fills res from a DICOM file whose data (after the preamble and "DICM", or
@@ -179,7 +179,7 @@ func planDICOMPixels(res *Result, ds *dicom.Dataset, r io.ReaderAt, size int64, 
 			return reject(CodeCorrupt, "pixel data is encapsulated but %s is native", describeTS(res.TransferSyntaxUID, res.TransferSyntaxName))
 		}
 		want := res.Voxels() * int64(res.SamplesPerPixel) * int64(st.size())
-		if px.length != want && !(px.length == want+1 && want%2 == 1) {
+		if px.length != want && (px.length != want+1 || want%2 != 1) {
 			return reject(CodeDimensionMismatch, "pixel data holds %d bytes but %d×%d×%d frames × %d samples × %d bytes need %d",
 				px.length, res.Cols, res.Rows, res.Frames, res.SamplesPerPixel, st.size(), want)
 		}
@@ -403,7 +403,7 @@ func looksLikeBareDICOM(head []byte) bool {
 	}
 	group := binary.LittleEndian.Uint16(head)
 	vl := binary.LittleEndian.Uint32(head[4:])
-	return group == 0x0008 && vl < 1024 && !(isUpper(head[4]) && isUpper(head[5]))
+	return group == 0x0008 && vl < 1024 && (!isUpper(head[4]) || !isUpper(head[5]))
 }
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }

@@ -153,7 +153,7 @@ func (s *dicomScanner) element(off, end int64, depth int) (int64, elemHdr, error
 	}
 	defined := h.vl != undefinedLen
 	valEnd := h.valOff + int64(h.vl)
-	if defined && valEnd > end && !(h.kind == tag.VRPixelData && depth == 0) {
+	if defined && valEnd > end && (h.kind != tag.VRPixelData || depth != 0) {
 		return 0, h, s.short(fmt.Sprintf("element %s", h.tag), h.valOff, int64(h.vl), end)
 	}
 	switch h.kind {

@@ -252,10 +252,9 @@ func TestParseRejects(t *testing.T) {
 	unknownTS.ts = "1.2.3.4.5"
 	short := dicomFile{ts: tsExplicitLE, modality: "OPT", rows: 4, cols: 5, frames: 3, bits: 16, native: make([]byte, 100)}
 	// A private OB element whose 32-bit length claims 4 GB.
-	huge := slices.Clone(real3[:400])
 	hugeElem := []byte{0x09, 0x00, 0x10, 0x10, 'O', 'B', 0, 0, 0x00, 0x00, 0x00, 0xF0}
 	metaEnd := 132 + 12 + int(binary.LittleEndian.Uint32(real3[140:]))
-	huge = append(append(slices.Clone(real3[:metaEnd]), hugeElem...), make([]byte, 64)...)
+	huge := append(append(slices.Clone(real3[:metaEnd]), hugeElem...), make([]byte, 64)...)
 	real3PixelTag := bytes.LastIndex(real3, []byte{0xE0, 0x7F, 0x10, 0x00})
 	loop := buildTIFF(binary.LittleEndian, pages[:1], 0)
 	binary.LittleEndian.PutUint32(loop[len(loop)-4:], binary.LittleEndian.Uint32(loop[4:]))
@@ -307,7 +306,7 @@ func TestRejectedDICOMKeepsHeader(t *testing.T) {
 	j2k := dicomFile{ts: tsJ2K, modality: "OPT", rows: 64, cols: 32, frames: 2, bits: 16, pixelSpacing: "0.001\\0.002",
 		laterality: "L", patientID: "P9", fragments: [][]byte{{0xFF, 0x4F, 1, 2}, {0xFF, 0x4F, 3, 4}}}
 	res, err := parseBytes(j2k.bytes(), "j2k.dcm", Options{})
-	requireCode(t, err, CodeUnsupportedTransferSyntax)
+	_ = requireCode(t, err, CodeUnsupportedTransferSyntax)
 	require.Equal(t, FormatDICOM, res.Format)
 	require.Equal(t, tsJ2K, res.TransferSyntaxUID)
 	require.Equal(t, "JPEG 2000 Lossless", res.TransferSyntaxName)
@@ -318,7 +317,7 @@ func TestRejectedDICOMKeepsHeader(t *testing.T) {
 	require.Equal(t, "P9", res.Subject.PatientID)
 
 	res, err = parseBytes(readTestdata(t, "3.dcm")[:40000], "cut.dcm", Options{})
-	requireCode(t, err, CodeTruncated)
+	_ = requireCode(t, err, CodeTruncated)
 	require.Equal(t, "MR", res.Modality)
 	require.Equal(t, []int{176, 176}, []int{res.Rows, res.Cols})
 }

@@ -25,7 +25,7 @@ func TestSelectionDepth(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.query, func(t *testing.T) {
-			doc, errs := gqlparser.LoadQuery(schema, tc.query)
+			doc, errs := gqlparser.LoadQueryWithRules(schema, tc.query, nil) // nil: the default rules
 			require.Empty(t, errs)
 			require.Equal(t, tc.depth, selectionDepth(doc.Operations[0].SelectionSet))
 		})

@@ -300,11 +300,11 @@ func (o *OIDC) account(ctx context.Context, c idClaims, groups []string) (auth.P
 	if err != nil {
 		return auth.Principal{}, nil, err
 	}
-	any := len(roles) > 0
+	granted := len(roles) > 0
 	for _, g := range grants {
-		any = any || g.Subject == sub
+		granted = granted || g.Subject == sub
 	}
-	if !any {
+	if !granted {
 		return auth.Principal{}, nil, fmt.Errorf("none of your groups (%s) grants an aomas role", strings.Join(groups, ", "))
 	}
 	return auth.Principal{UserID: u.ID, Email: u.Email, Method: auth.MethodOIDC}, roles, nil

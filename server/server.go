@@ -63,7 +63,7 @@ func New(opts Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	var gql http.Handler = limitJSONBody(spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts)))
+	gql := limitJSONBody(spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts)))
 	if opts.Auth != nil {
 		gql = opts.Auth.Authenticate(gql)
 		opts.Auth.Mount(mux)

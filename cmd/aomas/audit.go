@@ -35,7 +35,7 @@ func runAudit(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	res, err := audit.Check(ctx, conn)
 	if err != nil {
 		return err

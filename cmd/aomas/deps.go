@@ -26,8 +26,8 @@ func connect(ctx context.Context, c *config, logger *slog.Logger, wait time.Dura
 	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	d := &deps{}
-	var err error
-	if err = retry(ctx, logger, "postgres", func() error {
+	if err := retry(ctx, logger, "postgres", func() error {
+		var err error
 		d.db, err = db.Open(ctx, c.DatabaseURL)
 		return err
 	}); err != nil {

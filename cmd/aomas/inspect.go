@@ -116,7 +116,7 @@ func inspectFile(name string, opts ingest.Options, decode bool) inspectRecord {
 	if err != nil {
 		return fail(err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	st, err := f.Stat()
 	if err != nil {
 		return fail(err)

@@ -46,7 +46,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 	}); err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	switch fs.Arg(0) {
 	case "up":
 		n, err := m.Up(ctx)

@@ -553,16 +553,16 @@ func TestQueryLimits(t *testing.T) {
 
 // login posts credentials to /auth/login and returns the response (its body still readable)
 // with its cookies.
-func (a *api) login(email, password string) (*http.Response, []*http.Cookie) {
+// login posts the credentials and returns the response's status, body and cookies.
+func (a *api) login(email, password string) (status int, body []byte, cookies []*http.Cookie) {
 	a.t.Helper()
-	body, _ := json.Marshal(map[string]string{"email": email, "password": password})
-	resp, err := http.Post(strings.TrimSuffix(a.url, "/graphql")+"/auth/login", "application/json", bytes.NewReader(body))
+	req, _ := json.Marshal(map[string]string{"email": email, "password": password})
+	resp, err := http.Post(strings.TrimSuffix(a.url, "/graphql")+"/auth/login", "application/json", bytes.NewReader(req))
 	require.NoError(a.t, err)
-	got, err := io.ReadAll(resp.Body)
+	defer resp.Body.Close()
+	body, err = io.ReadAll(resp.Body)
 	require.NoError(a.t, err)
-	resp.Body.Close()
-	resp.Body = io.NopCloser(bytes.NewReader(got))
-	return resp, resp.Cookies()
+	return resp.StatusCode, body, resp.Cookies()
 }
 
 func (a *api) passwordAccount(role, password string) auth.User {
@@ -580,8 +580,8 @@ func (a *api) passwordAccount(role, password string) auth.User {
 func TestCookieSessionsNeedTheCSRFToken(t *testing.T) {
 	a := newAPI(t)
 	u := a.passwordAccount(rbac.RoleTech, "correct horse battery")
-	resp, cookies := a.login(u.Email, "correct horse battery")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	status, body, cookies := a.login(u.Email, "correct horse battery")
+	require.Equal(t, http.StatusOK, status)
 	var session, csrf *http.Cookie
 	for _, c := range cookies {
 		switch c.Name {
@@ -604,7 +604,7 @@ func TestCookieSessionsNeedTheCSRFToken(t *testing.T) {
 		} `json:"user"`
 		CSRFToken string `json:"csrfToken"`
 	}
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&info))
+	require.NoError(t, json.Unmarshal(body, &info))
 	require.Equal(t, u.ID, info.User.ID)
 	require.Equal(t, u.Email, info.User.Email)
 	require.Equal(t, "pw", info.User.DisplayName, "login names who signed in")
@@ -635,7 +635,7 @@ func TestCookieSessionsNeedTheCSRFToken(t *testing.T) {
 	require.Empty(t, res.Errors)
 
 	// A GET query with the cookie alone is fine: GET never mutates.
-	req, _ := http.NewRequest(http.MethodGet, a.url+"?query="+urlQuery(`{ me { user { displayName } roles } }`), nil)
+	req, _ := http.NewRequest(http.MethodGet, a.url+"?query="+urlQuery(`{ me { user { displayName } roles } }`), http.NoBody)
 	req.AddCookie(session)
 	res = a.as("").do(req)
 	require.Empty(t, res.Errors)
@@ -651,7 +651,7 @@ func urlQuery(q string) string {
 func TestTokensOnlyInTheHeader(t *testing.T) {
 	a := newAPI(t)
 	for _, p := range []string{"access_token=", "token=", "api_key="} {
-		req, _ := http.NewRequest(http.MethodGet, a.url+"?query="+urlQuery(`{ version { version } }`)+"&"+p+a.token, nil)
+		req, _ := http.NewRequest(http.MethodGet, a.url+"?query="+urlQuery(`{ version { version } }`)+"&"+p+a.token, http.NoBody)
 		req.Header.Set("Authorization", "")
 		res := a.as("").do(req)
 		require.Equal(t, http.StatusBadRequest, res.status, p)
@@ -695,18 +695,18 @@ func TestBruteForceLockout(t *testing.T) {
 	a := newAPI(t)
 	u := a.passwordAccount(rbac.RoleLabeler, "the right password")
 	for i := range 5 {
-		resp, _ := a.login(u.Email, fmt.Sprintf("wrong guess %d", i))
-		require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+		status, _, _ := a.login(u.Email, fmt.Sprintf("wrong guess %d", i))
+		require.Equal(t, http.StatusUnauthorized, status)
 	}
-	resp, cookies := a.login(u.Email, "the right password")
-	require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "locked")
+	status, _, cookies := a.login(u.Email, "the right password")
+	require.Equal(t, http.StatusUnauthorized, status, "locked")
 	require.Empty(t, cookies)
 
 	// Past the per-address and per-address limit, attempts are not even checked.
 	codes := map[int]int{}
 	for range 10 {
-		resp, _ := a.login(u.Email, "another guess")
-		codes[resp.StatusCode]++
+		status, _, _ := a.login(u.Email, "another guess")
+		codes[status]++
 	}
 	require.Positive(t, codes[http.StatusTooManyRequests], "rate limited: %v", codes)
 

@@ -234,6 +234,4 @@ func (a *api) healthy() {
 	require.True(a.t, d.Health.Postgres && d.Health.Redis && d.Health.ObjectStorage, "%+v", d)
 }
 
-func ptr[T any](v T) *T { return &v }
-
 func decode(res response, out any) error { return json.Unmarshal(res.Data, out) }

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/aomas/aomas/db"
 )
 
 // Genesis is the prev_hash of the first entry.
@@ -156,36 +158,27 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Entry) (Record, error) {
 // AppendAll appends entries, in order, in one transaction of their own: for the entries one
 // request gathered.
 func AppendAll(ctx context.Context, conn *sqlx.DB, entries []Entry) error {
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("audit append: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	for _, e := range entries {
-		if _, err := Append(ctx, tx, e); err != nil {
-			return err
+	return db.InTx(ctx, conn, func(tx *sqlx.Tx) error {
+		for _, e := range entries {
+			if _, err := Append(ctx, tx, e); err != nil {
+				return err
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("audit append: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // AppendDB appends e in a transaction of its own: for events with no other change to
 // commit with (a denied access, a login).
 func AppendDB(ctx context.Context, conn *sqlx.DB, e Entry) (Record, error) {
-	tx, err := conn.BeginTxx(ctx, nil)
-	if err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	rec, err := Append(ctx, tx, e)
+	var rec Record
+	err := db.InTx(ctx, conn, func(tx *sqlx.Tx) error {
+		var err error
+		rec, err = Append(ctx, tx, e)
+		return err
+	})
 	if err != nil {
 		return Record{}, err
-	}
-	if err := tx.Commit(); err != nil {
-		return Record{}, fmt.Errorf("audit append: %w", err)
 	}
 	return rec, nil
 }

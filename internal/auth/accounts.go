@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/aomas/aomas/db"
 )
 
 // ErrNotFound reports that no account has the e-mail address or id asked for.
@@ -185,24 +187,21 @@ func (a *Accounts) List(ctx context.Context) ([]User, error) {
 // SetDisabled disables (or enables again) the account and, on disabling, ends its sessions;
 // its tokens stop working at once because every authentication checks the flag.
 func (a *Accounts) SetDisabled(ctx context.Context, userID int64, disabled bool) error {
-	tx, err := a.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = tx.Rollback() }()
-	res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, userID, disabled)
-	if err != nil {
-		return fmt.Errorf("disable user %d: %w", userID, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-	}
-	if disabled {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
-			return fmt.Errorf("end sessions of user %d: %w", userID, err)
+	return db.InTx(ctx, a.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = $2 WHERE id = $1`, userID, disabled)
+		if err != nil {
+			return fmt.Errorf("disable user %d: %w", userID, err)
 		}
-	}
-	return tx.Commit()
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+		}
+		if disabled {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID); err != nil {
+				return fmt.Errorf("end sessions of user %d: %w", userID, err)
+			}
+		}
+		return nil
+	})
 }
 
 // Login checks email and password. Repeated failures lock the account for a while; a
@@ -212,65 +211,74 @@ func (a *Accounts) Login(ctx context.Context, email, password string) (Principal
 	if len(password) > MaxPasswordLen {
 		return Principal{}, ErrInvalidCredentials
 	}
-	tx, err := a.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return Principal{}, fmt.Errorf("login: %w", err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	var row struct {
-		User
-		Hash *string `db:"password_hash"`
-	}
-	// FOR UPDATE: concurrent guesses are counted one after the other.
-	err = tx.GetContext(ctx, &row, `SELECT `+userCols+`, password_hash FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
-		strings.TrimSpace(email))
-	if errors.Is(err, sql.ErrNoRows) {
-		a.burn(password)
-		return Principal{}, ErrInvalidCredentials
-	}
-	if err != nil {
-		return Principal{}, fmt.Errorf("login: %w", err)
-	}
-	now := a.now()
-	if row.LockedUntil != nil && now.Before(*row.LockedUntil) {
-		return Principal{}, ErrLocked
-	}
-	if row.Hash == nil {
-		a.burn(password)
-		return Principal{}, ErrNoPassword
-	}
-	ok, err := VerifyPassword(*row.Hash, password)
-	if err != nil {
-		return Principal{}, fmt.Errorf("login %s: %w", row.Email, err)
-	}
-	if !ok {
-		// The lock starts the count afresh: after it lapses, MaxFailures more tries.
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET
-				failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-				locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-			WHERE id = $1`, row.ID, a.lockout.MaxFailures, now.Add(a.lockout.For)); err != nil {
-			return Principal{}, fmt.Errorf("count failed login: %w", err)
+	// A refusal is not a failed transaction: a wrong password's count must be committed.
+	// So the closure returns nil on refusal and says why in refused; nothing else is
+	// written on a refusal, so committing it is the same as rolling it back.
+	var p Principal
+	var refused error
+	err := db.InTx(ctx, a.db, func(tx *sqlx.Tx) error {
+		var row struct {
+			User
+			Hash *string `db:"password_hash"`
 		}
-		if err := tx.Commit(); err != nil {
-			return Principal{}, fmt.Errorf("count failed login: %w", err)
+		// FOR UPDATE: concurrent guesses are counted one after the other.
+		err := tx.GetContext(ctx, &row, `SELECT `+userCols+`, password_hash FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
+			strings.TrimSpace(email))
+		if errors.Is(err, sql.ErrNoRows) {
+			a.burn(password)
+			refused = ErrInvalidCredentials
+			return nil
 		}
-		return Principal{}, ErrInvalidCredentials
-	}
-	if row.Disabled {
-		return Principal{}, ErrDisabled
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, row.ID); err != nil {
-		return Principal{}, fmt.Errorf("login: %w", err)
-	}
-	if NeedsRehash(*row.Hash, a.params) {
-		if h, err := HashPassword(password, a.params); err == nil {
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, row.ID, h); err != nil {
-				return Principal{}, fmt.Errorf("login: rehash: %w", err)
+		if err != nil {
+			return err
+		}
+		now := a.now()
+		if row.LockedUntil != nil && now.Before(*row.LockedUntil) {
+			refused = ErrLocked
+			return nil
+		}
+		if row.Hash == nil {
+			a.burn(password)
+			refused = ErrNoPassword
+			return nil
+		}
+		ok, err := VerifyPassword(*row.Hash, password)
+		if err != nil {
+			return fmt.Errorf("%s: %w", row.Email, err)
+		}
+		if !ok {
+			// The lock starts the count afresh: after it lapses, MaxFailures more tries.
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET
+					failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
+					locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
+				WHERE id = $1`, row.ID, a.lockout.MaxFailures, now.Add(a.lockout.For)); err != nil {
+				return fmt.Errorf("count failed login: %w", err)
+			}
+			refused = ErrInvalidCredentials
+			return nil
+		}
+		if row.Disabled {
+			refused = ErrDisabled
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, row.ID); err != nil {
+			return err
+		}
+		if NeedsRehash(*row.Hash, a.params) {
+			if h, err := HashPassword(password, a.params); err == nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2 WHERE id = $1`, row.ID, h); err != nil {
+					return fmt.Errorf("rehash: %w", err)
+				}
 			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		p = Principal{UserID: row.ID, Email: row.Email, Method: MethodPassword}
+		return nil
+	})
+	if err != nil {
 		return Principal{}, fmt.Errorf("login: %w", err)
 	}
-	return Principal{UserID: row.ID, Email: row.Email, Method: MethodPassword}, nil
+	if refused != nil {
+		return Principal{}, refused
+	}
+	return p, nil
 }

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"testing"
 
@@ -29,7 +30,7 @@ func TestBearerToken(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := httptest.NewRequest("POST", c.url, nil)
+			r := httptest.NewRequest(http.MethodPost, c.url, http.NoBody)
 			if c.header != "" {
 				r.Header.Set("Authorization", c.header)
 			}

@@ -167,7 +167,7 @@ func TestSessionsAndCSRF(t *testing.T) {
 		{"PUT without a token", http.MethodPut, "", auth.ErrCSRF},
 	}
 	for _, c := range csrfCases {
-		r := httptest.NewRequest(c.method, "/graphql", nil)
+		r := httptest.NewRequest(c.method, "/graphql", http.NoBody)
 		if c.header != "" {
 			r.Header.Set(auth.CSRFHeader, c.header)
 		}
@@ -179,8 +179,8 @@ func TestSessionsAndCSRF(t *testing.T) {
 		}
 	}
 	require.ErrorIs(t, auth.CheckCSRF("", ""), auth.ErrCSRF)
-	require.False(t, auth.IsTLS(httptest.NewRequest(http.MethodGet, "http://x/", nil)))
-	require.True(t, auth.IsTLS(httptest.NewRequest(http.MethodGet, "https://x/", nil)))
+	require.False(t, auth.IsTLS(httptest.NewRequest(http.MethodGet, "http://x/", http.NoBody)))
+	require.True(t, auth.IsTLS(httptest.NewRequest(http.MethodGet, "https://x/", http.NoBody)))
 
 	// Logout, expiry, disabling.
 	require.NoError(t, ss.Delete(ctx, s2.ID))

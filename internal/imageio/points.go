@@ -22,7 +22,7 @@ func ReadPoints(path string, oneBased bool) ([]imaging.Point, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read points: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	pts, err := ParsePoints(f, oneBased)
 	if err != nil {
 		return nil, fmt.Errorf("parse %s: %w", filepath.Base(path), err)

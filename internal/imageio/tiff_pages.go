@@ -135,7 +135,7 @@ func EncodeTIFF16(w io.Writer, frames []*imaging.Image) error {
 			{tagSampleFormat, typeShort, 1},
 		}
 		var b [12]byte
-		binary.Write(&buf, le, uint16(len(entries)))
+		buf.Write(le.AppendUint16(nil, uint16(len(entries))))
 		for _, e := range entries {
 			le.PutUint16(b[0:2], uint16(e.tag))
 			le.PutUint16(b[2:4], uint16(e.typ))
@@ -148,7 +148,7 @@ func EncodeTIFF16(w io.Writer, frames []*imaging.Image) error {
 			}
 			buf.Write(b[:])
 		}
-		binary.Write(&buf, le, next)
+		buf.Write(le.AppendUint32(nil, next))
 		pix := ToGray16(f).Pix // big-endian pairs
 		for j := 0; j < len(pix); j += 2 {
 			buf.WriteByte(pix[j+1])

@@ -26,11 +26,12 @@ import (
 // FreePort returns a TCP port on 127.0.0.1 that nothing listens on right now.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	l, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
 	}
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 
@@ -121,10 +122,11 @@ func (p *PrivatePostgres) chown(paths ...string) {
 }
 
 func (p *PrivatePostgres) cmd(name string, args ...string) *exec.Cmd {
+	// The servers started here outlive any one context: child.stop ends them, after t.
 	if os.Geteuid() == 0 {
-		return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...)
+		return exec.Command("runuser", append([]string{"-u", "postgres", "--", name}, args...)...) //nolint:noctx // see above
 	}
-	return exec.Command(name, args...)
+	return exec.Command(name, args...) //nolint:noctx // see above
 }
 
 func (p *PrivatePostgres) ctl(args ...string) error {
@@ -222,6 +224,7 @@ func StartRedis(t testing.TB) *PrivateRedis {
 	r.URL = fmt.Sprintf("redis://127.0.0.1:%d/0", r.Port)
 	addr := fmt.Sprintf("127.0.0.1:%d", r.Port)
 	r.c = &child{t: t, what: "redis-server", make: func() *exec.Cmd {
+		//nolint:noctx // a server that outlives any one context: child.stop ends it, after t
 		return exec.Command(bin, "--bind", "127.0.0.1", "--port", strconv.Itoa(r.Port), "--save", "", "--appendonly", "no",
 			"--dir", dir, "--daemonize", "no", "--loglevel", "warning")
 	}, up: func() bool { return redisPing(addr) }}
@@ -237,11 +240,14 @@ func (r *PrivateRedis) Stop() { r.c.stop() }
 func (r *PrivateRedis) Start() { r.c.start() }
 
 func redisPing(addr string) bool {
-	conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return false
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	_ = conn.SetDeadline(time.Now().Add(500 * time.Millisecond))
 	if _, err := conn.Write([]byte("PING\r\n")); err != nil {
 		return false
@@ -271,11 +277,18 @@ func StartMinIO(t testing.TB) *PrivateMinIO {
 	m := &PrivateMinIO{Config: storage.Config{Endpoint: addr, AccessKey: "aomas", SecretKey: "aomas-private-secret",
 		Bucket: "aomas-private", Region: "us-east-1"}}
 	m.c = &child{t: t, what: "minio", make: func() *exec.Cmd {
+		//nolint:noctx // a server that outlives any one context: child.stop ends it, after t
 		cmd := exec.Command(bin, "server", "--quiet", "--address", addr, "--console-address", fmt.Sprintf("127.0.0.1:%d", FreePort(t)), dir)
 		cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+m.Config.AccessKey, "MINIO_ROOT_PASSWORD="+m.Config.SecretKey, "MINIO_BROWSER=off")
 		return cmd
 	}, up: func() bool {
-		resp, err := http.Get("http://" + addr + "/minio/health/live")
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/minio/health/live", http.NoBody)
+		if err != nil {
+			return false
+		}
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return false
 		}

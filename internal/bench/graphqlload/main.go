@@ -5,7 +5,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -15,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,13 +86,14 @@ func main() {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func load(name string, h http.Handler, dur time.Duration, conc int) (result, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return result{}, err
 	}
 	srv := &http.Server{Handler: h}
-	go srv.Serve(ln)
-	defer srv.Close()
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed on Close
+	defer func() { _ = srv.Close() }()
 	url := "http://" + ln.Addr().String() + "/graphql"
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
 
@@ -106,7 +107,13 @@ func load(name string, h http.Handler, dur time.Duration, conc int) (result, err
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				t0 := time.Now()
-				resp, err := client.Post(url, "application/json", bytes.NewReader([]byte(query)))
+				req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(query))
+				if err != nil {
+					errs <- err
+					return
+				}
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := client.Do(req)
 				if err != nil {
 					if ctx.Err() == nil {
 						errs <- err
@@ -114,7 +121,7 @@ func load(name string, h http.Handler, dur time.Duration, conc int) (result, err
 					return
 				}
 				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if resp.StatusCode != http.StatusOK {
 					errs <- fmt.Errorf("%s answered %d", name, resp.StatusCode)
 					return

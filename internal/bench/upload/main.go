@@ -7,8 +7,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,26 +28,27 @@ func main() {
 	bin := flag.String("bin", "bin/aomas", "aomas binary")
 	n := flag.Int("n", 512, "volume edge: n×n×n uint16 voxels")
 	flag.Parse()
-	if err := run(*bin, *n); err != nil {
+	if err := run(context.Background(), *bin, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "upload bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(bin string, n int) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func run(ctx context.Context, bin string, n int) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	_ = ln.Close()
 	size := int64(n) * int64(n) * int64(n) * 2
 	tmp, err := os.MkdirTemp("", "aomas-upload-bench")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	cmd := exec.Command(bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", "aomas-bench", "--migrate",
+	defer func() { _ = os.RemoveAll(tmp) }()
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", "aomas-bench", "--migrate",
 		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
@@ -54,10 +57,10 @@ func run(bin string, n int) error {
 	}
 	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
 	url := "http://" + addr + "/graphql"
-	if err := waitReady("http://" + addr + "/readyz"); err != nil {
+	if err := waitReady(ctx, "http://"+addr+"/readyz"); err != nil {
 		return err
 	}
-	caseID, err := createCase(url)
+	caseID, err := createCase(ctx, url)
 	if err != nil {
 		return err
 	}
@@ -89,12 +92,12 @@ func run(bin string, n int) error {
 		pw.CloseWithError(mw.Close())
 	}()
 	start := time.Now()
-	resp, err := http.Post(url, mw.FormDataContentType(), pr)
+	resp, err := post(ctx, url, mw.FormDataContentType(), pr)
 	if err != nil {
 		return err
 	}
 	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	elapsed := time.Since(start)
 	if !bytes.Contains(body, []byte(`"status":"READY"`)) {
 		return fmt.Errorf("upload answered %s", body)
@@ -110,10 +113,24 @@ func run(bin string, n int) error {
 	return nil
 }
 
-func waitReady(url string) error {
+// post is http.Post with a context.
+func post(ctx context.Context, url, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	return http.DefaultClient.Do(req)
+}
+
+func waitReady(ctx context.Context, url string) error {
 	for i := 0; i < 300; i++ {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				return nil
 			}
@@ -123,20 +140,23 @@ func waitReady(url string) error {
 	return fmt.Errorf("server at %s not ready", url)
 }
 
-func createCase(url string) (string, error) {
+func createCase(ctx context.Context, url string) (string, error) {
 	body := `{"query":"mutation { createCase(input: {subjectCode: \"S-bench\", eye: OD}) { case { id } } }"}`
-	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	resp, err := post(ctx, url, "application/json", strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	var out struct {
 		Data struct {
 			CreateCase struct{ Case struct{ ID string } }
 		}
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || out.Data.CreateCase.Case.ID == "" {
-		return "", fmt.Errorf("create case: %v", err)
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("create case: %w", err)
+	}
+	if out.Data.CreateCase.Case.ID == "" {
+		return "", errors.New("create case: the answer has no case id")
 	}
 	return out.Data.CreateCase.Case.ID, nil
 }

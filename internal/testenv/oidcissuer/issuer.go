@@ -66,7 +66,8 @@ func (s groupStorage) SetUserinfoFromToken(ctx context.Context, ui *zoidc.UserIn
 // the client may use. The login page is /login/username (fields username, password, id).
 func Start(t testing.TB, redirectURL string, us ...User) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	var lc net.ListenConfig
+	ln, err := lc.Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

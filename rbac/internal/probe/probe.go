@@ -35,13 +35,13 @@ func Run(ctx context.Context, args []string, in io.Reader, out io.Writer) error 
 	if err != nil {
 		return err
 	}
-	defer conn.Close()
+	defer func() { _ = conn.Close() }()
 	opt, err := redis.ParseURL(*redisURL)
 	if err != nil {
 		return fmt.Errorf("redis url: %w", err)
 	}
 	rc := redis.NewClient(opt)
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	e, err := rbac.New(ctx, conn, nil)
 	if err != nil {
 		return err
