@@ -99,7 +99,7 @@ func ParseParams(s string) (RunParams, error) {
 		return rp, nil
 	}
 	if err := json.Unmarshal([]byte(s), &rp); err != nil {
-		return rp, fmt.Errorf("%w: params: %v", ErrInvalidRun, err)
+		return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
 	}
 	if rp.Modality != "" && rp.Modality != "confocal" && rp.Modality != "split-detector" {
 		return rp, fmt.Errorf("%w: params: modality %q is neither confocal nor split-detector", ErrInvalidRun, rp.Modality)

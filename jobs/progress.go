@@ -50,7 +50,7 @@ func (p *Pipeline) SubscribeProgress(ctx context.Context, runID int64) (<-chan d
 	out := make(chan db.RunProgress, 16)
 	go func() {
 		defer close(out)
-		defer ps.Close()
+		defer func() { _ = ps.Close() }()
 		var last int64
 		// send delivers ev if it is newer and says whether to go on.
 		send := func(ev db.RunProgress) bool {
@@ -104,7 +104,7 @@ func (p *Pipeline) SubscribeRuns(ctx context.Context) (<-chan int64, error) {
 	out := make(chan int64, 64)
 	go func() {
 		defer close(out)
-		defer ps.Close()
+		defer func() { _ = ps.Close() }()
 		msgs := ps.Channel()
 		for {
 			select {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/aomas/aomas/db"
 )
 
 // maxPointsCSV bounds the model's marks read into a response (about a million marks).
@@ -20,27 +22,31 @@ func (r *Resolver) runArtifact(ctx context.Context, runID int64, kind string, li
 		return nil, err
 	}
 	for _, a := range arts {
-		if a.Kind != kind {
-			continue
+		if a.Kind == kind {
+			return r.readArtifact(ctx, a, runID, kind, limit)
 		}
-		if r.Store == nil {
-			return nil, &codedError{code: CodeUnavailable, msg: "object storage is not configured on this server"}
-		}
-		rc, err := r.Store.Get(ctx, a.ObjectKey)
-		if err != nil {
-			return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, limit+1))
-		if err != nil {
-			return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
-		}
-		if int64(len(b)) > limit {
-			return nil, &codedError{code: CodeInvalidInput, msg: fmt.Sprintf("the run's %s is too large to send in one response", kind)}
-		}
-		return b, nil
 	}
 	return nil, nil
+}
+
+// readArtifact reads artifact a of run runID, refusing one over limit bytes.
+func (r *Resolver) readArtifact(ctx context.Context, a *db.Artifact, runID int64, kind string, limit int64) ([]byte, error) {
+	if r.Store == nil {
+		return nil, &codedError{code: CodeUnavailable, msg: "object storage is not configured on this server"}
+	}
+	rc, err := r.Store.Get(ctx, a.ObjectKey)
+	if err != nil {
+		return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
+	}
+	defer func() { _ = rc.Close() }()
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s of run %d: %w", kind, runID, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, &codedError{code: CodeInvalidInput, msg: fmt.Sprintf("the run's %s is too large to send in one response", kind)}
+	}
+	return b, nil
 }
 
 // modelPoints returns the segment step's points.csv of run, or nil before it exists.

@@ -124,7 +124,7 @@ func encodeStretched(img *imaging.Image) ([]byte, error) {
 		n := len(img.Pix)
 		at := func(frac float64) float32 {
 			want, seen := int(frac*float64(n)), 0
-			for i, c := range hist {
+			for i, c := range &hist {
 				if seen += c; seen > want {
 					return lo + float32(i)/scale
 				}

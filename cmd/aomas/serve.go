@@ -102,7 +102,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			}
 		}()
 	}
-	ln, err := net.Listen("tcp", c.Listen)
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", c.Listen, err)
 	}

@@ -84,9 +84,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 		RetryDelayFunc:           worker.RetryDelay,
 	})
 	client := asynq.NewClient(redisOpt)
-	defer client.Close()
+	defer func() { _ = client.Close() }()
 	insp := asynq.NewInspector(redisOpt)
-	defer insp.Close()
+	defer func() { _ = insp.Close() }()
 	reg := prometheus.NewRegistry()
 	workerID := worker.ID(host, os.Getpid())
 	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,

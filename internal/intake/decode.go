@@ -26,7 +26,7 @@ func Decode(ctx context.Context, store *storage.Store, v db.Volume) (*imaging.Vo
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	raw, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read volume %d: %w", v.ID, err)

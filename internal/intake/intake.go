@@ -64,8 +64,8 @@ func (s *Service) IngestReader(ctx context.Context, r io.Reader, in Input) (Outc
 	if err != nil {
 		return Outcome{}, fmt.Errorf("spool upload: %w", err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
+	defer func() { _ = os.Remove(f.Name()) }()
+	defer func() { _ = f.Close() }()
 	// Read one byte past the limit so that an oversized file is known as such without
 	// storing all of it.
 	n, err := io.Copy(f, io.LimitReader(r, s.maxBytes()+1))

@@ -91,7 +91,7 @@ func (s *Service) CompleteUpload(ctx context.Context, id string, now time.Time) 
 	if err != nil {
 		return Outcome{}, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	in := Input{CaseID: up.CaseID, Filename: up.Filename, UmPerPx: up.UmPerPx}
 	if up.Modality != nil {
 		in.Modality = *up.Modality

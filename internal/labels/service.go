@@ -237,7 +237,7 @@ func (s *Service) document(ctx context.Context, l db.Label) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rc.Close()
+	defer func() { _ = rc.Close() }()
 	b, err := io.ReadAll(io.LimitReader(rc, maxDocument+1))
 	if err != nil {
 		return nil, fmt.Errorf("read label document: %w", err)

@@ -57,7 +57,7 @@ func (sc *stepContext) input(step string, v any) error {
 		return fmt.Errorf("step %s has no output of %s: %w", sc.step, step, asynq.SkipRetry)
 	}
 	if err := json.Unmarshal([]byte(doc), v); err != nil {
-		return fmt.Errorf("output of %s: %v: %w", step, err, asynq.SkipRetry)
+		return fmt.Errorf("output of %s: %w: %w", step, err, asynq.SkipRetry)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func (sc *stepContext) get(ctx context.Context, key string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	b, err := io.ReadAll(r)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", key, err)

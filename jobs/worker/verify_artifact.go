@@ -26,7 +26,7 @@ type verifyArtifact struct{ d Deps }
 func (h *verifyArtifact) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	var p jobs.VerifyArtifactPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil {
-		return fmt.Errorf("verify artifact payload: %v: %w", err, asynq.SkipRetry)
+		return fmt.Errorf("verify artifact payload: %w: %w", err, asynq.SkipRetry)
 	}
 	rec, err := db.ArtifactByKey(ctx, h.d.DB, p.ObjectKey)
 	if errors.Is(err, db.ErrNotFound) {
@@ -42,7 +42,7 @@ func (h *verifyArtifact) ProcessTask(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	sum := sha256.New()
 	if _, err := io.Copy(sum, r); err != nil {
 		return fmt.Errorf("verify %s: read: %w", p.ObjectKey, err)

@@ -69,7 +69,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("drop folder watch: %w", err)
 	}
-	defer fw.Close()
+	defer func() { _ = fw.Close() }()
 	if err := fw.Add(w.Dir); err != nil {
 		return fmt.Errorf("drop folder watch %s: %w", w.Dir, err)
 	}
@@ -214,7 +214,7 @@ func (w *Watcher) ingest(ctx context.Context, path string) (intake.Outcome, erro
 	if err != nil {
 		return intake.Outcome{}, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	fi, err := f.Stat()
 	if err != nil {
 		return intake.Outcome{}, err
