@@ -48,6 +48,10 @@ func run(ctx context.Context, bin string, n int) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
+	token, err := benchToken(ctx, bin)
+	if err != nil {
+		return err
+	}
 	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", "aomas-bench", "--migrate",
 		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
 	cmd.Stderr = os.Stderr
@@ -60,7 +64,7 @@ func run(ctx context.Context, bin string, n int) error {
 	if err := waitReady(ctx, "http://"+addr+"/readyz"); err != nil {
 		return err
 	}
-	caseID, err := createCase(ctx, url)
+	caseID, err := createCase(ctx, url, token)
 	if err != nil {
 		return err
 	}
@@ -92,7 +96,7 @@ func run(ctx context.Context, bin string, n int) error {
 		pw.CloseWithError(mw.Close())
 	}()
 	start := time.Now()
-	resp, err := post(ctx, url, mw.FormDataContentType(), pr)
+	resp, err := post(ctx, url, token, mw.FormDataContentType(), pr)
 	if err != nil {
 		return err
 	}
@@ -113,13 +117,38 @@ func run(ctx context.Context, bin string, n int) error {
 	return nil
 }
 
-// post is http.Post with a context.
-func post(ctx context.Context, url, contentType string, body io.Reader) (*http.Response, error) {
+// benchToken migrates the database the server will use and makes an account and a
+// personal API token for the bench, as a scanner would hold: mutations need a signed-in
+// caller.
+func benchToken(ctx context.Context, bin string) (string, error) {
+	if out, err := exec.CommandContext(ctx, bin, "migrate", "up").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("migrate: %w: %s", err, out)
+	}
+	const email = "upload-bench@aomas.local"
+	user := exec.CommandContext(ctx, bin, "user", "create", "--email", email, "--role", "tech", "--project", "*", "--password-stdin")
+	user.Stdin = strings.NewReader("upload-bench-password\n")
+	if out, err := user.CombinedOutput(); err != nil && !bytes.Contains(out, []byte("exists")) {
+		return "", fmt.Errorf("create bench account: %w: %s", err, out)
+	}
+	out, err := exec.CommandContext(ctx, bin, "token", "create", "--email", email, "--ttl", "1h").Output()
+	if err != nil {
+		return "", fmt.Errorf("create bench token: %w", err)
+	}
+	token := strings.TrimSpace(string(out))
+	if token == "" {
+		return "", errors.New("create bench token: nothing printed")
+	}
+	return token, nil
+}
+
+// post is http.Post with a context and the bench's bearer token.
+func post(ctx context.Context, url, token, contentType string, body io.Reader) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
 	if err != nil {
 		return nil, err
 	}
 	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+token)
 	return http.DefaultClient.Do(req)
 }
 
@@ -140,9 +169,9 @@ func waitReady(ctx context.Context, url string) error {
 	return fmt.Errorf("server at %s not ready", url)
 }
 
-func createCase(ctx context.Context, url string) (string, error) {
+func createCase(ctx context.Context, url, token string) (string, error) {
 	body := `{"query":"mutation { createCase(input: {subjectCode: \"S-bench\", eye: OD}) { case { id } } }"}`
-	resp, err := post(ctx, url, "application/json", strings.NewReader(body))
+	resp, err := post(ctx, url, token, "application/json", strings.NewReader(body))
 	if err != nil {
 		return "", err
 	}
@@ -151,11 +180,15 @@ func createCase(ctx context.Context, url string) (string, error) {
 		Data struct {
 			CreateCase struct{ Case struct{ ID string } }
 		}
+		Errors []struct{ Message string }
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return "", fmt.Errorf("create case: %w", err)
 	}
 	if out.Data.CreateCase.Case.ID == "" {
+		if len(out.Errors) > 0 {
+			return "", fmt.Errorf("create case: %s", out.Errors[0].Message)
+		}
 		return "", errors.New("create case: the answer has no case id")
 	}
 	return out.Data.CreateCase.Case.ID, nil
