@@ -39,6 +39,6 @@ go test -run '^$' -bench 'TrivialStepThroughput' -benchtime 10000x ./internal/be
 go test -run '^$' -bench 'SmallRunEndToEnd' -benchtime 30x ./internal/bench/pipeline/ | grep Benchmark
 
 section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a 4096x4096 mosaic"
-(cd frontend && npx vitest bench --run 2>&1 | grep -E '^ +(name|·)' | sed 's/\x1b\[[0-9;]*m//g')
+(cd frontend && npx vitest bench --run 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +(name|·)')
 echo "  label history line of a save of 50,000 marks (labels.Describe, both documents parsed):"
 go test -run '^$' -bench Describe50k -benchtime 10x ./internal/labels/ | grep Benchmark
