@@ -49,18 +49,18 @@ const (
 
 // LockLabel returns the label of (volume, kind) locked for the transaction, or ErrNotFound.
 func LockLabel(ctx context.Context, tx *sqlx.Tx, volumeID int64, kind string) (Label, error) {
-	var l Label
-	err := tx.GetContext(ctx, &l, `SELECT * FROM labels WHERE volume_id = $1 AND kind = $2 FOR UPDATE`, volumeID, kind)
-	if isNoRows(err) {
-		return l, ErrNotFound
-	}
-	return l, err
+	return labelOf(ctx, tx, volumeID, kind, " FOR UPDATE")
 }
 
 // LabelOf returns the label of (volume, kind), or ErrNotFound, without locking it.
 func LabelOf(ctx context.Context, q sqlx.QueryerContext, volumeID int64, kind string) (Label, error) {
+	return labelOf(ctx, q, volumeID, kind, "")
+}
+
+// labelOf reads the label of (volume, kind); lock is "" or a locking clause.
+func labelOf(ctx context.Context, q sqlx.QueryerContext, volumeID int64, kind, lock string) (Label, error) {
 	var l Label
-	err := sqlx.GetContext(ctx, q, &l, `SELECT * FROM labels WHERE volume_id = $1 AND kind = $2`, volumeID, kind)
+	err := sqlx.GetContext(ctx, q, &l, `SELECT * FROM labels WHERE volume_id = $1 AND kind = $2`+lock, volumeID, kind)
 	if isNoRows(err) {
 		return l, ErrNotFound
 	}

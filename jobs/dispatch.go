@@ -13,8 +13,9 @@ import (
 	"github.com/aomas/aomas/db"
 )
 
-// enqueuer puts tasks on the queue; *asynq.Client satisfies it.
-type enqueuer interface {
+// Enqueuer puts tasks on the queue; *asynq.Client satisfies it. The dispatcher is its only
+// user, on the API side and in the workers alike.
+type Enqueuer interface {
 	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
 }
 
@@ -22,7 +23,7 @@ type enqueuer interface {
 // moving a run forward that the API (start, retry) and the workers (completion, janitor)
 // share. Both run after the transaction that queued the steps or stored the progress.
 type Dispatcher struct {
-	queue    enqueuer
+	queue    Enqueuer
 	redis    *redis.Client
 	log      *slog.Logger
 	maxRetry int
@@ -30,7 +31,7 @@ type Dispatcher struct {
 
 // NewDispatcher returns a dispatcher that enqueues step tasks retried up to maxRetry times
 // (DefaultMaxRetry when not positive) and publishes on rdb (nil: publishes nothing).
-func NewDispatcher(queue enqueuer, rdb *redis.Client, log *slog.Logger, maxRetry int) *Dispatcher {
+func NewDispatcher(queue Enqueuer, rdb *redis.Client, log *slog.Logger, maxRetry int) *Dispatcher {
 	if log == nil {
 		log = slog.Default()
 	}

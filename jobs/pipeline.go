@@ -27,7 +27,7 @@ type Deps struct {
 	DB *sqlx.DB
 	// Queue enqueues the steps that become ready (*asynq.Client); Redis carries progress and
 	// the worker list; Inspector (*asynq.Inspector) cancels tasks and reports queues.
-	Queue     enqueuer
+	Queue     Enqueuer
 	Redis     *redis.Client
 	Inspector inspector
 	Logger    *slog.Logger

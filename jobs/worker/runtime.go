@@ -28,11 +28,6 @@ type objectStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (storage.Object, error)
 }
 
-// enqueuer puts tasks on the queue; *asynq.Client satisfies it.
-type enqueuer interface {
-	EnqueueContext(ctx context.Context, task *asynq.Task, opts ...asynq.Option) (*asynq.TaskInfo, error)
-}
-
 // queueInspector is the part of *asynq.Inspector the janitor uses to report queue depths.
 type queueInspector interface {
 	GetQueueInfo(queue string) (*asynq.QueueInfo, error)
@@ -44,7 +39,7 @@ type Deps struct {
 	Objects objectStore
 	// Queue enqueues the steps that become ready (*asynq.Client); Redis carries progress;
 	// Inspector (*asynq.Inspector) lets the janitor report queue depths.
-	Queue     enqueuer
+	Queue     jobs.Enqueuer
 	Redis     *redis.Client
 	Inspector queueInspector
 	Logger    *slog.Logger
