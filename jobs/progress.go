@@ -35,7 +35,7 @@ func (p *Pipeline) LastProgress(ctx context.Context, runID int64) (db.RunProgres
 // SubscribeProgress streams a run's progress: first the stored state, then every newer
 // event in order (by sequence number, older or repeated ones dropped), until the run
 // reaches a final status (sent, then the channel closes) or ctx ends. The stored state is
-// also polled every second, so an event lost with a Redis restart is made good.
+// also polled after each quiet second, so an event lost with a Redis restart is made good.
 func (p *Pipeline) SubscribeProgress(ctx context.Context, runID int64) (<-chan db.RunProgress, error) {
 	ps := p.redis.Subscribe(ctx, ProgressChannel(runID))
 	if _, err := ps.Receive(ctx); err != nil {
@@ -79,6 +79,10 @@ func (p *Pipeline) SubscribeProgress(ctx context.Context, runID int64) (<-chan d
 				if !ok {
 					return
 				}
+				// The poll only stands in for a quiet channel: polled while messages are
+				// still queued, it would jump ahead and the queued events would be
+				// dropped as older.
+				tick.Reset(time.Second)
 				var ev db.RunProgress
 				if json.Unmarshal([]byte(m.Payload), &ev) == nil && !send(ev) {
 					return
