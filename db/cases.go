@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -179,6 +180,13 @@ func CaseByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Case, error
 		return c, fmt.Errorf("case %d: %w", id, err)
 	}
 	return c, nil
+}
+
+// isForeignKeyViolation reports whether err is PostgreSQL refusing a reference, from
+// column, to a row that does not exist.
+func isForeignKeyViolation(err error, column string) bool {
+	var pe *pq.Error
+	return errors.As(err, &pe) && pe.Code == "23503" && strings.Contains(pe.Detail, "("+column+")")
 }
 
 // IsUniqueViolation reports whether err is PostgreSQL refusing a duplicate key.

@@ -66,6 +66,9 @@ func CreateRun(ctx context.Context, q sqlx.ExtContext, nr NewRun, steps, ready [
 	err := sqlx.GetContext(ctx, q, &run, `INSERT INTO runs (volume_id, model_version_id, params, priority)
 		VALUES ($1, $2, $3, $4) RETURNING `+runColumns, nr.VolumeID, nr.ModelVersionID, nr.Params, nr.Priority)
 	if err != nil {
+		if isForeignKeyViolation(err, "model_version_id") {
+			return Run{}, fmt.Errorf("model version %d: %w", *nr.ModelVersionID, ErrNotFound)
+		}
 		return Run{}, fmt.Errorf("insert run: %w", err)
 	}
 	if _, err := q.ExecContext(ctx, `

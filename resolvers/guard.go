@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strings"
 	"sync"
 
@@ -57,8 +58,9 @@ type Guard struct {
 	Enforcer *rbac.Enforcer
 	// Audit receives an entry per mutation and per refusal; nil records nothing.
 	Audit *sqlx.DB
-	// Mutations limits mutations per token (or user, or client address); nil: no limit.
-	Mutations *auth.Limiter
+	// Mutations limits mutations, each field counted, per token (or user, or client
+	// address) and role; nil: no limit.
+	Mutations *auth.MutationLimits
 	Log       *slog.Logger
 }
 
@@ -111,9 +113,9 @@ func (g *Guard) Operations() graphql.OperationMiddleware {
 	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		oc := graphql.GetOperationContext(ctx)
 		if g.Mutations != nil && oc.Operation != nil && oc.Operation.Operation == ast.Mutation {
-			if !g.Mutations.Allow(limitKey(ctx)) {
+			if refused := g.limitMutations(ctx, oc); refused != nil {
 				g.record(ctx, audit.Entry{Action: rbac.ActWrite, Object: "Mutation: rate limited", Outcome: audit.OutcomeDenied})
-				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: ErrRateLimited.Error(), Extensions: map[string]any{"code": CodeRateLimited}}}})
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{refused}})
 			}
 		}
 		st := &opState{decided: map[*ast.FieldDefinition]error{}, public: allPublic(oc)}
@@ -129,6 +131,31 @@ func (g *Guard) Operations() graphql.OperationMiddleware {
 			return resp
 		}
 	}
+}
+
+// limitMutations takes one event per mutation field the operation runs (aliases each
+// count) from the caller's bucket, all or none, and returns the refusal when there are
+// too few: with extensions.retryAfterSeconds, when waiting helps.
+func (g *Guard) limitMutations(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	n := len(graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{"Mutation"}))
+	var roles []string
+	if p, ok := auth.PrincipalFrom(ctx); ok && g.Enforcer != nil {
+		var err error
+		if roles, err = g.Enforcer.RolesOf(p.Subject(), auth.ProjectFrom(ctx)); err != nil {
+			g.log().Warn("roles for the mutation limit", "err", err)
+		}
+	}
+	wait, burst, ok := g.Mutations.Take(limitKey(ctx), roles, n)
+	if ok {
+		return nil
+	}
+	if wait <= 0 {
+		return &gqlerror.Error{Message: fmt.Sprintf("%d mutations in one request; at most %d", n, burst),
+			Extensions: map[string]any{"code": CodeRateLimited}}
+	}
+	secs := int(math.Ceil(wait.Seconds()))
+	return &gqlerror.Error{Message: fmt.Sprintf("%s (retry in %d s)", ErrRateLimited.Error(), secs),
+		Extensions: map[string]any{"code": CodeRateLimited, "retryAfterSeconds": secs}}
 }
 
 // limitKey is whom a mutation limit counts against: the token, else the user, else the address.

@@ -12,6 +12,10 @@ import (
 // maxPage bounds first so that one request cannot ask for the whole table.
 const maxPage = 500
 
+// maxOffset bounds a cursor's offset: far past any listing, and its successor still an int
+// PostgreSQL takes as an OFFSET.
+const maxOffset = 1 << 40
+
 // Cursors are opaque offsets into the ordered listing.
 func cursor(offset int) string {
 	return base64.RawURLEncoding.EncodeToString([]byte("o:" + strconv.Itoa(offset)))
@@ -29,7 +33,7 @@ func pageArgs(first *int, after *string, def int) (limit, offset int, err error)
 	if after != nil && *after != "" {
 		raw, derr := base64.RawURLEncoding.DecodeString(*after)
 		n, perr := strconv.Atoi(strings.TrimPrefix(string(raw), "o:"))
-		if derr != nil || perr != nil || !strings.HasPrefix(string(raw), "o:") || n < 0 {
+		if derr != nil || perr != nil || !strings.HasPrefix(string(raw), "o:") || n < 0 || n > maxOffset {
 			return 0, 0, invalidInput(fmt.Sprintf("%q is not a cursor from this listing", *after))
 		}
 		offset = n + 1

@@ -15,7 +15,7 @@ import (
 )
 
 func (r *queryResolver) Health(ctx context.Context) (*model.Health, error) {
-	return healthModel(r.Checker.Check(ctx)), nil
+	return healthModel(ctx, r.Checker.Check(ctx)), nil
 }
 
 func (r *queryResolver) Version(ctx context.Context) (*model.BuildInfo, error) {

@@ -51,6 +51,9 @@ type Options struct {
 	Guard *resolvers.Guard
 	// OIDC adds single sign-on (GET /auth/oidc/login); nil: local accounts only.
 	OIDC *OIDC
+	// Anonymous and SignedIn bound each document before validation; zero values take
+	// AnonymousLimits() and SignedInLimits().
+	Anonymous, SignedIn DocumentLimits
 }
 
 // New returns the handler for every route aomas serves.
@@ -63,7 +66,7 @@ func New(opts Options) http.Handler {
 	}
 
 	mux := http.NewServeMux()
-	gql := limitJSONBody(spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts)))
+	gql := limitBody(anonymousLimits(opts).Body, spoolUnknownLengthUploads(GraphQL(opts), uploadLimit(opts)))
 	if opts.Auth != nil {
 		gql = opts.Auth.Authenticate(gql)
 		opts.Auth.Mount(mux)
@@ -95,23 +98,34 @@ func GraphQL(opts Options) http.Handler {
 		Implementation: transport.CoderWebsocketImplementation{
 			AcceptOptions: websocket.AcceptOptions{OriginPatterns: opts.AllowedOrigins},
 		},
-		InitFunc: opts.Auth.websocketInit,
+		InitFunc: countSubscriptions(opts.Auth.websocketInit),
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	queries := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(queries)
+	signedIn := opts.SignedIn
+	if signedIn == (DocumentLimits{}) {
+		signedIn = SignedInLimits()
+	}
+	// gqlgen's own parser limit backs up the budget below for every caller.
+	srv.SetParserTokenLimit(signedIn.Tokens)
 	if opts.Guard != nil {
 		srv.Use(resolvers.Introspection{})
 	} else {
 		srv.Use(extension.Introspection{})
 	}
+	srv.Use(resolvers.InputLimits{Schema: opts.Schema.Schema()})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
+	// After the persisted query extension, which may fill in the query text.
+	srv.Use(documentBudget{cache: queries, anonymous: anonymousLimits(opts), signedIn: signedIn})
 	if opts.MaxComplexity > 0 {
 		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	}
 	srv.Use(depthLimit{max: opts.MaxDepth})
+	srv.AroundOperations(capSubscriptions)
 	if opts.Guard != nil {
 		srv.AroundOperations(opts.Guard.Operations())
 		srv.AroundFields(opts.Guard.Fields())
@@ -124,22 +138,15 @@ func GraphQL(opts Options) http.Handler {
 	return srv
 }
 
-// maxJSONBody bounds a request that is not an upload: the largest sensible query with its
-// variables (a batch of a few hundred aliased mutations) fits many times over.
+// maxJSONBody bounds a signed-in request that is not an upload: the largest sensible query
+// with its variables (a batch of a few hundred aliased mutations) fits many times over.
 const maxJSONBody = 2 << 20
 
-// limitJSONBody refuses non-multipart bodies over maxJSONBody with 413.
-func limitJSONBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			if r.ContentLength > maxJSONBody {
-				graphQLError(w, http.StatusRequestEntityTooLarge, "INVALID_INPUT", "request body too large (at most 2 MiB; upload files as multipart)")
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, maxJSONBody)
-		}
-		next.ServeHTTP(w, r)
-	})
+func anonymousLimits(opts Options) DocumentLimits {
+	if opts.Anonymous == (DocumentLimits{}) {
+		return AnonymousLimits()
+	}
+	return opts.Anonymous
 }
 
 // uploadLimit is the largest multipart request: the largest file plus room for the
@@ -169,7 +176,8 @@ func readyz(c *health.Checker) http.Handler {
 		}
 		services := map[string]any{}
 		for _, res := range rep.Results {
-			services[res.Name] = map[string]any{"ok": res.OK, "latencyMs": res.LatencyMs, "error": res.Error}
+			// Anyone may ask: the probe's own error may name internal addresses.
+			services[res.Name] = map[string]any{"ok": res.OK, "latencyMs": res.LatencyMs, "error": res.Summary}
 		}
 		writeJSON(w, code, map[string]any{"ready": rep.OK(), "checkedAt": rep.CheckedAt, "services": services})
 	})

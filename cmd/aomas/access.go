@@ -74,7 +74,7 @@ func newServerAccess(ctx context.Context, c *config, d *deps, logger *slog.Logge
 		accounts: accounts,
 		watcher:  w,
 		guard: &resolvers.Guard{Enforcer: policy, Audit: d.db, Log: logger.With("component", "access"),
-			Mutations: auth.NewLimiter(auth.MutationLimit())},
+			Mutations: auth.NewMutationLimits(c.MutationLimit, c.MutationLimits)},
 		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: auth.NewTokens(d.db, auth.TokensConfig{}),
 			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth")},
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/s3utils"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/server"
 	"github.com/aomas/aomas/storage"
 )
@@ -34,6 +35,9 @@ type config struct {
 	SubjectKey    []byte
 	MaxUpload     int64
 	OIDC          server.OIDCConfig
+	// MutationLimit is every role's mutation limit but those in MutationLimits.
+	MutationLimit  auth.LimiterConfig
+	MutationLimits map[string]auth.LimiterConfig
 }
 
 // need says which groups of settings a command uses; only those are validated, so that
@@ -156,6 +160,11 @@ func settings() []setting {
 			}
 			c.MaxUpload = n
 			return nil
+		}},
+		{"mutation-limits", "AOMAS_MUTATION_LIMITS", "", "mutations per caller by role: role=RATE/BURST,… (RATE a second; * for every role not named; default *=20/300,scanner=50/1000)", needHTTP, func(c *config, v string) error {
+			var err error
+			c.MutationLimit, c.MutationLimits, err = auth.ParseMutationLimits(v)
+			return err
 		}},
 		{"oidc-issuer", "AOMAS_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: local accounts only)", needHTTP, func(c *config, v string) error {
 			if v == "" {

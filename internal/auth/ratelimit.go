@@ -48,27 +48,31 @@ func LoginLimit() LimiterConfig {
 	return LimiterConfig{Rate: rate.Every(6 * time.Second), Burst: 10, MaxKeys: 100_000}
 }
 
-// MutationLimit allows a burst of 60 mutations per key, then 10 a second.
-func MutationLimit() LimiterConfig { return LimiterConfig{Rate: 10, Burst: 60, MaxKeys: 100_000} }
+// MutationLimit allows a burst of 300 mutations per key, then 20 a second: a scanner
+// pushing a series of a few hundred images in two-step uploads is not slowed.
+func MutationLimit() LimiterConfig { return LimiterConfig{Rate: 20, Burst: 300, MaxKeys: 100_000} }
 
 // Allow takes one event from key's bucket and reports whether there was one.
 func (l *Limiter) Allow(key string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var lim *rate.Limiter
+	return l.bucket(key).AllowN(l.cfg.Now(), 1)
+}
+
+// bucket returns key's bucket, made on first use; l.mu must be held.
+func (l *Limiter) bucket(key string) *rate.Limiter {
 	if el, ok := l.keys[key]; ok {
 		l.order.MoveToFront(el)
-		lim = el.Value.(*limiterEntry).lim
-	} else {
-		lim = rate.NewLimiter(l.cfg.Rate, l.cfg.Burst)
-		l.keys[key] = l.order.PushFront(&limiterEntry{key: key, lim: lim})
-		for l.order.Len() > l.cfg.MaxKeys {
-			oldest := l.order.Back()
-			l.order.Remove(oldest)
-			delete(l.keys, oldest.Value.(*limiterEntry).key)
-		}
+		return el.Value.(*limiterEntry).lim
 	}
-	return lim.AllowN(l.cfg.Now(), 1)
+	lim := rate.NewLimiter(l.cfg.Rate, l.cfg.Burst)
+	l.keys[key] = l.order.PushFront(&limiterEntry{key: key, lim: lim})
+	for l.order.Len() > l.cfg.MaxKeys {
+		oldest := l.order.Back()
+		l.order.Remove(oldest)
+		delete(l.keys, oldest.Value.(*limiterEntry).key)
+	}
+	return lim
 }
 
 // Len returns how many keys the limiter remembers.
