@@ -311,3 +311,13 @@ func TestFailedStepOverGraphQL(t *testing.T) {
 	require.Equal(t, 1, got.Run.Steps[steps["validate"]].Attempts, "the finished step is reused")
 	require.Equal(t, 2, got.Run.Steps[steps["preprocess"]].Attempts)
 }
+
+// TestStartRunUnknownModelVersion (issue 13, finding 11): a model version that does not
+// exist is the caller's mistake, NOT_FOUND, not an INTERNAL foreign-key failure.
+func TestStartRunUnknownModelVersion(t *testing.T) {
+	a := newPipelineAPI(t)
+	vol, _ := a.newVolume(7, 32, 2)
+	codes := a.query(`mutation($in: StartRunInput!) { startRun(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"volumeId": vol, "modelVersionId": gid.Encode("ModelVersion", 987654)}}, nil)
+	require.Equal(t, []string{"NOT_FOUND"}, codes)
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/testenv"
@@ -67,7 +68,16 @@ type api struct {
 
 const maxUpload = 24 << 20
 
-func newAPI(t *testing.T) *api {
+func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, nil) }
+
+// setup is what a test may adjust before its server starts.
+type setup struct {
+	guard   *resolvers.Guard
+	checker *health.Checker
+}
+
+// newAPIWith is newAPI with adjust applied to the server's parts before it starts.
+func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	t.Helper()
 	conn := testenv.Postgres(t)
 	rdb, _ := testenv.Redis(t)
@@ -89,6 +99,9 @@ func newAPI(t *testing.T) *api {
 		Enforcer: policy,
 		Accounts: accounts,
 		Audit:    conn,
+	}
+	if adjust != nil {
+		adjust(&setup{guard: guard, checker: checker})
 	}
 	h := server.New(server.Options{
 		Schema: resolvers.Schema(res, guard),
