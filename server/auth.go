@@ -361,7 +361,7 @@ const closeReason = "the session or token of this connection ended: sign in agai
 // credential ends its operations end, and after the grace the socket closes.
 func (a *Auth) track(ctx context.Context, p auth.Principal) context.Context {
 	if a.Ends == nil {
-		return ctx
+		return auth.WithConn(ctx, auth.NewConn(p))
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	ctx = transport.AppendCloseReason(ctx, closeReason)

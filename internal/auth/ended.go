@@ -154,7 +154,8 @@ func (e *Ends) Len() int {
 // Track keeps a connection opened by p until ctx ends, and ends it when p's credential
 // ends: announced, or at its expiry. onEnd runs once when it ends (not when ctx does).
 func (e *Ends) Track(ctx context.Context, p Principal, onEnd func()) *Conn {
-	c := &Conn{p: p, ops: map[*opEntry]struct{}{}, onEnd: onEnd}
+	c := NewConn(p)
+	c.onEnd = onEnd
 	ks := keys(p)
 	e.mu.Lock()
 	for _, k := range ks {
@@ -237,6 +238,10 @@ type Conn struct {
 }
 
 type opEntry struct{ cancel context.CancelFunc }
+
+// NewConn returns a connection of p that no Ends keeps: it is still checked at every
+// operation, and ended by the first refusal.
+func NewConn(p Principal) *Conn { return &Conn{p: p, ops: map[*opEntry]struct{}{}} }
 
 // Principal returns who opened the connection.
 func (c *Conn) Principal() Principal { return c.p }
