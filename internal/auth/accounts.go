@@ -57,7 +57,9 @@ type Lockout struct {
 
 // DefaultLockout locks an e-mail address for 15 minutes after 5 failed logins in a row from
 // one address, or 50 from all addresses together (for addresses new to it).
-func DefaultLockout() Lockout { return Lockout{MaxFailures: 5, AccountFailures: 50, For: 15 * time.Minute} }
+func DefaultLockout() Lockout {
+	return Lockout{MaxFailures: 5, AccountFailures: 50, For: 15 * time.Minute}
+}
 
 // anyAddr is the client address of the count over every address.
 const anyAddr = "*"
