@@ -32,8 +32,14 @@ type LabelEvent struct {
 	LabelID int64  `db:"label_id"`
 	Version int    `db:"version"`
 	Action  string `db:"action"`
-	Author  string `db:"author"`
-	Comment string `db:"comment"`
+	// Author is who did it as written at the time (an e-mail address, or "anonymous"): for
+	// the record only, never shown as is.
+	Author string `db:"author"`
+	// AuthorID is the account of Author, when one had that address.
+	AuthorID *int64 `db:"author_id"`
+	// AuthorName is that account's display name now (LabelEvents fills it in).
+	AuthorName *string `db:"author_name"`
+	Comment    string  `db:"comment"`
 	// Changes says what a save changed (labels.Describe); empty for review steps.
 	Changes string    `db:"changes"`
 	At      time.Time `db:"at"`
@@ -103,9 +109,11 @@ func SetLabelState(ctx context.Context, tx *sqlx.Tx, id int64, version int, stat
 	return l, err
 }
 
-// AddLabelEvent appends a step to a label's history.
+// AddLabelEvent appends a step to a label's history; the account whose e-mail address is
+// e.Author, if any, is recorded as its author.
 func AddLabelEvent(ctx context.Context, tx *sqlx.Tx, e LabelEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes, author_id)
+		VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM users WHERE lower(email) = lower($4)))`,
 		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes)
 	if err != nil {
 		return fmt.Errorf("label event: %w", err)
@@ -116,7 +124,8 @@ func AddLabelEvent(ctx context.Context, tx *sqlx.Tx, e LabelEvent) error {
 // LabelEvents returns a label's history, oldest first.
 func LabelEvents(ctx context.Context, q sqlx.QueryerContext, id int64) ([]LabelEvent, error) {
 	var out []LabelEvent
-	if err := sqlx.SelectContext(ctx, q, &out, `SELECT * FROM label_events WHERE label_id = $1 ORDER BY id`, id); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, `SELECT e.*, u.display_name AS author_name
+		FROM label_events e LEFT JOIN users u ON u.id = e.author_id WHERE e.label_id = $1 ORDER BY e.id`, id); err != nil {
 		return nil, fmt.Errorf("label history: %w", err)
 	}
 	return out, nil

@@ -105,6 +105,11 @@ var (
 	runMutations  = []string{"Mutation.startRun", "Mutation.cancelRun", "Mutation.retryRun"}
 	scanMutations = []string{"Mutation.createCase", "Mutation.uploadVolume", "Mutation.requestVolumeUpload", "Mutation.completeVolumeUpload"}
 	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel"}
+	// Every role lists and revokes its own API tokens (revoking another user's is for an
+	// admin of the token's project, decided by the resolver), and reads the names of the
+	// accounts it meets (a label's authors, a token's holder) but not their e-mail addresses.
+	ownTokens    = []string{"Query.myTokens", "ApiToken.*", "User.id", "User.displayName"}
+	ownTokenEdit = "Mutation.revokeToken"
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
@@ -154,6 +159,10 @@ func DefaultPolicy() []Rule {
 	}
 
 	add(RoleAdmin, "*", "*")
+	for _, role := range Roles()[1:] {
+		add(role, ActRead, ownTokens...)
+		add(role, ActWrite, ownTokenEdit)
+	}
 
 	add(RoleMLEngineer, ActRead, publicReads...)
 	add(RoleMLEngineer, ActRead, dataQueries...)

@@ -21,6 +21,8 @@ var seedReleases = []struct {
 }{
 	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
+	// Own API tokens (list, revoke) and account names, not e-mail addresses (issue 13).
+	{3, []string{"Query.myTokens", "Mutation.revokeToken", "ApiToken.*", "User.id", "User.displayName"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

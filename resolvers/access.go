@@ -3,6 +3,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,4 +153,111 @@ func (r *Resolver) projectsOf(ctx context.Context, p auth.Principal) ([]string, 
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// userByID returns an account, or nil when it no longer exists.
+func (r *Resolver) userByID(ctx context.Context, id int64) (*auth.User, error) {
+	if err := r.needAccess(); err != nil {
+		return nil, err
+	}
+	u, err := r.Accounts.ByID(ctx, id)
+	if errors.Is(err, auth.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &u, nil
+}
+
+// maxTokensListed bounds a token listing.
+const maxTokensListed = 1000
+
+func (r *Resolver) needTokens() error {
+	if r.Tokens == nil || r.Enforcer == nil {
+		return &codedError{code: CodeUnavailable, msg: "API tokens are not configured on this server"}
+	}
+	return nil
+}
+
+func tokenPtrs(ts []auth.Token) []*auth.Token {
+	out := make([]*auth.Token, len(ts))
+	for i := range ts {
+		out[i] = &ts[i]
+	}
+	return out
+}
+
+// myTokens lists the caller's own tokens.
+func (r *Resolver) myTokens(ctx context.Context) ([]*auth.Token, error) {
+	if err := r.needTokens(); err != nil {
+		return nil, err
+	}
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return nil, ErrSignIn
+	}
+	ts, err := r.Tokens.List(ctx, p.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return tokenPtrs(ts), nil
+}
+
+// projectTokens lists the tokens made for the request's project.
+func (r *Resolver) projectTokens(ctx context.Context) ([]*auth.Token, error) {
+	if err := r.needTokens(); err != nil {
+		return nil, err
+	}
+	ts, err := r.Tokens.ListAll(ctx, auth.ProjectFrom(ctx), maxTokensListed)
+	if err != nil {
+		return nil, err
+	}
+	return tokenPtrs(ts), nil
+}
+
+// revokeToken revokes a token the caller holds, or, for an admin of the token's project,
+// anyone's; to anyone else another user's token does not exist. Every socket using it,
+// here and on the other replicas, ends with it.
+func (r *Resolver) revokeToken(ctx context.Context, id string) (*auth.Token, error) {
+	if err := r.needTokens(); err != nil {
+		return nil, err
+	}
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return nil, ErrSignIn
+	}
+	n, err := idOf(id, "ApiToken")
+	if err != nil {
+		return nil, err
+	}
+	tok, err := r.Tokens.ByID(ctx, n)
+	if errors.Is(err, auth.ErrNoToken) {
+		return nil, notFound("api token", n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if tok.UserID != p.UserID {
+		roles, err := r.Enforcer.RolesOf(p.Subject(), tok.Project)
+		if err != nil {
+			return nil, err
+		}
+		// A token acts in its own project only, for this as for everything.
+		if !slices.Contains(roles, rbac.RoleAdmin) || p.CheckProject(tok.Project) != nil {
+			return nil, notFound("api token", n)
+		}
+	}
+	revoked, err := r.Tokens.RevokeID(ctx, n)
+	if errors.Is(err, auth.ErrNoToken) {
+		// Revoked already: say so as it is.
+		revoked, err = r.Tokens.ByID(ctx, n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Ends != nil {
+		r.Ends.Announce(ctx, auth.TokenKey(n))
+	}
+	return &revoked, nil
 }

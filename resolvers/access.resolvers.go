@@ -18,6 +18,14 @@ import (
 	"github.com/aomas/aomas/rbac"
 )
 
+func (r *apiTokenResolver) ID(ctx context.Context, obj *auth.Token) (string, error) {
+	return gid.Encode("ApiToken", obj.ID), nil
+}
+
+func (r *apiTokenResolver) User(ctx context.Context, obj *auth.Token) (*auth.User, error) {
+	return r.userByID(ctx, obj.UserID)
+}
+
 func (r *auditEntryResolver) ID(ctx context.Context, obj *audit.Record) (string, error) {
 	return strconv.FormatInt(obj.ID, 10), nil
 }
@@ -66,6 +74,10 @@ func (r *mutationResolver) SetRolePermissions(ctx context.Context, role string, 
 		return nil, err
 	}
 	return r.role(ctx, role)
+}
+
+func (r *mutationResolver) RevokeToken(ctx context.Context, id string) (*auth.Token, error) {
+	return r.revokeToken(ctx, id)
 }
 
 func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
@@ -150,9 +162,19 @@ func (r *queryResolver) AuditLog(ctx context.Context, filter *model.AuditFilter,
 	return out, nil
 }
 
+func (r *queryResolver) MyTokens(ctx context.Context) ([]*auth.Token, error) {
+	return r.myTokens(ctx)
+}
+
+func (r *queryResolver) APITokens(ctx context.Context) ([]*auth.Token, error) {
+	return r.projectTokens(ctx)
+}
+
 func (r *userResolver) ID(ctx context.Context, obj *auth.User) (string, error) {
 	return gid.Encode("User", obj.ID), nil
 }
+
+func (r *Resolver) ApiToken() graph.ApiTokenResolver { return &apiTokenResolver{r} }
 
 func (r *Resolver) AuditEntry() graph.AuditEntryResolver { return &auditEntryResolver{r} }
 
@@ -161,6 +183,7 @@ func (r *Resolver) Member() graph.MemberResolver { return &memberResolver{r} }
 func (r *Resolver) User() graph.UserResolver { return &userResolver{r} }
 
 type (
+	apiTokenResolver   struct{ *Resolver }
 	auditEntryResolver struct{ *Resolver }
 	memberResolver     struct{ *Resolver }
 	userResolver       struct{ *Resolver }

@@ -304,6 +304,7 @@ func (g *Guard) record(ctx context.Context, e audit.Entry) {
 	}
 	e.Actor = auth.Actor(ctx)
 	e.RequestID = reqid.From(ctx)
+	e.ClientRequestID = reqid.ClientFrom(ctx)
 	e.ClientAddr = auth.ClientAddrFrom(ctx)
 	if st, ok := ctx.Value(opKey{}).(*opState); ok {
 		st.mu.Lock()

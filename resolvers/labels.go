@@ -2,6 +2,8 @@ package resolvers
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
@@ -66,4 +68,20 @@ func (r *Resolver) reviewLabel(ctx context.Context, id string, version int, appr
 		return nil, err
 	}
 	return &l, nil
+}
+
+// labelAuthor names who did a step of a label's history without an e-mail address: the
+// account's display name, "user N" for an account without one, and for steps no account
+// can be found for, "anonymous" or "unknown" (finding 10 of issue 13: the e-mail address
+// is User.email's, for those who may read it).
+func labelAuthor(e *db.LabelEvent) string {
+	switch {
+	case e.AuthorName != nil && strings.TrimSpace(*e.AuthorName) != "":
+		return *e.AuthorName
+	case e.AuthorID != nil:
+		return fmt.Sprintf("user %d", *e.AuthorID)
+	case e.Author == "anonymous":
+		return "anonymous"
+	}
+	return "unknown"
 }

@@ -10,7 +10,9 @@ import (
 	"errors"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/graph"
 	"github.com/aomas/aomas/graph/model"
+	"github.com/aomas/aomas/internal/auth"
 )
 
 func (r *labelResolver) Document(ctx context.Context, obj *db.Label) (string, error) {
@@ -27,6 +29,17 @@ func (r *labelResolver) History(ctx context.Context, obj *db.Label) ([]*db.Label
 		out[i] = &events[i]
 	}
 	return out, nil
+}
+
+func (r *labelEventResolver) Author(ctx context.Context, obj *db.LabelEvent) (string, error) {
+	return labelAuthor(obj), nil
+}
+
+func (r *labelEventResolver) AuthorUser(ctx context.Context, obj *db.LabelEvent) (*auth.User, error) {
+	if obj.AuthorID == nil {
+		return nil, nil
+	}
+	return r.userByID(ctx, *obj.AuthorID)
 }
 
 func (r *mutationResolver) SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error) {
@@ -68,3 +81,7 @@ func (r *volumeResolver) Labels(ctx context.Context, obj *db.Volume) ([]*db.Labe
 	}
 	return out, nil
 }
+
+func (r *Resolver) LabelEvent() graph.LabelEventResolver { return &labelEventResolver{r} }
+
+type labelEventResolver struct{ *Resolver }

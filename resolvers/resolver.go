@@ -58,6 +58,10 @@ type Resolver struct {
 	Enforcer *rbac.Enforcer
 	Accounts *auth.Accounts
 	Audit    *sqlx.DB
+	// Tokens lists and revokes API tokens; Ends ends what a revoked token still holds open
+	// (nil: requests refuse it at once, sockets at their next operation).
+	Tokens *auth.Tokens
+	Ends   *auth.Ends
 }
 
 func (r *Resolver) now() time.Time {

@@ -11,8 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/jmoiron/sqlx"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/aomas/aomas/internal/audit"
 	"github.com/aomas/aomas/internal/auth"
@@ -33,7 +36,17 @@ type Auth struct {
 	Logger *slog.Logger
 	// SessionTTL is how long a browser session lasts (auth.DefaultSessionTTL when zero).
 	SessionTTL time.Duration
+	// Ends keeps open websockets by credential and ends them when it ends (logout,
+	// revocation, a disabled account — here or announced by another replica); nil: sockets
+	// are still checked at every operation, but not ended while idle.
+	Ends *auth.Ends
+	// SocketGrace is how long an ended socket stays open, refusing every operation, so that
+	// its client reads why before it closes (DefaultSocketGrace when zero).
+	SocketGrace time.Duration
 }
+
+// DefaultSocketGrace is how long a socket whose credential ended stays open, refusing.
+const DefaultSocketGrace = 5 * time.Second
 
 var projectName = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
@@ -70,6 +83,7 @@ func (a *Auth) record(ctx context.Context, e audit.Entry) {
 		e.Actor = auth.Actor(ctx)
 	}
 	e.RequestID = reqid.From(ctx)
+	e.ClientRequestID = reqid.ClientFrom(ctx)
 	e.ClientAddr = auth.ClientAddrFrom(ctx)
 	if _, err := audit.AppendDB(context.WithoutCancel(ctx), a.Audit, e); err != nil {
 		a.log().Error("audit entry lost", "err", err, "action", e.Action, "outcome", e.Outcome)
@@ -183,6 +197,13 @@ func tooMany(w http.ResponseWriter) {
 	graphQLError(w, http.StatusTooManyRequests, "RATE_LIMITED", "too many attempts: wait a few seconds and retry")
 }
 
+// What a refused login hears: nothing about whether the account exists, is disabled or has
+// no password.
+const (
+	loginRefused = "wrong e-mail or password"
+	loginLocked  = "too many failed sign-ins for this e-mail address from your address: try again later"
+)
+
 type loginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
@@ -221,18 +242,22 @@ func (a *Auth) login(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]any{"error": `want a JSON body {"email": "...", "password": "..."}`})
 		return
 	}
-	if !a.allow("addr:"+clientAddr(r), "email:"+in.Email) {
+	// Throttled by the caller's address only: a limit per e-mail address would let anyone
+	// lock its owner out. The account's own bounds (auth.Lockout) are per address too.
+	if !a.allow("addr:" + clientAddr(r)) {
 		a.record(ctx, audit.Entry{Actor: "anonymous", Action: "login", Object: "email:" + in.Email + ": rate limited", Outcome: audit.OutcomeDenied})
 		w.Header().Set("Retry-After", "6")
-		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "too many login attempts: wait a few seconds and retry"})
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"error": "too many login attempts from your address: wait a few seconds and retry"})
 		return
 	}
-	p, err := a.Accounts.Login(ctx, in.Email, in.Password)
+	p, err := a.Accounts.Login(ctx, in.Email, in.Password, clientAddr(r))
 	if err != nil {
 		a.record(ctx, audit.Entry{Actor: "anonymous", Action: "login", Object: "email:" + in.Email + ": " + err.Error(), Outcome: audit.OutcomeDenied})
-		msg := "wrong e-mail or password"
+		// The same words whether or not the account exists: an unknown e-mail address is
+		// counted, and locked, like a known one.
+		msg := loginRefused
 		if errors.Is(err, auth.ErrLocked) {
-			msg = "this account is locked after repeated failures; try again later"
+			msg = loginLocked
 		} else if !errors.Is(err, auth.ErrUnauthenticated) {
 			a.log().Error("login", "err", err)
 			writeJSON(w, http.StatusInternalServerError, map[string]any{"error": "login failed; quote request id " + reqid.From(ctx)})
@@ -276,6 +301,9 @@ func (a *Auth) logout(w http.ResponseWriter, r *http.Request) {
 		if err := a.Sessions.Delete(ctx, c.Value); err != nil {
 			a.log().Error("end session", "err", err)
 		}
+		if a.Ends != nil {
+			a.Ends.Announce(ctx, auth.SessionKey(auth.SessionHash(c.Value)))
+		}
 		a.record(ctx, audit.Entry{Action: "logout", Object: "session", Outcome: audit.OutcomeOK})
 	}
 	for _, c := range auth.ClearCookies(auth.IsTLS(r)) {
@@ -302,7 +330,7 @@ func (a *Auth) websocketInit(ctx context.Context, payload transport.InitPayload)
 		if err := p.CheckProject(auth.ProjectFrom(ctx)); err != nil {
 			return ctx, nil, err
 		}
-		return ctx, nil, nil
+		return a.track(ctx, p), nil, nil
 	}
 	h := payload.Authorization()
 	if h == "" {
@@ -323,7 +351,98 @@ func (a *Auth) websocketInit(ctx context.Context, payload transport.InitPayload)
 	if err := p.CheckProject(project); err != nil {
 		return ctx, nil, err
 	}
-	return auth.WithProject(auth.WithPrincipal(ctx, p), project), nil, nil
+	return a.track(auth.WithProject(auth.WithPrincipal(ctx, p), project), p), nil, nil
+}
+
+// closeReason is what a socket hears when it closes because its credential ended.
+const closeReason = "the session or token of this connection ended: sign in again"
+
+// track keeps the socket whose connection context is ctx under p's credential: when the
+// credential ends its operations end, and after the grace the socket closes.
+func (a *Auth) track(ctx context.Context, p auth.Principal) context.Context {
+	if a.Ends == nil {
+		return auth.WithConn(ctx, auth.NewConn(p))
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	ctx = transport.AppendCloseReason(ctx, closeReason)
+	grace := a.SocketGrace
+	if grace <= 0 {
+		grace = DefaultSocketGrace
+	}
+	c := a.Ends.Track(ctx, p, func() { time.AfterFunc(grace, cancel) })
+	return auth.WithConn(ctx, c)
+}
+
+// Check reports whether the credential p was authenticated with still stands: the session
+// not ended or expired, the token not revoked or expired, the account not disabled.
+func (a *Auth) Check(ctx context.Context, p auth.Principal) error {
+	switch {
+	case p.TokenID != 0:
+		return a.Tokens.Valid(ctx, p.TokenID)
+	case p.SessionHash != "":
+		return a.Sessions.Valid(ctx, p.SessionHash)
+	}
+	u, err := a.Accounts.ByID(ctx, p.UserID)
+	if errors.Is(err, auth.ErrNotFound) {
+		return auth.ErrInvalidCredentials
+	}
+	if err != nil {
+		return err
+	}
+	if u.Disabled {
+		return auth.ErrDisabled
+	}
+	return nil
+}
+
+// socketRefusal is the answer to an operation on a socket whose credential ended.
+func socketRefusal() *graphql.Response {
+	return &graphql.Response{Errors: gqlerror.List{{Message: closeReason, Extensions: map[string]any{"code": "UNAUTHENTICATED"}}}}
+}
+
+// Operations checks the credential of a websocket again at every operation it starts, so
+// that a socket opened before a logout, a revocation or a disabled account does nothing
+// after it; each operation gets a request id of its own. A subscription running when the
+// credential ends is ended with an UNAUTHENTICATED error. Plain requests pass: they were
+// authenticated a moment ago.
+func (a *Auth) Operations() graphql.OperationMiddleware {
+	return func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		conn := auth.ConnFrom(ctx)
+		if a == nil || conn == nil {
+			return next(ctx)
+		}
+		ctx = reqid.With(ctx, reqid.New())
+		if conn.Ended() {
+			return graphql.OneShot(socketRefusal())
+		}
+		if err := a.Check(ctx, conn.Principal()); err != nil {
+			if !auth.IsRefusal(err) {
+				a.log().Error("check socket credential", "err", err)
+				return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: "could not check the credential; quote request id " + reqid.From(ctx),
+					Extensions: map[string]any{"code": "UNAVAILABLE"}}}})
+			}
+			a.record(ctx, audit.Entry{Action: "authenticate", Object: "websocket: " + err.Error(), Outcome: audit.OutcomeDenied})
+			conn.End("refused at an operation")
+			return graphql.OneShot(socketRefusal())
+		}
+		rh := next(conn.Operation(ctx))
+		oc := graphql.GetOperationContext(ctx)
+		if oc == nil || oc.Operation == nil || oc.Operation.Operation != ast.Subscription {
+			return rh
+		}
+		var done bool
+		return func(ctx context.Context) *graphql.Response {
+			if done {
+				return nil
+			}
+			resp := rh(ctx)
+			if resp == nil && conn.Ended() {
+				done = true
+				return socketRefusal()
+			}
+			return resp
+		}
+	}
 }
 
 // projectSet marks a request whose project came from the X-Aomas-Project header.

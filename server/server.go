@@ -125,6 +125,8 @@ func GraphQL(opts Options) http.Handler {
 		srv.Use(extension.FixedComplexityLimit(opts.MaxComplexity))
 	}
 	srv.Use(depthLimit{max: opts.MaxDepth})
+	// A socket's credential is checked again before the guard decides anything.
+	srv.AroundOperations(opts.Auth.Operations())
 	srv.AroundOperations(capSubscriptions)
 	if opts.Guard != nil {
 		srv.AroundOperations(opts.Guard.Operations())
@@ -228,14 +230,15 @@ func notBuilt() http.Handler {
 	})
 }
 
+// withRequestID gives every request an id of the server's making, answered in
+// X-Request-ID. An id the client sent is never used as the request's: it is kept apart,
+// checked and length-limited (reqid.Client), as the client's own, for the audit log.
 func withRequestID(logger *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-ID")
-		if id == "" || len(id) > 64 {
-			id = reqid.New()
-		}
-		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(reqid.With(r.Context(), id)))
+		id := reqid.New()
+		w.Header().Set(reqid.Header, id)
+		ctx := reqid.WithClient(reqid.With(r.Context(), id), r.Header.Get(reqid.Header))
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 

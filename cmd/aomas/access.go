@@ -16,11 +16,17 @@ import (
 // announcement catches up within this.
 const policyReload = 30 * time.Second
 
+// socketSweep is the safety net under the announcements of ended credentials: an open
+// websocket whose logout or revocation was never heard of ends within this.
+const socketSweep = 30 * time.Second
+
 // serverAccess is the server's side of issue 4: the policy, kept current over Redis, the
 // guard on every field, and authentication.
 type serverAccess struct {
 	policy   *rbac.Enforcer
 	accounts *auth.Accounts
+	tokens   *auth.Tokens
+	ends     *auth.Ends
 	guard    *resolvers.Guard
 	auth     *server.Auth
 	oidc     *server.OIDC
@@ -30,6 +36,9 @@ type serverAccess struct {
 func (s *serverAccess) close() {
 	if s.watcher != nil {
 		s.watcher.Close()
+	}
+	if s.ends != nil {
+		s.ends.Close()
 	}
 }
 
@@ -69,22 +78,31 @@ func newServerAccess(ctx context.Context, c *config, d *deps, logger *slog.Logge
 			}
 		}
 	}()
+	ends, err := auth.NewEnds(ctx, d.redis, logger.With("component", "auth"))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	tokens := auth.NewTokens(d.db, auth.TokensConfig{})
 	s := &serverAccess{
 		policy:   policy,
 		accounts: accounts,
+		tokens:   tokens,
+		ends:     ends,
 		watcher:  w,
 		guard: &resolvers.Guard{Enforcer: policy, Audit: d.db, Log: logger.With("component", "access"),
 			Mutations: auth.NewMutationLimits(c.MutationLimit, c.MutationLimits)},
-		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: auth.NewTokens(d.db, auth.TokensConfig{}),
-			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth")},
+		auth: &server.Auth{Accounts: accounts, Sessions: sessions, Tokens: tokens,
+			Login: auth.NewLimiter(auth.LoginLimit()), Audit: d.db, Logger: logger.With("component", "auth"), Ends: ends},
 	}
+	go ends.Sweep(ctx, socketSweep, s.auth.Check)
 	if c.OIDC.Issuer != "" {
 		if c.OIDC.ClientSecret == "" {
-			w.Close()
+			s.close()
 			return nil, &exitError{code: 2, err: errors.New("config: AOMAS_OIDC_CLIENT_SECRET: required with AOMAS_OIDC_ISSUER")}
 		}
 		if s.oidc, err = server.NewOIDC(ctx, c.OIDC, s.auth, policy); err != nil {
-			w.Close()
+			s.close()
 			return nil, err
 		}
 		logger.Info("single sign-on", "issuer", c.OIDC.Issuer, "groups_mapped", len(c.OIDC.Roles))

@@ -75,7 +75,7 @@ func TestIdentityCommands(t *testing.T) {
 	defer conn.Close()
 	acc, err := auth.NewAccounts(conn, auth.AccountsConfig{})
 	require.NoError(t, err)
-	p, err := acc.Login(ctx, "ana@clinic.example", "a long enough secret")
+	p, err := acc.Login(ctx, "ana@clinic.example", "a long enough secret", "192.0.2.1")
 	require.NoError(t, err)
 	require.EqualValues(t, 1, p.UserID)
 

@@ -34,7 +34,7 @@ func commands() map[string]command {
 		"migrate": {runMigrate, "apply or roll back database migrations (up|down|status)"},
 		"version": {runVersion, "print the version"},
 		"user":    {userCommand(os.Stdin), "create, list or disable accounts (create|list|disable)"},
-		"token":   {runToken, "create a personal API token, printed once (create)"},
+		"token":   {runToken, "create, list and revoke personal API tokens (create prints the token once)"},
 		"audit":   {runAudit, "walk the audit log's hash chain (verify)"},
 	}
 	for name, c := range toolCommands() {

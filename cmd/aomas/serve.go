@@ -71,6 +71,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Enforcer: acc.policy,
 		Accounts: acc.accounts,
 		Audit:    d.db,
+		Tokens:   acc.tokens,
+		Ends:     acc.ends,
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)

@@ -95,6 +95,18 @@ func (id *identity) audited(ctx context.Context, action, object string) rbac.Als
 	}
 }
 
+// announceEnded tells running servers that credentials ended, so that they end the
+// websockets still open with them. Without Redis they find out at their next sweep.
+func (id *identity) announceEnded(ctx context.Context, stderr io.Writer, keys ...string) {
+	if id.watcher == nil {
+		fmt.Fprintln(stderr, "aomas: warning: redis not reachable: open websockets end at the servers' next sweep (within a minute)")
+		return
+	}
+	if err := auth.PublishEnded(ctx, id.redis, keys...); err != nil {
+		fmt.Fprintf(stderr, "aomas: warning: %v: open websockets end at the servers' next sweep (within a minute)\n", err)
+	}
+}
+
 // record appends an audit entry for a change the command made.
 func (id *identity) record(ctx context.Context, action, object string) error {
 	_, err := audit.AppendDB(ctx, id.db, audit.Entry{Actor: id.actor, Action: action, Object: object})
@@ -277,6 +289,7 @@ func runUserDisable(ctx context.Context, args []string, getenv func(string) stri
 	if err := id.record(ctx, "user.disable", fmt.Sprintf("User:%d roles=%s", u.ID, strings.Join(had, ","))); err != nil {
 		return err
 	}
+	id.announceEnded(ctx, stderr, auth.UserKey(u.ID))
 	_, err = fmt.Fprintf(stdout, "disabled user %d %s; roles revoked: %s\n", u.ID, u.Email, firstNonEmpty(strings.Join(had, ", "), "none"))
 	return err
 }

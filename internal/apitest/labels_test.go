@@ -78,7 +78,7 @@ func TestLabelVersionsConflictsAndReview(t *testing.T) {
 	var actions []string
 	for _, h := range got.Label.History {
 		actions = append(actions, h.Action)
-		require.Equal(t, a.admin.Email, h.Author, "the signed-in account is the author")
+		require.Equal(t, a.admin.DisplayName, h.Author, "the signed-in account is the author, by name")
 	}
 	require.Equal(t, []string{"SAVED", "SAVED", "SUBMITTED", "RETURNED", "SAVED", "SUBMITTED", "APPROVED"}, actions)
 	require.Equal(t, "cone at 3,4 is a rod", got.Label.History[3].Comment)

@@ -48,8 +48,13 @@ type Entry struct {
 	Outcome      string
 	BeforeDigest string
 	AfterDigest  string
-	RequestID    string
-	ClientAddr   string
+	// RequestID is the server's id of the request that caused the entry.
+	RequestID  string
+	ClientAddr string
+	// ClientRequestID is the id the client sent in X-Request-ID, as it sent it (at most
+	// reqid.MaxClientLen plain characters): the client's claim, for matching its logs, never
+	// the request's identity.
+	ClientRequestID string
 }
 
 // Record is an entry as stored: with its id, time and chain hashes.
@@ -72,34 +77,44 @@ type row struct {
 	AfterDigest  sql.NullString `db:"after_digest"`
 	RequestID    sql.NullString `db:"request_id"`
 	ClientAddr   sql.NullString `db:"client_addr"`
+	ClientReqID  sql.NullString `db:"client_request_id"`
 	PrevHash     string         `db:"prev_hash"`
 	Hash         string         `db:"hash"`
 }
 
-const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, prev_hash, hash`
+const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, client_request_id, prev_hash, hash`
 
 func (r row) record() Record {
 	return Record{ID: r.ID, At: r.At, PrevHash: r.PrevHash, Hash: r.Hash, Entry: Entry{
 		Actor: r.Actor, Action: r.Action, Object: r.Object, Outcome: r.Outcome,
 		BeforeDigest: r.BeforeDigest.String, AfterDigest: r.AfterDigest.String,
-		RequestID: r.RequestID.String, ClientAddr: r.ClientAddr.String,
+		RequestID: r.RequestID.String, ClientAddr: r.ClientAddr.String, ClientRequestID: r.ClientReqID.String,
 	}}
 }
 
 // Hash returns the chain hash of an entry stored at `at` after an entry whose hash is prev:
 // SHA-256 over a versioned, length-prefixed encoding of prev, the time in microseconds
 // (PostgreSQL's precision) and every field, so that no two different entries encode alike.
+// An entry with a client request id is encoded as version 2, with that field last; every
+// other entry as version 1, so that chains written before the field existed still verify.
 func Hash(prev string, at time.Time, e Entry) string {
 	var b []byte
 	field := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	field("aomas.audit.v1")
+	version := "aomas.audit.v1"
+	if e.ClientRequestID != "" {
+		version = "aomas.audit.v2"
+	}
+	field(version)
 	field(prev)
 	field(strconv.FormatInt(at.UnixMicro(), 10))
 	for _, s := range []string{e.Actor, e.Action, e.Object, e.Outcome, e.BeforeDigest, e.AfterDigest, e.RequestID, e.ClientAddr} {
 		field(s)
+	}
+	if e.ClientRequestID != "" {
+		field(e.ClientRequestID)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -145,10 +160,10 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Entry) (Record, error) {
 	at := last.Now.UTC().Truncate(time.Microsecond)
 	rec := Record{At: at, PrevHash: prev, Hash: Hash(prev, at, e), Entry: e}
 	err := tx.GetContext(ctx, &rec.ID, `INSERT INTO audit_log (at, actor, action, object, outcome, before_digest,
-			after_digest, request_id, client_addr, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			after_digest, request_id, client_addr, client_request_id, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
 		at, e.Actor, e.Action, e.Object, e.Outcome, nullable(e.BeforeDigest), nullable(e.AfterDigest),
-		nullable(e.RequestID), nullable(e.ClientAddr), prev, rec.Hash)
+		nullable(e.RequestID), nullable(e.ClientAddr), nullable(e.ClientRequestID), prev, rec.Hash)
 	if err != nil {
 		return Record{}, fmt.Errorf("audit append: %w", err)
 	}

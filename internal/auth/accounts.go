@@ -39,14 +39,30 @@ type User struct {
 
 const userCols = `id, email, display_name, disabled, failed_logins, locked_until, created_at, password_hash IS NOT NULL AS has_password`
 
-// Lockout says how many failed logins in a row lock an account, and for how long.
+// Lockout bounds password guessing without handing an attacker a way to lock a user out.
+// Failures are counted per e-mail address as typed (whether or not an account has it, so
+// that a lock says nothing about which accounts exist):
+//   - from one client address: MaxFailures in a row lock that e-mail address for that client
+//     address alone, For long; the user signs in from anywhere else;
+//   - from every address together: AccountFailures in a row (a guesser spread over many
+//     addresses) lock it, For long, but only for addresses that never signed in to it, so
+//     the user's own addresses keep working however long the attack goes on.
+//
+// Requests are also throttled per client address before they get here (server.Auth.Login).
 type Lockout struct {
-	MaxFailures int
-	For         time.Duration
+	MaxFailures     int
+	AccountFailures int
+	For             time.Duration
 }
 
-// DefaultLockout locks an account for 15 minutes after 5 failed logins in a row.
-func DefaultLockout() Lockout { return Lockout{MaxFailures: 5, For: 15 * time.Minute} }
+// DefaultLockout locks an e-mail address for 15 minutes after 5 failed logins in a row from
+// one address, or 50 from all addresses together (for addresses new to it).
+func DefaultLockout() Lockout {
+	return Lockout{MaxFailures: 5, AccountFailures: 50, For: 15 * time.Minute}
+}
+
+// anyAddr is the client address of the count over every address.
+const anyAddr = "*"
 
 // Accounts manages local accounts in PostgreSQL.
 type Accounts struct {
@@ -73,8 +89,15 @@ func NewAccounts(conn *sqlx.DB, cfg AccountsConfig) (*Accounts, error) {
 	if a.params == (Params{}) {
 		a.params = DefaultParams()
 	}
-	if a.lockout == (Lockout{}) {
-		a.lockout = DefaultLockout()
+	def := DefaultLockout()
+	if a.lockout.MaxFailures <= 0 {
+		a.lockout.MaxFailures = def.MaxFailures
+	}
+	if a.lockout.AccountFailures <= 0 {
+		a.lockout.AccountFailures = def.AccountFailures
+	}
+	if a.lockout.For <= 0 {
+		a.lockout.For = def.For
 	}
 	if a.now == nil {
 		a.now = time.Now
@@ -139,14 +162,33 @@ func (a *Accounts) SetPassword(ctx context.Context, userID int64, password strin
 	if err != nil {
 		return err
 	}
-	res, err := a.db.ExecContext(ctx, `UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1`, userID, h)
+	return db.InTx(ctx, a.db, func(tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1`, userID, h)
+		if err != nil {
+			return fmt.Errorf("set password of user %d: %w", userID, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("user %d: %w", userID, ErrNotFound)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0, locked_until = NULL, updated_at = now()
+			WHERE email = (SELECT lower(email) FROM users WHERE id = $1)`, userID); err != nil {
+			return fmt.Errorf("lift lockout of user %d: %w", userID, err)
+		}
+		return nil
+	})
+}
+
+// PruneLoginFailures forgets failure counts untouched for a day, and the addresses a user
+// signed in from after 90 days, and returns how many rows went.
+func (a *Accounts) PruneLoginFailures(ctx context.Context) (int64, error) {
+	now := a.now()
+	res, err := a.db.ExecContext(ctx, `DELETE FROM login_failures
+		WHERE (locked_until IS NULL OR locked_until < $1)
+		  AND ((ok_at IS NULL AND updated_at < $2) OR updated_at < $3)`, now, now.Add(-24*time.Hour), now.Add(-90*24*time.Hour))
 	if err != nil {
-		return fmt.Errorf("set password of user %d: %w", userID, err)
+		return 0, fmt.Errorf("prune login failures: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("user %d: %w", userID, ErrNotFound)
-	}
-	return nil
+	return res.RowsAffected()
 }
 
 // ByEmail returns the account with this e-mail address (case-insensitive).
@@ -204,65 +246,102 @@ func (a *Accounts) SetDisabled(ctx context.Context, userID int64, disabled bool)
 	})
 }
 
-// Login checks email and password. Repeated failures lock the account for a while; a
-// locked account is refused without its password being tried, and a disabled one is
-// refused even with the right password.
-func (a *Accounts) Login(ctx context.Context, email, password string) (Principal, error) {
-	if len(password) > MaxPasswordLen {
+// loginState is the failure count of one e-mail address from one client address (or '*').
+type loginState struct {
+	Addr        string     `db:"addr"`
+	Failures    int        `db:"failures"`
+	LockedUntil *time.Time `db:"locked_until"`
+	OKAt        *time.Time `db:"ok_at"`
+}
+
+// Login checks email and password for a client at addr. Every refusal wraps
+// ErrUnauthenticated and costs one password check, whether or not the account exists, is
+// locked, disabled or has no password, so that neither the answer nor its time tells them
+// apart; see Lockout for when an e-mail address is locked, and for whom.
+func (a *Accounts) Login(ctx context.Context, email, password, addr string) (Principal, error) {
+	key := strings.ToLower(strings.TrimSpace(email))
+	if addr == "" || addr == anyAddr {
+		addr = "unknown"
+	}
+	if len(password) > MaxPasswordLen || len(key) > 320 || len(addr) > 64 {
+		a.burn(password)
 		return Principal{}, ErrInvalidCredentials
 	}
 	// A refusal is not a failed transaction: a wrong password's count must be committed.
-	// So the closure returns nil on refusal and says why in refused; nothing else is
-	// written on a refusal, so committing it is the same as rolling it back.
+	// So the closure returns nil on refusal and says why in refused.
 	var p Principal
 	var refused error
 	err := db.InTx(ctx, a.db, func(tx *sqlx.Tx) error {
+		now := a.now()
+		// The rows exist for every e-mail address tried, and FOR UPDATE counts concurrent
+		// guesses one after the other.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email, addr) VALUES ($1, $2), ($1, $3)
+			ON CONFLICT DO NOTHING`, key, addr, anyAddr); err != nil {
+			return fmt.Errorf("count login: %w", err)
+		}
+		var states []loginState
+		if err := tx.SelectContext(ctx, &states, `SELECT addr, failures, locked_until, ok_at FROM login_failures
+			WHERE email = $1 AND addr IN ($2, $3) ORDER BY addr FOR UPDATE`, key, addr, anyAddr); err != nil {
+			return fmt.Errorf("count login: %w", err)
+		}
+		var here, all loginState
+		for _, st := range states {
+			if st.Addr == anyAddr {
+				all = st
+			}
+			if st.Addr == addr {
+				here = st
+			}
+		}
+		lockedHere := here.LockedUntil != nil && now.Before(*here.LockedUntil)
+		lockedAll := all.LockedUntil != nil && now.Before(*all.LockedUntil) && here.OKAt == nil
+
 		var row struct {
 			User
 			Hash *string `db:"password_hash"`
 		}
-		// FOR UPDATE: concurrent guesses are counted one after the other.
-		err := tx.GetContext(ctx, &row, `SELECT `+userCols+`, password_hash FROM users WHERE lower(email) = lower($1) FOR UPDATE`,
-			strings.TrimSpace(email))
-		if errors.Is(err, sql.ErrNoRows) {
-			a.burn(password)
-			refused = ErrInvalidCredentials
-			return nil
-		}
-		if err != nil {
+		err := tx.GetContext(ctx, &row, `SELECT `+userCols+`, password_hash FROM users WHERE lower(email) = $1`, key)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		now := a.now()
-		if row.LockedUntil != nil && now.Before(*row.LockedUntil) {
+		found := err == nil
+		ok := false
+		if found && row.Hash != nil {
+			if ok, err = VerifyPassword(*row.Hash, password); err != nil {
+				return fmt.Errorf("%s: %w", row.Email, err)
+			}
+		} else {
+			a.burn(password)
+		}
+		switch {
+		case lockedHere || lockedAll:
 			refused = ErrLocked
 			return nil
-		}
-		if row.Hash == nil {
-			a.burn(password)
-			refused = ErrNoPassword
-			return nil
-		}
-		ok, err := VerifyPassword(*row.Hash, password)
-		if err != nil {
-			return fmt.Errorf("%s: %w", row.Email, err)
-		}
-		if !ok {
-			// The lock starts the count afresh: after it lapses, MaxFailures more tries.
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET
-					failed_logins = CASE WHEN failed_logins + 1 >= $2 THEN 0 ELSE failed_logins + 1 END,
-					locked_until = CASE WHEN failed_logins + 1 >= $2 THEN $3::timestamptz ELSE locked_until END
-				WHERE id = $1`, row.ID, a.lockout.MaxFailures, now.Add(a.lockout.For)); err != nil {
+		case !ok:
+			refused = ErrInvalidCredentials
+			if found && row.Hash == nil {
+				refused = ErrNoPassword
+			}
+			// The lock starts the count afresh: after it lapses, as many tries again.
+			_, err := tx.ExecContext(ctx, `UPDATE login_failures SET
+					failures = CASE WHEN failures + 1 >= (CASE WHEN addr = $3 THEN $5::int ELSE $4::int END) THEN 0 ELSE failures + 1 END,
+					locked_until = CASE WHEN failures + 1 >= (CASE WHEN addr = $3 THEN $5::int ELSE $4::int END) THEN $6::timestamptz ELSE locked_until END,
+					updated_at = $7
+				WHERE email = $1 AND addr IN ($2, $3)`,
+				key, addr, anyAddr, a.lockout.MaxFailures, a.lockout.AccountFailures, now.Add(a.lockout.For), now)
+			if err != nil {
 				return fmt.Errorf("count failed login: %w", err)
 			}
-			refused = ErrInvalidCredentials
 			return nil
-		}
-		if row.Disabled {
+		case row.Disabled:
 			refused = ErrDisabled
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1`, row.ID); err != nil {
-			return err
+		if _, err := tx.ExecContext(ctx, `UPDATE login_failures SET failures = 0,
+				locked_until = CASE WHEN addr = $2 THEN NULL ELSE locked_until END,
+				ok_at = CASE WHEN addr = $2 THEN $4::timestamptz ELSE ok_at END, updated_at = $4
+			WHERE email = $1 AND addr IN ($2, $3)`, key, addr, anyAddr, now); err != nil {
+			return fmt.Errorf("record login: %w", err)
 		}
 		if NeedsRehash(*row.Hash, a.params) {
 			if h, err := HashPassword(password, a.params); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/aomas/aomas/rbac"
 )
@@ -47,6 +48,11 @@ type Principal struct {
 	Project string
 	// TokenID is the API token used, if any (for the audit log).
 	TokenID int64
+	// SessionHash is the SHA-256 (hex) of the browser session used, if any: what a later
+	// check, or an announcement that it ended, finds it by.
+	SessionHash string
+	// ExpiresAt is when the session or token used ends; zero when unknown.
+	ExpiresAt time.Time
 }
 
 // Subject is the principal's Casbin subject.

@@ -105,8 +105,34 @@ func (s *Sessions) Authenticate(ctx context.Context, id string) (Principal, erro
 			return Principal{}, fmt.Errorf("record session use: %w", err)
 		}
 	}
-	return Principal{UserID: row.UserID, Email: row.Email, Method: MethodSession}, nil
+	return Principal{UserID: row.UserID, Email: row.Email, Method: MethodSession, SessionHash: h, ExpiresAt: row.ExpiresAt}, nil
 }
+
+// Valid reports, as Authenticate would, whether the session whose id hashes to hash still
+// stands: not ended, not expired, its account not disabled. For credentials checked again
+// long after they were presented (an open websocket).
+func (s *Sessions) Valid(ctx context.Context, hash string) error {
+	var row struct {
+		Disabled  bool      `db:"disabled"`
+		ExpiresAt time.Time `db:"expires_at"`
+	}
+	err := s.db.GetContext(ctx, &row, `SELECT u.disabled, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.id_hash = $1`, hash)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrSessionInvalid
+	case err != nil:
+		return fmt.Errorf("check session: %w", err)
+	case !s.now().Before(row.ExpiresAt):
+		return ErrSessionInvalid
+	case row.Disabled:
+		return ErrDisabled
+	}
+	return nil
+}
+
+// SessionHash returns what session id is stored and announced as.
+func SessionHash(id string) string { return tokenHash(id) }
 
 // Delete ends session id (logout).
 func (s *Sessions) Delete(ctx context.Context, id string) error {

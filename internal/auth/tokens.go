@@ -137,7 +137,73 @@ func (t *Tokens) Authenticate(ctx context.Context, raw string) (Principal, error
 			return Principal{}, fmt.Errorf("record token use: %w", err)
 		}
 	}
-	return Principal{UserID: row.UserID, Email: row.Email, Method: MethodToken, Project: row.Project, TokenID: row.ID}, nil
+	return Principal{UserID: row.UserID, Email: row.Email, Method: MethodToken, Project: row.Project, TokenID: row.ID,
+		ExpiresAt: row.ExpiresAt}, nil
+}
+
+// Valid reports, as Authenticate would, whether token id still stands: not revoked, not
+// expired, its account not disabled. For credentials checked again long after they were
+// presented (an open websocket).
+func (t *Tokens) Valid(ctx context.Context, id int64) error {
+	var row struct {
+		RevokedAt *time.Time `db:"revoked_at"`
+		ExpiresAt time.Time  `db:"expires_at"`
+		Disabled  bool       `db:"disabled"`
+	}
+	err := t.db.GetContext(ctx, &row, `SELECT t.revoked_at, t.expires_at, u.disabled FROM api_tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.id = $1`, id)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return ErrTokenInvalid
+	case err != nil:
+		return fmt.Errorf("check token %d: %w", id, err)
+	case row.RevokedAt != nil:
+		return ErrTokenRevoked
+	case !t.now().Before(row.ExpiresAt):
+		return ErrTokenExpired
+	case row.Disabled:
+		return ErrDisabled
+	}
+	return nil
+}
+
+// ByID returns token id, or ErrNoToken.
+func (t *Tokens) ByID(ctx context.Context, id int64) (Token, error) {
+	var tok Token
+	err := t.db.GetContext(ctx, &tok, `SELECT `+tokenCols+` FROM api_tokens WHERE id = $1`, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fmt.Errorf("token %d: %w", id, ErrNoToken)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("look up token %d: %w", id, err)
+	}
+	return tok, nil
+}
+
+// RevokeID ends token id at once, whoever holds it, and returns it as revoked; a token
+// already revoked is ErrNoToken. Who may do this is the caller's to decide.
+func (t *Tokens) RevokeID(ctx context.Context, id int64) (Token, error) {
+	var tok Token
+	err := t.db.GetContext(ctx, &tok, `UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL RETURNING `+tokenCols,
+		id, t.now())
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, fmt.Errorf("token %d: %w", id, ErrNoToken)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("revoke token %d: %w", id, err)
+	}
+	return tok, nil
+}
+
+// ListAll returns the tokens made for project (every project when it is ""), newest first,
+// at most limit of them.
+func (t *Tokens) ListAll(ctx context.Context, project string, limit int) ([]Token, error) {
+	var out []Token
+	if err := t.db.SelectContext(ctx, &out, `SELECT `+tokenCols+` FROM api_tokens WHERE ($1 = '' OR project = $1)
+		ORDER BY id DESC LIMIT $2`, project, limit); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	return out, nil
 }
 
 // Revoke ends token id of user userID at once.

@@ -39,7 +39,8 @@ func TestTokens(t *testing.T) {
 
 	p, err := toks.Authenticate(ctx, raw)
 	require.NoError(t, err)
-	require.Equal(t, auth.Principal{UserID: u.ID, Email: "nb@lab.example", Method: auth.MethodToken, Project: "eyes", TokenID: tok.ID}, p)
+	require.Equal(t, auth.Principal{UserID: u.ID, Email: "nb@lab.example", Method: auth.MethodToken, Project: "eyes", TokenID: tok.ID,
+		ExpiresAt: tok.ExpiresAt}, p)
 	require.Equal(t, "user:"+itoa(u.ID), p.Subject())
 	require.NoError(t, p.CheckProject("eyes"))
 	require.ErrorIs(t, p.CheckProject("retina"), auth.ErrWrongProject, "a token only works for its project")
@@ -127,7 +128,8 @@ func TestSessionsAndCSRF(t *testing.T) {
 	require.Equal(t, 1, n, "stored hashed")
 	p, err := ss.Authenticate(ctx, s.ID)
 	require.NoError(t, err)
-	require.Equal(t, auth.Principal{UserID: u.ID, Email: "ana@clinic.example", Method: auth.MethodSession}, p)
+	require.Equal(t, auth.Principal{UserID: u.ID, Email: "ana@clinic.example", Method: auth.MethodSession,
+		SessionHash: auth.SessionHash(s.ID), ExpiresAt: s.ExpiresAt}, p)
 
 	// Cookie attributes.
 	for _, secure := range []bool{false, true} {
