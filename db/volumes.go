@@ -13,25 +13,27 @@ func InsertVolume(ctx context.Context, q sqlx.ExtContext, v Volume) (Volume, err
 	var out Volume
 	err := sqlx.GetContext(ctx, q, &out, `
 		INSERT INTO volumes (case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um, spacing_z_um,
-			dtype, size_bytes, sha256, source_format, object_key, filename, status, error_code, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+			dtype, size_bytes, sha256, ingest_key, source_format, object_key, filename, status, error_code, error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		RETURNING *`,
 		v.CaseID, v.Modality, v.DimZ, v.DimY, v.DimX, v.SpacingXUm, v.SpacingYUm, v.SpacingZUm,
-		v.DataType, v.SizeBytes, v.SHA256, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error)
+		v.DataType, v.SizeBytes, v.SHA256, v.IngestKey, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error)
 	if err != nil {
 		return Volume{}, fmt.Errorf("insert volume: %w", err)
 	}
 	return out, nil
 }
 
-// VolumeBySHA256 returns the volume holding exactly these bytes.
-func VolumeBySHA256(ctx context.Context, q sqlx.QueryerContext, sha string) (Volume, error) {
+// ReadyVolumeByIngestKey returns the READY volume of case caseID read from the same bytes
+// with the same inputs. It never looks outside the case.
+func ReadyVolumeByIngestKey(ctx context.Context, q sqlx.QueryerContext, caseID int64, key string) (Volume, error) {
 	var v Volume
-	if err := sqlx.GetContext(ctx, q, &v, `SELECT * FROM volumes WHERE sha256 = $1`, sha); err != nil {
+	err := sqlx.GetContext(ctx, q, &v, `SELECT * FROM volumes WHERE case_id = $1 AND ingest_key = $2 AND status = 'READY'`, caseID, key)
+	if err != nil {
 		if isNoRows(err) {
-			return v, fmt.Errorf("volume with sha256 %s: %w", sha, ErrNotFound)
+			return v, fmt.Errorf("volume of case %d with ingest key %s: %w", caseID, key, ErrNotFound)
 		}
-		return v, fmt.Errorf("volume by sha256: %w", err)
+		return v, fmt.Errorf("volume by ingest key: %w", err)
 	}
 	return v, nil
 }
@@ -49,14 +51,16 @@ type VolumeUpload struct {
 	ExpiresAt time.Time `db:"expires_at"`
 	VolumeID  *int64    `db:"volume_id"`
 	CreatedAt time.Time `db:"created_at"`
+	// UserID is the account that asked for the ticket; only it may complete the upload.
+	UserID *int64 `db:"user_id"`
 }
 
 // InsertVolumeUpload records a ticket.
 func InsertVolumeUpload(ctx context.Context, q sqlx.ExecerContext, u VolumeUpload) error {
 	_, err := q.ExecContext(ctx, `
-		INSERT INTO volume_uploads (id, case_id, filename, size_bytes, object_key, um_per_px, modality, sidecar, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		u.ID, u.CaseID, u.Filename, u.SizeBytes, u.ObjectKey, u.UmPerPx, u.Modality, u.Sidecar, u.ExpiresAt)
+		INSERT INTO volume_uploads (id, case_id, filename, size_bytes, object_key, um_per_px, modality, sidecar, expires_at, user_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		u.ID, u.CaseID, u.Filename, u.SizeBytes, u.ObjectKey, u.UmPerPx, u.Modality, u.Sidecar, u.ExpiresAt, u.UserID)
 	if err != nil {
 		return fmt.Errorf("insert upload ticket: %w", err)
 	}

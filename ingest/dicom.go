@@ -11,8 +11,6 @@ import (
 	"github.com/suyashkumar/dicom"
 	"github.com/suyashkumar/dicom/pkg/tag"
 	"github.com/suyashkumar/dicom/pkg/uid"
-
-	"github.com/aomas/aomas/imaging"
 )
 
 // tagDictOnce guards the DICOM library's lazily built tag dictionary, which it fills
@@ -184,9 +182,7 @@ func planDICOMPixels(res *Result, ds *dicom.Dataset, r io.ReaderAt, size int64, 
 				px.length, res.Cols, res.Rows, res.Frames, res.SamplesPerPixel, st.size(), want)
 		}
 		planar := firstInt(ds, tag.PlanarConfiguration, 0) == 1
-		res.decode = func() (*imaging.Volume, error) {
-			return decodeNative(r, size, px.valOff, res, st, bo, planar)
-		}
+		res.plane = nativePlanes(r, size, px.valOff, res, st, bo, planar)
 	case tsJPEGBaseline:
 		if px.length >= 0 {
 			return reject(CodeCorrupt, "pixel data is native but %s is encapsulated", describeTS(res.TransferSyntaxUID, res.TransferSyntaxName))
@@ -198,7 +194,7 @@ func planDICOMPixels(res *Result, ds *dicom.Dataset, r io.ReaderAt, size int64, 
 		if err != nil {
 			return err
 		}
-		res.decode = func() (*imaging.Volume, error) { return decodeJPEGFrames(r, size, frames, res) }
+		res.plane = jpegPlanes(r, size, frames, res)
 	}
 	res.Decodable = true
 	return nil
@@ -361,24 +357,22 @@ func positiveFloats(ds *dicom.Dataset, t tag.Tag) []float64 {
 	return out
 }
 
-// decodeNative reads native pixel data from off.
-func decodeNative(r io.ReaderAt, size, off int64, res *Result, st sampleType, bo binary.ByteOrder, planar bool) (*imaging.Volume, error) {
-	v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
-	if res.SamplesPerPixel == 1 {
-		if err := readSamples(r, off, size, v.Vox, st, bo); err != nil {
-			return nil, err
-		}
-		return v, nil
-	}
+// nativePlanes reads native pixel data from off, one frame at a time.
+func nativePlanes(r io.ReaderAt, size, off int64, res *Result, st sampleType, bo binary.ByteOrder, planar bool) func(int, []float32) error {
 	n := res.Rows * res.Cols
-	rgb := make([]float32, 3*n)
-	for z := range res.Frames {
-		if err := readSamples(r, off+int64(z)*int64(3*n*st.size()), size, rgb, st, bo); err != nil {
-			return nil, err
+	frame := int64(n) * int64(res.SamplesPerPixel) * int64(st.size())
+	return func(z int, dst []float32) error {
+		at := off + int64(z)*frame
+		if res.SamplesPerPixel == 1 {
+			return readSamples(r, at, size, dst, st, bo)
 		}
-		lumaInto(v.Vox[z*n:(z+1)*n], rgb, planar)
+		rgb := make([]float32, 3*n)
+		if err := readSamples(r, at, size, rgb, st, bo); err != nil {
+			return err
+		}
+		lumaInto(dst, rgb, planar)
+		return nil
 	}
-	return v, nil
 }
 
 // lumaInto reduces RGB samples (interleaved, or planar R then G then B) to Rec. 601 luma.

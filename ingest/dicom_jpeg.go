@@ -6,8 +6,6 @@ import (
 	"image/color"
 	"image/jpeg"
 	"io"
-
-	"github.com/aomas/aomas/imaging"
 )
 
 // jpegFrames groups encapsulated fragments into frames: one fragment a frame when the
@@ -47,35 +45,32 @@ func jpegFrames(r io.ReaderAt, size int64, frags []span, frames int) ([][]span, 
 	return out, nil
 }
 
-// decodeJPEGFrames decodes JPEG Baseline frames, reducing colour to luma.
-func decodeJPEGFrames(r io.ReaderAt, size int64, frames [][]span, res *Result) (*imaging.Volume, error) {
-	v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
-	n := res.Rows * res.Cols
-	var buf []byte
-	for z, frags := range frames {
-		buf = buf[:0]
-		for _, f := range frags {
+// jpegPlanes decodes JPEG Baseline frames, one at a time, reducing colour to luma.
+func jpegPlanes(r io.ReaderAt, size int64, frames [][]span, res *Result) func(int, []float32) error {
+	return func(z int, dst []float32) error {
+		var buf []byte
+		for _, f := range frames[z] {
 			start := len(buf)
 			buf = append(buf, make([]byte, f.n)...)
 			if err := readFull(r, buf[start:], f.off, size); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		cfg, err := jpeg.DecodeConfig(bytes.NewReader(buf))
 		if err != nil {
-			return nil, reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
+			return reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
 		}
 		if cfg.Width != res.Cols || cfg.Height != res.Rows {
-			return nil, reject(CodeDimensionMismatch, "frame %d is a %d×%d JPEG but the header says %d×%d",
+			return reject(CodeDimensionMismatch, "frame %d is a %d×%d JPEG but the header says %d×%d",
 				z, cfg.Width, cfg.Height, res.Cols, res.Rows)
 		}
 		img, err := jpeg.Decode(bytes.NewReader(buf))
 		if err != nil {
-			return nil, reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
+			return reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
 		}
-		grayInto(v.Vox[z*n:(z+1)*n], img)
+		grayInto(dst, img)
+		return nil
 	}
-	return v, nil
 }
 
 // grayInto writes the luma of img, row-major, into dst.

@@ -25,7 +25,18 @@ const (
 const (
 	DefaultMaxBytes  int64 = 8 << 30
 	DefaultMaxVoxels int64 = 1 << 30
+	// DefaultMaxDecodedBytes bounds what the samples of a volume take once decompressed.
+	DefaultMaxDecodedBytes int64 = 1 << 30
+	// DefaultMaxPlaneVoxels bounds a plane across any axis (x·y, x·z and y·z): one plane is
+	// what a slice decodes and sends at once.
+	DefaultMaxPlaneVoxels int64 = 2048 * 2048
+	// DefaultMaxCompressionRatio bounds decoded bytes over file bytes for volumes that decode
+	// to more than CompressionRatioFloor: a tiny file must not declare a huge volume.
+	DefaultMaxCompressionRatio = 100
 )
+
+// CompressionRatioFloor is the decoded size under which the compression ratio is not checked.
+const CompressionRatioFloor int64 = 16 << 20
 
 // Options tunes Parse.
 type Options struct {
@@ -34,6 +45,16 @@ type Options struct {
 	// MaxVoxels rejects volumes declaring more voxels (x·y·z) with TOO_LARGE, which bounds
 	// what Volume allocates (4 bytes a voxel); 0 means DefaultMaxVoxels.
 	MaxVoxels int64
+	// MaxDecodedBytes rejects volumes whose declared samples (x·y·z × samples per pixel ×
+	// bytes per sample) are more bytes than this, with TOO_LARGE; 0 means DefaultMaxDecodedBytes.
+	MaxDecodedBytes int64
+	// MaxPlaneVoxels rejects volumes with a plane, across any axis, of more voxels, with
+	// TOO_LARGE; 0 means DefaultMaxPlaneVoxels.
+	MaxPlaneVoxels int64
+	// MaxCompressionRatio rejects volumes that decode to more than this many times the size
+	// of the file (when over CompressionRatioFloor), with TOO_LARGE; 0 means
+	// DefaultMaxCompressionRatio.
+	MaxCompressionRatio float64
 	// Sidecar is the JSON sidecar of a raw volume (see ParseSidecar). It is used only when
 	// the content is neither DICOM nor TIFF.
 	Sidecar []byte
@@ -44,6 +65,36 @@ func (o Options) maxBytes() int64 {
 		return o.MaxBytes
 	}
 	return DefaultMaxBytes
+}
+
+func orDefault[T int64 | float64](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
+
+// checkDecodedSize bounds what the declared dimensions decode to, before anything is
+// decoded: the samples' bytes, the largest plane, and the ratio to the file's size.
+func checkDecodedSize(res *Result, size int64, opts Options) error {
+	bytesPer := int64(max(res.BitsAllocated, 8)+7) / 8 * int64(max(res.SamplesPerPixel, 1))
+	// Dims are each below 2³¹; in float64 the products cannot overflow.
+	x, y, z := float64(res.Cols), float64(res.Rows), float64(res.Frames)
+	decoded := x * y * z * float64(bytesPer)
+	if lim := orDefault(opts.MaxDecodedBytes, DefaultMaxDecodedBytes); decoded > float64(lim) {
+		return reject(CodeTooLarge, "%d×%d×%d samples of %d bytes decode to %.0f bytes, over the limit of %d",
+			res.Cols, res.Rows, res.Frames, bytesPer, decoded, lim)
+	}
+	if lim := orDefault(opts.MaxPlaneVoxels, DefaultMaxPlaneVoxels); max(x*y, x*z, y*z) > float64(lim) {
+		return reject(CodeTooLarge, "a %d×%d×%d volume has planes of up to %.0f voxels, over the limit of %d",
+			res.Cols, res.Rows, res.Frames, max(x*y, x*z, y*z), lim)
+	}
+	ratio := decoded / float64(max(size, 1))
+	if lim := orDefault(opts.MaxCompressionRatio, DefaultMaxCompressionRatio); decoded > float64(CompressionRatioFloor) && ratio > lim {
+		return reject(CodeTooLarge, "the %d-byte file declares %d×%d×%d samples that decode to %.0f bytes, %.0f times its size; the limit is %g times",
+			size, res.Cols, res.Rows, res.Frames, decoded, ratio, lim)
+	}
+	return nil
 }
 
 func (o Options) maxVoxels() int64 {
@@ -97,7 +148,8 @@ type Result struct {
 	Subject   Subject
 	Study     Study
 
-	decode func() (*imaging.Volume, error)
+	// plane decodes plane z into dst (Rows·Cols samples).
+	plane func(z int, dst []float32) error
 	// whyNot is returned by Volume when the pixels are not decodable.
 	whyNot error
 }
@@ -106,18 +158,44 @@ type Result struct {
 // values (no rescale slope or intercept applied; RGB is reduced to luma). It reads from
 // the io.ReaderAt given to Parse, which must still be readable.
 func (r *Result) Volume() (*imaging.Volume, error) {
-	if r.decode == nil || !r.Decodable {
-		if r.whyNot != nil {
-			return nil, r.whyNot
-		}
-		return nil, reject(CodeUnsupportedPixelFormat, "pixels of this %s file are not decodable", r.Format)
-	}
-	v, err := r.decode()
-	if err != nil {
+	if err := r.decodable(); err != nil {
 		return nil, err
+	}
+	v := &imaging.Volume{X: r.Cols, Y: r.Rows, Z: r.Frames, Vox: make([]float32, r.Voxels())}
+	n := r.Rows * r.Cols
+	for z := range r.Frames {
+		if err := r.plane(z, v.Vox[z*n:(z+1)*n]); err != nil {
+			return nil, err
+		}
 	}
 	v.SpacingUm = r.SpacingUm
 	return v, nil
+}
+
+// Plane decodes plane z (a frame, page or raw slice: Cols×Rows samples, row-major) into
+// dst, which must hold Rows·Cols samples. Only that plane's bytes are read and decoded,
+// so a caller that needs one plane, or walks the planes one at a time, holds one plane.
+func (r *Result) Plane(z int, dst []float32) error {
+	if err := r.decodable(); err != nil {
+		return err
+	}
+	if z < 0 || z >= r.Frames {
+		return fmt.Errorf("plane %d is outside 0..%d", z, r.Frames-1)
+	}
+	if len(dst) != r.Rows*r.Cols {
+		return fmt.Errorf("plane buffer holds %d samples, not %d", len(dst), r.Rows*r.Cols)
+	}
+	return r.plane(z, dst)
+}
+
+func (r *Result) decodable() error {
+	if r.plane == nil || !r.Decodable {
+		if r.whyNot != nil {
+			return r.whyNot
+		}
+		return reject(CodeUnsupportedPixelFormat, "pixels of this %s file are not decodable", r.Format)
+	}
+	return nil
 }
 
 // Voxels returns Cols·Rows·Frames.
@@ -157,6 +235,9 @@ func Parse(r io.ReaderAt, size int64, name string, opts Options) (*Result, error
 		err = parseDICOM(res, r, size, 0, opts)
 	default:
 		err = unknownFormat(name)
+	}
+	if err == nil && res.Decodable {
+		err = checkDecodedSize(res, size, opts)
 	}
 	if err != nil {
 		res.Decodable = false

@@ -8,8 +8,6 @@ import (
 	"io"
 	"math"
 	"strings"
-
-	"github.com/aomas/aomas/imaging"
 )
 
 // Sidecar is the JSON file that describes a raw volume, for example
@@ -125,12 +123,12 @@ func parseRaw(res *Result, r io.ReaderAt, size int64, opts Options) error {
 			res.Cols, res.Rows, res.Frames, res.DataType, want, rel, size)
 	}
 	res.Decodable = true
-	res.decode = func() (*imaging.Volume, error) {
-		v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
-		if err := readSamples(r, 0, size, v.Vox, st, binary.LittleEndian); err != nil {
-			return nil, fmt.Errorf("read raw volume: %w", err)
+	plane := int64(res.Rows) * int64(res.Cols) * int64(st.size())
+	res.plane = func(z int, dst []float32) error {
+		if err := readSamples(r, int64(z)*plane, size, dst, st, binary.LittleEndian); err != nil {
+			return fmt.Errorf("read raw plane %d: %w", z, err)
 		}
-		return v, nil
+		return nil
 	}
 	return nil
 }

@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"golang.org/x/image/tiff"
-
-	"github.com/aomas/aomas/imaging"
 )
 
 // TIFF tags read here.
@@ -298,7 +296,7 @@ func parseTIFF(res *Result, r io.ReaderAt, size int64, opts Options) error {
 		res.DataType = sampleUint16.String()
 	}
 	res.Decodable = true
-	res.decode = func() (*imaging.Volume, error) { return decodeTIFF(r, size, t.bo, pages, res) }
+	res.plane = tiffPlanes(r, size, t.bo, pages, res)
 	return nil
 }
 
@@ -354,28 +352,27 @@ func (f *firstIFD) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-func decodeTIFF(r io.ReaderAt, size int64, bo binary.ByteOrder, pages []tiffPage, res *Result) (*imaging.Volume, error) {
-	v := &imaging.Volume{X: res.Cols, Y: res.Rows, Z: res.Frames, Vox: make([]float32, res.Voxels())}
-	n := res.Rows * res.Cols
-	f := &firstIFD{r: r}
-	if _, err := r.ReadAt(f.hdr[:4], 0); err != nil {
-		return nil, fmt.Errorf("read TIFF header: %w", err)
-	}
-	for z, p := range pages {
-		bo.PutUint32(f.hdr[4:], uint32(p.ifd))
+// tiffPlanes decodes one page at a time.
+func tiffPlanes(r io.ReaderAt, size int64, bo binary.ByteOrder, pages []tiffPage, res *Result) func(int, []float32) error {
+	return func(z int, dst []float32) error {
+		f := &firstIFD{r: r}
+		if _, err := r.ReadAt(f.hdr[:4], 0); err != nil {
+			return fmt.Errorf("read TIFF header: %w", err)
+		}
+		bo.PutUint32(f.hdr[4:], uint32(pages[z].ifd))
 		img, err := tiff.Decode(io.NewSectionReader(f, 0, size))
 		if err != nil {
-			return nil, reject(CodeCorrupt, "page %d does not decode: %v", z, err)
+			return reject(CodeCorrupt, "page %d does not decode: %v", z, err)
 		}
 		if b := img.Bounds(); b.Dx() != res.Cols || b.Dy() != res.Rows {
-			return nil, reject(CodeMismatchedPages, "page %d decodes to %d×%d, not %d×%d", z, b.Dx(), b.Dy(), res.Cols, res.Rows)
+			return reject(CodeMismatchedPages, "page %d decodes to %d×%d, not %d×%d", z, b.Dx(), b.Dy(), res.Cols, res.Rows)
 		}
 		switch img.(type) {
 		case *image.Gray, *image.Gray16:
 		default:
-			return nil, reject(CodeUnsupportedPixelFormat, "page %d decodes to %T, not grayscale", z, img)
+			return reject(CodeUnsupportedPixelFormat, "page %d decodes to %T, not grayscale", z, img)
 		}
-		grayInto(v.Vox[z*n:(z+1)*n], img)
+		grayInto(dst, img)
+		return nil
 	}
-	return v, nil
 }

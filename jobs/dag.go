@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/ingest"
 )
 
 // ErrInvalidRun reports a run request or control action that cannot be honoured as asked.
@@ -100,6 +101,23 @@ func ParseParams(s string) (RunParams, error) {
 	}
 	if err := json.Unmarshal([]byte(s), &rp); err != nil {
 		return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
+	}
+	// The fields above read an explicit 0 as "not given"; these tell the two apart, so that
+	// 0 is refused like any other number out of range.
+	var given struct {
+		UmPerPx         *float64 `json:"umPerPx"`
+		EccentricityDeg *float64 `json:"eccentricityDeg"`
+	}
+	_ = json.Unmarshal([]byte(s), &given) // it decoded into rp above
+	if given.UmPerPx != nil {
+		if err := ingest.CheckUmPerPx(*given.UmPerPx); err != nil {
+			return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
+		}
+	}
+	if given.EccentricityDeg != nil {
+		if err := ingest.CheckEccentricityDeg(*given.EccentricityDeg); err != nil {
+			return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
+		}
 	}
 	if rp.Modality != "" && rp.Modality != "confocal" && rp.Modality != "split-detector" {
 		return rp, fmt.Errorf("%w: params: modality %q is neither confocal nor split-detector", ErrInvalidRun, rp.Modality)

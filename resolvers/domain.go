@@ -13,6 +13,7 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/intake"
 )
 
@@ -112,8 +113,10 @@ func (r *Resolver) newCase(ctx context.Context, in model.CreateCaseInput) (db.Ne
 	if code == "" || len(code) > 64 {
 		return db.NewCase{}, invalidInput("subjectCode must be 1 to 64 characters")
 	}
-	if in.EccentricityDeg != nil && (*in.EccentricityDeg < 0 || *in.EccentricityDeg > 90) {
-		return db.NewCase{}, invalidInput("eccentricityDeg must be between 0 and 90 degrees")
+	if in.EccentricityDeg != nil {
+		if err := ingest.CheckEccentricityDeg(*in.EccentricityDeg); err != nil {
+			return db.NewCase{}, invalidInput(err.Error())
+		}
 	}
 	n := db.NewCase{Project: project, SubjectCode: code, Eye: string(in.Eye), EccentricityDeg: in.EccentricityDeg,
 		Meridian: in.Meridian, AcquiredOn: in.AcquiredOn, Device: in.Device, Tags: in.Tags}
@@ -134,8 +137,10 @@ func (r *Resolver) intakeInput(ctx context.Context, caseID, filename string, umP
 		return intake.Input{}, err
 	}
 	in := intake.Input{CaseID: id, Filename: filename, UmPerPx: umPerPx}
-	if umPerPx != nil && (*umPerPx <= 0 || *umPerPx > 1000) {
-		return in, invalidInput("umPerPx must be above 0 and at most 1000 µm per pixel")
+	if umPerPx != nil {
+		if err := ingest.CheckUmPerPx(*umPerPx); err != nil {
+			return in, invalidInput(err.Error())
+		}
 	}
 	if modality != nil {
 		in.Modality = *modality
@@ -144,6 +149,15 @@ func (r *Resolver) intakeInput(ctx context.Context, caseID, filename string, umP
 		in.Sidecar = []byte(*sidecar)
 	}
 	return in, nil
+}
+
+// uploadOwner is the signed-in account and project a two-step upload belongs to.
+func uploadOwner(ctx context.Context) (intake.Owner, error) {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return intake.Owner{}, auth.ErrUnauthenticated
+	}
+	return intake.Owner{UserID: p.UserID, Project: auth.ProjectFrom(ctx)}, nil
 }
 
 // uploadPayload answers an upload: a rejected volume is kept and returned, and the

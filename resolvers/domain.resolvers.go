@@ -117,7 +117,11 @@ func (r *mutationResolver) RequestVolumeUpload(ctx context.Context, input model.
 	if err != nil {
 		return nil, err
 	}
-	t, err := r.Intake.RequestUpload(ctx, in, input.SizeBytes, uploadTicketTTL, r.now())
+	owner, err := uploadOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	t, err := r.Intake.RequestUpload(ctx, in, owner, input.SizeBytes, uploadTicketTTL, r.now())
 	if err != nil {
 		return nil, err
 	}
@@ -125,7 +129,11 @@ func (r *mutationResolver) RequestVolumeUpload(ctx context.Context, input model.
 }
 
 func (r *mutationResolver) CompleteVolumeUpload(ctx context.Context, uploadID string) (*model.UploadVolumePayload, error) {
-	out, err := r.Intake.CompleteUpload(ctx, strings.TrimSpace(uploadID), r.now())
+	owner, err := uploadOwner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out, err := r.Intake.CompleteUpload(ctx, strings.TrimSpace(uploadID), owner, r.now())
 	return r.uploadPayload(ctx, out, err)
 }
 

@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -13,6 +14,8 @@ import (
 // loaders batch the reads of one operation: each kind of row is fetched with one query per
 // batch, whatever the shape of the query that asked for it.
 type loaders struct {
+	// slices counts the Volume.slice fields this operation resolved (MaxSlicesPerOperation).
+	slices        atomic.Int32
 	subject       batched[*db.Subject]
 	identity      batched[*db.SubjectIdentity]
 	caseByID      batched[*db.Case]

@@ -51,8 +51,8 @@ type Resolver struct {
 	// *jobs.Pipeline satisfies it.
 	Pipeline pipeline
 
-	// Volumes caches decoded volumes for Volume.slice; nil decodes every time.
-	Volumes *VolumeCache
+	// Slices renders Volume.slice; nil leaves slices UNAVAILABLE.
+	Slices *Slicer
 
 	// Access (issue 4): the policy, the accounts it names, and the audit log (access.resolvers.go).
 	Enforcer *rbac.Enforcer

@@ -9,95 +9,165 @@ import (
 	"image"
 	"image/png"
 	"math"
-	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/intake"
+	"github.com/aomas/aomas/storage"
 )
 
-// VolumeCache keeps the last few decoded volumes: a viewer steps through the planes of one
-// volume, and decoding reads the whole file.
-type VolumeCache struct {
-	mu   sync.Mutex
-	size int
-	keys []string
-	vols map[string]*imaging.Volume
+// Slicer renders Volume.slice with bounded memory. A plane is decoded from the stored file
+// one source plane at a time (a Z slice reads one frame; a Y or X slice walks the frames,
+// keeping one row or column of each), never the whole volume. The same slice asked for at
+// once by many requests is rendered once (singleflight), recent renders are kept, and the
+// bytes of planes being rendered at one time are bounded by a weighted semaphore, so that
+// many clients wait rather than grow the process.
+type Slicer struct {
+	// Limits are the ingest limits, so that a stored file is read under the rules it was
+	// accepted by.
+	Limits ingest.Options
+	flight singleflight.Group
+	budget *semaphore.Weighted
+	limit  int64
+	done   *lru.Cache[string, *model.VolumeSlice]
 }
 
-// NewVolumeCache holds up to n decoded volumes.
-func NewVolumeCache(n int) *VolumeCache {
-	return &VolumeCache{size: max(n, 1), vols: map[string]*imaging.Volume{}}
-}
+// DefaultSliceMemory is the default bound on the bytes of slices being rendered at once.
+const DefaultSliceMemory = 96 << 20
 
-func (c *VolumeCache) get(key string) *imaging.Volume {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.vols[key]
-}
-
-func (c *VolumeCache) put(key string, v *imaging.Volume) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.vols[key]; ok {
-		return
+// NewSlicer keeps up to keep rendered slices and renders at once slices needing at most
+// memory bytes (DefaultSliceMemory when 0); a slice needing more than memory renders alone.
+func NewSlicer(keep int, memory int64, limits ingest.Options) *Slicer {
+	if memory <= 0 {
+		memory = DefaultSliceMemory
 	}
-	if len(c.keys) >= c.size {
-		delete(c.vols, c.keys[0])
-		c.keys = c.keys[1:]
-	}
-	c.keys = append(c.keys, key)
-	c.vols[key] = v
+	done, _ := lru.New[string, *model.VolumeSlice](max(keep, 1)) // errors only for a size below 1
+	return &Slicer{Limits: limits, budget: semaphore.NewWeighted(memory), limit: memory, done: done}
 }
+
+// MaxSlicesPerOperation bounds the Volume.slice fields one operation may resolve: each may
+// read a whole volume's worth of frames.
+const MaxSlicesPerOperation = 4
 
 var sliceAxes = map[model.SliceAxis]imaging.Axis{model.SliceAxisZ: imaging.AxisZ, model.SliceAxisY: imaging.AxisY, model.SliceAxisX: imaging.AxisX}
 
 // volumeSlice renders plane index across axis of v as a grey PNG.
 func (r *Resolver) volumeSlice(ctx context.Context, v *db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error) {
-	if r.Store == nil {
+	if r.Store == nil || r.Slices == nil {
 		return nil, &codedError{code: CodeUnavailable, msg: "object storage is not configured on this server"}
 	}
-	key := fmt.Sprintf("%d", v.ID)
-	if v.SHA256 != nil {
-		key += ":" + *v.SHA256
+	if v.Status != "READY" {
+		return nil, invalidInput(fmt.Sprintf("volume is %s: only READY volumes have planes", v.Status))
 	}
-	var vol *imaging.Volume
-	if r.Volumes != nil {
-		vol = r.Volumes.get(key)
-	}
-	if vol == nil {
-		var err error
-		vol, err = intake.Decode(ctx, r.Store, *v)
-		if errors.Is(err, intake.ErrNotReady) {
-			return nil, invalidInput(fmt.Sprintf("volume is %s: only READY volumes have planes", v.Status))
-		}
-		if err != nil {
-			return nil, err
-		}
-		if r.Volumes != nil {
-			r.Volumes.put(key, vol)
-		}
+	if n := r.loaders(ctx).slices.Add(1); n > MaxSlicesPerOperation {
+		return nil, invalidInput(fmt.Sprintf("at most %d slices may be asked for in one request", MaxSlicesPerOperation))
 	}
 	a := sliceAxes[axis]
-	img, err := vol.Slice(a, index)
+	count := map[imaging.Axis]int{imaging.AxisZ: v.DimZ, imaging.AxisY: v.DimY, imaging.AxisX: v.DimX}[a]
+	if index < 0 || index >= count {
+		return nil, invalidInput(fmt.Sprintf("%s plane %d: slice %d is outside 0..%d", axis, index, index, count-1))
+	}
+	sha := ""
+	if v.SHA256 != nil {
+		sha = *v.SHA256
+	}
+	key := fmt.Sprintf("%d:%s:%s:%d", v.ID, sha, axis, index)
+	if s, ok := r.Slices.done.Get(key); ok {
+		return s, nil
+	}
+	// The render is shared by every request waiting for it, so it must not end with the
+	// first one that gives up; it ends when the volume is read or fails.
+	ch := r.Slices.flight.DoChan(key, func() (any, error) {
+		s, err := r.Slices.render(context.WithoutCancel(ctx), r.Store, *v, axis, index)
+		if err == nil {
+			r.Slices.done.Add(key, s)
+		}
+		return s, err
+	})
+	select {
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case res := <-ch:
+		if errors.Is(res.Err, intake.ErrNotReady) {
+			return nil, invalidInput(fmt.Sprintf("volume is %s: only READY volumes have planes", v.Status))
+		}
+		if res.Err != nil {
+			return nil, res.Err
+		}
+		return res.Val.(*model.VolumeSlice), nil
+	}
+}
+
+func (s *Slicer) render(ctx context.Context, store *storage.Store, v db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error) {
+	p, err := intake.OpenPlanes(ctx, store, v, s.Limits)
 	if err != nil {
-		return nil, invalidInput(fmt.Sprintf("%s plane %d: %v", axis, index, err))
+		return nil, err
+	}
+	defer func() { _ = p.Close() }()
+	a := sliceAxes[axis]
+	X, Y, Z := p.Cols, p.Rows, p.Frames
+	var img *imaging.Image
+	switch a {
+	case imaging.AxisZ:
+		img = imaging.NewImage(X, Y)
+	case imaging.AxisY:
+		img = imaging.NewImage(X, Z)
+	default:
+		img = imaging.NewImage(Y, Z)
+	}
+	// What this render holds: one source plane, the output plane, its grey copy and PNG.
+	need := min(int64(X)*int64(Y)*4+int64(len(img.Pix))*6, s.limit)
+	if err := s.budget.Acquire(ctx, need); err != nil {
+		return nil, err
+	}
+	defer s.budget.Release(need)
+	if err := fill(p, a, index, img); err != nil {
+		return nil, err
 	}
 	b, err := encodeStretched(img)
 	if err != nil {
 		return nil, err
 	}
-	sx, sy := vol.SpacingUm[0], vol.SpacingUm[1]
+	sp := p.SpacingUm
+	sx, sy := sp[0], sp[1]
 	switch a {
 	case imaging.AxisY:
-		sy = vol.SpacingUm[2]
+		sy = sp[2]
 	case imaging.AxisX:
-		sx, sy = vol.SpacingUm[1], vol.SpacingUm[2]
+		sx, sy = sp[1], sp[2]
 	}
-	return &model.VolumeSlice{Axis: axis, Index: index, Count: vol.Len(a), Width: img.W, Height: img.H,
+	count := map[imaging.Axis]int{imaging.AxisZ: Z, imaging.AxisY: Y, imaging.AxisX: X}[a]
+	return &model.VolumeSlice{Axis: axis, Index: index, Count: count, Width: img.W, Height: img.H,
 		UmPerPxX: positiveOrNil(sx), UmPerPxY: positiveOrNil(sy),
 		Png: "data:image/png;base64," + base64.StdEncoding.EncodeToString(b)}, nil
+}
+
+// fill cuts plane i across axis a into img, decoding one source plane at a time.
+func fill(p *intake.Planes, a imaging.Axis, i int, img *imaging.Image) error {
+	X, Y, Z := p.Cols, p.Rows, p.Frames
+	if a == imaging.AxisZ {
+		return p.Plane(i, img.Pix)
+	}
+	buf := make([]float32, X*Y)
+	for z := range Z {
+		if err := p.Plane(z, buf); err != nil {
+			return err
+		}
+		if a == imaging.AxisY {
+			copy(img.Pix[z*X:(z+1)*X], buf[i*X:(i+1)*X])
+			continue
+		}
+		for y := range Y {
+			img.Pix[z*Y+y] = buf[y*X+i]
+		}
+	}
+	return nil
 }
 
 func positiveOrNil(f float64) *float64 {

@@ -33,6 +33,10 @@ make --no-print-directory build >/dev/null
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
 AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/upload -bin bin/aomas -n "${UPLOAD_N:-512}" 2> >(grep -v 'level=INFO' >&2)
 
+section "Slices of the largest volume the limits allow, 20 clients at once (issue 13; target: serve's peak RSS < 512 MiB)"
+PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
+AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/slices -bin bin/aomas 2> >(grep -v 'level=INFO' >&2)
+
 section "Pipeline queue (issue 5): enqueue -> start (target p50 <= 5 ms, p99 <= 50 ms), trivial steps/s (target >= 2000/s on 2 cores), small run end to end"
 go test -run '^$' -bench 'EnqueueToStart' -benchtime 1000x ./internal/bench/pipeline/ | grep Benchmark
 go test -run '^$' -bench 'TrivialStepThroughput' -benchtime 10000x ./internal/bench/pipeline/ | grep Benchmark

@@ -151,6 +151,27 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, error) {
 	return o, nil
 }
 
+// ReadAtCloser is an object opened for random access.
+type ReadAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// Open opens key for random access and returns it with its size: each read asks the store
+// for the bytes from its offset (a ranged GET), so a caller that reads a part holds only
+// that part. The caller closes it.
+func (s *Store) Open(ctx context.Context, key string) (ReadAtCloser, int64, error) {
+	st, err := s.Stat(ctx, key)
+	if err != nil {
+		return nil, 0, err
+	}
+	o, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
+	if err != nil {
+		return nil, 0, fmt.Errorf("open %s: %w", key, err)
+	}
+	return o, st.Size, nil
+}
+
 // Stat returns the size and content type of key; its SHA256 is left empty because the
 // digest lives in PostgreSQL with the row that owns the object.
 func (s *Store) Stat(ctx context.Context, key string) (Object, error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
 	"github.com/aomas/aomas/internal/labels"
@@ -66,8 +67,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Store:   d.store,
 		Intake: &intake.Service{DB: d.db, Store: d.store, SubjectKey: c.SubjectKey, MaxBytes: c.MaxUpload,
 			TempDir: filepath.Join(c.DataDir, "tmp")},
-		Labels:   &labels.Service{DB: d.db, Store: d.store},
-		Volumes:  resolvers.NewVolumeCache(2),
+		Labels: &labels.Service{DB: d.db, Store: d.store},
+		// Slices are read under ingest's default limits, the ones uploads were accepted by.
+		Slices:   resolvers.NewSlicer(16, 0, ingest.Options{}),
 		Enforcer: acc.policy,
 		Accounts: acc.accounts,
 		Audit:    d.db,

@@ -228,7 +228,7 @@ type UploadVolumeInput struct {
 
 type UploadVolumePayload struct {
 	Volume *db.Volume `json:"volume"`
-	// True when the same bytes were uploaded before; volume is the earlier one.
+	// True when the same bytes were uploaded into the same case with the same sidecar, umPerPx and modality before, and that volume is READY; volume is then the earlier one. Uploads never find volumes of other cases or projects.
 	Duplicate bool `json:"duplicate"`
 }
 

@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -15,14 +16,17 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/hibiken/asynq"
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/testenv"
+	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
@@ -80,7 +84,7 @@ type setup struct {
 func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	t.Helper()
 	conn := testenv.Postgres(t)
-	rdb, _ := testenv.Redis(t)
+	rdb, redisURL := testenv.Redis(t)
 	store := testenv.Store(t)
 	cdb := &countingDB{DB: conn}
 	policy, err := rbac.New(context.Background(), conn, nil)
@@ -89,12 +93,21 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	require.NoError(t, err)
 	guard := &resolvers.Guard{Enforcer: policy, Audit: conn}
 	checker := server.NewChecker(conn, rdb, store)
+	// Runs are started (and refused) for real; no worker runs them here.
+	opt, err := asynq.ParseRedisURI(redisURL)
+	require.NoError(t, err)
+	client, insp := asynq.NewClient(opt), asynq.NewInspector(opt)
+	t.Cleanup(func() { _ = client.Close(); _ = insp.Close() })
+	pipe := jobs.NewPipeline(jobs.Deps{DB: conn, Queue: client, Redis: rdb, Inspector: insp,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxRetry: 3})
 	res := &resolvers.Resolver{
-		Checker: checker,
-		DB:      cdb,
-		Store:   store,
-		Intake:  &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
-		Labels:  &labels.Service{DB: cdb, Store: store},
+		Pipeline: pipe,
+		Checker:  checker,
+		DB:       cdb,
+		Store:    store,
+		Intake:   &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
+		Labels:   &labels.Service{DB: cdb, Store: store},
+		Slices:   resolvers.NewSlicer(16, 0, ingest.Options{}),
 
 		Enforcer: policy,
 		Accounts: accounts,

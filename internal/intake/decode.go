@@ -1,14 +1,11 @@
 package intake
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 
 	"github.com/aomas/aomas/db"
-	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/storage"
 )
@@ -17,31 +14,40 @@ import (
 // being received).
 var ErrNotReady = errors.New("the volume is not READY")
 
-// Decode reads a READY volume's stored file and decodes its voxels.
-func Decode(ctx context.Context, store *storage.Store, v db.Volume) (*imaging.Volume, error) {
+// Planes reads a READY volume's planes from its stored file one at a time (Plane), with
+// ranged reads: nothing holds the whole file or the whole decoded volume.
+type Planes struct {
+	*ingest.Result
+	obj storage.ReadAtCloser
+}
+
+// Close releases the stored file.
+func (p *Planes) Close() error { return p.obj.Close() }
+
+// OpenPlanes opens v's stored file and reads its header under limits (the same limits
+// ingest applied; the sidecar of a raw volume is rebuilt from the record).
+func OpenPlanes(ctx context.Context, store *storage.Store, v db.Volume, limits ingest.Options) (*Planes, error) {
 	if v.Status != "READY" || v.ObjectKey == nil {
 		return nil, fmt.Errorf("volume %d is %s: %w", v.ID, v.Status, ErrNotReady)
 	}
-	r, err := store.Get(ctx, *v.ObjectKey)
+	obj, size, err := store.Open(ctx, *v.ObjectKey)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { _ = r.Close() }()
-	raw, err := io.ReadAll(r)
-	if err != nil {
-		return nil, fmt.Errorf("read volume %d: %w", v.ID, err)
-	}
-	var opts ingest.Options
+	opts := limits
+	opts.Sidecar = nil
 	if v.SourceFormat == ingest.FormatRaw {
 		opts.Sidecar, err = ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType,
 			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
 		if err != nil {
+			_ = obj.Close()
 			return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
 		}
 	}
-	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), v.Filename, opts)
+	res, err := ingest.Parse(obj, size, v.Filename, opts)
 	if err != nil {
+		_ = obj.Close()
 		return nil, err
 	}
-	return res.Volume()
+	return &Planes{Result: res, obj: obj}, nil
 }

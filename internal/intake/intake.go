@@ -1,13 +1,16 @@
-// Package intake turns uploaded bytes into volumes: it hashes them, refuses duplicates,
-// reads them with ingest, keeps them in object storage under their SHA-256 and records the
-// volume (READY or REJECTED with the reason) in PostgreSQL. The GraphQL upload mutations
-// and the drop folder share it.
+// Package intake turns uploaded bytes into volumes: it hashes them, reads them with ingest,
+// keeps them in object storage under their SHA-256 and records the volume (READY or
+// REJECTED with the reason) in PostgreSQL. The GraphQL upload mutations and the drop
+// folder share it. A repeated upload returns the earlier volume only within one case and
+// for the same inputs; nothing outside the case is ever looked at, so an upload tells
+// nothing about files elsewhere.
 package intake
 
 import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +34,10 @@ type Service struct {
 	MaxBytes int64
 	// TempDir holds spooled uploads while they are read.
 	TempDir string
+	// Limits bound what a file may decode to (MaxVoxels, MaxDecodedBytes, MaxPlaneVoxels,
+	// MaxCompressionRatio); zero fields take ingest's defaults. MaxBytes and Sidecar are
+	// set per file.
+	Limits ingest.Options
 }
 
 // Input says where a file goes and what the caller knows about it.
@@ -45,7 +52,8 @@ type Input struct {
 // Outcome is what became of a file.
 type Outcome struct {
 	Volume db.Volume
-	// Duplicate is true when the same bytes were ingested before; Volume is that volume.
+	// Duplicate is true when the same bytes were ingested into the same case with the same
+	// inputs before, and that volume is READY; Volume is that volume.
 	Duplicate bool
 	// Reject says why the volume is REJECTED; nil when it is READY.
 	Reject *ingest.RejectError
@@ -89,13 +97,16 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 		return Outcome{}, fmt.Errorf("hash upload: %w", err)
 	}
 	sha := hex.EncodeToString(h.Sum(nil))
-	if v, err := db.VolumeBySHA256(ctx, s.DB, sha); err == nil {
-		return Outcome{Volume: v, Duplicate: true, Reject: rejectOf(v)}, nil
+	ik := ingestKey(sha, in)
+	if v, err := db.ReadyVolumeByIngestKey(ctx, s.DB, in.CaseID, ik); err == nil {
+		return Outcome{Volume: v, Duplicate: true}, nil
 	} else if !errors.Is(err, db.ErrNotFound) {
 		return Outcome{}, err
 	}
 
-	res, perr := ingest.Parse(f, size, in.Filename, ingest.Options{MaxBytes: s.maxBytes(), Sidecar: in.Sidecar})
+	opts := s.Limits
+	opts.MaxBytes, opts.Sidecar = s.maxBytes(), in.Sidecar
+	res, perr := ingest.Parse(f, size, in.Filename, opts)
 	var rej *ingest.RejectError
 	if perr != nil && !errors.As(perr, &rej) {
 		return Outcome{}, fmt.Errorf("read upload: %w", perr)
@@ -106,7 +117,7 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 		return Outcome{}, err
 	}
 	v := volumeRow(in, res, size)
-	v.SHA256, v.ObjectKey = &sha, &key
+	v.SHA256, v.ObjectKey, v.IngestKey = &sha, &key, &ik
 	setReject(&v, rej)
 
 	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
@@ -126,15 +137,29 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 		return err
 	})
 	if db.IsUniqueViolation(err) {
-		// Another request stored the same bytes between our check and our insert.
-		if existing, err2 := db.VolumeBySHA256(ctx, s.DB, sha); err2 == nil {
-			return Outcome{Volume: existing, Duplicate: true, Reject: rejectOf(existing)}, nil
+		// Another request stored the same volume in this case between our check and our insert.
+		if existing, err2 := db.ReadyVolumeByIngestKey(ctx, s.DB, in.CaseID, ik); err2 == nil {
+			return Outcome{Volume: existing, Duplicate: true}, nil
 		}
 	}
 	if err != nil {
 		return Outcome{}, err
 	}
 	return Outcome{Volume: v, Reject: rej}, nil
+}
+
+// ingestKey fingerprints the bytes (by their SHA-256) with every input that changes what is
+// read from them or recorded about them, so that another sidecar, pixel size or modality
+// makes another volume.
+func ingestKey(sha string, in Input) string {
+	b, _ := json.Marshal(struct {
+		SHA256   string   `json:"sha256"`
+		UmPerPx  *float64 `json:"um_per_px"`
+		Modality string   `json:"modality"`
+		Sidecar  []byte   `json:"sidecar"`
+	}{sha, in.UmPerPx, in.Modality, in.Sidecar})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // refuse records a file that was refused before any of its bytes were kept.

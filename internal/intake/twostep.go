@@ -27,8 +27,16 @@ type Ticket struct {
 	ExpiresAt time.Time
 }
 
-// RequestUpload issues a ticket for a file of size bytes going to in.CaseID.
-func (s *Service) RequestUpload(ctx context.Context, in Input, size int64, ttl time.Duration, now time.Time) (Ticket, error) {
+// Owner is who may complete a two-step upload: the account that asked for the ticket,
+// acting in the project of the ticket's case.
+type Owner struct {
+	UserID  int64
+	Project string
+}
+
+// RequestUpload issues a ticket, which only owner may complete, for a file of size bytes
+// going to in.CaseID. The caller has checked that the case is in owner's project.
+func (s *Service) RequestUpload(ctx context.Context, in Input, owner Owner, size int64, ttl time.Duration, now time.Time) (Ticket, error) {
 	if _, err := db.CaseByID(ctx, s.DB, in.CaseID); err != nil {
 		return Ticket{}, err
 	}
@@ -46,7 +54,7 @@ func (s *Service) RequestUpload(ctx context.Context, in Input, size int64, ttl t
 	}
 	t := Ticket{ID: id, URL: u.String(), ExpiresAt: now.Add(ttl)}
 	up := db.VolumeUpload{ID: id, CaseID: in.CaseID, Filename: in.Filename, SizeBytes: size, ObjectKey: key,
-		UmPerPx: in.UmPerPx, ExpiresAt: t.ExpiresAt}
+		UmPerPx: in.UmPerPx, ExpiresAt: t.ExpiresAt, UserID: &owner.UserID}
 	if in.Modality != "" {
 		up.Modality = &in.Modality
 	}
@@ -61,9 +69,10 @@ func (s *Service) RequestUpload(ctx context.Context, in Input, size int64, ttl t
 }
 
 // CompleteUpload ingests what the client PUT for ticket id. Completing twice returns the
-// same volume.
-func (s *Service) CompleteUpload(ctx context.Context, id string, now time.Time) (Outcome, error) {
-	up, err := db.VolumeUploadByID(ctx, s.DB, id)
+// same volume. A ticket of another account, or whose case is outside owner's project, is
+// db.ErrNotFound, exactly like one that does not exist.
+func (s *Service) CompleteUpload(ctx context.Context, id string, owner Owner, now time.Time) (Outcome, error) {
+	up, err := s.ownedUpload(ctx, id, owner)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -109,4 +118,22 @@ func (s *Service) CompleteUpload(ctx context.Context, id string, now time.Time) 
 	// The bytes now live under their content key; the staging copy can go.
 	_ = s.Store.Delete(ctx, up.ObjectKey)
 	return out, nil
+}
+
+func (s *Service) ownedUpload(ctx context.Context, id string, owner Owner) (db.VolumeUpload, error) {
+	up, err := db.VolumeUploadByID(ctx, s.DB, id)
+	if err != nil {
+		return up, err
+	}
+	if up.UserID == nil || *up.UserID != owner.UserID {
+		return db.VolumeUpload{}, fmt.Errorf("upload %s: %w", id, db.ErrNotFound)
+	}
+	ok, err := db.InProject(ctx, s.DB, "Case", up.CaseID, owner.Project)
+	if err != nil {
+		return db.VolumeUpload{}, err
+	}
+	if !ok {
+		return db.VolumeUpload{}, fmt.Errorf("upload %s: %w", id, db.ErrNotFound)
+	}
+	return up, nil
 }

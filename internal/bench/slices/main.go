@@ -1,0 +1,272 @@
+// Command slices measures `aomas serve`'s peak resident memory while 20 clients ask at once
+// for slices of the largest volume ingest's default limits allow: 2048×2048 planes (the
+// plane limit) × 256 frames of uint8 (the 1 GiB decoded-size limit), of noise, so that
+// every PNG is as large as it gets. It starts the server as its own process, uploads the
+// volume through uploadVolume (streamed, never held in memory), then has 20 clients ask
+// together: 16 for distinct Z planes, 2 for one Y plane and 2 for one X plane (each of
+// those reads every frame). It prints the wall time and the server's VmHWM. `make bench`
+// runs it.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/aomas", "aomas binary")
+	edge := flag.Int("edge", 2048, "plane edge: edge×edge pixels (the default plane limit is 2048×2048)")
+	frames := flag.Int("frames", 256, "frames (256 of 2048×2048 uint8 is the default 1 GiB decoded-size limit)")
+	clients := flag.Int("clients", 20, "clients asking at once")
+	flag.Parse()
+	if err := run(context.Background(), *bin, *edge, *frames, *clients); err != nil {
+		fmt.Fprintln(os.Stderr, "slices bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, bin string, edge, frames, clients int) error {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	size := int64(edge) * int64(edge) * int64(frames)
+	tmp, err := os.MkdirTemp("", "aomas-slices-bench")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = os.RemoveAll(tmp) }()
+	token, err := benchToken(ctx, bin)
+	if err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", "aomas-bench", "--migrate",
+		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
+	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
+	url := "http://" + addr + "/graphql"
+	if err := waitReady(ctx, "http://"+addr+"/readyz"); err != nil {
+		return err
+	}
+	caseID, err := createCase(ctx, url, token)
+	if err != nil {
+		return err
+	}
+	afterStart, err := peakRSS(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	volumeID, err := upload(ctx, url, token, caseID, edge, frames)
+	if err != nil {
+		return err
+	}
+	afterUpload, err := peakRSS(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+
+	q := `query($id: ID!, $axis: SliceAxis!, $i: Int!) { volume(id: $id) { slice(axis: $axis, index: $i) { width height png } } }`
+	var wg sync.WaitGroup
+	errs := make([]error, clients)
+	start := time.Now()
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			axis, i := "Z", c*frames/clients
+			switch {
+			case c >= clients-2:
+				axis, i = "X", edge/3
+			case c >= clients-4:
+				axis, i = "Y", edge/2
+			}
+			body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": volumeID, "axis": axis, "i": i}})
+			resp, err := post(ctx, url, token, "application/json", bytes.NewReader(body))
+			if err != nil {
+				errs[c] = err
+				return
+			}
+			b, _ := io.ReadAll(resp.Body)
+			_ = resp.Body.Close()
+			if !bytes.Contains(b, []byte(`"png":"data:image/png;base64,`)) {
+				errs[c] = fmt.Errorf("client %d (%s %d): %.300s", c, axis, i, b)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	hwm, err := peakRSS(cmd.Process.Pid)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("Slices of the largest volume the limits allow (%d×%d×%d uint8 = %.0f MiB, noise), %d clients at once\n",
+		edge, edge, frames, float64(size)/(1<<20), clients)
+	fmt.Printf("  all answered in %.1f s; server peak RSS %.0f MiB (target < 512 MiB; %.0f MiB after start, %.0f MiB after the upload)\n",
+		elapsed.Seconds(), float64(hwm)/1024, float64(afterStart)/1024, float64(afterUpload)/1024)
+	return nil
+}
+
+// upload streams the volume (xorshift noise, fresh each run) through uploadVolume.
+func upload(ctx context.Context, url, token, caseID string, edge, frames int) (string, error) {
+	sidecar := fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint8","spacingUm":[1,1,3]}`, frames, edge, edge)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	seed := uint64(time.Now().UnixNano()) | 1
+	go func() {
+		ops, _ := json.Marshal(map[string]any{
+			"query":     `mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status } } }`,
+			"variables": map[string]any{"f": nil, "in": map[string]any{"caseId": caseID, "sidecar": sidecar}},
+		})
+		_ = mw.WriteField("operations", string(ops))
+		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
+		part, _ := mw.CreateFormFile("0", "largest.raw")
+		bw := bufio.NewWriterSize(part, 1<<20)
+		row := make([]byte, edge)
+		s := seed
+		for range frames * edge {
+			for x := 0; x < edge; x += 8 {
+				s ^= s << 13
+				s ^= s >> 7
+				s ^= s << 17
+				for k := 0; k < 8 && x+k < edge; k++ {
+					row[x+k] = byte(s >> (8 * k))
+				}
+			}
+			if _, err := bw.Write(row); err != nil {
+				pw.CloseWithError(err)
+				return
+			}
+		}
+		_ = bw.Flush()
+		pw.CloseWithError(mw.Close())
+	}()
+	resp, err := post(ctx, url, token, mw.FormDataContentType(), pr)
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var out struct {
+		Data struct {
+			UploadVolume struct{ Volume struct{ ID, Status string } }
+		}
+		Errors []struct{ Message string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("upload: %w", err)
+	}
+	if v := out.Data.UploadVolume.Volume; v.Status != "READY" {
+		return "", fmt.Errorf("upload: volume %q is %q: %+v", v.ID, v.Status, out.Errors)
+	}
+	return out.Data.UploadVolume.Volume.ID, nil
+}
+
+// benchToken migrates the database the server will use and makes a tech account and a
+// personal API token for the bench.
+func benchToken(ctx context.Context, bin string) (string, error) {
+	if out, err := exec.CommandContext(ctx, bin, "migrate", "up").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("migrate: %w: %s", err, out)
+	}
+	const email = "slices-bench@aomas.local"
+	user := exec.CommandContext(ctx, bin, "user", "create", "--email", email, "--role", "tech", "--project", "*", "--password-stdin")
+	user.Stdin = strings.NewReader("slices-bench-password\n")
+	if out, err := user.CombinedOutput(); err != nil && !bytes.Contains(out, []byte("exists")) {
+		return "", fmt.Errorf("create bench account: %w: %s", err, out)
+	}
+	out, err := exec.CommandContext(ctx, bin, "token", "create", "--email", email, "--ttl", "1h").Output()
+	if err != nil {
+		return "", fmt.Errorf("create bench token: %w", err)
+	}
+	token := strings.TrimSpace(string(out))
+	if token == "" {
+		return "", errors.New("create bench token: nothing printed")
+	}
+	return token, nil
+}
+
+func post(ctx context.Context, url, token, contentType string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", contentType)
+	req.Header.Set("Authorization", "Bearer "+token)
+	return http.DefaultClient.Do(req)
+}
+
+func waitReady(ctx context.Context, url string) error {
+	for range 300 {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
+		if err != nil {
+			return err
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server at %s not ready", url)
+}
+
+func createCase(ctx context.Context, url, token string) (string, error) {
+	body := `{"query":"mutation { createCase(input: {subjectCode: \"S-slices-bench\", eye: OD}) { case { id } } }"}`
+	resp, err := post(ctx, url, token, "application/json", strings.NewReader(body))
+	if err != nil {
+		return "", err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var out struct {
+		Data struct {
+			CreateCase struct{ Case struct{ ID string } }
+		}
+		Errors []struct{ Message string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("create case: %w", err)
+	}
+	if out.Data.CreateCase.Case.ID == "" {
+		return "", fmt.Errorf("create case: %+v", out.Errors)
+	}
+	return out.Data.CreateCase.Case.ID, nil
+}
+
+// peakRSS reads VmHWM (kB) of pid.
+func peakRSS(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			return strconv.ParseInt(strings.Fields(line)[1], 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("no VmHWM for %d", pid)
+}
