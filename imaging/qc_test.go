@@ -47,7 +47,7 @@ func TestQC(t *testing.T) {
 
 func TestNormativeConeDensityRange(t *testing.T) {
 	for _, ecc := range []float64{0, 1, 2, 5, 10, 20} {
-		lo, mean, hi := NormativeConeDensityRange(ecc, defaultDensityFactor)
+		lo, mean, hi := NormativeConeDensityRange(ecc, 0)
 		t.Logf("eccentricity %4.1f°: normal cone density %.0f–%.0f cells/mm² (Curcio mean %.0f)", ecc, lo, hi, mean)
 		require.Less(t, lo, mean)
 		require.Less(t, mean, hi)

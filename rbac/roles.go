@@ -21,6 +21,8 @@ var seedReleases = []struct {
 }{
 	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
+	// Calibration: a volume's pixel size and its source, set by a technician.
+	{3, []string{"Mutation.setVolumeCalibration", "SetVolumeCalibrationPayload.*", "DeviceCalibration.*"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").
