@@ -60,6 +60,14 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), in.Filename, opts)
+	if err == nil {
+		if rej := ingest.CheckRetinal(res); rej != nil {
+			// Not an AO retinal image (a CT or MR slice): nothing is decoded or measured, and
+			// QC says why.
+			return &stepResult{output: preprocessOutput{W: res.Cols, H: res.Rows, Frames: res.Frames,
+				PixelSizeSource: db.PixelSizeNone, NotAOImage: rej.Reason}}, nil
+		}
+	}
 	var vol *imaging.Volume
 	if err == nil {
 		vol, err = res.Volume()
@@ -79,9 +87,6 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	out := preprocessOutput{W: vol.X, H: vol.Y, Frames: vol.Z}
 	if out.UmPerPx, out.PixelSizeSource, err = calibration(ctx, sc.rt.db, sc.run, sc.params); err != nil {
 		return nil, err
-	}
-	if rej := ingest.CheckRetinal(res); rej != nil {
-		out.NotAOImage = rej.Reason
 	}
 	img := frames[0]
 	if len(frames) > 1 {
