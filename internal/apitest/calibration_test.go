@@ -135,7 +135,9 @@ func (a *api) uploadCalibrated(caseID, name string, content []byte, input map[st
 	res := a.uploadQuery(`mutation($file: Upload!, $input: UploadVolumeInput!) { uploadVolume(file: $file, input: $input) { volume { `+
 		calibratedVolumeFields+` } } }`, name, content, in)
 	require.Empty(a.t, res.Errors, name)
-	var d struct{ UploadVolume struct{ Volume calibratedVolume } }
+	var d struct {
+		UploadVolume struct{ Volume calibratedVolume }
+	}
 	require.NoError(a.t, decode(res, &d))
 	return d.UploadVolume.Volume
 }
