@@ -66,7 +66,23 @@ type Volume struct {
 	Filename     string    `db:"filename"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	// PixelSizeSource says where SpacingXUm/SpacingYUm came from: PixelSizeUploader,
+	// PixelSizeFile, PixelSizeDevice or PixelSizeNone (no spacing: pixel-unit metrics only).
+	PixelSizeSource string `db:"pixel_size_source"`
+	// AxialLengthMM, ScanFOVDeg and ScanFOVPx are the device calibration a DEVICE pixel size
+	// was computed from.
+	AxialLengthMM *float64 `db:"axial_length_mm"`
+	ScanFOVDeg    *float64 `db:"scan_fov_deg"`
+	ScanFOVPx     *int     `db:"scan_fov_px"`
 }
+
+// Pixel size sources (volumes.pixel_size_source).
+const (
+	PixelSizeUploader = "UPLOADER"
+	PixelSizeFile     = "FILE"
+	PixelSizeDevice   = "DEVICE"
+	PixelSizeNone     = "NONE"
+)
 
 // Run is one pass of the pipeline over a volume.
 type Run struct {

@@ -330,6 +330,14 @@ func UpsertMetric(ctx context.Context, q sqlx.ExecerContext, m Metric) error {
 	return nil
 }
 
+// DeleteRunMetrics removes a run's metrics, before its metrics step records them again.
+func DeleteRunMetrics(ctx context.Context, q sqlx.ExecerContext, runID int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM metrics WHERE run_id = $1`, runID); err != nil {
+		return fmt.Errorf("delete metrics of run %d: %w", runID, err)
+	}
+	return nil
+}
+
 // ReplaceQCFlags replaces a run's QC flags with flags.
 func ReplaceQCFlags(ctx context.Context, q sqlx.ExecerContext, runID int64, flags []QCFlag) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM qc_flags WHERE run_id = $1`, runID); err != nil {
@@ -349,7 +357,7 @@ func VolumeByIDForRun(ctx context.Context, q sqlx.QueryerContext, id int64) (Vol
 	var v Volume
 	if err := sqlx.GetContext(ctx, q, &v, `SELECT id, case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um,
 		spacing_z_um, dtype, size_bytes, sha256, source_format, object_key, status, error_code, error, filename,
-		created_at, updated_at FROM volumes WHERE id = $1`, id); err != nil {
+		created_at, updated_at, pixel_size_source, axial_length_mm, scan_fov_deg, scan_fov_px FROM volumes WHERE id = $1`, id); err != nil {
 		if isNoRows(err) {
 			return Volume{}, fmt.Errorf("volume %d: %w", id, ErrNotFound)
 		}

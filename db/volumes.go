@@ -13,11 +13,12 @@ func InsertVolume(ctx context.Context, q sqlx.ExtContext, v Volume) (Volume, err
 	var out Volume
 	err := sqlx.GetContext(ctx, q, &out, `
 		INSERT INTO volumes (case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um, spacing_z_um,
-			dtype, size_bytes, sha256, ingest_key, source_format, object_key, filename, status, error_code, error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+			dtype, size_bytes, sha256, ingest_key, source_format, object_key, filename, status, error_code, error, pixel_size_source)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
 		RETURNING *`,
 		v.CaseID, v.Modality, v.DimZ, v.DimY, v.DimX, v.SpacingXUm, v.SpacingYUm, v.SpacingZUm,
-		v.DataType, v.SizeBytes, v.SHA256, v.IngestKey, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error)
+		v.DataType, v.SizeBytes, v.SHA256, v.IngestKey, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error,
+		pixelSizeSource(v.PixelSizeSource))
 	if err != nil {
 		return Volume{}, fmt.Errorf("insert volume: %w", err)
 	}
@@ -85,4 +86,51 @@ func CompleteVolumeUpload(ctx context.Context, q sqlx.ExecerContext, id string, 
 		return fmt.Errorf("complete upload %s: %w", id, err)
 	}
 	return nil
+}
+
+func pixelSizeSource(s string) string {
+	if s == "" {
+		return PixelSizeNone
+	}
+	return s
+}
+
+// VolumeCalibration is a volume's in-plane pixel size and where it came from.
+type VolumeCalibration struct {
+	UmPerPx       *float64
+	Source        string
+	AxialLengthMM *float64
+	ScanFOVDeg    *float64
+	ScanFOVPx     *int
+}
+
+// SetVolumeCalibration records a volume's pixel size (square pixels) and its source, and
+// returns the updated row.
+func SetVolumeCalibration(ctx context.Context, q sqlx.QueryerContext, id int64, c VolumeCalibration) (Volume, error) {
+	var v Volume
+	err := sqlx.GetContext(ctx, q, &v, `UPDATE volumes SET spacing_x_um = $2, spacing_y_um = $2, pixel_size_source = $3,
+			axial_length_mm = $4, scan_fov_deg = $5, scan_fov_px = $6, updated_at = now()
+		WHERE id = $1 RETURNING *`, id, c.UmPerPx, pixelSizeSource(c.Source), c.AxialLengthMM, c.ScanFOVDeg, c.ScanFOVPx)
+	if err != nil {
+		if isNoRows(err) {
+			return Volume{}, fmt.Errorf("volume %d: %w", id, ErrNotFound)
+		}
+		return Volume{}, fmt.Errorf("set calibration of volume %d: %w", id, err)
+	}
+	return v, nil
+}
+
+// LatestMeasuredRun returns the volume's most recent SUCCEEDED run, locked for update;
+// ErrNotFound when it has none.
+func LatestMeasuredRun(ctx context.Context, q sqlx.QueryerContext, volumeID int64) (Run, error) {
+	var r Run
+	err := sqlx.GetContext(ctx, q, &r, `SELECT `+runColumns+` FROM runs
+		WHERE volume_id = $1 AND status = 'SUCCEEDED' ORDER BY id DESC LIMIT 1 FOR UPDATE`, volumeID)
+	if err != nil {
+		if isNoRows(err) {
+			return Run{}, fmt.Errorf("measured run of volume %d: %w", volumeID, ErrNotFound)
+		}
+		return Run{}, fmt.Errorf("measured run of volume %d: %w", volumeID, err)
+	}
+	return r, nil
 }

@@ -129,6 +129,12 @@ type ComplexityRoot struct {
 		Case func(childComplexity int) int
 	}
 
+	DeviceCalibration struct {
+		AxialLengthMm  func(childComplexity int) int
+		FieldOfViewDeg func(childComplexity int) int
+		FieldOfViewPx  func(childComplexity int) int
+	}
+
 	Dims struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
@@ -249,6 +255,7 @@ type ComplexityRoot struct {
 		RevokeToken          func(childComplexity int, id string) int
 		SaveLabel            func(childComplexity int, input model.SaveLabelInput) int
 		SetRolePermissions   func(childComplexity int, role string, permissions []*model.RolePermissionInput) int
+		SetVolumeCalibration func(childComplexity int, input model.SetVolumeCalibrationInput) int
 		StartRun             func(childComplexity int, input model.StartRunInput) int
 		SubmitLabel          func(childComplexity int, id string, version int) int
 		UploadVolume         func(childComplexity int, file graphql.Upload, input model.UploadVolumeInput) int
@@ -376,6 +383,11 @@ type ComplexityRoot struct {
 		Ok        func(childComplexity int) int
 	}
 
+	SetVolumeCalibrationPayload struct {
+		Run    func(childComplexity int) int
+		Volume func(childComplexity int) int
+	}
+
 	Spacing struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
@@ -425,24 +437,27 @@ type ComplexityRoot struct {
 	}
 
 	Volume struct {
-		Case         func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		DataType     func(childComplexity int) int
-		Dims         func(childComplexity int) int
-		DownloadURL  func(childComplexity int) int
-		Error        func(childComplexity int) int
-		ErrorCode    func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Labels       func(childComplexity int) int
-		LatestRun    func(childComplexity int) int
-		Modality     func(childComplexity int) int
-		Runs         func(childComplexity int) int
-		SHA256       func(childComplexity int) int
-		SizeBytes    func(childComplexity int) int
-		Slice        func(childComplexity int, axis model.SliceAxis, index int) int
-		SourceFormat func(childComplexity int) int
-		SpacingUm    func(childComplexity int) int
-		Status       func(childComplexity int) int
+		Case              func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DataType          func(childComplexity int) int
+		DeviceCalibration func(childComplexity int) int
+		Dims              func(childComplexity int) int
+		DownloadURL       func(childComplexity int) int
+		Error             func(childComplexity int) int
+		ErrorCode         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Labels            func(childComplexity int) int
+		LatestRun         func(childComplexity int) int
+		Modality          func(childComplexity int) int
+		PixelSizeSource   func(childComplexity int) int
+		Runs              func(childComplexity int) int
+		SHA256            func(childComplexity int) int
+		SizeBytes         func(childComplexity int) int
+		Slice             func(childComplexity int, axis model.SliceAxis, index int) int
+		SourceFormat      func(childComplexity int) int
+		SpacingUm         func(childComplexity int) int
+		Status            func(childComplexity int) int
+		UmPerPx           func(childComplexity int) int
 	}
 
 	VolumeSlice struct {
@@ -540,6 +555,7 @@ type ModelVersionResolver interface {
 	WeightsURL(ctx context.Context, obj *db.ModelVersion) (*string, error)
 }
 type MutationResolver interface {
+	SetVolumeCalibration(ctx context.Context, input model.SetVolumeCalibrationInput) (*model.SetVolumeCalibrationPayload, error)
 	CreateCase(ctx context.Context, input model.CreateCaseInput) (*model.CreateCasePayload, error)
 	UploadVolume(ctx context.Context, file graphql.Upload, input model.UploadVolumeInput) (*model.UploadVolumePayload, error)
 	RequestVolumeUpload(ctx context.Context, input model.RequestVolumeUploadInput) (*model.VolumeUploadTicket, error)
@@ -623,6 +639,9 @@ type VolumeResolver interface {
 
 	Dims(ctx context.Context, obj *db.Volume) (*model.Dims, error)
 	SpacingUm(ctx context.Context, obj *db.Volume) (*model.Spacing, error)
+	UmPerPx(ctx context.Context, obj *db.Volume) (*float64, error)
+	PixelSizeSource(ctx context.Context, obj *db.Volume) (model.PixelSizeSource, error)
+	DeviceCalibration(ctx context.Context, obj *db.Volume) (*model.DeviceCalibration, error)
 
 	Status(ctx context.Context, obj *db.Volume) (model.VolumeStatus, error)
 
@@ -922,6 +941,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateCasePayload.Case(childComplexity), true
+
+	case "DeviceCalibration.axialLengthMm":
+		if e.ComplexityRoot.DeviceCalibration.AxialLengthMm == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceCalibration.AxialLengthMm(childComplexity), true
+	case "DeviceCalibration.fieldOfViewDeg":
+		if e.ComplexityRoot.DeviceCalibration.FieldOfViewDeg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceCalibration.FieldOfViewDeg(childComplexity), true
+	case "DeviceCalibration.fieldOfViewPx":
+		if e.ComplexityRoot.DeviceCalibration.FieldOfViewPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DeviceCalibration.FieldOfViewPx(childComplexity), true
 
 	case "Dims.x":
 		if e.ComplexityRoot.Dims.X == nil {
@@ -1471,6 +1509,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRolePermissions(childComplexity, args["role"].(string), args["permissions"].([]*model.RolePermissionInput)), true
+	case "Mutation.setVolumeCalibration":
+		if e.ComplexityRoot.Mutation.SetVolumeCalibration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setVolumeCalibration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetVolumeCalibration(childComplexity, args["input"].(model.SetVolumeCalibrationInput)), true
 	case "Mutation.startRun":
 		if e.ComplexityRoot.Mutation.StartRun == nil {
 			break
@@ -2067,6 +2116,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ServiceHealth.Ok(childComplexity), true
 
+	case "SetVolumeCalibrationPayload.run":
+		if e.ComplexityRoot.SetVolumeCalibrationPayload.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetVolumeCalibrationPayload.Run(childComplexity), true
+	case "SetVolumeCalibrationPayload.volume":
+		if e.ComplexityRoot.SetVolumeCalibrationPayload.Volume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetVolumeCalibrationPayload.Volume(childComplexity), true
+
 	case "Spacing.x":
 		if e.ComplexityRoot.Spacing.X == nil {
 			break
@@ -2269,6 +2331,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.DataType(childComplexity), true
+	case "Volume.deviceCalibration":
+		if e.ComplexityRoot.Volume.DeviceCalibration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.DeviceCalibration(childComplexity), true
 	case "Volume.dims":
 		if e.ComplexityRoot.Volume.Dims == nil {
 			break
@@ -2317,6 +2385,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.Modality(childComplexity), true
+	case "Volume.pixelSizeSource":
+		if e.ComplexityRoot.Volume.PixelSizeSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.PixelSizeSource(childComplexity), true
 	case "Volume.runs":
 		if e.ComplexityRoot.Volume.Runs == nil {
 			break
@@ -2364,6 +2438,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.Status(childComplexity), true
+	case "Volume.umPerPx":
+		if e.ComplexityRoot.Volume.UmPerPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.UmPerPx(childComplexity), true
 
 	case "VolumeSlice.axis":
 		if e.ComplexityRoot.VolumeSlice.Axis == nil {
@@ -2538,12 +2618,14 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseFilter", ec.unmarshalInputCaseFilter),
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
 			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
+			graphql.NewInputUnmarshaler("DeviceCalibrationInput", ec.unmarshalInputDeviceCalibrationInput),
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
 			graphql.NewInputUnmarshaler("RequestVolumeUploadInput", ec.unmarshalInputRequestVolumeUploadInput),
 			graphql.NewInputUnmarshaler("RoleGrantInput", ec.unmarshalInputRoleGrantInput),
 			graphql.NewInputUnmarshaler("RolePermissionInput", ec.unmarshalInputRolePermissionInput),
 			graphql.NewInputUnmarshaler("RunFilter", ec.unmarshalInputRunFilter),
 			graphql.NewInputUnmarshaler("SaveLabelInput", ec.unmarshalInputSaveLabelInput),
+			graphql.NewInputUnmarshaler("SetVolumeCalibrationInput", ec.unmarshalInputSetVolumeCalibrationInput),
 			graphql.NewInputUnmarshaler("StartRunInput", ec.unmarshalInputStartRunInput),
 			graphql.NewInputUnmarshaler("UploadVolumeInput", ec.unmarshalInputUploadVolumeInput),
 		)
@@ -2790,6 +2872,18 @@ func (ec *executionContext) childFields_CreateCasePayload(ctx context.Context, f
 		return ec.fieldContext_CreateCasePayload_case(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateCasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DeviceCalibration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "axialLengthMm":
+		return ec.fieldContext_DeviceCalibration_axialLengthMm(ctx, field)
+	case "fieldOfViewDeg":
+		return ec.fieldContext_DeviceCalibration_fieldOfViewDeg(ctx, field)
+	case "fieldOfViewPx":
+		return ec.fieldContext_DeviceCalibration_fieldOfViewPx(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DeviceCalibration", field.Name)
 }
 
 func (ec *executionContext) childFields_Dims(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3206,6 +3300,16 @@ func (ec *executionContext) childFields_ServiceHealth(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type ServiceHealth", field.Name)
 }
 
+func (ec *executionContext) childFields_SetVolumeCalibrationPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "volume":
+		return ec.fieldContext_SetVolumeCalibrationPayload_volume(ctx, field)
+	case "run":
+		return ec.fieldContext_SetVolumeCalibrationPayload_run(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetVolumeCalibrationPayload", field.Name)
+}
+
 func (ec *executionContext) childFields_Spacing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "x":
@@ -3302,6 +3406,12 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_dims(ctx, field)
 	case "spacingUm":
 		return ec.fieldContext_Volume_spacingUm(ctx, field)
+	case "umPerPx":
+		return ec.fieldContext_Volume_umPerPx(ctx, field)
+	case "pixelSizeSource":
+		return ec.fieldContext_Volume_pixelSizeSource(ctx, field)
+	case "deviceCalibration":
+		return ec.fieldContext_Volume_deviceCalibration(ctx, field)
 	case "dataType":
 		return ec.fieldContext_Volume_dataType(ctx, field)
 	case "sizeBytes":
@@ -3721,6 +3831,20 @@ func (ec *executionContext) field_Mutation_setRolePermissions_args(ctx context.C
 		return nil, err
 	}
 	args["permissions"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setVolumeCalibration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SetVolumeCalibrationInput, error) {
+			return ec.unmarshalNSetVolumeCalibrationInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSetVolumeCalibrationInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -5464,6 +5588,75 @@ func (ec *executionContext) fieldContext_CreateCasePayload_case(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DeviceCalibration_axialLengthMm(ctx context.Context, field graphql.CollectedField, obj *model.DeviceCalibration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceCalibration_axialLengthMm(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AxialLengthMm, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceCalibration_axialLengthMm(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceCalibration", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DeviceCalibration_fieldOfViewDeg(ctx context.Context, field graphql.CollectedField, obj *model.DeviceCalibration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceCalibration_fieldOfViewDeg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FieldOfViewDeg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceCalibration_fieldOfViewDeg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceCalibration", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DeviceCalibration_fieldOfViewPx(ctx context.Context, field graphql.CollectedField, obj *model.DeviceCalibration) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DeviceCalibration_fieldOfViewPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FieldOfViewPx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DeviceCalibration_fieldOfViewPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DeviceCalibration", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Dims_z(ctx context.Context, field graphql.CollectedField, obj *model.Dims) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7166,6 +7359,68 @@ func (ec *executionContext) _ModelVersion_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ModelVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Mutation_setVolumeCalibration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setVolumeCalibration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetVolumeCalibration(ctx, fc.Args["input"].(model.SetVolumeCalibrationInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.SetVolumeCalibrationPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.SetVolumeCalibrationPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SetVolumeCalibrationPayload) graphql.Marshaler {
+			return ec.marshalNSetVolumeCalibrationPayload2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSetVolumeCalibrationPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setVolumeCalibration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetVolumeCalibrationPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setVolumeCalibration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -10774,6 +11029,70 @@ func (ec *executionContext) fieldContext_ServiceHealth_error(_ context.Context, 
 	return graphql.NewScalarFieldContext("ServiceHealth", field, false, false, "String")
 }
 
+func (ec *executionContext) _SetVolumeCalibrationPayload_volume(ctx context.Context, field graphql.CollectedField, obj *model.SetVolumeCalibrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetVolumeCalibrationPayload_volume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Volume, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetVolumeCalibrationPayload_volume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetVolumeCalibrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SetVolumeCalibrationPayload_run(ctx context.Context, field graphql.CollectedField, obj *model.SetVolumeCalibrationPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetVolumeCalibrationPayload_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Run) graphql.Marshaler {
+			return ec.marshalORun2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SetVolumeCalibrationPayload_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetVolumeCalibrationPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Spacing_x(ctx context.Context, field graphql.CollectedField, obj *model.Spacing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11788,6 +12107,84 @@ func (ec *executionContext) fieldContext_Volume_spacingUm(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Spacing(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Volume_umPerPx(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_umPerPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().UmPerPx(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_umPerPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Volume_pixelSizeSource(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_pixelSizeSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().PixelSizeSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.PixelSizeSource) graphql.Marshaler {
+			return ec.marshalNPixelSizeSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPixelSizeSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_pixelSizeSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, true, true, "PixelSizeSource")
+}
+
+func (ec *executionContext) _Volume_deviceCalibration(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_deviceCalibration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().DeviceCalibration(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DeviceCalibration) graphql.Marshaler {
+			return ec.marshalODeviceCalibration2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDeviceCalibration(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_deviceCalibration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volume",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DeviceCalibration(ctx, field)
 		},
 	}
 	return fc, nil
@@ -14129,6 +14526,62 @@ func UnmarshalCreateCaseInput(ctx context.Context, raw any) (model.CreateCaseInp
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputDeviceCalibrationInput(ctx context.Context, obj any) (model.DeviceCalibrationInput, error) {
+	var it model.DeviceCalibrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"axialLengthMm", "fieldOfViewDeg", "fieldOfViewPx"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "axialLengthMm":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("axialLengthMm"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AxialLengthMm = data
+		case "fieldOfViewDeg":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldOfViewDeg"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FieldOfViewDeg = data
+		case "fieldOfViewPx":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fieldOfViewPx"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.FieldOfViewPx = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalDeviceCalibrationInput unmarshals raw into the DeviceCalibrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalDeviceCalibrationInput(ctx context.Context, raw any) (model.DeviceCalibrationInput, error) {
+	var out model.DeviceCalibrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "DeviceCalibrationInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj any) (model.MetricFilter, error) {
 	var it model.MetricFilter
 	if obj == nil {
@@ -14504,6 +14957,62 @@ func (ec *executionContext) unmarshalInputSaveLabelInput(ctx context.Context, ob
 func UnmarshalSaveLabelInput(ctx context.Context, raw any) (model.SaveLabelInput, error) {
 	var out model.SaveLabelInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveLabelInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetVolumeCalibrationInput(ctx context.Context, obj any) (model.SetVolumeCalibrationInput, error) {
+	var it model.SetVolumeCalibrationInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"volumeId", "umPerPx", "device"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "volumeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("volumeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VolumeID = data
+		case "umPerPx":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("umPerPx"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UmPerPx = data
+		case "device":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("device"))
+			data, err := ec.unmarshalODeviceCalibrationInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDeviceCalibrationInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Device = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetVolumeCalibrationInput unmarshals raw into the SetVolumeCalibrationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetVolumeCalibrationInput(ctx context.Context, raw any) (model.SetVolumeCalibrationInput, error) {
+	var out model.SetVolumeCalibrationInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetVolumeCalibrationInput", raw, &out)
 	return out, err
 }
 
@@ -15114,6 +15623,49 @@ func (ec *executionContext) _CreateCasePayload(ctx context.Context, sel ast.Sele
 			out.Values[i] = graphql.MarshalString("CreateCasePayload")
 		case "case":
 			out.Values[i] = ec._CreateCasePayload_case(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var deviceCalibrationImplementors = []string{"DeviceCalibration"}
+
+func (ec *executionContext) _DeviceCalibration(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceCalibration) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, deviceCalibrationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DeviceCalibration")
+		case "axialLengthMm":
+			out.Values[i] = ec._DeviceCalibration_axialLengthMm(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fieldOfViewDeg":
+			out.Values[i] = ec._DeviceCalibration_fieldOfViewDeg(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fieldOfViewPx":
+			out.Values[i] = ec._DeviceCalibration_fieldOfViewPx(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15879,6 +16431,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "setVolumeCalibration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setVolumeCalibration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createCase":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createCase(ctx, field)
@@ -16830,6 +17389,44 @@ func (ec *executionContext) _ServiceHealth(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var setVolumeCalibrationPayloadImplementors = []string{"SetVolumeCalibrationPayload"}
+
+func (ec *executionContext) _SetVolumeCalibrationPayload(ctx context.Context, sel ast.SelectionSet, obj *model.SetVolumeCalibrationPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setVolumeCalibrationPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetVolumeCalibrationPayload")
+		case "volume":
+			out.Values[i] = ec._SetVolumeCalibrationPayload_volume(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "run":
+			out.Values[i] = ec._SetVolumeCalibrationPayload_run(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var spacingImplementors = []string{"Spacing"}
 
 func (ec *executionContext) _Spacing(ctx context.Context, sel ast.SelectionSet, obj *model.Spacing) graphql.Marshaler {
@@ -17185,6 +17782,24 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volume_spacingUm(ctx, field, obj)
+				})
+		case "umPerPx":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_umPerPx(ctx, field, obj)
+				})
+		case "pixelSizeSource":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_pixelSizeSource(ctx, field, obj)
+				})
+		case "deviceCalibration":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_deviceCalibration(ctx, field, obj)
 				})
 		case "dataType":
 			out.Values[i] = ec._Volume_dataType(ctx, field, obj)
@@ -18380,6 +18995,16 @@ func (ec *executionContext) marshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgr
 	return v
 }
 
+func (ec *executionContext) unmarshalNPixelSizeSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPixelSizeSource(ctx context.Context, v any) (model.PixelSizeSource, error) {
+	var res model.PixelSizeSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPixelSizeSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPixelSizeSource(ctx context.Context, sel ast.SelectionSet, v model.PixelSizeSource) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNQCFlag2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐQCFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.QCFlag) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -18640,6 +19265,19 @@ func (ec *executionContext) marshalNServiceHealth2ᚖgithubᚗcomᚋaomasᚋaoma
 		return graphql.Null
 	}
 	return ec._ServiceHealth(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSetVolumeCalibrationInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSetVolumeCalibrationInput(ctx context.Context, v any) (model.SetVolumeCalibrationInput, error) {
+	res, err := ec.unmarshalInputSetVolumeCalibrationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSetVolumeCalibrationPayload2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSetVolumeCalibrationPayload(ctx context.Context, sel ast.SelectionSet, v *model.SetVolumeCalibrationPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SetVolumeCalibrationPayload!")
+		return graphql.Null
+	}
+	return ec._SetVolumeCalibrationPayload(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx context.Context, v any) (model.SliceAxis, error) {
@@ -19112,6 +19750,21 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	_ = ctx
 	res := scalars.MarshalDate(*v)
 	return res
+}
+
+func (ec *executionContext) marshalODeviceCalibration2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDeviceCalibration(ctx context.Context, sel ast.SelectionSet, v *model.DeviceCalibration) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DeviceCalibration(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalODeviceCalibrationInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDeviceCalibrationInput(ctx context.Context, v any) (*model.DeviceCalibrationInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputDeviceCalibrationInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOEye2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEye(ctx context.Context, v any) (*model.Eye, error) {

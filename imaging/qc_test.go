@@ -26,6 +26,11 @@ func TestQC(t *testing.T) {
 		{"within the band", with(func(in *QCInput) { in.DensityPerMM2 = normal.DensityPerMM2 * 1.4 }), nil},
 		{"foveal density at 10° is wrong", with(func(in *QCInput) { in.EccentricityDeg, in.DensityPerMM2 = 10, 150000 }), []string{QCDensityOutOfRange}},
 		{"eccentricity unknown", with(func(in *QCInput) { in.HasEccentricity, in.DensityPerMM2 = false, 150000 }), nil},
+		{"uncalibrated: density not judged", with(func(in *QCInput) { in.Uncalibrated, in.DensityPerMM2 = true, 0.092 }), []string{QCUncalibrated}},
+		{"spacing agrees with the spectrum", with(func(in *QCInput) { in.DetectedSpacingPx, in.SpectrumSpacingPx = 8.2, 7.9 }), nil},
+		{"detections twice the spectrum's spacing", with(func(in *QCInput) { in.DetectedSpacingPx, in.SpectrumSpacingPx = 16, 8 }), []string{QCSpacingMismatch}},
+		{"detections at rod spacing", with(func(in *QCInput) { in.DetectedSpacingPx, in.SpectrumSpacingPx = 3, 8 }), []string{QCSpacingMismatch}},
+		{"normal subject at 0.65° (issue 14)", with(func(in *QCInput) { in.EccentricityDeg, in.DensityPerMM2 = 0.65, 50166 }), nil},
 		{"too few cells", with(func(in *QCInput) { in.ConeCount = 12 }), []string{QCTooFewCells}},
 		{"high uncertainty", with(func(in *QCInput) { in.ModelUncertainty = 0.6 }), []string{QCHighUncertainty}},
 		{"custom limits", with(func(in *QCInput) { in.Limits = QCLimits{MinSNR: 10, MaxResidualMotionPx: 0.05} }), []string{QCLowSNR, QCResidualMotion}},
@@ -47,7 +52,7 @@ func TestQC(t *testing.T) {
 
 func TestNormativeConeDensityRange(t *testing.T) {
 	for _, ecc := range []float64{0, 1, 2, 5, 10, 20} {
-		lo, mean, hi := NormativeConeDensityRange(ecc, defaultDensityFactor)
+		lo, mean, hi := NormativeConeDensityRange(ecc, 0)
 		t.Logf("eccentricity %4.1f°: normal cone density %.0f–%.0f cells/mm² (Curcio mean %.0f)", ecc, lo, hi, mean)
 		require.Less(t, lo, mean)
 		require.Less(t, mean, hi)

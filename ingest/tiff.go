@@ -301,7 +301,10 @@ func parseTIFF(res *Result, r io.ReaderAt, size int64, opts Options) error {
 }
 
 // tiffSpacing reads the pixel size from the resolution tags, or from an ImageJ
-// description ("unit=micron", "spacing=z") when the unit is not physical.
+// description ("unit=micron", "spacing=z") when the unit is not physical. A resolution in
+// inches or centimetres that is the 72- or 96-dpi default written by image software (and by
+// the TIFF specification's own default) says nothing about the retina: it is ignored, so the
+// pixel size stays unknown rather than 352.8 µm.
 func tiffSpacing(p tiffPage) [3]float64 {
 	var sp [3]float64
 	imagej := map[string]string{}
@@ -323,7 +326,7 @@ func tiffSpacing(p tiffPage) [3]float64 {
 	case "micron", "um", "µm", `\u00B5m`:
 		unitUm = 1
 	}
-	if unitUm > 0 && p.xres > 0 && p.yres > 0 {
+	if unitUm > 0 && p.xres > 0 && p.yres > 0 && (unitUm == 1 || !defaultDPI(unitUm, p.xres, p.yres)) {
 		sp[0], sp[1] = unitUm/p.xres, unitUm/p.yres
 	}
 	if z, err := strconv.ParseFloat(imagej["spacing"], 64); err == nil && z > 0 && unitUm == 1 {
@@ -375,4 +378,14 @@ func tiffPlanes(r io.ReaderAt, size int64, bo binary.ByteOrder, pages []tiffPage
 		grayInto(dst, img)
 		return nil
 	}
+}
+
+// defaultDPI reports whether a resolution (pixels per unitUm micrometres) is, in both
+// directions, the 72 or 96 dots per inch that software writes when it knows no size.
+func defaultDPI(unitUm, xres, yres float64) bool {
+	is := func(res float64) bool {
+		dpi := res * 25400 / unitUm
+		return math.Abs(dpi-72) < 0.01 || math.Abs(dpi-96) < 0.01
+	}
+	return is(xres) && is(yres)
 }

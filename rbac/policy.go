@@ -114,14 +114,15 @@ var (
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
-		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid"}
+		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
+		"DeviceCalibration"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
-	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket"}
+	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket", "SetVolumeCalibrationPayload"}
 	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
-		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid"}
+		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
@@ -137,7 +138,8 @@ var (
 //   - researcher: reads cases, runs and metrics (pseudonymous), starts, cancels and retries
 //     runs. No original files (their headers identify people), no weights, no identity.
 //   - tech: the scanner-side clinician: creates cases, uploads, reads everything about the
-//     data including the subject's identity and the original files, starts runs.
+//     data including the subject's identity and the original files, starts runs, sets a
+//     volume's pixel size (setVolumeCalibration, which re-runs metrics).
 //   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
 //     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
@@ -190,6 +192,7 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActWrite, scanMutations...)
 	add(RoleTech, ActWrite, runMutations...)
 	add(RoleTech, ActWrite, "Mutation.reviewLabel")
+	add(RoleTech, ActWrite, "Mutation.setVolumeCalibration")
 	add(RoleTech, ActRead, types(dataTypes...)...)
 	add(RoleTech, ActRead, types(uploadTypes...)...)
 	add(RoleTech, ActRead, "Subject.identity", "SubjectIdentity.*", "Volume.downloadUrl")

@@ -23,6 +23,8 @@ var seedReleases = []struct {
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
 	// Own API tokens (list, revoke) and account names, not e-mail addresses (issue 13).
 	{3, []string{"Query.myTokens", "Mutation.revokeToken", "ApiToken.*", "User.id", "User.displayName"}},
+	// Calibration: a volume's pixel size and its source, set by a technician.
+	{4, []string{"Mutation.setVolumeCalibration", "SetVolumeCalibrationPayload.*", "DeviceCalibration.*"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

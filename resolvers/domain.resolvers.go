@@ -86,6 +86,26 @@ func (r *modelVersionResolver) WeightsURL(ctx context.Context, obj *db.ModelVers
 	return r.presign(ctx, &obj.WeightsKey, "")
 }
 
+func (r *mutationResolver) SetVolumeCalibration(ctx context.Context, input model.SetVolumeCalibrationInput) (*model.SetVolumeCalibrationPayload, error) {
+	pipe, err := r.pipe()
+	if err != nil {
+		return nil, err
+	}
+	vol, err := r.ownedID(ctx, input.VolumeID, "Volume")
+	if err != nil {
+		return nil, err
+	}
+	c, err := calibrationOf(input)
+	if err != nil {
+		return nil, err
+	}
+	v, run, err := pipe.Recalibrate(ctx, vol, c)
+	if err != nil {
+		return nil, pipelineError(err, false)
+	}
+	return &model.SetVolumeCalibrationPayload{Volume: &v, Run: run}, nil
+}
+
 func (r *mutationResolver) CreateCase(ctx context.Context, input model.CreateCaseInput) (*model.CreateCasePayload, error) {
 	n, err := r.newCase(ctx, input)
 	if err != nil {
@@ -305,6 +325,21 @@ func (r *volumeResolver) Dims(ctx context.Context, obj *db.Volume) (*model.Dims,
 
 func (r *volumeResolver) SpacingUm(ctx context.Context, obj *db.Volume) (*model.Spacing, error) {
 	return &model.Spacing{X: obj.SpacingXUm, Y: obj.SpacingYUm, Z: obj.SpacingZUm}, nil
+}
+
+func (r *volumeResolver) UmPerPx(ctx context.Context, obj *db.Volume) (*float64, error) {
+	if obj.PixelSizeSource == db.PixelSizeNone {
+		return nil, nil
+	}
+	return obj.SpacingXUm, nil
+}
+
+func (r *volumeResolver) PixelSizeSource(ctx context.Context, obj *db.Volume) (model.PixelSizeSource, error) {
+	return pixelSizeSource(obj.PixelSizeSource), nil
+}
+
+func (r *volumeResolver) DeviceCalibration(ctx context.Context, obj *db.Volume) (*model.DeviceCalibration, error) {
+	return deviceCalibration(obj), nil
 }
 
 func (r *volumeResolver) Status(ctx context.Context, obj *db.Volume) (model.VolumeStatus, error) {

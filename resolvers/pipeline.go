@@ -15,6 +15,7 @@ type pipeline interface {
 	StartRun(ctx context.Context, in jobs.StartRunInput) (db.Run, error)
 	CancelRun(ctx context.Context, id int64) (db.Run, error)
 	RetryRun(ctx context.Context, id int64) (db.Run, error)
+	Recalibrate(ctx context.Context, volumeID int64, c jobs.Calibration) (db.Volume, *db.Run, error)
 	Run(ctx context.Context, id int64) (db.Run, error)
 	LastProgress(ctx context.Context, runID int64) (db.RunProgress, error)
 	SubscribeProgress(ctx context.Context, runID int64) (<-chan db.RunProgress, error)

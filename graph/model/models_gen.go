@@ -70,6 +70,22 @@ type CreateCasePayload struct {
 	Case *db.Case `json:"case"`
 }
 
+// A scan's field of view and the eye it imaged, converted to a pixel size with q = 0.01306·(axialLengthMm − 1.82) mm per degree (Bennett, Rudnicka & Edgar 1994).
+type DeviceCalibration struct {
+	AxialLengthMm  float64 `json:"axialLengthMm"`
+	FieldOfViewDeg float64 `json:"fieldOfViewDeg"`
+	FieldOfViewPx  int     `json:"fieldOfViewPx"`
+}
+
+type DeviceCalibrationInput struct {
+	// The eye's axial length from biometry, 15–40 mm.
+	AxialLengthMm float64 `json:"axialLengthMm"`
+	// The scan's field of view along one image axis, in degrees.
+	FieldOfViewDeg float64 `json:"fieldOfViewDeg"`
+	// How many pixels that field of view spans.
+	FieldOfViewPx int `json:"fieldOfViewPx"`
+}
+
 type Dims struct {
 	Z int `json:"z"`
 	Y int `json:"y"`
@@ -196,6 +212,20 @@ type ServiceHealth struct {
 	Ok        bool    `json:"ok"`
 	LatencyMs float64 `json:"latencyMs"`
 	Error     *string `json:"error,omitempty"`
+}
+
+// Exactly one of umPerPx and device.
+type SetVolumeCalibrationInput struct {
+	VolumeID string `json:"volumeId"`
+	// The pixel size in µm per pixel (above 0, at most 1000).
+	UmPerPx *float64                `json:"umPerPx,omitempty"`
+	Device  *DeviceCalibrationInput `json:"device,omitempty"`
+}
+
+type SetVolumeCalibrationPayload struct {
+	Volume *db.Volume `json:"volume"`
+	// The volume's latest finished run, whose metrics and QC steps run again with the new pixel size; null when it has none.
+	Run *db.Run `json:"run,omitempty"`
 }
 
 type Spacing struct {
@@ -456,6 +486,70 @@ func (e *Permission) UnmarshalJSON(b []byte) error {
 }
 
 func (e Permission) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where a volume's pixel size came from. Nothing is guessed: with NONE no µm or mm² metric is produced.
+type PixelSizeSource string
+
+const (
+	// Stated with the upload, or set by a technician (setVolumeCalibration umPerPx).
+	PixelSizeSourceUploader PixelSizeSource = "UPLOADER"
+	// The file's physical metadata: DICOM Pixel Spacing, or a TIFF resolution in cm or inches that is not the 72/96-dpi default.
+	PixelSizeSourceFile PixelSizeSource = "FILE"
+	// A device calibration: the scan's field of view and the eye's axial length (Bennett, Rudnicka & Edgar 1994).
+	PixelSizeSourceDevice PixelSizeSource = "DEVICE"
+	// Unknown.
+	PixelSizeSourceNone PixelSizeSource = "NONE"
+)
+
+var AllPixelSizeSource = []PixelSizeSource{
+	PixelSizeSourceUploader,
+	PixelSizeSourceFile,
+	PixelSizeSourceDevice,
+	PixelSizeSourceNone,
+}
+
+func (e PixelSizeSource) IsValid() bool {
+	switch e {
+	case PixelSizeSourceUploader, PixelSizeSourceFile, PixelSizeSourceDevice, PixelSizeSourceNone:
+		return true
+	}
+	return false
+}
+
+func (e PixelSizeSource) String() string {
+	return string(e)
+}
+
+func (e *PixelSizeSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = PixelSizeSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid PixelSizeSource", str)
+	}
+	return nil
+}
+
+func (e PixelSizeSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *PixelSizeSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e PixelSizeSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

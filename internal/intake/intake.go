@@ -192,9 +192,17 @@ func volumeRow(in Input, res *ingest.Result, size int64) db.Volume {
 	if in.Modality != "" {
 		v.Modality = in.Modality
 	}
+	// The pixel size, in order: what the uploader states, else the file's physical metadata
+	// (ingest ignores a TIFF's 72/96-dpi default), else none; a device calibration may be
+	// set later (setVolumeCalibration). The source is recorded: nothing is guessed.
 	v.SpacingXUm, v.SpacingYUm, v.SpacingZUm = positive(res.SpacingUm[0]), positive(res.SpacingUm[1]), positive(res.SpacingUm[2])
+	v.PixelSizeSource = db.PixelSizeNone
+	if v.SpacingXUm != nil && v.SpacingYUm != nil {
+		v.PixelSizeSource = db.PixelSizeFile
+	}
 	if in.UmPerPx != nil {
 		v.SpacingXUm, v.SpacingYUm = in.UmPerPx, in.UmPerPx
+		v.PixelSizeSource = db.PixelSizeUploader
 	}
 	return v
 }

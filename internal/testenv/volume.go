@@ -44,8 +44,8 @@ func PhantomVolume(t testing.TB, conn db.DB, store *storage.Store, seed uint64, 
 		WITH s AS (INSERT INTO subjects (code) VALUES ($1) RETURNING id),
 		     c AS (INSERT INTO cases (subject_id, eye) SELECT id, 'OD' FROM s RETURNING id)
 		INSERT INTO volumes (case_id, dim_z, dim_y, dim_x, dtype, size_bytes, sha256, source_format,
-			object_key, filename, status, spacing_x_um, spacing_y_um)
-		SELECT id, $2, $3, $3, 'float32', $4, $5, 'raw', $6, 'stack.raw', 'READY', 0.6, 0.6 FROM c
+			object_key, filename, status, spacing_x_um, spacing_y_um, pixel_size_source)
+		SELECT id, $2, $3, $3, 'float32', $4, $5, 'raw', $6, 'stack.raw', 'READY', 0.6, 0.6, 'FILE' FROM c
 		RETURNING id`, fmt.Sprintf("S%d-%s", seed, digest[:12]), frames, size, len(raw), digest, key)
 	if err != nil {
 		t.Fatalf("record phantom volume: %v", err)

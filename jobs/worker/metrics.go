@@ -12,6 +12,20 @@ import (
 type metricsOutput struct {
 	Count         int     `json:"count"`
 	DensityPerMM2 float64 `json:"density_per_mm2"`
+	// UmPerPx and PixelSizeSource are the calibration measured with; NONE means no µm or
+	// mm² metric was produced (QC raises UNCALIBRATED).
+	UmPerPx         float64 `json:"um_per_px"`
+	PixelSizeSource string  `json:"pixel_size_source"`
+	// DetectedSpacingPx is the detections' modal spacing (from their mean inter-cell
+	// distance) and SpectrumSpacingPx the spectrum's (segment), for QC to compare.
+	DetectedSpacingPx float64 `json:"detected_spacing_px"`
+	SpectrumSpacingPx float64 `json:"spectrum_spacing_px"`
+	// RingExcess is how far the cone ring stands out of the spectrum (confocal images,
+	// imaging.ConeRingProminence); CheckRing says it was measured.
+	RingExcess float64 `json:"ring_excess"`
+	CheckRing  bool    `json:"check_ring"`
+	// NotAOImage: nothing was measured (see preprocessOutput.NotAOImage).
+	NotAOImage bool `json:"not_ao_image,omitempty"`
 }
 
 // metricsStep measures the cone mosaic, each figure with a bootstrap 95% interval.
@@ -23,6 +37,10 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	}
 	if err := sc.input(jobs.StepSegment, &seg); err != nil {
 		return nil, err
+	}
+	if pre.NotAOImage != "" {
+		// Not an AO retinal image: nothing is measured, QC says why.
+		return &stepResult{output: metricsOutput{NotAOImage: true, PixelSizeSource: sc.pixelSource}, replaceMetrics: true}, nil
 	}
 	b, err := sc.get(ctx, seg.PointsKey)
 	if err != nil {
@@ -39,8 +57,22 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	if seed == 0 {
 		seed = 1
 	}
-	m := imaging.ConeMetrics(pts, pre.W, pre.H, pre.UmPerPx, imaging.ConeMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
-	res := &stepResult{output: metricsOutput{Count: m.Count, DensityPerMM2: m.DensityPerMM2.Value}}
+	// Without a calibrated pixel size the mosaic is measured in pixels (1 µm per px stands
+	// for 1 px) and no µm or mm² figure is recorded.
+	calibrated := sc.umPerPx > 0
+	scale := sc.umPerPx
+	if !calibrated {
+		scale = 1
+	}
+	m := imaging.ConeMetrics(pts, pre.W, pre.H, scale, imaging.ConeMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
+	out := metricsOutput{Count: m.Count, UmPerPx: sc.umPerPx, PixelSizeSource: sc.pixelSource}
+	if finite(m.ICDUm.Value) {
+		out.DetectedSpacingPx = m.ICDUm.Value / scale
+	}
+	if calibrated {
+		out.DensityPerMM2 = m.DensityPerMM2.Value
+	}
+	res := &stepResult{output: out, replaceMetrics: true}
 	res.metrics = append(res.metrics, db.Metric{Name: "cone_count", Value: float64(m.Count), Unit: "cells"})
 
 	// Nerve-fibre orientation of the same image: a field for the viewer, the dominant angle
@@ -56,6 +88,18 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The spectrum's own spacing (Yellott's ring), whatever the eccentricity hint: QC
+	// compares it with the detections'.
+	modality := imaging.ConeModality(sc.params.Modality)
+	if modality == "" {
+		modality = imaging.ConeConfocal
+	}
+	out.SpectrumSpacingPx = imaging.ConeSpacingPx(img, imaging.ConeDetectOptions{Modality: modality})
+	if modality == imaging.ConeConfocal {
+		_, out.RingExcess = imaging.ConeRingProminence(img)
+		out.CheckRing = true
+	}
+	res.output = out
 	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))
 	if err != nil {
@@ -66,18 +110,22 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	}
 	res.metrics = append(res.metrics, db.Metric{Name: "nfl_coherence", Value: nerve.MeanCoherence, Unit: ""})
 
-	for _, e := range []struct {
+	type metric struct {
 		name string
 		est  imaging.Estimate
 		unit string
-	}{
-		{"cone_density", m.DensityPerMM2, "cells/mm²"},
-		{"nnd", m.NNDUm, "µm"},
-		{"icd", m.ICDUm, "µm"},
+	}
+	all := []metric{
 		{"percent_hex", m.PercentHex, "%"},
 		{"regularity_index", m.RegularityIndex, ""},
 		{"nfl_orientation", nerve.DominantOrientationDeg, "°"},
-	} {
+	}
+	if calibrated {
+		all = append(all, metric{"cone_density", m.DensityPerMM2, "cells/mm²"}, metric{"nnd", m.NNDUm, "µm"}, metric{"icd", m.ICDUm, "µm"})
+	} else {
+		all = append(all, metric{"nnd_px", m.NNDUm, "px"}, metric{"icd_px", m.ICDUm, "px"})
+	}
+	for _, e := range all {
 		if !finite(e.est.Value) {
 			continue
 		}

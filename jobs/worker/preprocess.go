@@ -11,6 +11,7 @@ import (
 	"math"
 
 	"github.com/hibiken/asynq"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
@@ -20,14 +21,20 @@ import (
 
 // preprocessOutput is the registered, averaged and normalised en-face image.
 type preprocessOutput struct {
-	ImageKey    string  `json:"image_key"` // W·H little-endian float32 in [0, 1]
-	ImageSHA256 string  `json:"image_sha256"`
-	PreviewKey  string  `json:"preview_key"`
-	W           int     `json:"w"`
-	H           int     `json:"h"`
-	Frames      int     `json:"frames"`
-	UmPerPx     float64 `json:"um_per_px"`
-	SNR         float64 `json:"snr"`
+	ImageKey    string `json:"image_key"` // W·H little-endian float32 in [0, 1]
+	ImageSHA256 string `json:"image_sha256"`
+	PreviewKey  string `json:"preview_key"`
+	W           int    `json:"w"`
+	H           int    `json:"h"`
+	Frames      int    `json:"frames"`
+	// UmPerPx is the calibrated pixel size at preprocessing (0: none); PixelSizeSource says
+	// where it came from. Metrics re-read the volume's calibration (it may be set later).
+	UmPerPx         float64 `json:"um_per_px"`
+	PixelSizeSource string  `json:"pixel_size_source"`
+	// NotAOImage is why the file is not an adaptive-optics retinal image (a CT or MR DICOM);
+	// such a run measures nothing and QC flags it.
+	NotAOImage string  `json:"not_ao_image,omitempty"`
+	SNR        float64 `json:"snr"`
 	// MotionRMSPx is the RMS frame displacement found by registration (0 for one frame).
 	MotionRMSPx float64 `json:"motion_rms_px"`
 }
@@ -53,6 +60,14 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), in.Filename, opts)
+	if err == nil {
+		if rej := ingest.CheckRetinal(res); rej != nil {
+			// Not an AO retinal image (a CT or MR slice): nothing is decoded or measured, and
+			// QC says why.
+			return &stepResult{output: preprocessOutput{W: res.Cols, H: res.Rows, Frames: res.Frames,
+				PixelSizeSource: db.PixelSizeNone, NotAOImage: rej.Reason}}, nil
+		}
+	}
 	var vol *imaging.Volume
 	if err == nil {
 		vol, err = res.Volume()
@@ -69,7 +84,10 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		n := vol.X * vol.Y
 		frames[z] = &imaging.Image{W: vol.X, H: vol.Y, Pix: vol.Vox[z*n : (z+1)*n]}
 	}
-	out := preprocessOutput{W: vol.X, H: vol.Y, Frames: vol.Z, UmPerPx: umPerPx(sc.params, vol, sc)}
+	out := preprocessOutput{W: vol.X, H: vol.Y, Frames: vol.Z}
+	if out.UmPerPx, out.PixelSizeSource, err = calibration(ctx, sc.rt.db, sc.run, sc.params); err != nil {
+		return nil, err
+	}
 	img := frames[0]
 	if len(frames) > 1 {
 		if err := sc.report(ctx, 0.4, fmt.Sprintf("registering %d frames", len(frames))); err != nil {
@@ -118,19 +136,23 @@ func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, e
 	return b, nil
 }
 
-// umPerPx is the in-plane spacing: the run's parameter, else the file's, else the volume
-// record's, else 1 (and QC judges density only when the spacing is known).
-func umPerPx(rp jobs.RunParams, vol *imaging.Volume, sc *stepContext) float64 {
+// calibration is the pixel size the run measures with: the run's umPerPx parameter when
+// given, else the volume's recorded pixel size (stated by the uploader or a technician, read
+// from the file's physical metadata, or computed from a device calibration), else none (0,
+// "NONE"). The file's spacing is never read here: ingest already judged it, and a TIFF's
+// 72-dpi default is no pixel size.
+func calibration(ctx context.Context, q sqlx.QueryerContext, run db.Run, rp jobs.RunParams) (float64, string, error) {
 	if rp.UmPerPx > 0 {
-		return rp.UmPerPx
+		return rp.UmPerPx, "RUN", nil
 	}
-	if vol.SpacingUm[0] > 0 {
-		return vol.SpacingUm[0]
+	v, err := db.VolumeByIDForRun(ctx, q, run.VolumeID)
+	if err != nil {
+		return 0, "", err
 	}
-	if v, err := db.VolumeByIDForRun(context.Background(), sc.rt.db, sc.run.VolumeID); err == nil && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
-		return *v.SpacingXUm
+	if v.PixelSizeSource == db.PixelSizeNone || v.SpacingXUm == nil || !(*v.SpacingXUm > 0) {
+		return 0, db.PixelSizeNone, nil
 	}
-	return 1
+	return *v.SpacingXUm, v.PixelSizeSource, nil
 }
 
 func encodeFloat32(pix []float32) []byte {

@@ -34,6 +34,9 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	if err := sc.input(jobs.StepPreprocess, &in); err != nil {
 		return nil, err
 	}
+	if in.NotAOImage != "" {
+		return &stepResult{output: segmentOutput{Detector: "none: not an AO retinal image"}}, nil
+	}
 	b, err := sc.get(ctx, in.ImageKey)
 	if err != nil {
 		return nil, err

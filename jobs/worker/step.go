@@ -33,6 +33,9 @@ type stepResult struct {
 	metrics []db.Metric
 	qc      []db.QCFlag
 	setQC   bool
+	// replaceMetrics drops the run's earlier metrics first (a re-measure after calibration
+	// must not leave a figure the new calibration does not produce).
+	replaceMetrics bool
 }
 
 // stepContext is a claimed step: its run, inputs and output key prefix.
@@ -45,9 +48,14 @@ type stepContext struct {
 	// hash digests everything the outputs depend on; prefix, derived from it, is where they go.
 	hash   string
 	prefix string
-	rep    *reporter
-	log    *slog.Logger
-	arts   []db.Artifact
+	// umPerPx and pixelSource are the calibration the metrics step measures with, read in
+	// the claim (0, "NONE": pixel units only); they are part of its hash, so a calibration
+	// set later gives new outputs.
+	umPerPx     float64
+	pixelSource string
+	rep         *reporter
+	log         *slog.Logger
+	arts        []db.Artifact
 }
 
 // input decodes the output document of a finished step.
@@ -214,7 +222,23 @@ func (rt *Runtime) claim(ctx context.Context, pl jobs.StepPayload) (*stepContext
 			Fraction: jobs.Fraction(steps, pl.Step, 0), Message: pl.Step + " started", Status: db.StatusRunning}); err != nil {
 			return err
 		}
-		sc, err = rt.stepContext(run, pl.Step, steps)
+		salt := ""
+		var um float64
+		var src string
+		if pl.Step == jobs.StepMetrics {
+			rp, err := jobs.ParseParams(run.Params)
+			if err != nil {
+				return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+			}
+			if um, src, err = calibration(ctx, tx, run, rp); err != nil {
+				return err
+			}
+			salt = fmt.Sprintf("calibration=%g %s", um, src)
+		}
+		sc, err = rt.stepContext(run, pl.Step, steps, salt)
+		if sc != nil {
+			sc.umPerPx, sc.pixelSource = um, src
+		}
 		return err
 	})
 	if err != nil || sc == nil {
@@ -224,7 +248,7 @@ func (rt *Runtime) claim(ctx context.Context, pl jobs.StepPayload) (*stepContext
 	return sc, nil
 }
 
-func (rt *Runtime) stepContext(run db.Run, step string, steps []db.StepState) (*stepContext, error) {
+func (rt *Runtime) stepContext(run db.Run, step string, steps []db.StepState, salt string) (*stepContext, error) {
 	params, err := jobs.ParseParams(run.Params)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
@@ -236,7 +260,7 @@ func (rt *Runtime) stepContext(run db.Run, step string, steps []db.StepState) (*
 			sc.inputs[s.Name] = *s.Output
 		}
 	}
-	sc.hash = inputHash(run, step, sc.inputs, jobs.Inputs(step))
+	sc.hash = inputHash(run, step, sc.inputs, jobs.Inputs(step), salt)
 	sc.prefix = jobs.OutputPrefix(run.ID, step, sc.hash)
 	return sc, nil
 }
@@ -289,6 +313,11 @@ func (rt *Runtime) complete(ctx context.Context, sc *stepContext, res *stepResul
 		for _, a := range sc.arts {
 			a.RunID, a.Step = &run.ID, &sc.step
 			if _, err := db.RecordArtifact(ctx, tx, a); err != nil {
+				return err
+			}
+		}
+		if res.replaceMetrics {
+			if err := db.DeleteRunMetrics(ctx, tx, run.ID); err != nil {
 				return err
 			}
 		}
