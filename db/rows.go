@@ -36,6 +36,14 @@ type Case struct {
 	TagList         pq.StringArray `db:"tags"`
 	CreatedAt       time.Time      `db:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at"`
+	Archive
+}
+
+// Archive says whether, when, by whom and why a case or volume was archived (soft-deleted).
+type Archive struct {
+	ArchivedAt    *time.Time `db:"archived_at"`
+	ArchivedBy    *string    `db:"archived_by"`
+	ArchiveReason *string    `db:"archive_reason"`
 }
 
 // Tags returns the case's tags as a plain slice.
@@ -63,6 +71,7 @@ type Volume struct {
 	Filename     string    `db:"filename"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	Archive
 }
 
 // Run is one pass of the pipeline over a volume.

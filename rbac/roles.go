@@ -21,6 +21,18 @@ var seedReleases = []struct {
 }{
 	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
+	// Issue 14, names and the analyst's table (numbered after its migration, 00012, so that
+	// releases made in parallel do not share a number): the metric catalog and wide table,
+	// archiving and correcting cases.
+	{12, append(append([]string{"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}, caseEdits...), typePatterns(tableTypes)...)},
+}
+
+func typePatterns(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t + ".*"
+	}
+	return out
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

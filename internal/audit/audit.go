@@ -50,6 +50,11 @@ type Entry struct {
 	AfterDigest  string
 	RequestID    string
 	ClientAddr   string
+	// Target names what the event was about in words a person knows ("case S-0001 OD",
+	// "volume scan.tif"); empty when there is nothing more to say than Object.
+	Target string
+	// Reason says why a request was refused or failed.
+	Reason string
 }
 
 // Record is an entry as stored: with its id, time and chain hashes.
@@ -72,34 +77,48 @@ type row struct {
 	AfterDigest  sql.NullString `db:"after_digest"`
 	RequestID    sql.NullString `db:"request_id"`
 	ClientAddr   sql.NullString `db:"client_addr"`
+	Target       sql.NullString `db:"target"`
+	Reason       sql.NullString `db:"reason"`
 	PrevHash     string         `db:"prev_hash"`
 	Hash         string         `db:"hash"`
 }
 
-const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, prev_hash, hash`
+const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, target, reason, prev_hash, hash`
 
 func (r row) record() Record {
 	return Record{ID: r.ID, At: r.At, PrevHash: r.PrevHash, Hash: r.Hash, Entry: Entry{
 		Actor: r.Actor, Action: r.Action, Object: r.Object, Outcome: r.Outcome,
 		BeforeDigest: r.BeforeDigest.String, AfterDigest: r.AfterDigest.String,
 		RequestID: r.RequestID.String, ClientAddr: r.ClientAddr.String,
+		Target: r.Target.String, Reason: r.Reason.String,
 	}}
 }
 
 // Hash returns the chain hash of an entry stored at `at` after an entry whose hash is prev:
 // SHA-256 over a versioned, length-prefixed encoding of prev, the time in microseconds
 // (PostgreSQL's precision) and every field, so that no two different entries encode alike.
+// An entry with a target or a reason encodes as v2 (those two fields added at the end);
+// one with neither keeps the v1 encoding, so entries written before them still verify.
 func Hash(prev string, at time.Time, e Entry) string {
 	var b []byte
 	field := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	field("aomas.audit.v1")
+	v2 := e.Target != "" || e.Reason != ""
+	if v2 {
+		field("aomas.audit.v2")
+	} else {
+		field("aomas.audit.v1")
+	}
 	field(prev)
 	field(strconv.FormatInt(at.UnixMicro(), 10))
 	for _, s := range []string{e.Actor, e.Action, e.Object, e.Outcome, e.BeforeDigest, e.AfterDigest, e.RequestID, e.ClientAddr} {
 		field(s)
+	}
+	if v2 {
+		field(e.Target)
+		field(e.Reason)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -145,10 +164,10 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Entry) (Record, error) {
 	at := last.Now.UTC().Truncate(time.Microsecond)
 	rec := Record{At: at, PrevHash: prev, Hash: Hash(prev, at, e), Entry: e}
 	err := tx.GetContext(ctx, &rec.ID, `INSERT INTO audit_log (at, actor, action, object, outcome, before_digest,
-			after_digest, request_id, client_addr, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+			after_digest, request_id, client_addr, target, reason, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`,
 		at, e.Actor, e.Action, e.Object, e.Outcome, nullable(e.BeforeDigest), nullable(e.AfterDigest),
-		nullable(e.RequestID), nullable(e.ClientAddr), prev, rec.Hash)
+		nullable(e.RequestID), nullable(e.ClientAddr), nullable(e.Target), nullable(e.Reason), prev, rec.Hash)
 	if err != nil {
 		return Record{}, fmt.Errorf("audit append: %w", err)
 	}
