@@ -24,7 +24,9 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	require.GreaterOrEqual(t, n, 1)
 	v, err := m.Version(ctx)
 	require.NoError(t, err)
-	require.EqualValues(t, n, v)
+	// Files are numbered per branch (numbers handed out so that parallel work merges), so
+	// the last version is at least the count and may be more.
+	require.GreaterOrEqual(t, v, int64(n))
 
 	tables := []string{"subjects", "subject_identities", "cases", "volumes", "runs", "run_steps", "artifacts",
 		"labels", "models", "model_versions", "metrics", "qc_flags", "users", "audit_log"}

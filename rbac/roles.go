@@ -27,6 +27,15 @@ var seedReleases = []struct {
 	{12, append(append([]string{"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}, caseEdits...), typePatterns(tableTypes)...)},
 }
 
+// SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.
+func SeedVersions() []int {
+	out := []int{1}
+	for _, r := range seedReleases {
+		out = append(out, r.version)
+	}
+	return out
+}
+
 func typePatterns(ts []string) []string {
 	out := make([]string, len(ts))
 	for i, t := range ts {

@@ -15,8 +15,6 @@ ALTER TABLE volumes ADD COLUMN archive_reason text;
 ALTER TABLE audit_log ADD COLUMN target text;
 ALTER TABLE audit_log ADD COLUMN reason text;
 
--- metrics(filter: {name}) and the check of a name against those measured.
-CREATE INDEX metrics_name_idx ON metrics (name);
 -- Case-insensitive prefix search of subject codes within a project.
 CREATE INDEX subjects_code_prefix_idx ON subjects (project, lower(code) text_pattern_ops);
 -- A volume's current run: its latest succeeded one.
@@ -25,7 +23,6 @@ CREATE INDEX runs_volume_succeeded_idx ON runs (volume_id, id DESC) WHERE status
 -- +goose Down
 DROP INDEX runs_volume_succeeded_idx;
 DROP INDEX subjects_code_prefix_idx;
-DROP INDEX metrics_name_idx;
 ALTER TABLE audit_log DROP COLUMN reason;
 ALTER TABLE audit_log DROP COLUMN target;
 ALTER TABLE volumes DROP COLUMN archive_reason;

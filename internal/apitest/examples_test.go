@@ -77,7 +77,7 @@ func TestUploadScriptAsScanner(t *testing.T) {
 // the points as CSV.
 func TestDensityNotebookExample(t *testing.T) {
 	a := newAPI(t)
-	a.namedVolume("S-NB-1", "nb1.dcm", "cohort-nb")
+	a.namedVolume("S-NB-1", "nb1.dcm", "3.dcm", "cohort-nb")
 	_, tok := a.accountFor(rbac.RoleResearcher)
 	dir := t.TempDir()
 	code, out, errOut := a.runExample(tok, dir, "density_vs_eccentricity.py", "cohort-nb", "plot.png")

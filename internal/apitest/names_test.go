@@ -17,13 +17,13 @@ import (
 	"github.com/aomas/aomas/rbac"
 )
 
-// namedVolume uploads a real DICOM under name into a new case and gives its volume three
+// namedVolume uploads a real DICOM (ingest/testdata/dicom/<dicom>) under name into a new case and gives its volume three
 // runs straight in SQL (the pipeline is tested elsewhere): two that succeeded, with a cone
 // density each, and a later one that failed. The second is the volume's current run.
-func (a *api) namedVolume(code, name string, tags ...string) (caseID, volumeID string, runs [3]int64) {
+func (a *api) namedVolume(code, name, dicom string, tags ...string) (caseID, volumeID string, runs [3]int64) {
 	a.t.Helper()
 	caseID = a.createCase(code, tags...)
-	up, res := a.upload(name, readFile(a.t, "dicom", "3.dcm"), map[string]any{"caseId": caseID})
+	up, res := a.upload(name, readFile(a.t, "dicom", dicom), map[string]any{"caseId": caseID})
 	require.Empty(a.t, res.Errors)
 	volumeID = up.UploadVolume.Volume.ID
 	_, vol, err := gid.Decode(volumeID)
@@ -57,7 +57,7 @@ type metricsPage struct {
 // current runs only unless asked for superseded ones (no volume counted twice).
 func TestVolumesKeepTheirNameAndOneCurrentRun(t *testing.T) {
 	a := newAPI(t)
-	caseID, volumeID, runs := a.namedVolume("S-NAMES-1", "left eye 2.5deg.dcm")
+	caseID, volumeID, runs := a.namedVolume("S-NAMES-1", "left eye 2.5deg.dcm", "3.dcm")
 	current := gid.Encode("Run", runs[1])
 
 	var v struct {
@@ -101,7 +101,7 @@ func TestVolumesKeepTheirNameAndOneCurrentRun(t *testing.T) {
 // the close ones, and metricCatalog lists every name with its unit and meanings.
 func TestMetricNamesAreCheckedAndCatalogued(t *testing.T) {
 	a := newAPI(t)
-	a.namedVolume("S-NAMES-2", "a.dcm")
+	a.namedVolume("S-NAMES-2", "a.dcm", "3.dcm")
 	res := a.query(`{ metrics(filter: {name: "cone_densty"}) { totalCount } }`, nil)
 	require.Len(t, res.Errors, 1)
 	require.Equal(t, "INVALID_INPUT", res.Errors[0].Extensions["code"])
@@ -133,7 +133,7 @@ func TestMetricNamesAreCheckedAndCatalogued(t *testing.T) {
 // file, with every metric and its interval; the CSV says the same.
 func TestWideTableAndCSV(t *testing.T) {
 	a := newAPI(t)
-	a.namedVolume("S-WIDE-1", "first.dcm", "cohort-w")
+	a.namedVolume("S-WIDE-1", "first.dcm", "3.dcm", "cohort-w")
 	var d struct {
 		MetricTable struct {
 			TotalCount  int
@@ -219,8 +219,8 @@ func TestArchiveAndCorrect(t *testing.T) {
 	a := newAPI(t)
 	_, tok := a.accountFor(rbac.RoleTech)
 	tech := a.as(tok)
-	caseID, volumeID, _ := tech.namedVolume("S-ARCH-1", "wrong-eye.dcm", "cohort-z")
-	case2, _, _ := tech.namedVolume("S-ARCH-2", "other.dcm", "cohort-z")
+	caseID, volumeID, _ := tech.namedVolume("S-ARCH-1", "wrong-eye.dcm", "3.dcm", "cohort-z")
+	case2, _, _ := tech.namedVolume("S-ARCH-2", "other.dcm", "1.dcm", "cohort-z")
 
 	res := tech.query(`mutation($id: ID!) { archiveVolume(id: $id, reason: "  ") { id } }`, map[string]any{"id": volumeID})
 	require.Equal(t, "INVALID_INPUT", res.Errors[0].Extensions["code"], "a reason is required")
@@ -364,7 +364,7 @@ func TestRefusalsSayWhy(t *testing.T) {
 // the caller's project; another project's ids read as NOT_FOUND and change nothing.
 func TestNamesStayInTheirProject(t *testing.T) {
 	a := newAPI(t)
-	caseID, volumeID, _ := a.namedVolume("S-DEFAULT", "default.dcm", "shared-tag")
+	caseID, volumeID, _ := a.namedVolume("S-DEFAULT", "default.dcm", "3.dcm", "shared-tag")
 	_, tok := testenv.Account(t, a.raw, a.policy, rbac.RoleTech, "eyes")
 	eyes := a.as(tok)
 	for _, tc := range []struct {
