@@ -36,7 +36,7 @@ func CasesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Case
 
 // CasesBySubjectIDs loads the cases of subjects, oldest first.
 func CasesBySubjectIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Case, error) {
-	return selectAny[Case](ctx, q, "cases", `SELECT * FROM cases WHERE subject_id = ANY($1) ORDER BY id`, ids)
+	return selectAny[Case](ctx, q, "cases", `SELECT * FROM cases WHERE subject_id = ANY($1) AND archived_at IS NULL ORDER BY id`, ids)
 }
 
 // VolumesByIDs loads volumes by id.
@@ -46,7 +46,7 @@ func VolumesByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Vo
 
 // VolumesByCaseIDs loads the volumes of cases, oldest first.
 func VolumesByCaseIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Volume, error) {
-	return selectAny[Volume](ctx, q, "volumes", `SELECT * FROM volumes WHERE case_id = ANY($1) ORDER BY id`, ids)
+	return selectAny[Volume](ctx, q, "volumes", `SELECT * FROM volumes WHERE case_id = ANY($1) AND archived_at IS NULL ORDER BY id`, ids)
 }
 
 // RunsByIDs loads runs by id.
@@ -70,8 +70,28 @@ func LatestRunsByCaseIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64
 	return selectAny[CaseRun](ctx, q, "latest runs", `
 		SELECT DISTINCT ON (v.case_id) v.case_id, r.*
 		FROM runs r JOIN volumes v ON v.id = r.volume_id
-		WHERE v.case_id = ANY($1)
+		WHERE v.case_id = ANY($1) AND v.archived_at IS NULL
 		ORDER BY v.case_id, r.id DESC`, ids)
+}
+
+// CurrentRunsByVolumeIDs loads, for each volume that has one, its current run: the latest
+// that succeeded.
+func CurrentRunsByVolumeIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Run, error) {
+	return selectAny[Run](ctx, q, "current runs", `
+		SELECT DISTINCT ON (r.volume_id) r.* FROM runs r
+		WHERE r.volume_id = ANY($1) AND r.status = 'SUCCEEDED'
+		ORDER BY r.volume_id, r.id DESC`, ids)
+}
+
+// UserEmail is a user's e-mail address, for naming actors.
+type UserEmail struct {
+	ID    int64  `db:"id"`
+	Email string `db:"email"`
+}
+
+// UserEmailsByIDs loads users' e-mail addresses.
+func UserEmailsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]UserEmail, error) {
+	return selectAny[UserEmail](ctx, q, "user e-mails", `SELECT id, email FROM users WHERE id = ANY($1)`, ids)
 }
 
 // StepsByRunIDs loads the steps of runs in creation order.
@@ -92,4 +112,17 @@ func QCFlagsByRunIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([
 // ArtifactsByRunIDs loads the stored outputs of runs.
 func ArtifactsByRunIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Artifact, error) {
 	return selectAny[Artifact](ctx, q, "artifacts", `SELECT * FROM artifacts WHERE run_id = ANY($1) ORDER BY id`, ids)
+}
+
+// RunDetector is what the segment step of a run says found the cells ("classical-log", a
+// model's name), empty before the step ran.
+type RunDetector struct {
+	RunID    int64  `db:"run_id"`
+	Detector string `db:"detector"`
+}
+
+// DetectorsByRunIDs loads the detector the segment step of each run recorded.
+func DetectorsByRunIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]RunDetector, error) {
+	return selectAny[RunDetector](ctx, q, "run detectors", `SELECT run_id, coalesce(output->>'detector', '') AS detector
+		FROM run_step_tasks WHERE run_id = ANY($1) AND name = 'segment'`, ids)
 }

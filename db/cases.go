@@ -20,6 +20,17 @@ type CaseListFilter struct {
 	Tags         []string
 	AcquiredFrom *time.Time
 	AcquiredTo   *time.Time
+	// SubjectPrefix and TagPrefix match the start of a subject code or of any tag,
+	// ignoring case.
+	SubjectPrefix string
+	TagPrefix     string
+}
+
+// likePrefix is a LIKE pattern matching strings that start with s (lower-cased), with
+// LIKE's own wildcards in s taken literally.
+func likePrefix(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(strings.ToLower(s)) + "%"
 }
 
 // CaseListOrder sorts a case listing by one of created_at, acquired_on or eccentricity_deg.
@@ -33,8 +44,19 @@ var caseOrderColumns = map[string]bool{"created_at": true, "acquired_on": true, 
 // ListCases returns one page of the cases matching f, and how many match in all.
 func ListCases(ctx context.Context, q sqlx.QueryerContext, f CaseListFilter, o CaseListOrder, limit, offset int) (Page[Case], error) {
 	var w where
+	w.add("c.archived_at IS NULL")
 	if f.Project != "" {
 		w.add("c.subject_id IN (SELECT id FROM subjects WHERE project = ?)", f.Project)
+	}
+	if f.SubjectPrefix != "" {
+		if f.Project != "" {
+			w.add("c.subject_id IN (SELECT id FROM subjects WHERE project = ? AND lower(code) LIKE ?)", f.Project, likePrefix(f.SubjectPrefix))
+		} else {
+			w.add("c.subject_id IN (SELECT id FROM subjects WHERE lower(code) LIKE ?)", likePrefix(f.SubjectPrefix))
+		}
+	}
+	if f.TagPrefix != "" {
+		w.add("EXISTS (SELECT 1 FROM unnest(c.tags) AS t WHERE lower(t) LIKE ?)", likePrefix(f.TagPrefix))
 	}
 	if f.SubjectCode != "" {
 		w.add("c.subject_id IN (SELECT id FROM subjects WHERE code = ?)", f.SubjectCode)

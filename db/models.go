@@ -36,3 +36,15 @@ func ModelVersions(ctx context.Context, q sqlx.QueryerContext, modelID int64) ([
 	}
 	return vs, nil
 }
+
+// ModelVersionByID returns one model version.
+func ModelVersionByID(ctx context.Context, q sqlx.QueryerContext, id int64) (ModelVersion, error) {
+	var v ModelVersion
+	if err := sqlx.GetContext(ctx, q, &v, `SELECT * FROM model_versions WHERE id = $1`, id); err != nil {
+		if isNoRows(err) {
+			return v, fmt.Errorf("model version %d: %w", id, ErrNotFound)
+		}
+		return v, fmt.Errorf("model version %d: %w", id, err)
+	}
+	return v, nil
+}

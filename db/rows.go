@@ -36,6 +36,14 @@ type Case struct {
 	TagList         pq.StringArray `db:"tags"`
 	CreatedAt       time.Time      `db:"created_at"`
 	UpdatedAt       time.Time      `db:"updated_at"`
+	Archive
+}
+
+// Archive says whether, when, by whom and why a case or volume was archived (soft-deleted).
+type Archive struct {
+	ArchivedAt    *time.Time `db:"archived_at"`
+	ArchivedBy    *string    `db:"archived_by"`
+	ArchiveReason *string    `db:"archive_reason"`
 }
 
 // Tags returns the case's tags as a plain slice.
@@ -74,6 +82,7 @@ type Volume struct {
 	AxialLengthMM *float64 `db:"axial_length_mm"`
 	ScanFOVDeg    *float64 `db:"scan_fov_deg"`
 	ScanFOVPx     *int     `db:"scan_fov_px"`
+	Archive
 }
 
 // Pixel size sources (volumes.pixel_size_source).

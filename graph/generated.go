@@ -79,6 +79,7 @@ type ComplexityRoot struct {
 	AuditEntry struct {
 		Action          func(childComplexity int) int
 		Actor           func(childComplexity int) int
+		ActorEmail      func(childComplexity int) int
 		AfterDigest     func(childComplexity int) int
 		At              func(childComplexity int) int
 		BeforeDigest    func(childComplexity int) int
@@ -89,7 +90,9 @@ type ComplexityRoot struct {
 		Object          func(childComplexity int) int
 		Outcome         func(childComplexity int) int
 		PrevHash        func(childComplexity int) int
+		Reason          func(childComplexity int) int
 		RequestID       func(childComplexity int) int
+		Target          func(childComplexity int) int
 	}
 
 	BuildInfo struct {
@@ -100,6 +103,8 @@ type ComplexityRoot struct {
 
 	Case struct {
 		AcquiredOn      func(childComplexity int) int
+		ArchiveReason   func(childComplexity int) int
+		ArchivedAt      func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		Device          func(childComplexity int) int
 		EccentricityDeg func(childComplexity int) int
@@ -225,6 +230,45 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	MetricInfo struct {
+		Description func(childComplexity int) int
+		Modalities  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Unit        func(childComplexity int) int
+	}
+
+	MetricModalityMeaning struct {
+		Meaning  func(childComplexity int) int
+		Modality func(childComplexity int) int
+	}
+
+	MetricTable struct {
+		MetricNames func(childComplexity int) int
+		PageInfo    func(childComplexity int) int
+		Rows        func(childComplexity int) int
+		TotalCount  func(childComplexity int) int
+	}
+
+	MetricTableCell struct {
+		Ci95High func(childComplexity int) int
+		Ci95Low  func(childComplexity int) int
+		Unit     func(childComplexity int) int
+		Value    func(childComplexity int) int
+	}
+
+	MetricTableRow struct {
+		AcquiredOn      func(childComplexity int) int
+		EccentricityDeg func(childComplexity int) int
+		Eye             func(childComplexity int) int
+		Filename        func(childComplexity int) int
+		Modality        func(childComplexity int) int
+		ModelVersion    func(childComplexity int) int
+		Run             func(childComplexity int) int
+		SubjectCode     func(childComplexity int) int
+		Tags            func(childComplexity int) int
+		Values          func(childComplexity int) int
+	}
+
 	Model struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
@@ -244,6 +288,8 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		ArchiveCase          func(childComplexity int, id string, reason string) int
+		ArchiveVolume        func(childComplexity int, id string, reason string) int
 		CancelRun            func(childComplexity int, id string) int
 		CompleteVolumeUpload func(childComplexity int, uploadID string) int
 		CreateCase           func(childComplexity int, input model.CreateCaseInput) int
@@ -258,6 +304,7 @@ type ComplexityRoot struct {
 		SetVolumeCalibration func(childComplexity int, input model.SetVolumeCalibrationInput) int
 		StartRun             func(childComplexity int, input model.StartRunInput) int
 		SubmitLabel          func(childComplexity int, id string, version int) int
+		UpdateCase           func(childComplexity int, id string, input model.UpdateCaseInput) int
 		UploadVolume         func(childComplexity int, file graphql.Upload, input model.UploadVolumeInput) int
 	}
 
@@ -275,26 +322,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens   func(childComplexity int) int
-		AuditLog    func(childComplexity int, filter *model.AuditFilter, first *int, before *string) int
-		Case        func(childComplexity int, id string) int
-		Cases       func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
-		Health      func(childComplexity int) int
-		Label       func(childComplexity int, id string) int
-		Me          func(childComplexity int) int
-		Members     func(childComplexity int, project string) int
-		Metrics     func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
-		Models      func(childComplexity int) int
-		MyTokens    func(childComplexity int) int
-		Node        func(childComplexity int, id string) int
-		Permissions func(childComplexity int) int
-		Queues      func(childComplexity int) int
-		Roles       func(childComplexity int) int
-		Run         func(childComplexity int, id string) int
-		Runs        func(childComplexity int, first *int, after *string, filter *model.RunFilter) int
-		Version     func(childComplexity int) int
-		Volume      func(childComplexity int, id string) int
-		Workers     func(childComplexity int) int
+		APITokens      func(childComplexity int) int
+		AuditLog       func(childComplexity int, filter *model.AuditFilter, first *int, before *string) int
+		Case           func(childComplexity int, id string) int
+		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
+		Health         func(childComplexity int) int
+		Label          func(childComplexity int, id string) int
+		Me             func(childComplexity int) int
+		Members        func(childComplexity int, project string) int
+		MetricCatalog  func(childComplexity int) int
+		MetricTable    func(childComplexity int, first *int, after *string, filter *model.MetricTableFilter) int
+		MetricTableCSV func(childComplexity int, filter *model.MetricTableFilter) int
+		Metrics        func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
+		Models         func(childComplexity int) int
+		MyTokens       func(childComplexity int) int
+		Node           func(childComplexity int, id string) int
+		Permissions    func(childComplexity int) int
+		Queues         func(childComplexity int) int
+		Roles          func(childComplexity int) int
+		Run            func(childComplexity int, id string) int
+		Runs           func(childComplexity int, first *int, after *string, filter *model.RunFilter) int
+		Version        func(childComplexity int) int
+		Volume         func(childComplexity int, id string) int
+		Workers        func(childComplexity int) int
 	}
 
 	QueueStats struct {
@@ -322,12 +372,15 @@ type ComplexityRoot struct {
 
 	Run struct {
 		CreatedAt        func(childComplexity int) int
+		Current          func(childComplexity int) int
+		Detector         func(childComplexity int) int
 		FibreOrientation func(childComplexity int) int
 		FinishedAt       func(childComplexity int) int
 		ID               func(childComplexity int) int
 		Masks            func(childComplexity int) int
 		Metrics          func(childComplexity int) int
 		ModelPoints      func(childComplexity int) int
+		ModelVersion     func(childComplexity int) int
 		Params           func(childComplexity int) int
 		Priority         func(childComplexity int) int
 		Progress         func(childComplexity int) int
@@ -437,14 +490,18 @@ type ComplexityRoot struct {
 	}
 
 	Volume struct {
+		ArchiveReason     func(childComplexity int) int
+		ArchivedAt        func(childComplexity int) int
 		Case              func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		CurrentRun        func(childComplexity int) int
 		DataType          func(childComplexity int) int
 		DeviceCalibration func(childComplexity int) int
 		Dims              func(childComplexity int) int
 		DownloadURL       func(childComplexity int) int
 		Error             func(childComplexity int) int
 		ErrorCode         func(childComplexity int) int
+		Filename          func(childComplexity int) int
 		ID                func(childComplexity int) int
 		Labels            func(childComplexity int) int
 		LatestRun         func(childComplexity int) int
@@ -510,6 +567,8 @@ type ApiTokenResolver interface {
 }
 type AuditEntryResolver interface {
 	ID(ctx context.Context, obj *audit.Record) (string, error)
+
+	ActorEmail(ctx context.Context, obj *audit.Record) (*string, error)
 }
 type CaseResolver interface {
 	ID(ctx context.Context, obj *db.Case) (string, error)
@@ -567,6 +626,9 @@ type MutationResolver interface {
 	SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error)
 	SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error)
 	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string) (*db.Label, error)
+	ArchiveVolume(ctx context.Context, id string, reason string) (*db.Volume, error)
+	ArchiveCase(ctx context.Context, id string, reason string) (*db.Case, error)
+	UpdateCase(ctx context.Context, id string, input model.UpdateCaseInput) (*db.Case, error)
 	StartRun(ctx context.Context, input model.StartRunInput) (*db.Run, error)
 	CancelRun(ctx context.Context, id string) (*db.Run, error)
 	RetryRun(ctx context.Context, id string) (*db.Run, error)
@@ -593,6 +655,9 @@ type QueryResolver interface {
 	Metrics(ctx context.Context, first *int, after *string, filter *model.MetricFilter) (*model.MetricConnection, error)
 	Models(ctx context.Context) ([]*db.Model, error)
 	Label(ctx context.Context, id string) (*db.Label, error)
+	MetricCatalog(ctx context.Context) ([]*imaging.MetricInfo, error)
+	MetricTable(ctx context.Context, first *int, after *string, filter *model.MetricTableFilter) (*model.MetricTable, error)
+	MetricTableCSV(ctx context.Context, filter *model.MetricTableFilter) (string, error)
 	Queues(ctx context.Context) ([]*model.QueueStats, error)
 	Workers(ctx context.Context) ([]*model.Worker, error)
 }
@@ -609,6 +674,9 @@ type RunResolver interface {
 	Uncertainty(ctx context.Context, obj *db.Run) (*imaging.ScalarGrid, error)
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
+	Current(ctx context.Context, obj *db.Run) (bool, error)
+	ModelVersion(ctx context.Context, obj *db.Run) (*db.ModelVersion, error)
+	Detector(ctx context.Context, obj *db.Run) (string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
 }
 type RunProgressResolver interface {
@@ -651,6 +719,8 @@ type VolumeResolver interface {
 
 	Slice(ctx context.Context, obj *db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error)
 	Labels(ctx context.Context, obj *db.Volume) ([]*db.Label, error)
+
+	CurrentRun(ctx context.Context, obj *db.Volume) (*db.Run, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -738,6 +808,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.Actor(childComplexity), true
+	case "AuditEntry.actorEmail":
+		if e.ComplexityRoot.AuditEntry.ActorEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.ActorEmail(childComplexity), true
 	case "AuditEntry.afterDigest":
 		if e.ComplexityRoot.AuditEntry.AfterDigest == nil {
 			break
@@ -798,12 +874,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AuditEntry.PrevHash(childComplexity), true
+	case "AuditEntry.reason":
+		if e.ComplexityRoot.AuditEntry.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Reason(childComplexity), true
 	case "AuditEntry.requestId":
 		if e.ComplexityRoot.AuditEntry.RequestID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AuditEntry.RequestID(childComplexity), true
+	case "AuditEntry.target":
+		if e.ComplexityRoot.AuditEntry.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEntry.Target(childComplexity), true
 
 	case "BuildInfo.commit":
 		if e.ComplexityRoot.BuildInfo.Commit == nil {
@@ -830,6 +918,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Case.AcquiredOn(childComplexity), true
+	case "Case.archiveReason":
+		if e.ComplexityRoot.Case.ArchiveReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.ArchiveReason(childComplexity), true
+	case "Case.archivedAt":
+		if e.ComplexityRoot.Case.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Case.ArchivedAt(childComplexity), true
 	case "Case.createdAt":
 		if e.ComplexityRoot.Case.CreatedAt == nil {
 			break
@@ -1314,6 +1414,155 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetricEdge.Node(childComplexity), true
 
+	case "MetricInfo.description":
+		if e.ComplexityRoot.MetricInfo.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricInfo.Description(childComplexity), true
+	case "MetricInfo.modalities":
+		if e.ComplexityRoot.MetricInfo.Modalities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricInfo.Modalities(childComplexity), true
+	case "MetricInfo.name":
+		if e.ComplexityRoot.MetricInfo.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricInfo.Name(childComplexity), true
+	case "MetricInfo.unit":
+		if e.ComplexityRoot.MetricInfo.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricInfo.Unit(childComplexity), true
+
+	case "MetricModalityMeaning.meaning":
+		if e.ComplexityRoot.MetricModalityMeaning.Meaning == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricModalityMeaning.Meaning(childComplexity), true
+	case "MetricModalityMeaning.modality":
+		if e.ComplexityRoot.MetricModalityMeaning.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricModalityMeaning.Modality(childComplexity), true
+
+	case "MetricTable.metricNames":
+		if e.ComplexityRoot.MetricTable.MetricNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTable.MetricNames(childComplexity), true
+	case "MetricTable.pageInfo":
+		if e.ComplexityRoot.MetricTable.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTable.PageInfo(childComplexity), true
+	case "MetricTable.rows":
+		if e.ComplexityRoot.MetricTable.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTable.Rows(childComplexity), true
+	case "MetricTable.totalCount":
+		if e.ComplexityRoot.MetricTable.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTable.TotalCount(childComplexity), true
+
+	case "MetricTableCell.ci95High":
+		if e.ComplexityRoot.MetricTableCell.Ci95High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableCell.Ci95High(childComplexity), true
+	case "MetricTableCell.ci95Low":
+		if e.ComplexityRoot.MetricTableCell.Ci95Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableCell.Ci95Low(childComplexity), true
+	case "MetricTableCell.unit":
+		if e.ComplexityRoot.MetricTableCell.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableCell.Unit(childComplexity), true
+	case "MetricTableCell.value":
+		if e.ComplexityRoot.MetricTableCell.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableCell.Value(childComplexity), true
+
+	case "MetricTableRow.acquiredOn":
+		if e.ComplexityRoot.MetricTableRow.AcquiredOn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.AcquiredOn(childComplexity), true
+	case "MetricTableRow.eccentricityDeg":
+		if e.ComplexityRoot.MetricTableRow.EccentricityDeg == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.EccentricityDeg(childComplexity), true
+	case "MetricTableRow.eye":
+		if e.ComplexityRoot.MetricTableRow.Eye == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Eye(childComplexity), true
+	case "MetricTableRow.filename":
+		if e.ComplexityRoot.MetricTableRow.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Filename(childComplexity), true
+	case "MetricTableRow.modality":
+		if e.ComplexityRoot.MetricTableRow.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Modality(childComplexity), true
+	case "MetricTableRow.modelVersion":
+		if e.ComplexityRoot.MetricTableRow.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.ModelVersion(childComplexity), true
+	case "MetricTableRow.run":
+		if e.ComplexityRoot.MetricTableRow.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Run(childComplexity), true
+	case "MetricTableRow.subjectCode":
+		if e.ComplexityRoot.MetricTableRow.SubjectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.SubjectCode(childComplexity), true
+	case "MetricTableRow.tags":
+		if e.ComplexityRoot.MetricTableRow.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Tags(childComplexity), true
+	case "MetricTableRow.values":
+		if e.ComplexityRoot.MetricTableRow.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricTableRow.Values(childComplexity), true
+
 	case "Model.description":
 		if e.ComplexityRoot.Model.Description == nil {
 			break
@@ -1388,6 +1637,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelVersion.WeightsURL(childComplexity), true
 
+	case "Mutation.archiveCase":
+		if e.ComplexityRoot.Mutation.ArchiveCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveCase(childComplexity, args["id"].(string), args["reason"].(string)), true
+	case "Mutation.archiveVolume":
+		if e.ComplexityRoot.Mutation.ArchiveVolume == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_archiveVolume_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ArchiveVolume(childComplexity, args["id"].(string), args["reason"].(string)), true
 	case "Mutation.cancelRun":
 		if e.ComplexityRoot.Mutation.CancelRun == nil {
 			break
@@ -1542,6 +1813,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SubmitLabel(childComplexity, args["id"].(string), args["version"].(int)), true
+	case "Mutation.updateCase":
+		if e.ComplexityRoot.Mutation.UpdateCase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCase(childComplexity, args["id"].(string), args["input"].(model.UpdateCaseInput)), true
 	case "Mutation.uploadVolume":
 		if e.ComplexityRoot.Mutation.UploadVolume == nil {
 			break
@@ -1672,6 +1954,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Members(childComplexity, args["project"].(string)), true
+	case "Query.metricCatalog":
+		if e.ComplexityRoot.Query.MetricCatalog == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MetricCatalog(childComplexity), true
+	case "Query.metricTable":
+		if e.ComplexityRoot.Query.MetricTable == nil {
+			break
+		}
+
+		args, err := ec.field_Query_metricTable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MetricTable(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.MetricTableFilter)), true
+	case "Query.metricTableCsv":
+		if e.ComplexityRoot.Query.MetricTableCSV == nil {
+			break
+		}
+
+		args, err := ec.field_Query_metricTableCsv_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MetricTableCSV(childComplexity, args["filter"].(*model.MetricTableFilter)), true
 	case "Query.metrics":
 		if e.ComplexityRoot.Query.Metrics == nil {
 			break
@@ -1863,6 +2173,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.CreatedAt(childComplexity), true
+	case "Run.current":
+		if e.ComplexityRoot.Run.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Current(childComplexity), true
+	case "Run.detector":
+		if e.ComplexityRoot.Run.Detector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Detector(childComplexity), true
 	case "Run.fibreOrientation":
 		if e.ComplexityRoot.Run.FibreOrientation == nil {
 			break
@@ -1899,6 +2221,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.ModelPoints(childComplexity), true
+	case "Run.modelVersion":
+		if e.ComplexityRoot.Run.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.ModelVersion(childComplexity), true
 	case "Run.params":
 		if e.ComplexityRoot.Run.Params == nil {
 			break
@@ -2313,6 +2641,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Viewer.User(childComplexity), true
 
+	case "Volume.archiveReason":
+		if e.ComplexityRoot.Volume.ArchiveReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.ArchiveReason(childComplexity), true
+	case "Volume.archivedAt":
+		if e.ComplexityRoot.Volume.ArchivedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.ArchivedAt(childComplexity), true
 	case "Volume.case":
 		if e.ComplexityRoot.Volume.Case == nil {
 			break
@@ -2325,6 +2665,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.CreatedAt(childComplexity), true
+	case "Volume.currentRun":
+		if e.ComplexityRoot.Volume.CurrentRun == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.CurrentRun(childComplexity), true
 	case "Volume.dataType":
 		if e.ComplexityRoot.Volume.DataType == nil {
 			break
@@ -2361,6 +2707,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.ErrorCode(childComplexity), true
+	case "Volume.filename":
+		if e.ComplexityRoot.Volume.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.Filename(childComplexity), true
 	case "Volume.id":
 		if e.ComplexityRoot.Volume.ID == nil {
 			break
@@ -2620,6 +2972,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
 			graphql.NewInputUnmarshaler("DeviceCalibrationInput", ec.unmarshalInputDeviceCalibrationInput),
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
+			graphql.NewInputUnmarshaler("MetricTableFilter", ec.unmarshalInputMetricTableFilter),
 			graphql.NewInputUnmarshaler("RequestVolumeUploadInput", ec.unmarshalInputRequestVolumeUploadInput),
 			graphql.NewInputUnmarshaler("RoleGrantInput", ec.unmarshalInputRoleGrantInput),
 			graphql.NewInputUnmarshaler("RolePermissionInput", ec.unmarshalInputRolePermissionInput),
@@ -2627,6 +2980,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SaveLabelInput", ec.unmarshalInputSaveLabelInput),
 			graphql.NewInputUnmarshaler("SetVolumeCalibrationInput", ec.unmarshalInputSetVolumeCalibrationInput),
 			graphql.NewInputUnmarshaler("StartRunInput", ec.unmarshalInputStartRunInput),
+			graphql.NewInputUnmarshaler("UpdateCaseInput", ec.unmarshalInputUpdateCaseInput),
 			graphql.NewInputUnmarshaler("UploadVolumeInput", ec.unmarshalInputUploadVolumeInput),
 		)
 	}
@@ -2720,7 +3074,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/pipeline.graphqls" "schema/system.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/system.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2735,6 +3089,7 @@ var sources = []*ast.Source{
 	{Name: "schema/access.graphqls", Input: sourceData("schema/access.graphqls"), BuiltIn: false},
 	{Name: "schema/domain.graphqls", Input: sourceData("schema/domain.graphqls"), BuiltIn: false},
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
+	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
 }
@@ -2796,6 +3151,12 @@ func (ec *executionContext) childFields_AuditEntry(ctx context.Context, field gr
 		return ec.fieldContext_AuditEntry_prevHash(ctx, field)
 	case "hash":
 		return ec.fieldContext_AuditEntry_hash(ctx, field)
+	case "actorEmail":
+		return ec.fieldContext_AuditEntry_actorEmail(ctx, field)
+	case "target":
+		return ec.fieldContext_AuditEntry_target(ctx, field)
+	case "reason":
+		return ec.fieldContext_AuditEntry_reason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuditEntry", field.Name)
 }
@@ -2840,6 +3201,10 @@ func (ec *executionContext) childFields_Case(ctx context.Context, field graphql.
 		return ec.fieldContext_Case_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Case_updatedAt(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Case_archivedAt(ctx, field)
+	case "archiveReason":
+		return ec.fieldContext_Case_archiveReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Case", field.Name)
 }
@@ -3066,6 +3431,84 @@ func (ec *executionContext) childFields_MetricEdge(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type MetricEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_MetricInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_MetricInfo_name(ctx, field)
+	case "unit":
+		return ec.fieldContext_MetricInfo_unit(ctx, field)
+	case "description":
+		return ec.fieldContext_MetricInfo_description(ctx, field)
+	case "modalities":
+		return ec.fieldContext_MetricInfo_modalities(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricModalityMeaning(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modality":
+		return ec.fieldContext_MetricModalityMeaning_modality(ctx, field)
+	case "meaning":
+		return ec.fieldContext_MetricModalityMeaning_meaning(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricModalityMeaning", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricTable(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metricNames":
+		return ec.fieldContext_MetricTable_metricNames(ctx, field)
+	case "rows":
+		return ec.fieldContext_MetricTable_rows(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MetricTable_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MetricTable_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricTable", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricTableCell(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_MetricTableCell_value(ctx, field)
+	case "unit":
+		return ec.fieldContext_MetricTableCell_unit(ctx, field)
+	case "ci95Low":
+		return ec.fieldContext_MetricTableCell_ci95Low(ctx, field)
+	case "ci95High":
+		return ec.fieldContext_MetricTableCell_ci95High(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricTableCell", field.Name)
+}
+
+func (ec *executionContext) childFields_MetricTableRow(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "run":
+		return ec.fieldContext_MetricTableRow_run(ctx, field)
+	case "subjectCode":
+		return ec.fieldContext_MetricTableRow_subjectCode(ctx, field)
+	case "eye":
+		return ec.fieldContext_MetricTableRow_eye(ctx, field)
+	case "eccentricityDeg":
+		return ec.fieldContext_MetricTableRow_eccentricityDeg(ctx, field)
+	case "acquiredOn":
+		return ec.fieldContext_MetricTableRow_acquiredOn(ctx, field)
+	case "tags":
+		return ec.fieldContext_MetricTableRow_tags(ctx, field)
+	case "filename":
+		return ec.fieldContext_MetricTableRow_filename(ctx, field)
+	case "modality":
+		return ec.fieldContext_MetricTableRow_modality(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_MetricTableRow_modelVersion(ctx, field)
+	case "values":
+		return ec.fieldContext_MetricTableRow_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricTableRow", field.Name)
+}
+
 func (ec *executionContext) childFields_Model(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3206,6 +3649,12 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_finishedAt(ctx, field)
 	case "modelPoints":
 		return ec.fieldContext_Run_modelPoints(ctx, field)
+	case "current":
+		return ec.fieldContext_Run_current(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_Run_modelVersion(ctx, field)
+	case "detector":
+		return ec.fieldContext_Run_detector(ctx, field)
 	case "progress":
 		return ec.fieldContext_Run_progress(ctx, field)
 	}
@@ -3438,6 +3887,14 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_slice(ctx, field)
 	case "labels":
 		return ec.fieldContext_Volume_labels(ctx, field)
+	case "filename":
+		return ec.fieldContext_Volume_filename(ctx, field)
+	case "currentRun":
+		return ec.fieldContext_Volume_currentRun(ctx, field)
+	case "archivedAt":
+		return ec.fieldContext_Volume_archivedAt(ctx, field)
+	case "archiveReason":
+		return ec.fieldContext_Volume_archiveReason(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Volume", field.Name)
 }
@@ -3645,6 +4102,50 @@ func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs 
 		return nil, err
 	}
 	args["permission"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_archiveVolume_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -3884,6 +4385,28 @@ func (ec *executionContext) field_Mutation_submitLabel_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.UpdateCaseInput, error) {
+			return ec.unmarshalNUpdateCaseInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐUpdateCaseInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_uploadVolume_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4027,6 +4550,50 @@ func (ec *executionContext) field_Query_members_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["project"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_metricTableCsv_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MetricTableFilter, error) {
+			return ec.unmarshalOMetricTableFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_metricTable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.MetricTableFilter, error) {
+			return ec.unmarshalOMetricTableFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
 	return args, nil
 }
 
@@ -5019,6 +5586,129 @@ func (ec *executionContext) fieldContext_AuditEntry_hash(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
 }
 
+func (ec *executionContext) _AuditEntry_actorEmail(ctx context.Context, field graphql.CollectedField, obj *audit.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_actorEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AuditEntry().ActorEmail(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *string
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *string
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_actorEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, true, true, "String")
+}
+
+func (ec *executionContext) _AuditEntry_target(ctx context.Context, field graphql.CollectedField, obj *audit.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _AuditEntry_reason(ctx context.Context, field graphql.CollectedField, obj *audit.Record) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuditEntry_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, obj, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuditEntry_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuditEntry", field, false, false, "String")
+}
+
 func (ec *executionContext) _BuildInfo_version(ctx context.Context, field graphql.CollectedField, obj *model.BuildInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5412,6 +6102,52 @@ func (ec *executionContext) _Case_updatedAt(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Case_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Case", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Case_archivedAt(ctx context.Context, field graphql.CollectedField, obj *db.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Case_archiveReason(ctx context.Context, field graphql.CollectedField, obj *db.Case) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Case_archiveReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchiveReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Case_archiveReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Case", field, false, false, "String")
 }
 
 func (ec *executionContext) _CaseConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CaseConnection) (ret graphql.Marshaler) {
@@ -7049,6 +7785,603 @@ func (ec *executionContext) fieldContext_MetricEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _MetricInfo_name(ctx context.Context, field graphql.CollectedField, obj *imaging.MetricInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricInfo_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricInfo_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricInfo_unit(ctx context.Context, field graphql.CollectedField, obj *imaging.MetricInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricInfo_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricInfo_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricInfo_description(ctx context.Context, field graphql.CollectedField, obj *imaging.MetricInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricInfo_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricInfo_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricInfo_modalities(ctx context.Context, field graphql.CollectedField, obj *imaging.MetricInfo) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricInfo_modalities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modalities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []imaging.ModalityMeaning) graphql.Marshaler {
+			return ec.marshalNMetricModalityMeaning2ᚕgithubᚗcomᚋaomasᚋaomasᚋimagingᚐModalityMeaningᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricInfo_modalities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricInfo",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricModalityMeaning(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricModalityMeaning_modality(ctx context.Context, field graphql.CollectedField, obj *imaging.ModalityMeaning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricModalityMeaning_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricModalityMeaning_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricModalityMeaning", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricModalityMeaning_meaning(ctx context.Context, field graphql.CollectedField, obj *imaging.ModalityMeaning) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricModalityMeaning_meaning(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Meaning, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricModalityMeaning_meaning(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricModalityMeaning", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTable_metricNames(ctx context.Context, field graphql.CollectedField, obj *model.MetricTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTable_metricNames(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetricNames, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTable_metricNames(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTable", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTable_rows(ctx context.Context, field graphql.CollectedField, obj *model.MetricTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTable_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MetricTableRow) graphql.Marshaler {
+			return ec.marshalNMetricTableRow2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableRowᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTable_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricTable",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricTableRow(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricTable_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.MetricTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTable_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTable_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricTable",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricTable_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.MetricTable) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTable_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTable_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTable", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MetricTableCell_value(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableCell_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableCell_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricTableCell_unit(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableCell_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableCell_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableCell", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableCell_ci95Low(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableCell_ci95Low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ci95Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableCell_ci95Low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricTableCell_ci95High(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableCell) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableCell_ci95High(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ci95High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableCell_ci95High(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableCell", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricTableRow_run(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricTableRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MetricTableRow_subjectCode(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_subjectCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SubjectCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_subjectCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableRow_eye(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_eye(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Eye, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.Eye) graphql.Marshaler {
+			return ec.marshalNEye2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEye(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_eye(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "Eye")
+}
+
+func (ec *executionContext) _MetricTableRow_eccentricityDeg(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_eccentricityDeg(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EccentricityDeg, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_eccentricityDeg(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricTableRow_acquiredOn(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_acquiredOn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AcquiredOn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalODate2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_acquiredOn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "Date")
+}
+
+func (ec *executionContext) _MetricTableRow_tags(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableRow_filename(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableRow_modality(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableRow_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricTableRow", field, false, false, "String")
+}
+
+func (ec *executionContext) _MetricTableRow_values(ctx context.Context, field graphql.CollectedField, obj *model.MetricTableRow) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricTableRow_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.MetricTableCell) graphql.Marshaler {
+			return ec.marshalNMetricTableCell2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableCell(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricTableRow_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MetricTableRow",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricTableCell(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Model_id(ctx context.Context, field graphql.CollectedField, obj *db.Model) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8099,6 +9432,192 @@ func (ec *executionContext) fieldContext_Mutation_reviewLabel(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reviewLabel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveVolume(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveVolume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveVolume(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Volume
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Volume
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveVolume(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveVolume_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_archiveCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_archiveCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ArchiveCase(ctx, fc.Args["id"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Case
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Case
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_archiveCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_archiveCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCase(ctx, fc.Args["id"].(string), fc.Args["input"].(model.UpdateCaseInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Case
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Case
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Case) graphql.Marshaler {
+			return ec.marshalNCase2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐCase(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Case(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9457,6 +10976,180 @@ func (ec *executionContext) fieldContext_Query_label(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_metricCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_metricCatalog(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MetricCatalog(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*imaging.MetricInfo
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*imaging.MetricInfo
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*imaging.MetricInfo) graphql.Marshaler {
+			return ec.marshalNMetricInfo2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐMetricInfoᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_metricCatalog(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_metricTable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_metricTable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MetricTable(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["filter"].(*model.MetricTableFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.MetricTable
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.MetricTable
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.MetricTable) graphql.Marshaler {
+			return ec.marshalNMetricTable2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTable(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_metricTable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricTable(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_metricTable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_metricTableCsv(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_metricTableCsv(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MetricTableCSV(ctx, fc.Args["filter"].(*model.MetricTableFilter))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_metricTableCsv(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_metricTableCsv_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_queues(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10369,6 +12062,84 @@ func (ec *executionContext) _Run_modelPoints(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Run_modelPoints(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, "String")
+}
+
+func (ec *executionContext) _Run_current(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Run_modelVersion(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().ModelVersion(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalOModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_detector(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_detector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Detector(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_detector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Run", field, true, true, "String")
 }
 
@@ -12555,6 +14326,107 @@ func (ec *executionContext) fieldContext_Volume_labels(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Volume_filename(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, false, false, "String")
+}
+
+func (ec *executionContext) _Volume_currentRun(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_currentRun(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().CurrentRun(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Run) graphql.Marshaler {
+			return ec.marshalORun2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐRun(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_currentRun(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volume",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Volume_archivedAt(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_archivedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchivedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_archivedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Volume_archiveReason(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_archiveReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArchiveReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_archiveReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, false, false, "String")
+}
+
 func (ec *executionContext) _VolumeSlice_axis(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14323,7 +16195,7 @@ func (ec *executionContext) unmarshalInputCaseFilter(ctx context.Context, obj an
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"subjectCode", "eye", "tags", "acquiredFrom", "acquiredTo"}
+	fieldsInOrder := [...]string{"subjectCode", "eye", "tags", "acquiredFrom", "acquiredTo", "subjectPrefix", "tagPrefix"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14365,6 +16237,20 @@ func (ec *executionContext) unmarshalInputCaseFilter(ctx context.Context, obj an
 				return it, err
 			}
 			it.AcquiredTo = data
+		case "subjectPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectPrefix = data
+		case "tagPrefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tagPrefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TagPrefix = data
 		}
 	}
 	return it, nil
@@ -14593,7 +16479,11 @@ func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"caseId", "runId", "cohortTag", "name", "from", "to"}
+	if _, present := asMap["includeSuperseded"]; !present {
+		asMap["includeSuperseded"] = false
+	}
+
+	fieldsInOrder := [...]string{"caseId", "runId", "cohortTag", "name", "from", "to", "includeSuperseded"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -14642,6 +16532,13 @@ func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.To = data
+		case "includeSuperseded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeSuperseded"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeSuperseded = data
 		}
 	}
 	return it, nil
@@ -14656,6 +16553,80 @@ func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj 
 func UnmarshalMetricFilter(ctx context.Context, raw any) (model.MetricFilter, error) {
 	var out model.MetricFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputMetricTableFilter(ctx context.Context, obj any) (model.MetricTableFilter, error) {
+	var it model.MetricTableFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["includeSuperseded"]; !present {
+		asMap["includeSuperseded"] = false
+	}
+
+	fieldsInOrder := [...]string{"caseId", "cohortTag", "from", "to", "includeSuperseded"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "cohortTag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cohortTag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CohortTag = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "includeSuperseded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeSuperseded"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeSuperseded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalMetricTableFilter unmarshals raw into the MetricTableFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalMetricTableFilter(ctx context.Context, raw any) (model.MetricTableFilter, error) {
+	var out model.MetricTableFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "MetricTableFilter", raw, &out)
 	return out, err
 }
 
@@ -15079,6 +17050,90 @@ func UnmarshalStartRunInput(ctx context.Context, raw any) (model.StartRunInput, 
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateCaseInput(ctx context.Context, obj any) (model.UpdateCaseInput, error) {
+	var it model.UpdateCaseInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"subjectCode", "eye", "eccentricityDeg", "clearEccentricity", "acquiredOn", "clearAcquiredOn", "tags"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "subjectCode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("subjectCode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SubjectCode = data
+		case "eye":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eye"))
+			data, err := ec.unmarshalOEye2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEye(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eye = data
+		case "eccentricityDeg":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eccentricityDeg"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EccentricityDeg = data
+		case "clearEccentricity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearEccentricity"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearEccentricity = data
+		case "acquiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("acquiredOn"))
+			data, err := ec.unmarshalODate2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AcquiredOn = data
+		case "clearAcquiredOn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearAcquiredOn"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearAcquiredOn = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCaseInput unmarshals raw into the UpdateCaseInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCaseInput(ctx context.Context, raw any) (model.UpdateCaseInput, error) {
+	var out model.UpdateCaseInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCaseInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUploadVolumeInput(ctx context.Context, obj any) (model.UploadVolumeInput, error) {
 	var it model.UploadVolumeInput
 	if obj == nil {
@@ -15371,6 +17426,22 @@ func (ec *executionContext) _AuditEntry(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "actorEmail":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuditEntry_actorEmail(ctx, field, obj)
+				})
+		case "target":
+			out.Values[i] = ec._AuditEntry_target(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.Values[i] = ec._AuditEntry_reason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15510,6 +17581,16 @@ func (ec *executionContext) _Case(ctx context.Context, sel ast.SelectionSet, obj
 		case "updatedAt":
 			out.Values[i] = ec._Case_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archivedAt":
+			out.Values[i] = ec._Case_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archiveReason":
+			out.Values[i] = ec._Case_archiveReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
@@ -16290,6 +18371,266 @@ func (ec *executionContext) _MetricEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var metricInfoImplementors = []string{"MetricInfo"}
+
+func (ec *executionContext) _MetricInfo(ctx context.Context, sel ast.SelectionSet, obj *imaging.MetricInfo) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricInfoImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricInfo")
+		case "name":
+			out.Values[i] = ec._MetricInfo_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._MetricInfo_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._MetricInfo_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modalities":
+			out.Values[i] = ec._MetricInfo_modalities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricModalityMeaningImplementors = []string{"MetricModalityMeaning"}
+
+func (ec *executionContext) _MetricModalityMeaning(ctx context.Context, sel ast.SelectionSet, obj *imaging.ModalityMeaning) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricModalityMeaningImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricModalityMeaning")
+		case "modality":
+			out.Values[i] = ec._MetricModalityMeaning_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "meaning":
+			out.Values[i] = ec._MetricModalityMeaning_meaning(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricTableImplementors = []string{"MetricTable"}
+
+func (ec *executionContext) _MetricTable(ctx context.Context, sel ast.SelectionSet, obj *model.MetricTable) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricTableImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricTable")
+		case "metricNames":
+			out.Values[i] = ec._MetricTable_metricNames(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._MetricTable_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._MetricTable_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._MetricTable_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricTableCellImplementors = []string{"MetricTableCell"}
+
+func (ec *executionContext) _MetricTableCell(ctx context.Context, sel ast.SelectionSet, obj *model.MetricTableCell) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricTableCellImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricTableCell")
+		case "value":
+			out.Values[i] = ec._MetricTableCell_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._MetricTableCell_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ci95Low":
+			out.Values[i] = ec._MetricTableCell_ci95Low(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ci95High":
+			out.Values[i] = ec._MetricTableCell_ci95High(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var metricTableRowImplementors = []string{"MetricTableRow"}
+
+func (ec *executionContext) _MetricTableRow(ctx context.Context, sel ast.SelectionSet, obj *model.MetricTableRow) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricTableRowImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricTableRow")
+		case "run":
+			out.Values[i] = ec._MetricTableRow_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subjectCode":
+			out.Values[i] = ec._MetricTableRow_subjectCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eye":
+			out.Values[i] = ec._MetricTableRow_eye(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eccentricityDeg":
+			out.Values[i] = ec._MetricTableRow_eccentricityDeg(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "acquiredOn":
+			out.Values[i] = ec._MetricTableRow_acquiredOn(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._MetricTableRow_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "filename":
+			out.Values[i] = ec._MetricTableRow_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modality":
+			out.Values[i] = ec._MetricTableRow_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modelVersion":
+			out.Values[i] = ec._MetricTableRow_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._MetricTableRow_values(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var modelImplementors = []string{"Model", "Node"}
 
 func (ec *executionContext) _Model(ctx context.Context, sel ast.SelectionSet, obj *db.Model) graphql.Marshaler {
@@ -16511,6 +18852,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "reviewLabel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_reviewLabel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveVolume":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveVolume(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "archiveCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_archiveCase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCase(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16771,6 +19133,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_label(ctx, field)
+				})
+		case "metricCatalog":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_metricCatalog(ctx, field)
+				})
+		case "metricTable":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_metricTable(ctx, field)
+				})
+		case "metricTableCsv":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_metricTableCsv(ctx, field)
 				})
 		case "queues":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -17064,6 +19444,24 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_modelPoints(ctx, field, obj)
+				})
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_current(ctx, field, obj)
+				})
+		case "modelVersion":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_modelVersion(ctx, field, obj)
+				})
+		case "detector":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_detector(ctx, field, obj)
 				})
 		case "progress":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -17872,6 +20270,27 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volume_labels(ctx, field, obj)
 				})
+		case "filename":
+			out.Values[i] = ec._Volume_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentRun":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_currentRun(ctx, field, obj)
+				})
+		case "archivedAt":
+			out.Values[i] = ec._Volume_archivedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "archiveReason":
+			out.Values[i] = ec._Volume_archiveReason(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18929,6 +21348,92 @@ func (ec *executionContext) marshalNMetricEdge2ᚖgithubᚗcomᚋaomasᚋaomas�
 	return ec._MetricEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMetricInfo2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐMetricInfoᚄ(ctx context.Context, sel ast.SelectionSet, v []*imaging.MetricInfo) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMetricInfo2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐMetricInfo(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMetricInfo2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐMetricInfo(ctx context.Context, sel ast.SelectionSet, v *imaging.MetricInfo) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MetricInfo!")
+		return graphql.Null
+	}
+	return ec._MetricInfo(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMetricModalityMeaning2githubᚗcomᚋaomasᚋaomasᚋimagingᚐModalityMeaning(ctx context.Context, sel ast.SelectionSet, v imaging.ModalityMeaning) graphql.Marshaler {
+	return ec._MetricModalityMeaning(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMetricModalityMeaning2ᚕgithubᚗcomᚋaomasᚋaomasᚋimagingᚐModalityMeaningᚄ(ctx context.Context, sel ast.SelectionSet, v []imaging.ModalityMeaning) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMetricModalityMeaning2githubᚗcomᚋaomasᚋaomasᚋimagingᚐModalityMeaning(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMetricTable2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTable(ctx context.Context, sel ast.SelectionSet, v *model.MetricTable) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MetricTable!")
+		return graphql.Null
+	}
+	return ec._MetricTable(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNMetricTableCell2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableCell(ctx context.Context, sel ast.SelectionSet, v []*model.MetricTableCell) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMetricTableCell2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableCell(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMetricTableRow2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableRowᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.MetricTableRow) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMetricTableRow2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableRow(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNMetricTableRow2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableRow(ctx context.Context, sel ast.SelectionSet, v *model.MetricTableRow) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MetricTableRow!")
+		return graphql.Null
+	}
+	return ec._MetricTableRow(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNModel2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Model) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -19406,6 +21911,11 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) unmarshalNUpdateCaseInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐUpdateCaseInput(ctx context.Context, v any) (model.UpdateCaseInput, error) {
+	res, err := ec.unmarshalInputUpdateCaseInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx context.Context, v any) (graphql.Upload, error) {
 	res, err := graphql.UnmarshalUpload(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -19856,6 +22366,28 @@ func (ec *executionContext) unmarshalOMetricFilter2ᚖgithubᚗcomᚋaomasᚋaom
 	}
 	res, err := ec.unmarshalInputMetricFilter(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOMetricTableCell2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableCell(ctx context.Context, sel ast.SelectionSet, v *model.MetricTableCell) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MetricTableCell(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOMetricTableFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricTableFilter(ctx context.Context, v any) (*model.MetricTableFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputMetricTableFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx context.Context, sel ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ModelVersion(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalONode2githubᚗcomᚋaomasᚋaomasᚋdbᚐNode(ctx context.Context, sel ast.SelectionSet, v db.Node) graphql.Marshaler {

@@ -97,8 +97,9 @@ func coordMatch(req, pat string) bool {
 // Root fields, grouped as the default policy hands them out. Root fields are always
 // named: a new query or mutation is the admin's alone until a rule grants it.
 var (
-	publicReads   = []string{"Query.health", "Query.version", "Subscription.healthChanged"}
-	dataQueries   = []string{"Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.metrics", "Query.label"}
+	publicReads = []string{"Query.health", "Query.version", "Subscription.healthChanged"}
+	dataQueries = []string{"Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.metrics", "Query.label",
+		"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}
 	opsQueries    = []string{"Query.queues", "Query.workers"}
 	registry      = []string{"Query.models"}
 	runWatch      = []string{"Subscription.runProgress", "Subscription.runsChanged"}
@@ -110,12 +111,16 @@ var (
 	// accounts it meets (a label's authors, a token's holder) but not their e-mail addresses.
 	ownTokens    = []string{"Query.myTokens", "ApiToken.*", "User.id", "User.displayName"}
 	ownTokenEdit = "Mutation.revokeToken"
+	// Archiving and correcting what was ingested wrongly: the technician's (and admin's).
+	caseEdits = []string{"Mutation.archiveVolume", "Mutation.archiveCase", "Mutation.updateCase"}
+	// The analyst's table and the metric catalog.
+	tableTypes = []string{"MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
-		"DeviceCalibration"}
+		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
@@ -139,7 +144,8 @@ var (
 //     runs. No original files (their headers identify people), no weights, no identity.
 //   - tech: the scanner-side clinician: creates cases, uploads, reads everything about the
 //     data including the subject's identity and the original files, starts runs, sets a
-//     volume's pixel size (setVolumeCalibration, which re-runs metrics).
+//     volume's pixel size (setVolumeCalibration, which re-runs metrics), corrects and
+//     archives cases and volumes.
 //   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
 //     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
@@ -191,6 +197,7 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActRead, runWatch...)
 	add(RoleTech, ActWrite, scanMutations...)
 	add(RoleTech, ActWrite, runMutations...)
+	add(RoleTech, ActWrite, caseEdits...)
 	add(RoleTech, ActWrite, "Mutation.reviewLabel")
 	add(RoleTech, ActWrite, "Mutation.setVolumeCalibration")
 	add(RoleTech, ActRead, types(dataTypes...)...)

@@ -25,6 +25,26 @@ var seedReleases = []struct {
 	{3, []string{"Query.myTokens", "Mutation.revokeToken", "ApiToken.*", "User.id", "User.displayName"}},
 	// Calibration: a volume's pixel size and its source, set by a technician.
 	{4, []string{"Mutation.setVolumeCalibration", "SetVolumeCalibrationPayload.*", "DeviceCalibration.*"}},
+	// Names and the analyst's table (issue 14; numbered after its migration, 00012): the
+	// metric catalog and wide table, archiving and correcting cases.
+	{12, append(append([]string{"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}, caseEdits...), typePatterns(tableTypes)...)},
+}
+
+// SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.
+func SeedVersions() []int {
+	out := []int{1}
+	for _, r := range seedReleases {
+		out = append(out, r.version)
+	}
+	return out
+}
+
+func typePatterns(ts []string) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t + ".*"
+	}
+	return out
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

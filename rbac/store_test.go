@@ -31,7 +31,39 @@ func TestSeedIsOnceAndEditsStand(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []rbac.Permission{{Object: "Query.case", Action: rbac.ActRead}}, perms)
 	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM rbac_seed`))
-	require.Equal(t, 3, n, "the first policy and releases 2 and 3, all written by the first start")
+	require.Equal(t, len(rbac.SeedVersions()), n, "the first policy and every release, all written by the first start")
+}
+
+// TestSeedAddsTheNamesRelease: a database seeded before release 12 (issue 14) gets its
+// rules once at the next start: the analyst's table for researchers, archiving for techs.
+func TestSeedAddsTheNamesRelease(t *testing.T) {
+	ctx := context.Background()
+	conn := testenv.Postgres(t)
+	_, err := rbac.New(ctx, conn, nil)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND (v2 LIKE 'Query.metricTable%' OR v2 LIKE 'MetricTable%'
+		OR v2 IN ('Query.metricCatalog', 'MetricInfo.*', 'MetricModalityMeaning.*', 'Mutation.archiveVolume', 'Mutation.archiveCase', 'Mutation.updateCase'))`)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `DELETE FROM rbac_seed WHERE version = 12`)
+	require.NoError(t, err)
+	e, err := rbac.New(ctx, conn, nil)
+	require.NoError(t, err)
+	check := func(role, obj, act string) bool {
+		t.Helper()
+		sub := rbac.UserSubject(int64(100 + len(role)))
+		require.NoError(t, e.GrantRole(ctx, sub, role, "eyes"))
+		ok, err := e.Allowed(ctx, sub, "eyes", obj, act)
+		require.NoError(t, err)
+		return ok
+	}
+	require.True(t, check(rbac.RoleResearcher, "Query.metricTableCsv", rbac.ActRead))
+	require.True(t, check(rbac.RoleResearcher, "MetricTableRow.subjectCode", rbac.ActRead))
+	require.True(t, check(rbac.RoleTech, "Mutation.archiveCase", rbac.ActWrite))
+	require.False(t, check(rbac.RoleResearcher, "Mutation.archiveCase", rbac.ActWrite))
+	require.False(t, check(rbac.RoleLabeler, "Query.metricTable", rbac.ActRead))
+	var n int
+	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM casbin_rule WHERE ptype = 'p'`))
+	require.Equal(t, len(rbac.DefaultPolicy()), n)
 }
 
 // TestSeedAddsALaterReleasesRules: a database seeded before release 2 gets release 2's rules

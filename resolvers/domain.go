@@ -166,6 +166,7 @@ func (r *Resolver) uploadPayload(ctx context.Context, out intake.Outcome, err er
 	if err != nil {
 		return nil, err
 	}
+	noteTarget(ctx, "%s", volumeName(&out.Volume))
 	if out.Reject != nil {
 		gqlErr := PresentError(ctx, out.Reject)
 		gqlErr.Extensions["volumeId"] = globalID(&out.Volume)
@@ -187,6 +188,12 @@ func caseFilter(f *model.CaseFilter) db.CaseListFilter {
 		out.Eye = string(*f.Eye)
 	}
 	out.Tags, out.AcquiredFrom, out.AcquiredTo = f.Tags, f.AcquiredFrom, f.AcquiredTo
+	if f.SubjectPrefix != nil {
+		out.SubjectPrefix = strings.TrimSpace(*f.SubjectPrefix)
+	}
+	if f.TagPrefix != nil {
+		out.TagPrefix = strings.TrimSpace(*f.TagPrefix)
+	}
 	return out
 }
 
@@ -239,5 +246,6 @@ func metricFilter(f *model.MetricFilter) (db.MetricListFilter, error) {
 		out.Name = *f.Name
 	}
 	out.From, out.To = f.From, f.To
+	out.IncludeSuperseded = f.IncludeSuperseded != nil && *f.IncludeSuperseded
 	return out, nil
 }

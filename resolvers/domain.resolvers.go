@@ -115,6 +115,7 @@ func (r *mutationResolver) CreateCase(ctx context.Context, input model.CreateCas
 	if err != nil {
 		return nil, err
 	}
+	noteTarget(ctx, "%s", caseName(n.SubjectCode, &c))
 	return &model.CreateCasePayload{Case: &c}, nil
 }
 
@@ -244,6 +245,11 @@ func (r *queryResolver) Metrics(ctx context.Context, first *int, after *string, 
 		return nil, err
 	}
 	f.Project = auth.ProjectFrom(ctx)
+	if f.Name != "" {
+		if err := r.checkMetricName(ctx, f.Name); err != nil {
+			return nil, err
+		}
+	}
 	page, err := db.ListMetrics(ctx, r.DB, f, limit, offset)
 	if err != nil {
 		return nil, err

@@ -185,14 +185,16 @@ func (g *Guard) Fields() graphql.FieldMiddleware {
 		if fc.Object != "Mutation" {
 			return next(ctx)
 		}
+		ctx, note := withAuditNote(ctx)
 		res, err := next(ctx)
 		if errors.Is(err, rbac.ErrForbidden) || errors.Is(err, auth.ErrUnauthenticated) {
 			return res, err // audited as a refusal already
 		}
 		e := audit.Entry{Action: rbac.ActWrite, Object: "Mutation." + fc.Field.Name, Outcome: audit.OutcomeOK,
-			BeforeDigest: digestJSON(fc.Args)}
+			BeforeDigest: digestJSON(fc.Args), Target: note.get()}
 		if err != nil {
 			e.Outcome = audit.OutcomeFailed
+			e.Reason = errorReason(err)
 		} else {
 			e.AfterDigest = digestJSON(res)
 		}
@@ -271,9 +273,24 @@ func (g *Guard) decide(ctx context.Context, act string) error {
 		}
 	}
 	if err != nil {
-		g.record(ctx, audit.Entry{Action: act, Object: obj, Outcome: audit.OutcomeDenied})
+		g.record(ctx, audit.Entry{Action: act, Object: obj, Outcome: audit.OutcomeDenied, Reason: g.refusalReason(ctx, err)})
 	}
 	return err
+}
+
+// refusalReason says why a field was refused, for the audit log: the refusal and the
+// roles the caller held in the request's project.
+func (g *Guard) refusalReason(ctx context.Context, err error) string {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return err.Error()
+	}
+	project := auth.ProjectFrom(ctx)
+	roles, rerr := g.Enforcer.RolesOf(p.Subject(), project)
+	if rerr != nil || len(roles) == 0 {
+		return fmt.Sprintf("%v (no role in project %s)", err, project)
+	}
+	return fmt.Sprintf("%v (roles in project %s: %s)", err, project, strings.Join(roles, ", "))
 }
 
 func (g *Guard) check(ctx context.Context, obj, act string) error {

@@ -29,6 +29,9 @@ type loaders struct {
 	metrics       batched[[]*db.Metric]
 	qcFlags       batched[[]*db.QCFlag]
 	artifacts     batched[[]*db.Artifact]
+	currentRun    batched[*db.Run]
+	detector      batched[*db.RunDetector]
+	userEmail     batched[*db.UserEmail]
 }
 
 type loadersKey struct{}
@@ -153,6 +156,16 @@ func newLoaders(q db.DB) *loaders {
 				}
 				return *r.RunID
 			}), opts),
+		currentRun: newBatched(one(func(ctx context.Context, ids []int64) ([]db.Run, error) {
+			return db.CurrentRunsByVolumeIDs(ctx, q, ids)
+		},
+			func(r *db.Run) int64 { return r.VolumeID }), opts),
+		detector: newBatched(one(func(ctx context.Context, ids []int64) ([]db.RunDetector, error) {
+			return db.DetectorsByRunIDs(ctx, q, ids)
+		},
+			func(r *db.RunDetector) int64 { return r.RunID }), opts),
+		userEmail: newBatched(one(func(ctx context.Context, ids []int64) ([]db.UserEmail, error) { return db.UserEmailsByIDs(ctx, q, ids) },
+			func(r *db.UserEmail) int64 { return r.ID }), opts),
 	}
 }
 

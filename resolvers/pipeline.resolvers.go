@@ -39,6 +39,7 @@ func (r *mutationResolver) StartRun(ctx context.Context, input model.StartRunInp
 	if err != nil {
 		return nil, pipelineError(err, false)
 	}
+	r.noteRun(ctx, &run)
 	return &run, nil
 }
 

@@ -70,6 +70,7 @@ func New(opts Options) http.Handler {
 	if opts.Auth != nil {
 		gql = opts.Auth.Authenticate(gql)
 		opts.Auth.Mount(mux)
+		mux.Handle("GET /graphiql", m.wrap("graphiql", graphiql(opts.Auth)))
 	}
 	if opts.OIDC != nil {
 		opts.OIDC.Mount(mux)

@@ -1,5 +1,6 @@
-// Journey: a volume uploaded through the API, a run started from the Runs page, and its
-// progress watched live through the SPA's own GraphQL client (graphql-transport-ws).
+// Journey: a volume uploaded through the API, a run started from the volume's row in its
+// case (no ids typed), and its progress watched live on the Runs page through the SPA's
+// own GraphQL client (graphql-transport-ws); the run is listed by subject, eye and file.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
@@ -61,11 +62,18 @@ describe('run monitor', () => {
 
     const { page, close, assertNoPageErrors } = await openPage(browser);
     try {
+      await page.goto(`${baseURL()}/#/cases/${encodeURIComponent(createCase.case.id)}`);
+      const row = page.locator('[data-testid="volume-row"][data-status="READY"]');
+      await row.getByTestId('volume-run-start').click();
+      await row.getByTestId('volume-run').waitFor();
+      const { runs } = await gql('query($v: ID!) { runs(filter: {volumeId: $v}) { edges { node { id } } } }', { v: volumeId });
+      const runId = runs.edges[0].node.id;
       await page.goto(`${baseURL()}/#/runs`);
-      await page.getByTestId('runs-table').waitFor();
-      await page.getByTestId('start-volume').fill(volumeId);
-      await page.getByTestId('start-run').click();
+      await page.getByTestId(`run-row-${runId}`).click();
       await page.getByTestId('run-monitor').waitFor();
+      const listed = await page.getByTestId(`run-row-${runId}`).innerText();
+      assert.match(listed, /S-E2E-RUN/, 'the run is listed by its subject code');
+      assert.match(listed, /\.tif/, 'and its file');
       await page.locator('[data-testid="run-status"][data-status="SUCCEEDED"]').waitFor({ timeout: 90_000 });
 
       const events = await page

@@ -48,6 +48,10 @@ type CaseFilter struct {
 	Tags         []string   `json:"tags,omitempty"`
 	AcquiredFrom *time.Time `json:"acquiredFrom,omitempty"`
 	AcquiredTo   *time.Time `json:"acquiredTo,omitempty"`
+	// Subject codes starting with this, ignoring case.
+	SubjectPrefix *string `json:"subjectPrefix,omitempty"`
+	// Cases with a tag starting with this, ignoring case.
+	TagPrefix *string `json:"tagPrefix,omitempty"`
 }
 
 type CaseOrder struct {
@@ -121,6 +125,52 @@ type MetricFilter struct {
 	From *time.Time `json:"from,omitempty"`
 	// Runs created before this time.
 	To *time.Time `json:"to,omitempty"`
+	// Also the metrics of superseded (and unfinished) runs; by default only each volume's current run counts.
+	IncludeSuperseded *bool `json:"includeSuperseded,omitempty"`
+}
+
+// The analyst's wide table: one row per run (by default each volume's current run), a column per metric.
+type MetricTable struct {
+	MetricNames []string          `json:"metricNames"`
+	Rows        []*MetricTableRow `json:"rows"`
+	PageInfo    *PageInfo         `json:"pageInfo"`
+	TotalCount  int               `json:"totalCount"`
+}
+
+// One metric of one run in the table; null where the run did not record it.
+type MetricTableCell struct {
+	Value    float64  `json:"value"`
+	Unit     string   `json:"unit"`
+	Ci95Low  *float64 `json:"ci95Low,omitempty"`
+	Ci95High *float64 `json:"ci95High,omitempty"`
+}
+
+type MetricTableFilter struct {
+	CaseID *string `json:"caseId,omitempty"`
+	// Only cases carrying this tag.
+	CohortTag *string `json:"cohortTag,omitempty"`
+	// Runs created on or after this time.
+	From *time.Time `json:"from,omitempty"`
+	// Runs created before this time.
+	To *time.Time `json:"to,omitempty"`
+	// One row per run, superseded runs too; by default one row per volume (its current run).
+	IncludeSuperseded *bool `json:"includeSuperseded,omitempty"`
+}
+
+// One run of the analyst's table, with what names its image.
+type MetricTableRow struct {
+	Run             *db.Run    `json:"run"`
+	SubjectCode     string     `json:"subjectCode"`
+	Eye             Eye        `json:"eye"`
+	EccentricityDeg *float64   `json:"eccentricityDeg,omitempty"`
+	AcquiredOn      *time.Time `json:"acquiredOn,omitempty"`
+	Tags            []string   `json:"tags"`
+	Filename        string     `json:"filename"`
+	Modality        string     `json:"modality"`
+	// The model name and version, or the classical detector.
+	ModelVersion string `json:"modelVersion"`
+	// One per MetricTable.metricNames, in that order.
+	Values []*MetricTableCell `json:"values"`
 }
 
 type Mutation struct {
@@ -245,6 +295,19 @@ type StartRunInput struct {
 }
 
 type Subscription struct {
+}
+
+type UpdateCaseInput struct {
+	SubjectCode     *string  `json:"subjectCode,omitempty"`
+	Eye             *Eye     `json:"eye,omitempty"`
+	EccentricityDeg *float64 `json:"eccentricityDeg,omitempty"`
+	// Sets the eccentricity to unknown.
+	ClearEccentricity *bool      `json:"clearEccentricity,omitempty"`
+	AcquiredOn        *time.Time `json:"acquiredOn,omitempty"`
+	// Sets the acquisition date to unknown.
+	ClearAcquiredOn *bool `json:"clearAcquiredOn,omitempty"`
+	// Replaces the tags.
+	Tags []string `json:"tags,omitempty"`
 }
 
 type UploadVolumeInput struct {

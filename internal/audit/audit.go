@@ -55,6 +55,11 @@ type Entry struct {
 	// reqid.MaxClientLen plain characters): the client's claim, for matching its logs, never
 	// the request's identity.
 	ClientRequestID string
+	// Target names what the event was about in words a person knows ("case S-0001 OD",
+	// "volume scan.tif"); empty when there is nothing more to say than Object.
+	Target string
+	// Reason says why a request was refused or failed.
+	Reason string
 }
 
 // Record is an entry as stored: with its id, time and chain hashes.
@@ -78,43 +83,49 @@ type row struct {
 	RequestID    sql.NullString `db:"request_id"`
 	ClientAddr   sql.NullString `db:"client_addr"`
 	ClientReqID  sql.NullString `db:"client_request_id"`
+	Target       sql.NullString `db:"target"`
+	Reason       sql.NullString `db:"reason"`
 	PrevHash     string         `db:"prev_hash"`
 	Hash         string         `db:"hash"`
 }
 
-const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, client_request_id, prev_hash, hash`
+const cols = `id, at, actor, action, object, outcome, before_digest, after_digest, request_id, client_addr, client_request_id, target, reason, prev_hash, hash`
 
 func (r row) record() Record {
 	return Record{ID: r.ID, At: r.At, PrevHash: r.PrevHash, Hash: r.Hash, Entry: Entry{
 		Actor: r.Actor, Action: r.Action, Object: r.Object, Outcome: r.Outcome,
 		BeforeDigest: r.BeforeDigest.String, AfterDigest: r.AfterDigest.String,
 		RequestID: r.RequestID.String, ClientAddr: r.ClientAddr.String, ClientRequestID: r.ClientReqID.String,
+		Target: r.Target.String, Reason: r.Reason.String,
 	}}
 }
 
 // Hash returns the chain hash of an entry stored at `at` after an entry whose hash is prev:
 // SHA-256 over a versioned, length-prefixed encoding of prev, the time in microseconds
 // (PostgreSQL's precision) and every field, so that no two different entries encode alike.
-// An entry with a client request id is encoded as version 2, with that field last; every
-// other entry as version 1, so that chains written before the field existed still verify.
+// An entry with a client request id, a target or a reason encodes as v2 (those three fields
+// added at the end); one with none keeps the v1 encoding, so entries written before them still verify.
 func Hash(prev string, at time.Time, e Entry) string {
 	var b []byte
 	field := func(s string) {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
-	version := "aomas.audit.v1"
-	if e.ClientRequestID != "" {
-		version = "aomas.audit.v2"
+	v2 := e.ClientRequestID != "" || e.Target != "" || e.Reason != ""
+	if v2 {
+		field("aomas.audit.v2")
+	} else {
+		field("aomas.audit.v1")
 	}
-	field(version)
 	field(prev)
 	field(strconv.FormatInt(at.UnixMicro(), 10))
 	for _, s := range []string{e.Actor, e.Action, e.Object, e.Outcome, e.BeforeDigest, e.AfterDigest, e.RequestID, e.ClientAddr} {
 		field(s)
 	}
-	if e.ClientRequestID != "" {
+	if v2 {
 		field(e.ClientRequestID)
+		field(e.Target)
+		field(e.Reason)
 	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
@@ -160,10 +171,10 @@ func Append(ctx context.Context, tx *sqlx.Tx, e Entry) (Record, error) {
 	at := last.Now.UTC().Truncate(time.Microsecond)
 	rec := Record{At: at, PrevHash: prev, Hash: Hash(prev, at, e), Entry: e}
 	err := tx.GetContext(ctx, &rec.ID, `INSERT INTO audit_log (at, actor, action, object, outcome, before_digest,
-			after_digest, request_id, client_addr, client_request_id, prev_hash, hash)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+			after_digest, request_id, client_addr, client_request_id, target, reason, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`,
 		at, e.Actor, e.Action, e.Object, e.Outcome, nullable(e.BeforeDigest), nullable(e.AfterDigest),
-		nullable(e.RequestID), nullable(e.ClientAddr), nullable(e.ClientRequestID), prev, rec.Hash)
+		nullable(e.RequestID), nullable(e.ClientAddr), nullable(e.ClientRequestID), nullable(e.Target), nullable(e.Reason), prev, rec.Hash)
 	if err != nil {
 		return Record{}, fmt.Errorf("audit append: %w", err)
 	}

@@ -15,8 +15,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -186,7 +188,7 @@ func (s *Service) maxBytes() int64 {
 func volumeRow(in Input, res *ingest.Result, size int64) db.Volume {
 	v := db.Volume{
 		CaseID: in.CaseID, Modality: res.Modality, DimZ: res.Frames, DimY: res.Rows, DimX: res.Cols,
-		DataType: res.DataType, SizeBytes: size, SourceFormat: res.Format, Filename: filepath.Base(in.Filename),
+		DataType: res.DataType, SizeBytes: size, SourceFormat: res.Format, Filename: CleanFilename(in.Filename),
 		Status: "READY",
 	}
 	if in.Modality != "" {
@@ -205,6 +207,32 @@ func volumeRow(in Input, res *ingest.Result, size int64) db.Volume {
 		v.PixelSizeSource = db.PixelSizeUploader
 	}
 	return v
+}
+
+// maxFilename bounds a kept file name (bytes), as most file systems do.
+const maxFilename = 255
+
+// CleanFilename is the name a volume keeps of its file: the last element of a path written
+// with either slash, without control characters, at most 255 bytes (cut on a rune boundary).
+func CleanFilename(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = strings.TrimSpace(name)
+	if name == "." || name == ".." {
+		return ""
+	}
+	for len(name) > maxFilename {
+		_, size := utf8.DecodeLastRuneInString(name)
+		name = name[:len(name)-size]
+	}
+	return name
 }
 
 func setReject(v *db.Volume, rej *ingest.RejectError) {

@@ -5,6 +5,7 @@ import {
   ModelsIcon,
   RunsIcon,
   SystemIcon,
+  TableIcon,
   ViewerIcon,
 } from '../components/ui/icons';
 import { AdminPage } from '../features/admin';
@@ -12,12 +13,13 @@ import { CasesPage } from '../features/cases';
 import { ModelsPage } from '../features/models';
 import { RunsPage } from '../features/runs';
 import { SystemPage } from '../features/system';
+import { TablePage } from '../features/table';
 
 // The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
 // the bundle that paints the shell and the case list.
 const ViewerPage = lazy(() => import('./pages/ViewerPage').then((m) => ({ default: m.ViewerPage })));
 
-export type RouteId = 'system' | 'cases' | 'runs' | 'viewer' | 'models' | 'admin';
+export type RouteId = 'system' | 'cases' | 'runs' | 'table' | 'viewer' | 'models' | 'admin';
 
 export interface RouteDef {
   id: RouteId;
@@ -47,6 +49,14 @@ export const ROUTES: readonly RouteDef[] = [
     icon: RunsIcon,
     fullBleed: true,
     render: () => <RunsPage />,
+  },
+  {
+    id: 'table',
+    label: 'Table',
+    goKey: 't',
+    icon: TableIcon,
+    fullBleed: true,
+    render: () => <TablePage />,
   },
   {
     id: 'viewer',

@@ -17,6 +17,10 @@ export type CaseFilter = {
   acquiredTo?: string | null | undefined;
   eye?: Eye | null | undefined;
   subjectCode?: string | null | undefined;
+  /** Subject codes starting with this, ignoring case. */
+  subjectPrefix?: string | null | undefined;
+  /** Cases with a tag starting with this, ignoring case. */
+  tagPrefix?: string | null | undefined;
   /** Cases carrying every one of these tags (a cohort). */
   tags?: Array<string> | null | undefined;
 };
@@ -42,11 +46,43 @@ export type CreateCaseInput = {
   tags?: Array<string> | null | undefined;
 };
 
+export type DeviceCalibrationInput = {
+  /** The eye's axial length from biometry, 15–40 mm. */
+  axialLengthMm: number;
+  /** The scan's field of view along one image axis, in degrees. */
+  fieldOfViewDeg: number;
+  /** How many pixels that field of view spans. */
+  fieldOfViewPx: number;
+};
+
 export type Eye =
   /** right eye */
   | 'OD'
   /** left eye */
   | 'OS';
+
+export type MetricTableFilter = {
+  caseId?: string | null | undefined;
+  /** Only cases carrying this tag. */
+  cohortTag?: string | null | undefined;
+  /** Runs created on or after this time. */
+  from?: string | null | undefined;
+  /** One row per run, superseded runs too; by default one row per volume (its current run). */
+  includeSuperseded?: boolean | null | undefined;
+  /** Runs created before this time. */
+  to?: string | null | undefined;
+};
+
+/** Where a volume's pixel size came from. Nothing is guessed: with NONE no µm or mm² metric is produced. */
+export type PixelSizeSource =
+  /** A device calibration: the scan's field of view and the eye's axial length (Bennett, Rudnicka & Edgar 1994). */
+  | 'DEVICE'
+  /** The file's physical metadata: DICOM Pixel Spacing, or a TIFF resolution in cm or inches that is not the 72/96-dpi default. */
+  | 'FILE'
+  /** Unknown. */
+  | 'NONE'
+  /** Stated with the upload, or set by a technician (setVolumeCalibration umPerPx). */
+  | 'UPLOADER';
 
 export type QcSeverity =
   | 'error'
@@ -83,6 +119,14 @@ export type SaveLabelInput = {
   document: string;
   /** cones, vessels, nerve_fibres or roi. */
   kind: string;
+  volumeId: string;
+};
+
+/** Exactly one of umPerPx and device. */
+export type SetVolumeCalibrationInput = {
+  device?: DeviceCalibrationInput | null | undefined;
+  /** The pixel size in µm per pixel (above 0, at most 1000). */
+  umPerPx?: number | null | undefined;
   volumeId: string;
 };
 
@@ -164,7 +208,7 @@ export type AuditLogQueryVariables = Exact<{
 }>;
 
 
-export type AuditLogQuery = { auditLog: Array<{ id: string, at: string, actor: string, action: string, object: string, outcome: string, requestId: string | null, clientAddr: string | null, hash: string }> };
+export type AuditLogQuery = { auditLog: Array<{ id: string, at: string, actor: string, actorEmail: string | null, action: string, object: string, target: string | null, reason: string | null, outcome: string, requestId: string | null, clientAddr: string | null, hash: string }> };
 
 export type CasesQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -176,14 +220,14 @@ export type CasesQueryVariables = Exact<{
 
 export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, tags: Array<string>, createdAt: string, subject: { code: string }, volumes: Array<{ id: string }>, latestRun: { id: string, status: RunStatus } | null } }> } };
 
-export type VolumeFieldsFragment = { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null };
+export type VolumeFieldsFragment = { id: string, filename: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null };
 
 export type CaseQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type CaseQuery = { case: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, notes: string, tags: Array<string>, createdAt: string, updatedAt: string, subject: { code: string }, volumes: Array<{ id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null }> } | null };
+export type CaseQuery = { case: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, notes: string, tags: Array<string>, createdAt: string, updatedAt: string, subject: { code: string }, volumes: Array<{ id: string, filename: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null }> } | null };
 
 export type CreateCaseMutationVariables = Exact<{
   input: CreateCaseInput;
@@ -198,7 +242,7 @@ export type UploadVolumeMutationVariables = Exact<{
 }>;
 
 
-export type UploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null } } };
+export type UploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, filename: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null } } };
 
 export type StartVolumeRunMutationVariables = Exact<{
   input: StartRunInput;
@@ -206,6 +250,29 @@ export type StartVolumeRunMutationVariables = Exact<{
 
 
 export type StartVolumeRunMutation = { startRun: { id: string, status: RunStatus } };
+
+export type SetVolumeCalibrationMutationVariables = Exact<{
+  input: SetVolumeCalibrationInput;
+}>;
+
+
+export type SetVolumeCalibrationMutation = { setVolumeCalibration: { volume: { id: string, filename: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null }, run: { id: string, status: RunStatus } | null } };
+
+export type ArchiveVolumeMutationVariables = Exact<{
+  id: string;
+  reason: string;
+}>;
+
+
+export type ArchiveVolumeMutation = { archiveVolume: { id: string, archivedAt: string | null } };
+
+export type ArchiveCaseMutationVariables = Exact<{
+  id: string;
+  reason: string;
+}>;
+
+
+export type ArchiveCaseMutation = { archiveCase: { id: string, archivedAt: string | null } };
 
 export type HealthFieldsFragment = { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> };
 
@@ -228,7 +295,7 @@ export type VolumeWorkspaceQueryVariables = Exact<{
 }>;
 
 
-export type VolumeWorkspaceQuery = { volume: { id: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
+export type VolumeWorkspaceQuery = { volume: { id: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
 
 export type SaveLabelMutationVariables = Exact<{
   input: SaveLabelInput;
@@ -297,14 +364,14 @@ export type QueueDepthQuery = { queues: Array<{ name: string, pending: number, a
 
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
-export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };
+export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };
 
 export type RunsQueryVariables = Exact<{
   first?: number | null | undefined;
 }>;
 
 
-export type RunsQuery = { runs: { totalCount: number, edges: Array<{ node: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } }> } };
+export type RunsQuery = { runs: { totalCount: number, edges: Array<{ node: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } }> } };
 
 export type RunQueryVariables = Exact<{
   id: string;
@@ -312,12 +379,12 @@ export type RunQueryVariables = Exact<{
 }>;
 
 
-export type RunQuery = { run: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, steps: Array<{ name: string, status: StepStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null }>, metrics?: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }>, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } | null };
+export type RunQuery = { run: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, steps: Array<{ name: string, status: StepStatus, attempts: number, error: string | null, startedAt: string | null, finishedAt: string | null }>, metrics?: Array<{ name: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null }>, qcFlags: Array<{ code: string, severity: QcSeverity, message: string }>, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } | null };
 
 export type RunsChangedSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
-export type RunsChangedSubscription = { runsChanged: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+export type RunsChangedSubscription = { runsChanged: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
 
 export type RunProgressSubscriptionVariables = Exact<{
   runId: string;
@@ -331,26 +398,46 @@ export type StartRunMutationVariables = Exact<{
 }>;
 
 
-export type StartRunMutation = { startRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+export type StartRunMutation = { startRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
 
 export type CancelRunMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+export type CancelRunMutation = { cancelRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
 
 export type RetryRunMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type RetryRunMutation = { retryRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
+export type RetryRunMutation = { retryRun: { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null } };
 
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, user: { id: string, displayName: string } } | null };
+
+export type MetricTableQueryVariables = Exact<{
+  first?: number | null | undefined;
+  filter?: MetricTableFilter | null | undefined;
+}>;
+
+
+export type MetricTableQuery = { metricTable: { totalCount: number, metricNames: Array<string>, rows: Array<{ subjectCode: string, eye: Eye, eccentricityDeg: number | null, acquiredOn: string | null, tags: Array<string>, filename: string, modality: string, modelVersion: string, run: { id: string, volume: { id: string, case: { id: string } } }, values: Array<{ value: number, unit: string, ci95Low: number | null, ci95High: number | null } | null> }> } };
+
+export type MetricTableCsvQueryVariables = Exact<{
+  filter?: MetricTableFilter | null | undefined;
+}>;
+
+
+export type MetricTableCsvQuery = { metricTableCsv: string };
+
+export type MetricCatalogQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type MetricCatalogQuery = { metricCatalog: Array<{ name: string, unit: string, description: string }> };
 
 export type VersionQueryVariables = Exact<{ [key: string]: never; }>;
 

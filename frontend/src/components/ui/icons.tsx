@@ -78,3 +78,10 @@ export const ChevronLeftIcon = ({ size }: IconProps) => (
     <path d="M10 3.5L5.5 8l4.5 4.5" />
   </Icon>
 );
+
+export const TableIcon = ({ size }: IconProps) => (
+  <Icon size={size}>
+    <rect x="2" y="2.5" width="12" height="11" rx="1" />
+    <path d="M2 6h12M2 9.5h12M6 6v7.5M10 6v7.5" />
+  </Icon>
+);

@@ -250,20 +250,21 @@ function AuditLog() {
       {problem && <ErrorNote>{problem}</ErrorNote>}
       <DataTable
         data-testid="audit-table"
-        columns={['#', 'Time', 'Actor', 'Action', 'Object', 'Outcome', 'From']}
+        columns={['#', 'Time', 'Actor', 'Action', 'Object', 'Outcome', 'Why', 'From']}
         rows={entries}
         row={(e) => (
           <tr key={e.id} data-testid="audit-row" data-outcome={e.outcome}>
             <td className="num">{e.id}</td>
             <td>{new Date(e.at).toLocaleString()}</td>
-            <td>
-              <code>{e.actor}</code>
+            <td title={e.actor} data-testid="audit-actor">
+              {e.actorEmail ?? <code>{e.actor}</code>}
             </td>
             <td>{e.action}</td>
-            <td>
-              <code title={`hash ${e.hash}`}>{e.object}</code>
+            <td title={`${e.object} · hash ${e.hash}`} data-testid="audit-object">
+              {e.target ?? <code>{e.object}</code>}
             </td>
             <td className={`admin__outcome admin__outcome--${e.outcome}`}>{e.outcome}</td>
+            <td data-testid="audit-reason">{e.reason ?? ''}</td>
             <td>{e.clientAddr ?? '—'}</td>
           </tr>
         )}

@@ -5,8 +5,10 @@ import { DataTable } from '../../components/ui/DataTable';
 import { ErrorNote } from '../../components/ui/ErrorNote';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, request } from '../../graphql/client';
-import type { CaseQuery, StartVolumeRunMutation, VolumeStatus } from '../../graphql/generated';
+import type { ArchiveCaseMutation, ArchiveVolumeMutation, CaseQuery, StartVolumeRunMutation, VolumeStatus } from '../../graphql/generated';
 import {
+  ARCHIVE_CASE_MUTATION,
+  ARCHIVE_VOLUME_MUTATION,
   CASE_QUERY,
   START_VOLUME_RUN_MUTATION,
   type CaseDetail,
@@ -35,6 +37,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
   const canRun = useCan('admin', 'ml_engineer', 'researcher', 'tech');
   const canCalibrate = useCan('admin', 'tech');
   const [calibrating, setCalibrating] = useState<string | null>(null);
+  const canArchive = useCan('admin', 'tech');
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -80,6 +83,26 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
     setTick((t) => t + 1);
     onChanged();
   }, [onChanged]);
+
+  // Archiving asks why (the reason goes on the audit record) and then refreshes the lists.
+  const archive = useCallback(
+    async (what: 'volume' | 'case', id: string, name: string) => {
+      const reason = window.prompt(`Archive ${name}? It leaves the lists and exports. Why?`)?.trim();
+      if (!reason) return;
+      setRunError(null);
+      try {
+        if (what === 'volume') await request<ArchiveVolumeMutation>(ARCHIVE_VOLUME_MUTATION, { id, reason });
+        else {
+          await request<ArchiveCaseMutation>(ARCHIVE_CASE_MUTATION, { id, reason });
+          onClose();
+        }
+        refresh();
+      } catch (err) {
+        setRunError(errorText(err));
+      }
+    },
+    [refresh, onClose],
+  );
 
   const c = data && data.id === caseId ? data : null;
   return (
@@ -131,10 +154,13 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
             <DataTable
               className="volume-table"
               data-testid="volume-table"
-              columns={['Status', 'Dims (px)', 'Pixel size', { label: 'Size', num: true }, 'Format', 'Run']}
+              columns={['File', 'Status', 'Dims (px)', 'Pixel size', { label: 'Size', num: true }, 'Run', ...(canArchive ? [''] : [])]}
               rows={c.volumes}
               row={(v) => (
                 <tr key={v.id} data-testid="volume-row" data-status={v.status}>
+                  <td className="volume-table__file" title={`${v.filename} (${v.sourceFormat || 'unknown format'})`} data-testid="volume-file">
+                    {v.filename || '—'}
+                  </td>
                   <td>
                     <span className="state-cell">
                       <StatusDot tone={volumeTone(v.status)} />
@@ -168,7 +194,6 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                     )}
                   </td>
                   <td className="num">{formatBytes(v.sizeBytes)}</td>
-                  <td>{v.sourceFormat || '—'}</td>
                   <td>
                     {v.latestRun ? (
                       <>
@@ -176,6 +201,18 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                           <StatusDot tone={runTone(v.latestRun.status)} />
                           {v.latestRun.status.toLowerCase()}
                         </span>
+                        {v.status === 'READY' && canRun && (v.latestRun.status === 'FAILED' || v.latestRun.status === 'CANCELED' || v.latestRun.status === 'SUCCEEDED') && (
+                          <button
+                            type="button"
+                            className="button button--small"
+                            disabled={starting === v.id}
+                            onClick={() => void startRun(v.id)}
+                            title="Run the pipeline again on this volume (the new run becomes current when it succeeds)"
+                            data-testid="volume-rerun"
+                          >
+                            Re-run
+                          </button>
+                        )}
                         {v.latestRun.status === 'SUCCEEDED' && (
                           <a
                             className="button button--small volume-table__open"
@@ -194,6 +231,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                         disabled={starting === v.id}
                         onClick={() => void startRun(v.id)}
                         title="Start the pipeline on this volume"
+                        data-testid="volume-run-start"
                       >
                         Run
                       </button>
@@ -201,12 +239,26 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                       '—'
                     )}
                   </td>
+                  {canArchive && (
+                    <td>
+                      <button
+                        type="button"
+                        className="icon-button"
+                        title="Archive this volume"
+                        aria-label={`Archive ${v.filename || 'volume'}`}
+                        data-testid="archive-volume"
+                        onClick={() => void archive('volume', v.id, v.filename || 'this volume')}
+                      >
+                        ⌫
+                      </button>
+                    </td>
+                  )}
                 </tr>
               )}
             />
           )}
 
-          {runError && <ErrorNote>Could not start a run: {runError}</ErrorNote>}
+          {runError && <ErrorNote>{runError}</ErrorNote>}
           {calibrating &&
             (() => {
               const vol = c.volumes.find((x) => x.id === calibrating);
@@ -221,6 +273,18 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                 />
               ) : null;
             })()}
+          {canArchive && (
+            <p>
+              <button
+                type="button"
+                className="button button--small"
+                data-testid="archive-case"
+                onClick={() => void archive('case', c.id, `case ${c.subject.code} ${c.eye}`)}
+              >
+                Archive case…
+              </button>
+            </p>
+          )}
 
           {canUpload && (
             <>

@@ -4,7 +4,7 @@ import { ErrorNote } from '../../components/ui/ErrorNote';
 import { Panel } from '../../components/ui/Panel';
 import { StatusDot, type DotTone } from '../../components/ui/StatusDot';
 import { errorText, GraphQLRequestError, request, subscribe } from '../../graphql/client';
-import type { RunProgressSubscription, RunQuery, RunsChangedSubscription, RunsQuery, RunStatus, StartRunMutation } from '../../graphql/generated';
+import type { RunProgressSubscription, RunQuery, RunsChangedSubscription, RunsQuery, RunStatus } from '../../graphql/generated';
 import {
   CANCEL_RUN,
   isFinal,
@@ -13,7 +13,6 @@ import {
   RUN_QUERY,
   RUNS_CHANGED,
   RUNS_QUERY,
-  START_RUN,
   type RunDetail,
   type RunSummary,
 } from '../../graphql/operations/runs';
@@ -69,13 +68,21 @@ export function RunsPage() {
 
   return (
     <div className="runs-page">
-      <Panel title="Runs" data-testid="runs-panel" actions={<StartRun onStarted={(r) => { upsert(r); setSelected(r.id); }} />}>
+      <Panel
+        title="Runs"
+        data-testid="runs-panel"
+        actions={
+          <a className="button button--small" href="#/cases" title="Start a run from a volume's row in its case">
+            Start from a case…
+          </a>
+        }
+      >
         {error && <ErrorNote compact>{error}</ErrorNote>}
         <DataTable
           data-testid="runs-table"
-          columns={['Run', 'Status', 'Step', { label: 'Done', num: true }, 'Started']}
+          columns={['Case', 'File', 'Detector', 'Status', 'Step', { label: 'Done', num: true }, 'Started', '']}
           rows={runs}
-          empty="No runs yet. Start one on a READY volume."
+          empty="No runs yet. Start one from a READY volume's row in its case."
           row={(r) => (
             <tr
               key={r.id}
@@ -86,16 +93,35 @@ export function RunsPage() {
               tabIndex={0}
               onKeyDown={(e) => e.key === 'Enter' && setSelected(r.id)}
             >
-              <th scope="row">{r.id}</th>
+              <th scope="row" title={r.id}>
+                <a href={`#/cases/${encodeURIComponent(r.volume.case.id)}`} onClick={(e) => e.stopPropagation()}>
+                  <code>{r.volume.case.subject.code}</code> {r.volume.case.eye}
+                </a>
+              </th>
+              <td data-testid="run-file">{r.volume.filename || '—'}</td>
+              <td>{r.detector}</td>
               <td>
                 <span className="state-cell">
                   <StatusDot tone={tone(r.status)} />
                   {r.status}
+                  {r.status === 'SUCCEEDED' && !r.current && <span title="A later run of this volume succeeded"> (superseded)</span>}
                 </span>
               </td>
               <td>{r.progress?.step ?? ''}</td>
               <td className="num">{Math.round((r.progress?.fraction ?? 0) * 100)}%</td>
               <td>{clock(r.createdAt)}</td>
+              <td>
+                {r.status === 'SUCCEEDED' && (
+                  <a
+                    className="button button--small"
+                    href={`#/viewer/${encodeURIComponent(r.volume.id)}`}
+                    onClick={(e) => e.stopPropagation()}
+                    data-testid="run-open-viewer"
+                  >
+                    Open
+                  </a>
+                )}
+              </td>
             </tr>
           )}
         />
@@ -105,48 +131,10 @@ export function RunsPage() {
   );
 }
 
-function StartRun({ onStarted }: { onStarted: (r: RunSummary) => void }) {
-  const [volumeId, setVolumeId] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [err, setErr] = useState<string | null>(null);
-  const start = async () => {
-    setBusy(true);
-    setErr(null);
-    try {
-      const d = await request<StartRunMutation>(START_RUN, { input: { volumeId: volumeId.trim() } });
-      onStarted(d.startRun);
-      setVolumeId('');
-    } catch (e) {
-      setErr(message(e));
-    } finally {
-      setBusy(false);
-    }
-  };
-  return (
-    <form
-      className="start-run"
-      onSubmit={(e) => {
-        e.preventDefault();
-        void start();
-      }}
-    >
-      <input
-        aria-label="Volume id"
-        placeholder="Volume id"
-        data-testid="start-volume"
-        value={volumeId}
-        onChange={(e) => setVolumeId(e.target.value)}
-      />
-      <button type="submit" className="button button--small" data-testid="start-run" disabled={busy || volumeId.trim() === ''}>
-        Start run
-      </button>
-      {err && (
-        <ErrorNote compact as="span" data-testid="start-error">
-          {err}
-        </ErrorNote>
-      )}
-    </form>
-  );
+/** runName names a run for people: its case's subject code and eye, and its file. */
+function runName(r: RunSummary): string {
+  const c = r.volume.case;
+  return `${c.subject.code} ${c.eye}${r.volume.filename ? ` · ${r.volume.filename}` : ''}`;
 }
 
 /** RunMonitor shows one run: live progress events in order, its steps, metrics and QC flags. */
@@ -205,7 +193,7 @@ function RunMonitor({ runId }: { runId: string }) {
   const fraction = last?.fraction ?? detail?.progress?.fraction ?? 0;
   return (
     <Panel
-      title={`Run ${runId}`}
+      title={detail ? `Run of ${runName(detail)}` : `Run ${runId}`}
       data-testid="run-monitor"
       actions={
         <>

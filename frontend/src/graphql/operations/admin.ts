@@ -21,6 +21,6 @@ export const SET_ROLE_PERMISSIONS_MUTATION = /* GraphQL */ `mutation SetRolePerm
 }`;
 
 export const AUDIT_LOG_QUERY = /* GraphQL */ `query AuditLog($filter: AuditFilter, $first: Int, $before: ID) {
-  auditLog(filter: $filter, first: $first, before: $before) { id at actor action object outcome requestId clientAddr hash }
+  auditLog(filter: $filter, first: $first, before: $before) { id at actor actorEmail action object target reason outcome requestId clientAddr hash }
 }`;
 

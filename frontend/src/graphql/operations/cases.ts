@@ -29,7 +29,7 @@ export function toCaseRow(n: CaseNode): CaseRow {
 /** Volume is a volume as the case detail and the upload answer send it. */
 export type Volume = VolumeFieldsFragment;
 
-export const VOLUME_FIELDS = /* GraphQL */ `fragment VolumeFields on Volume { id modality dims { z y x } spacingUm { x y z } umPerPx pixelSizeSource deviceCalibration { axialLengthMm fieldOfViewDeg fieldOfViewPx } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status } }`;
+export const VOLUME_FIELDS = /* GraphQL */ `fragment VolumeFields on Volume { id filename modality dims { z y x } spacingUm { x y z } umPerPx pixelSizeSource deviceCalibration { axialLengthMm fieldOfViewDeg fieldOfViewPx } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status } }`;
 
 const CASE_QUERY_DOC = /* GraphQL */ `query Case($id: ID!) {
   case(id: $id) {
@@ -62,3 +62,13 @@ const SET_VOLUME_CALIBRATION_MUTATION_DOC = /* GraphQL */ `mutation SetVolumeCal
   setVolumeCalibration(input: $input) { volume { ...VolumeFields } run { id status } }
 }`;
 export const SET_VOLUME_CALIBRATION_MUTATION = SET_VOLUME_CALIBRATION_MUTATION_DOC + VOLUME_FIELDS;
+
+/** Archives a volume (it leaves listings and exports); technicians and admins. */
+export const ARCHIVE_VOLUME_MUTATION = /* GraphQL */ `mutation ArchiveVolume($id: ID!, $reason: String!) {
+  archiveVolume(id: $id, reason: $reason) { id archivedAt }
+}`;
+
+/** Archives a case and its volumes. */
+export const ARCHIVE_CASE_MUTATION = /* GraphQL */ `mutation ArchiveCase($id: ID!, $reason: String!) {
+  archiveCase(id: $id, reason: $reason) { id archivedAt }
+}`;

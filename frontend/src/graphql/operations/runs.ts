@@ -11,7 +11,10 @@ export type RunSummary = RunSummaryFieldsFragment;
 export type RunDetail = NonNullable<RunQuery['run']>;
 
 const PROGRESS = /* GraphQL */ `fragment RunProgressFields on RunProgress { runId step fraction message status at }`;
-const SUMMARY_DOC = /* GraphQL */ `fragment RunSummaryFields on Run { id status priority createdAt finishedAt volume { id } progress { ...RunProgressFields } }`;
+// A run names its case (subject code, eye), its file and what found the cells, so that a
+// list of runs reads without ids.
+const SUMMARY_DOC = /* GraphQL */ `fragment RunSummaryFields on Run { id status priority createdAt finishedAt current detector
+  volume { id filename case { id eye eccentricityDeg subject { code } } } progress { ...RunProgressFields } }`;
 const SUMMARY = SUMMARY_DOC + PROGRESS;
 
 const RUNS_QUERY_DOC = /* GraphQL */ `query Runs($first: Int) { runs(first: $first) { totalCount edges { node { ...RunSummaryFields } } } }`;

@@ -1,0 +1,2 @@
+// The analyst's table as the app sees it: its page.
+export { TablePage } from './TablePage';
