@@ -37,6 +37,8 @@ type LabelEvent struct {
 	// Changes says what a save changed (labels.Describe); empty for review steps.
 	Changes string    `db:"changes"`
 	At      time.Time `db:"at"`
+	// Regions are the parts of the label a RETURNED step sent back; empty otherwise.
+	Regions ReviewRegions `db:"regions"`
 }
 
 // Review states of a label.
@@ -105,8 +107,8 @@ func SetLabelState(ctx context.Context, tx *sqlx.Tx, id int64, version int, stat
 
 // AddLabelEvent appends a step to a label's history.
 func AddLabelEvent(ctx context.Context, tx *sqlx.Tx, e LabelEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes) VALUES ($1, $2, $3, $4, $5, $6)`,
-		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes)
+	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes, regions) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes, e.Regions)
 	if err != nil {
 		return fmt.Errorf("label event: %w", err)
 	}

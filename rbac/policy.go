@@ -105,18 +105,21 @@ var (
 	runMutations  = []string{"Mutation.startRun", "Mutation.cancelRun", "Mutation.retryRun"}
 	scanMutations = []string{"Mutation.createCase", "Mutation.uploadVolume", "Mutation.requestVolumeUpload", "Mutation.completeVolumeUpload"}
 	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel"}
+	// The work queue, for whoever labels or reviews (assigning volumes is the technician's).
+	workQueue = []string{"Query.myWork"}
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
-		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid"}
+		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
+		"WorkQueue", "WorkItem", "ReviewRegion", "Point", "User"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
 	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket"}
 	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
-		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid"}
+		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
@@ -136,6 +139,8 @@ var (
 //   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
 //     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
+//   - myWork (the work queue) is for those who label or review; labelers and assignVolume
+//     (giving a volume to a labeler) are the technician's.
 //   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
 //     other root field; of types, only what those mutations return about the upload itself.
 func DefaultPolicy() []Rule {
@@ -162,6 +167,7 @@ func DefaultPolicy() []Rule {
 	add(RoleMLEngineer, ActRead, runWatch...)
 	add(RoleMLEngineer, ActWrite, runMutations...)
 	add(RoleMLEngineer, ActWrite, "Mutation.reviewLabel")
+	add(RoleMLEngineer, ActRead, workQueue...)
 	add(RoleMLEngineer, ActRead, types(dataTypes...)...)
 	add(RoleMLEngineer, ActRead, types(modelTypes...)...)
 	add(RoleMLEngineer, ActRead, types(opsTypes...)...)
@@ -181,6 +187,9 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActWrite, scanMutations...)
 	add(RoleTech, ActWrite, runMutations...)
 	add(RoleTech, ActWrite, "Mutation.reviewLabel")
+	add(RoleTech, ActRead, workQueue...)
+	add(RoleTech, ActRead, "Query.labelers")
+	add(RoleTech, ActWrite, "Mutation.assignVolume")
 	add(RoleTech, ActRead, types(dataTypes...)...)
 	add(RoleTech, ActRead, types(uploadTypes...)...)
 	add(RoleTech, ActRead, "Subject.identity", "SubjectIdentity.*", "Volume.downloadUrl")
@@ -188,6 +197,7 @@ func DefaultPolicy() []Rule {
 	add(RoleLabeler, ActRead, publicReads...)
 	add(RoleLabeler, ActRead, "Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.label")
 	add(RoleLabeler, ActWrite, labelEdits...)
+	add(RoleLabeler, ActRead, workQueue...)
 	add(RoleLabeler, ActRead, "Subscription.runProgress")
 	add(RoleLabeler, ActRead, types(labelerTypes...)...)
 

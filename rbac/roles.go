@@ -21,6 +21,8 @@ var seedReleases = []struct {
 }{
 	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
+	// Work queues and per-region review (issue 14).
+	{3, []string{"Query.myWork", "Query.labelers", "Mutation.assignVolume", "WorkQueue.*", "WorkItem.*", "ReviewRegion.*", "Point.*", "User.*"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

@@ -26,6 +26,7 @@ type loaders struct {
 	metrics       batched[[]*db.Metric]
 	qcFlags       batched[[]*db.QCFlag]
 	artifacts     batched[[]*db.Artifact]
+	assignment    batched[*db.Assignment]
 }
 
 type loadersKey struct{}
@@ -150,6 +151,10 @@ func newLoaders(q db.DB) *loaders {
 				}
 				return *r.RunID
 			}), opts),
+		assignment: newBatched(one(func(ctx context.Context, ids []int64) ([]db.Assignment, error) {
+			return db.AssignmentsByVolumeIDs(ctx, q, ids)
+		},
+			func(r *db.Assignment) int64 { return r.VolumeID }), opts),
 	}
 }
 
