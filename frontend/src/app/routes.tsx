@@ -6,18 +6,20 @@ import {
   RunsIcon,
   SystemIcon,
   ViewerIcon,
+  WorkIcon,
 } from '../components/ui/icons';
 import { AdminPage } from '../features/admin';
 import { CasesPage } from '../features/cases';
 import { ModelsPage } from '../features/models';
 import { RunsPage } from '../features/runs';
 import { SystemPage } from '../features/system';
+import { MyWorkPage } from '../features/work';
 
 // The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
 // the bundle that paints the shell and the case list.
 const ViewerPage = lazy(() => import('./pages/ViewerPage').then((m) => ({ default: m.ViewerPage })));
 
-export type RouteId = 'system' | 'cases' | 'runs' | 'viewer' | 'models' | 'admin';
+export type RouteId = 'system' | 'work' | 'cases' | 'runs' | 'viewer' | 'models' | 'admin';
 
 export interface RouteDef {
   id: RouteId;
@@ -32,6 +34,7 @@ export interface RouteDef {
 
 export const ROUTES: readonly RouteDef[] = [
   { id: 'system', label: 'System', goKey: 's', icon: SystemIcon, render: () => <SystemPage /> },
+  { id: 'work', label: 'My work', goKey: 'w', icon: WorkIcon, render: () => <MyWorkPage /> },
   {
     id: 'cases',
     label: 'Cases',
