@@ -76,7 +76,9 @@ func ListWork(ctx context.Context, q sqlx.QueryerContext, f WorkFilter, limit in
 		return nil, 0, nil
 	}
 	var parts []string
+	args := []any{f.Project}
 	if f.Label {
+		args = append(args, f.UserID)
 		parts = append(parts, `
 		SELECT CASE WHEN l.state = 'RETURNED' THEN 'RETURNED' ELSE 'LABEL' END AS kind, v.id AS volume_id, l.id AS label_id,
 			COALESCE(l.updated_at, a.assigned_at, v.created_at) AS since
@@ -102,9 +104,10 @@ func ListWork(ctx context.Context, q sqlx.QueryerContext, f WorkFilter, limit in
 	if len(parts) == 2 {
 		query += ` UNION ALL ` + parts[1]
 	}
-	query += `) w ORDER BY w.since, w.volume_id LIMIT $3`
+	args = append(args, limit)
+	query += fmt.Sprintf(`) w ORDER BY w.since, w.volume_id LIMIT $%d`, len(args))
 	var out []WorkItem
-	if err := sqlx.SelectContext(ctx, q, &out, query, f.Project, f.UserID, limit); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
 		return nil, 0, fmt.Errorf("work queue: %w", err)
 	}
 	total := 0
