@@ -492,7 +492,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       ]}
       extraKey={extraKey}
       overlays={overlays}
-      capture={capture}
+      capture={drawing ? capture : undefined}
       legend={
         diff || review.regions.length ? (
           <>

@@ -101,7 +101,7 @@ interface WorkspaceProps {
   overlays?: readonly CanvasLayer[];
   /** legend adds entries to the legend under the image. */
   legend?: ReactNode;
-  /** capture takes pointer input before the editor while it returns true (drawing a review region). */
+  /** capture, while given, takes the primary button from the editor and the hand tool (drawing a review region); it returns true for input it used. */
   capture?: (phase: PointerPhase, p: ImagePointer) => boolean;
 }
 
@@ -257,7 +257,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         brightness={brightness}
         contrast={contrast}
         layers={layers}
-        panWithPrimary={tool === 'pan'}
+        panWithPrimary={tool === 'pan' && !capture}
         onPointer={onPointer}
         onViewChange={setView}
         label={label}

@@ -56,7 +56,6 @@ export function MyWorkPage() {
   return (
     <section className="my-work" aria-label="My work">
       <header className="my-work__header">
-        <h1>My work</h1>
         <span data-testid="my-work-count">
           {data.totalCount} waiting{data.totalCount > data.items.length ? ` (oldest ${data.items.length} shown)` : ''}
         </span>
