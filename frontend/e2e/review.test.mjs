@@ -145,7 +145,8 @@ describe('work queues and review', () => {
       await rp.getByRole('button', { name: 'Return 1 region, accept the rest' }).click();
       await rp.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.state === 'RETURNED');
       const history = await rp.getByTestId('label-history').textContent();
-      assert.match(history, /returned v1 by ml_engineer@aomas\.local.*\(1 region returned\)/);
+      // Who: whatever the history calls the reviewer (an e-mail, or a name where e-mails are not shown).
+      assert.match(history, /returned v1 by .+\(1 region returned\)/);
       assert.match(history, /\d{4}.*submitted v1/, 'history shows when');
       reviewer.assertNoPageErrors();
 
