@@ -43,6 +43,8 @@ type LabelEvent struct {
 	// Changes says what a save changed (labels.Describe); empty for review steps.
 	Changes string    `db:"changes"`
 	At      time.Time `db:"at"`
+	// Regions are the parts of the label a RETURNED step sent back; empty otherwise.
+	Regions ReviewRegions `db:"regions"`
 }
 
 // Review states of a label.
@@ -112,9 +114,9 @@ func SetLabelState(ctx context.Context, tx *sqlx.Tx, id int64, version int, stat
 // AddLabelEvent appends a step to a label's history; the account whose e-mail address is
 // e.Author, if any, is recorded as its author.
 func AddLabelEvent(ctx context.Context, tx *sqlx.Tx, e LabelEvent) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes, author_id)
-		VALUES ($1, $2, $3, $4, $5, $6, (SELECT id FROM users WHERE lower(email) = lower($4)))`,
-		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes)
+	_, err := tx.ExecContext(ctx, `INSERT INTO label_events (label_id, version, action, author, comment, changes, regions, author_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, (SELECT id FROM users WHERE lower(email) = lower($4)))`,
+		e.LabelID, e.Version, e.Action, e.Author, e.Comment, e.Changes, e.Regions)
 	if err != nil {
 		return fmt.Errorf("label event: %w", err)
 	}

@@ -56,6 +56,7 @@ type ResolverRoot interface {
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Volume() VolumeResolver
+	WorkItem() WorkItemResolver
 }
 
 type DirectiveRoot struct {
@@ -171,14 +172,15 @@ type ComplexityRoot struct {
 	}
 
 	Label struct {
-		Document  func(childComplexity int) int
-		History   func(childComplexity int) int
-		ID        func(childComplexity int) int
-		Kind      func(childComplexity int) int
-		State     func(childComplexity int) int
-		UpdatedAt func(childComplexity int) int
-		Version   func(childComplexity int) int
-		Volume    func(childComplexity int) int
+		Document    func(childComplexity int) int
+		History     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Kind        func(childComplexity int) int
+		OpenRegions func(childComplexity int) int
+		State       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Version     func(childComplexity int) int
+		Volume      func(childComplexity int) int
 	}
 
 	LabelEvent struct {
@@ -188,6 +190,7 @@ type ComplexityRoot struct {
 		AuthorUser func(childComplexity int) int
 		Changes    func(childComplexity int) int
 		Comment    func(childComplexity int) int
+		Regions    func(childComplexity int) int
 		Version    func(childComplexity int) int
 	}
 
@@ -290,13 +293,14 @@ type ComplexityRoot struct {
 	Mutation struct {
 		ArchiveCase          func(childComplexity int, id string, reason string) int
 		ArchiveVolume        func(childComplexity int, id string, reason string) int
+		AssignVolume         func(childComplexity int, volumeID string, userID *string) int
 		CancelRun            func(childComplexity int, id string) int
 		CompleteVolumeUpload func(childComplexity int, uploadID string) int
 		CreateCase           func(childComplexity int, input model.CreateCaseInput) int
 		GrantRole            func(childComplexity int, input model.RoleGrantInput) int
 		RequestVolumeUpload  func(childComplexity int, input model.RequestVolumeUploadInput) int
 		RetryRun             func(childComplexity int, id string) int
-		ReviewLabel          func(childComplexity int, id string, version int, approve bool, comment *string) int
+		ReviewLabel          func(childComplexity int, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) int
 		RevokeRole           func(childComplexity int, input model.RoleGrantInput) int
 		RevokeToken          func(childComplexity int, id string) int
 		SaveLabel            func(childComplexity int, input model.SaveLabelInput) int
@@ -315,6 +319,11 @@ type ComplexityRoot struct {
 		StartCursor     func(childComplexity int) int
 	}
 
+	Point struct {
+		X func(childComplexity int) int
+		Y func(childComplexity int) int
+	}
+
 	QCFlag struct {
 		Code     func(childComplexity int) int
 		Message  func(childComplexity int) int
@@ -328,6 +337,7 @@ type ComplexityRoot struct {
 		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
 		Health         func(childComplexity int) int
 		Label          func(childComplexity int, id string) int
+		Labelers       func(childComplexity int) int
 		Me             func(childComplexity int) int
 		Members        func(childComplexity int, project string) int
 		MetricCatalog  func(childComplexity int) int
@@ -336,6 +346,7 @@ type ComplexityRoot struct {
 		Metrics        func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
 		Models         func(childComplexity int) int
 		MyTokens       func(childComplexity int) int
+		MyWork         func(childComplexity int, first *int) int
 		Node           func(childComplexity int, id string) int
 		Permissions    func(childComplexity int) int
 		Queues         func(childComplexity int) int
@@ -358,6 +369,11 @@ type ComplexityRoot struct {
 		Processed func(childComplexity int) int
 		Retry     func(childComplexity int) int
 		Scheduled func(childComplexity int) int
+	}
+
+	ReviewRegion struct {
+		Comment func(childComplexity int) int
+		Points  func(childComplexity int) int
 	}
 
 	Role struct {
@@ -492,6 +508,8 @@ type ComplexityRoot struct {
 	Volume struct {
 		ArchiveReason     func(childComplexity int) int
 		ArchivedAt        func(childComplexity int) int
+		AssignedAt        func(childComplexity int) int
+		Assignee          func(childComplexity int) int
 		Case              func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
 		CurrentRun        func(childComplexity int) int
@@ -533,6 +551,18 @@ type ComplexityRoot struct {
 		Method    func(childComplexity int) int
 		URL       func(childComplexity int) int
 		UploadID  func(childComplexity int) int
+	}
+
+	WorkItem struct {
+		Kind   func(childComplexity int) int
+		Label  func(childComplexity int) int
+		Since  func(childComplexity int) int
+		Volume func(childComplexity int) int
+	}
+
+	WorkQueue struct {
+		Items      func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	Worker struct {
@@ -584,10 +614,13 @@ type LabelResolver interface {
 
 	Document(ctx context.Context, obj *db.Label) (string, error)
 	History(ctx context.Context, obj *db.Label) ([]*db.LabelEvent, error)
+	OpenRegions(ctx context.Context, obj *db.Label) ([]*db.ReviewRegion, error)
 }
 type LabelEventResolver interface {
 	Author(ctx context.Context, obj *db.LabelEvent) (string, error)
 	AuthorUser(ctx context.Context, obj *db.LabelEvent) (*auth.User, error)
+
+	Regions(ctx context.Context, obj *db.LabelEvent) ([]*db.ReviewRegion, error)
 }
 type MaskResolver interface {
 	SizeBytes(ctx context.Context, obj *db.Artifact) (int64, error)
@@ -625,7 +658,8 @@ type MutationResolver interface {
 	RevokeToken(ctx context.Context, id string) (*auth.Token, error)
 	SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error)
 	SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error)
-	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string) (*db.Label, error)
+	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error)
+	AssignVolume(ctx context.Context, volumeID string, userID *string) (*db.Volume, error)
 	ArchiveVolume(ctx context.Context, id string, reason string) (*db.Volume, error)
 	ArchiveCase(ctx context.Context, id string, reason string) (*db.Case, error)
 	UpdateCase(ctx context.Context, id string, input model.UpdateCaseInput) (*db.Case, error)
@@ -655,6 +689,8 @@ type QueryResolver interface {
 	Metrics(ctx context.Context, first *int, after *string, filter *model.MetricFilter) (*model.MetricConnection, error)
 	Models(ctx context.Context) ([]*db.Model, error)
 	Label(ctx context.Context, id string) (*db.Label, error)
+	MyWork(ctx context.Context, first *int) (*model.WorkQueue, error)
+	Labelers(ctx context.Context) ([]*auth.User, error)
 	MetricCatalog(ctx context.Context) ([]*imaging.MetricInfo, error)
 	MetricTable(ctx context.Context, first *int, after *string, filter *model.MetricTableFilter) (*model.MetricTable, error)
 	MetricTableCSV(ctx context.Context, filter *model.MetricTableFilter) (string, error)
@@ -719,8 +755,15 @@ type VolumeResolver interface {
 
 	Slice(ctx context.Context, obj *db.Volume, axis model.SliceAxis, index int) (*model.VolumeSlice, error)
 	Labels(ctx context.Context, obj *db.Volume) ([]*db.Label, error)
+	Assignee(ctx context.Context, obj *db.Volume) (*auth.User, error)
+	AssignedAt(ctx context.Context, obj *db.Volume) (*time.Time, error)
 
 	CurrentRun(ctx context.Context, obj *db.Volume) (*db.Run, error)
+}
+type WorkItemResolver interface {
+	Kind(ctx context.Context, obj *db.WorkItem) (model.WorkKind, error)
+	Volume(ctx context.Context, obj *db.WorkItem) (*db.Volume, error)
+	Label(ctx context.Context, obj *db.WorkItem) (*db.Label, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1197,6 +1240,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Label.Kind(childComplexity), true
+	case "Label.openRegions":
+		if e.ComplexityRoot.Label.OpenRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Label.OpenRegions(childComplexity), true
 	case "Label.state":
 		if e.ComplexityRoot.Label.State == nil {
 			break
@@ -1258,6 +1307,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LabelEvent.Comment(childComplexity), true
+	case "LabelEvent.regions":
+		if e.ComplexityRoot.LabelEvent.Regions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LabelEvent.Regions(childComplexity), true
 	case "LabelEvent.version":
 		if e.ComplexityRoot.LabelEvent.Version == nil {
 			break
@@ -1659,6 +1714,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ArchiveVolume(childComplexity, args["id"].(string), args["reason"].(string)), true
+	case "Mutation.assignVolume":
+		if e.ComplexityRoot.Mutation.AssignVolume == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignVolume_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignVolume(childComplexity, args["volumeId"].(string), args["userId"].(*string)), true
 	case "Mutation.cancelRun":
 		if e.ComplexityRoot.Mutation.CancelRun == nil {
 			break
@@ -1735,7 +1801,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ReviewLabel(childComplexity, args["id"].(string), args["version"].(int), args["approve"].(bool), args["comment"].(*string)), true
+		return e.ComplexityRoot.Mutation.ReviewLabel(childComplexity, args["id"].(string), args["version"].(int), args["approve"].(bool), args["comment"].(*string), args["regions"].([]*model.ReviewRegionInput)), true
 	case "Mutation.revokeRole":
 		if e.ComplexityRoot.Mutation.RevokeRole == nil {
 			break
@@ -1861,6 +1927,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
 
+	case "Point.x":
+		if e.ComplexityRoot.Point.X == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Point.X(childComplexity), true
+	case "Point.y":
+		if e.ComplexityRoot.Point.Y == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Point.Y(childComplexity), true
+
 	case "QCFlag.code":
 		if e.ComplexityRoot.QCFlag.Code == nil {
 			break
@@ -1937,6 +2016,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Label(childComplexity, args["id"].(string)), true
+	case "Query.labelers":
+		if e.ComplexityRoot.Query.Labelers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Labelers(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -2005,6 +2090,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MyTokens(childComplexity), true
+	case "Query.myWork":
+		if e.ComplexityRoot.Query.MyWork == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myWork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyWork(childComplexity, args["first"].(*int)), true
 	case "Query.node":
 		if e.ComplexityRoot.Query.Node == nil {
 			break
@@ -2140,6 +2236,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.QueueStats.Scheduled(childComplexity), true
+
+	case "ReviewRegion.comment":
+		if e.ComplexityRoot.ReviewRegion.Comment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewRegion.Comment(childComplexity), true
+	case "ReviewRegion.points":
+		if e.ComplexityRoot.ReviewRegion.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReviewRegion.Points(childComplexity), true
 
 	case "Role.name":
 		if e.ComplexityRoot.Role.Name == nil {
@@ -2653,6 +2762,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.ArchivedAt(childComplexity), true
+	case "Volume.assignedAt":
+		if e.ComplexityRoot.Volume.AssignedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.AssignedAt(childComplexity), true
+	case "Volume.assignee":
+		if e.ComplexityRoot.Volume.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.Assignee(childComplexity), true
 	case "Volume.case":
 		if e.ComplexityRoot.Volume.Case == nil {
 			break
@@ -2871,6 +2992,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VolumeUploadTicket.UploadID(childComplexity), true
 
+	case "WorkItem.kind":
+		if e.ComplexityRoot.WorkItem.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItem.Kind(childComplexity), true
+	case "WorkItem.label":
+		if e.ComplexityRoot.WorkItem.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItem.Label(childComplexity), true
+	case "WorkItem.since":
+		if e.ComplexityRoot.WorkItem.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItem.Since(childComplexity), true
+	case "WorkItem.volume":
+		if e.ComplexityRoot.WorkItem.Volume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkItem.Volume(childComplexity), true
+
+	case "WorkQueue.items":
+		if e.ComplexityRoot.WorkQueue.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueue.Items(childComplexity), true
+	case "WorkQueue.totalCount":
+		if e.ComplexityRoot.WorkQueue.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkQueue.TotalCount(childComplexity), true
+
 	case "Worker.concurrency":
 		if e.ComplexityRoot.Worker.Concurrency == nil {
 			break
@@ -2973,7 +3132,9 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("DeviceCalibrationInput", ec.unmarshalInputDeviceCalibrationInput),
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
 			graphql.NewInputUnmarshaler("MetricTableFilter", ec.unmarshalInputMetricTableFilter),
+			graphql.NewInputUnmarshaler("PointInput", ec.unmarshalInputPointInput),
 			graphql.NewInputUnmarshaler("RequestVolumeUploadInput", ec.unmarshalInputRequestVolumeUploadInput),
+			graphql.NewInputUnmarshaler("ReviewRegionInput", ec.unmarshalInputReviewRegionInput),
 			graphql.NewInputUnmarshaler("RoleGrantInput", ec.unmarshalInputRoleGrantInput),
 			graphql.NewInputUnmarshaler("RolePermissionInput", ec.unmarshalInputRolePermissionInput),
 			graphql.NewInputUnmarshaler("RunFilter", ec.unmarshalInputRunFilter),
@@ -3329,6 +3490,8 @@ func (ec *executionContext) childFields_Label(ctx context.Context, field graphql
 		return ec.fieldContext_Label_document(ctx, field)
 	case "history":
 		return ec.fieldContext_Label_history(ctx, field)
+	case "openRegions":
+		return ec.fieldContext_Label_openRegions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Label", field.Name)
 }
@@ -3349,6 +3512,8 @@ func (ec *executionContext) childFields_LabelEvent(ctx context.Context, field gr
 		return ec.fieldContext_LabelEvent_changes(ctx, field)
 	case "at":
 		return ec.fieldContext_LabelEvent_at(ctx, field)
+	case "regions":
+		return ec.fieldContext_LabelEvent_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LabelEvent", field.Name)
 }
@@ -3559,6 +3724,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Point(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "x":
+		return ec.fieldContext_Point_x(ctx, field)
+	case "y":
+		return ec.fieldContext_Point_y(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Point", field.Name)
+}
+
 func (ec *executionContext) childFields_QCFlag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -3595,6 +3770,16 @@ func (ec *executionContext) childFields_QueueStats(ctx context.Context, field gr
 		return ec.fieldContext_QueueStats_latencyMs(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type QueueStats", field.Name)
+}
+
+func (ec *executionContext) childFields_ReviewRegion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "points":
+		return ec.fieldContext_ReviewRegion_points(ctx, field)
+	case "comment":
+		return ec.fieldContext_ReviewRegion_comment(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReviewRegion", field.Name)
 }
 
 func (ec *executionContext) childFields_Role(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3887,6 +4072,10 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_slice(ctx, field)
 	case "labels":
 		return ec.fieldContext_Volume_labels(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Volume_assignee(ctx, field)
+	case "assignedAt":
+		return ec.fieldContext_Volume_assignedAt(ctx, field)
 	case "filename":
 		return ec.fieldContext_Volume_filename(ctx, field)
 	case "currentRun":
@@ -3933,6 +4122,30 @@ func (ec *executionContext) childFields_VolumeUploadTicket(ctx context.Context, 
 		return ec.fieldContext_VolumeUploadTicket_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VolumeUploadTicket", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_WorkItem_kind(ctx, field)
+	case "volume":
+		return ec.fieldContext_WorkItem_volume(ctx, field)
+	case "label":
+		return ec.fieldContext_WorkItem_label(ctx, field)
+	case "since":
+		return ec.fieldContext_WorkItem_since(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkItem", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkQueue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_WorkQueue_items(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_WorkQueue_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkQueue", field.Name)
 }
 
 func (ec *executionContext) childFields_Worker(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4149,6 +4362,28 @@ func (ec *executionContext) field_Mutation_archiveVolume_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_assignVolume_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "volumeId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["volumeId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "userId",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOID2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_cancelRun_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4268,6 +4503,14 @@ func (ec *executionContext) field_Mutation_reviewLabel_args(ctx context.Context,
 		return nil, err
 	}
 	args["comment"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "regions",
+		func(ctx context.Context, v any) ([]*model.ReviewRegionInput, error) {
+			return ec.unmarshalOReviewRegionInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐReviewRegionInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["regions"] = arg4
 	return args, nil
 }
 
@@ -4624,6 +4867,20 @@ func (ec *executionContext) field_Query_metrics_args(ctx context.Context, rawArg
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myWork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7018,6 +7275,38 @@ func (ec *executionContext) fieldContext_Label_history(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Label_openRegions(ctx context.Context, field graphql.CollectedField, obj *db.Label) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Label_openRegions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Label().OpenRegions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.ReviewRegion) graphql.Marshaler {
+			return ec.marshalNReviewRegion2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Label_openRegions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Label",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewRegion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _LabelEvent_version(ctx context.Context, field graphql.CollectedField, obj *db.LabelEvent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7186,6 +7475,38 @@ func (ec *executionContext) _LabelEvent_at(ctx context.Context, field graphql.Co
 }
 func (ec *executionContext) fieldContext_LabelEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LabelEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LabelEvent_regions(ctx context.Context, field graphql.CollectedField, obj *db.LabelEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LabelEvent_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LabelEvent().Regions(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.ReviewRegion) graphql.Marshaler {
+			return ec.marshalNReviewRegion2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LabelEvent_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LabelEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReviewRegion(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mask_kind(ctx context.Context, field graphql.CollectedField, obj *db.Artifact) (ret graphql.Marshaler) {
@@ -9386,7 +9707,7 @@ func (ec *executionContext) _Mutation_reviewLabel(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ReviewLabel(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["approve"].(bool), fc.Args["comment"].(*string))
+			return ec.Resolvers.Mutation().ReviewLabel(ctx, fc.Args["id"].(string), fc.Args["version"].(int), fc.Args["approve"].(bool), fc.Args["comment"].(*string), fc.Args["regions"].([]*model.ReviewRegionInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -9432,6 +9753,68 @@ func (ec *executionContext) fieldContext_Mutation_reviewLabel(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_reviewLabel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_assignVolume(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_assignVolume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AssignVolume(ctx, fc.Args["volumeId"].(string), fc.Args["userId"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Volume
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Volume
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_assignVolume(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_assignVolume_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -9900,6 +10283,52 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Point_x(ctx context.Context, field graphql.CollectedField, obj *db.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Point_x(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.X, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Point_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Point", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Point_y(ctx context.Context, field graphql.CollectedField, obj *db.Point) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Point_y(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Y, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Point_y(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Point", field, false, false, "Float")
 }
 
 func (ec *executionContext) _QCFlag_code(ctx context.Context, field graphql.CollectedField, obj *db.QCFlag) (ret graphql.Marshaler) {
@@ -10976,6 +11405,118 @@ func (ec *executionContext) fieldContext_Query_label(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_myWork(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myWork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyWork(ctx, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.WorkQueue
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.WorkQueue
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.WorkQueue) graphql.Marshaler {
+			return ec.marshalNWorkQueue2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkQueue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myWork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkQueue(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myWork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_labelers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_labelers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Labelers(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*auth.User
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*auth.User
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*auth.User) graphql.Marshaler {
+			return ec.marshalNUser2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUserᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_labelers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_metricCatalog(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11554,6 +12095,61 @@ func (ec *executionContext) _QueueStats_latencyMs(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_QueueStats_latencyMs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("QueueStats", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReviewRegion_points(ctx context.Context, field graphql.CollectedField, obj *db.ReviewRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewRegion_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []db.Point) graphql.Marshaler {
+			return ec.marshalNPoint2ᚕgithubᚗcomᚋaomasᚋaomasᚋdbᚐPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewRegion_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ReviewRegion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Point(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ReviewRegion_comment(ctx context.Context, field graphql.CollectedField, obj *db.ReviewRegion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReviewRegion_comment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Comment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReviewRegion_comment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReviewRegion", field, false, false, "String")
 }
 
 func (ec *executionContext) _Role_name(ctx context.Context, field graphql.CollectedField, obj *model.Role) (ret graphql.Marshaler) {
@@ -14326,6 +14922,61 @@ func (ec *executionContext) fieldContext_Volume_labels(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Volume_assignee(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_assignee(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().Assignee(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_assignee(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volume",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Volume_assignedAt(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_assignedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().AssignedAt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_assignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, true, true, "Time")
+}
+
 func (ec *executionContext) _Volume_filename(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14701,6 +15352,171 @@ func (ec *executionContext) _VolumeUploadTicket_expiresAt(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_VolumeUploadTicket_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VolumeUploadTicket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkItem_kind(ctx context.Context, field graphql.CollectedField, obj *db.WorkItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItem_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkItem().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.WorkKind) graphql.Marshaler {
+			return ec.marshalNWorkKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItem_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkItem", field, true, true, "WorkKind")
+}
+
+func (ec *executionContext) _WorkItem_volume(ctx context.Context, field graphql.CollectedField, obj *db.WorkItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItem_volume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkItem().Volume(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItem_volume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkItem_label(ctx context.Context, field graphql.CollectedField, obj *db.WorkItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItem_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.WorkItem().Label(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Label) graphql.Marshaler {
+			return ec.marshalOLabel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐLabel(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItem_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkItem",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Label(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkItem_since(ctx context.Context, field graphql.CollectedField, obj *db.WorkItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkItem_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkItem_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkItem", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkQueue_items(ctx context.Context, field graphql.CollectedField, obj *model.WorkQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueue_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.WorkItem) graphql.Marshaler {
+			return ec.marshalNWorkItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐWorkItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueue_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkQueue",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkQueue_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.WorkQueue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkQueue_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkQueue_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkQueue", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Worker_id(ctx context.Context, field graphql.CollectedField, obj *model.Worker) (ret graphql.Marshaler) {
@@ -16630,6 +17446,55 @@ func UnmarshalMetricTableFilter(ctx context.Context, raw any) (model.MetricTable
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputPointInput(ctx context.Context, obj any) (model.PointInput, error) {
+	var it model.PointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"x", "y"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "x":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("x"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.X = data
+		case "y":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("y"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Y = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPointInput unmarshals raw into the PointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPointInput(ctx context.Context, raw any) (model.PointInput, error) {
+	var out model.PointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PointInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestVolumeUploadInput(ctx context.Context, obj any) (model.RequestVolumeUploadInput, error) {
 	var it model.RequestVolumeUploadInput
 	if obj == nil {
@@ -16704,6 +17569,55 @@ func (ec *executionContext) unmarshalInputRequestVolumeUploadInput(ctx context.C
 func UnmarshalRequestVolumeUploadInput(ctx context.Context, raw any) (model.RequestVolumeUploadInput, error) {
 	var out model.RequestVolumeUploadInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RequestVolumeUploadInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputReviewRegionInput(ctx context.Context, obj any) (model.ReviewRegionInput, error) {
+	var it model.ReviewRegionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"points", "comment"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalNPointInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPointInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		case "comment":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("comment"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Comment = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalReviewRegionInput unmarshals raw into the ReviewRegionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalReviewRegionInput(ctx context.Context, raw any) (model.ReviewRegionInput, error) {
+	var out model.ReviewRegionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ReviewRegionInput", raw, &out)
 	return out, err
 }
 
@@ -18024,6 +18938,12 @@ func (ec *executionContext) _Label(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Label_history(ctx, field, obj)
 				})
+		case "openRegions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Label_openRegions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18089,6 +19009,12 @@ func (ec *executionContext) _LabelEvent(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "regions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LabelEvent_regions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -18856,6 +19782,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "assignVolume":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_assignVolume(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "archiveVolume":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_archiveVolume(ctx, field)
@@ -18944,6 +19877,44 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		case "endCursor":
 			out.Values[i] = ec._PageInfo_endCursor(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var pointImplementors = []string{"Point"}
+
+func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, obj *db.Point) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, pointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Point")
+		case "x":
+			out.Values[i] = ec._Point_x(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "y":
+			out.Values[i] = ec._Point_y(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -19134,6 +20105,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_label(ctx, field)
 				})
+		case "myWork":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myWork(ctx, field)
+				})
+		case "labelers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_labelers(ctx, field)
+				})
 		case "metricCatalog":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -19253,6 +20236,44 @@ func (ec *executionContext) _QueueStats(ctx context.Context, sel ast.SelectionSe
 			}
 		case "latencyMs":
 			out.Values[i] = ec._QueueStats_latencyMs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var reviewRegionImplementors = []string{"ReviewRegion"}
+
+func (ec *executionContext) _ReviewRegion(ctx context.Context, sel ast.SelectionSet, obj *db.ReviewRegion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, reviewRegionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReviewRegion")
+		case "points":
+			out.Values[i] = ec._ReviewRegion_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "comment":
+			out.Values[i] = ec._ReviewRegion_comment(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20270,6 +21291,18 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volume_labels(ctx, field, obj)
 				})
+		case "assignee":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_assignee(ctx, field, obj)
+				})
+		case "assignedAt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_assignedAt(ctx, field, obj)
+				})
 		case "filename":
 			out.Values[i] = ec._Volume_filename(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -20404,6 +21437,95 @@ func (ec *executionContext) _VolumeUploadTicket(ctx context.Context, sel ast.Sel
 			}
 		case "expiresAt":
 			out.Values[i] = ec._VolumeUploadTicket_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workItemImplementors = []string{"WorkItem"}
+
+func (ec *executionContext) _WorkItem(ctx context.Context, sel ast.SelectionSet, obj *db.WorkItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkItem")
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkItem_kind(ctx, field, obj)
+				})
+		case "volume":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkItem_volume(ctx, field, obj)
+				})
+		case "label":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._WorkItem_label(ctx, field, obj)
+				})
+		case "since":
+			out.Values[i] = ec._WorkItem_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workQueueImplementors = []string{"WorkQueue"}
+
+func (ec *executionContext) _WorkQueue(ctx context.Context, sel ast.SelectionSet, obj *model.WorkQueue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workQueueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkQueue")
+		case "items":
+			out.Values[i] = ec._WorkQueue_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._WorkQueue_totalCount(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -21510,6 +22632,45 @@ func (ec *executionContext) marshalNPixelSizeSource2githubᚗcomᚋaomasᚋaomas
 	return v
 }
 
+func (ec *executionContext) marshalNPoint2githubᚗcomᚋaomasᚋaomasᚋdbᚐPoint(ctx context.Context, sel ast.SelectionSet, v db.Point) graphql.Marshaler {
+	return ec._Point(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPoint2ᚕgithubᚗcomᚋaomasᚋaomasᚋdbᚐPointᚄ(ctx context.Context, sel ast.SelectionSet, v []db.Point) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPoint2githubᚗcomᚋaomasᚋaomasᚋdbᚐPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPointInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPointInputᚄ(ctx context.Context, v any) ([]*model.PointInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.PointInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPointInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPointInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPointInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPointInput(ctx context.Context, v any) (*model.PointInput, error) {
+	res, err := ec.unmarshalInputPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNQCFlag2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐQCFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.QCFlag) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -21571,6 +22732,35 @@ func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋaomasᚋaomas�
 func (ec *executionContext) unmarshalNRequestVolumeUploadInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRequestVolumeUploadInput(ctx context.Context, v any) (model.RequestVolumeUploadInput, error) {
 	res, err := ec.unmarshalInputRequestVolumeUploadInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReviewRegion2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.ReviewRegion) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReviewRegion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegion(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNReviewRegion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegion(ctx context.Context, sel ast.SelectionSet, v *db.ReviewRegion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ReviewRegion!")
+		return graphql.Null
+	}
+	return ec._ReviewRegion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNReviewRegionInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐReviewRegionInput(ctx context.Context, v any) (*model.ReviewRegionInput, error) {
+	res, err := ec.unmarshalInputReviewRegionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNRole2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Role) graphql.Marshaler {
@@ -21943,6 +23133,22 @@ func (ec *executionContext) marshalNUploadVolumePayload2ᚖgithubᚗcomᚋaomas�
 	return ec._UploadVolumePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNUser2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUserᚄ(ctx context.Context, sel ast.SelectionSet, v []*auth.User) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx context.Context, sel ast.SelectionSet, v *auth.User) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "User!")
@@ -21991,6 +23197,48 @@ func (ec *executionContext) marshalNVolumeUploadTicket2ᚖgithubᚗcomᚋaomas�
 		return graphql.Null
 	}
 	return ec._VolumeUploadTicket(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐWorkItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.WorkItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWorkItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐWorkItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWorkItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐWorkItem(ctx context.Context, sel ast.SelectionSet, v *db.WorkItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkItem!")
+		return graphql.Null
+	}
+	return ec._WorkItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWorkKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkKind(ctx context.Context, v any) (model.WorkKind, error) {
+	var res model.WorkKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWorkKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkKind(ctx context.Context, sel ast.SelectionSet, v model.WorkKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNWorkQueue2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkQueue(ctx context.Context, sel ast.SelectionSet, v *model.WorkQueue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkQueue!")
+		return graphql.Null
+	}
+	return ec._WorkQueue(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorker2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWorkerᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Worker) graphql.Marshaler {
@@ -22395,6 +23643,23 @@ func (ec *executionContext) marshalONode2githubᚗcomᚋaomasᚋaomasᚋdbᚐNod
 		return graphql.Null
 	}
 	return ec._Node(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOReviewRegionInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐReviewRegionInputᚄ(ctx context.Context, v any) ([]*model.ReviewRegionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.ReviewRegionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReviewRegionInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐReviewRegionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) marshalORun2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐRun(ctx context.Context, sel ast.SelectionSet, v *db.Run) graphql.Marshaler {

@@ -115,19 +115,21 @@ var (
 	caseEdits = []string{"Mutation.archiveVolume", "Mutation.archiveCase", "Mutation.updateCase"}
 	// The analyst's table and the metric catalog.
 	tableTypes = []string{"MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
+	// The work queue, for whoever labels or reviews (assigning volumes is the technician's).
+	workQueue = []string{"Query.myWork"}
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
-		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
+		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
 	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket", "SetVolumeCalibrationPayload"}
 	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
-		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration"}
+		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
@@ -149,6 +151,8 @@ var (
 //   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
 //     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
+//   - myWork (the work queue) is for those who label or review; labelers and assignVolume
+//     (giving a volume to a labeler) are the technician's.
 //   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
 //     other root field; of types, only what those mutations return about the upload itself.
 func DefaultPolicy() []Rule {
@@ -179,6 +183,7 @@ func DefaultPolicy() []Rule {
 	add(RoleMLEngineer, ActRead, runWatch...)
 	add(RoleMLEngineer, ActWrite, runMutations...)
 	add(RoleMLEngineer, ActWrite, "Mutation.reviewLabel")
+	add(RoleMLEngineer, ActRead, workQueue...)
 	add(RoleMLEngineer, ActRead, types(dataTypes...)...)
 	add(RoleMLEngineer, ActRead, types(modelTypes...)...)
 	add(RoleMLEngineer, ActRead, types(opsTypes...)...)
@@ -200,6 +205,9 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActWrite, caseEdits...)
 	add(RoleTech, ActWrite, "Mutation.reviewLabel")
 	add(RoleTech, ActWrite, "Mutation.setVolumeCalibration")
+	add(RoleTech, ActRead, workQueue...)
+	add(RoleTech, ActRead, "Query.labelers")
+	add(RoleTech, ActWrite, "Mutation.assignVolume")
 	add(RoleTech, ActRead, types(dataTypes...)...)
 	add(RoleTech, ActRead, types(uploadTypes...)...)
 	add(RoleTech, ActRead, "Subject.identity", "SubjectIdentity.*", "Volume.downloadUrl")
@@ -207,6 +215,7 @@ func DefaultPolicy() []Rule {
 	add(RoleLabeler, ActRead, publicReads...)
 	add(RoleLabeler, ActRead, "Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.label")
 	add(RoleLabeler, ActWrite, labelEdits...)
+	add(RoleLabeler, ActRead, workQueue...)
 	add(RoleLabeler, ActRead, "Subscription.runProgress")
 	add(RoleLabeler, ActRead, types(labelerTypes...)...)
 

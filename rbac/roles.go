@@ -28,6 +28,8 @@ var seedReleases = []struct {
 	// Names and the analyst's table (issue 14; numbered after its migration, 00012): the
 	// metric catalog and wide table, archiving and correcting cases.
 	{12, append(append([]string{"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}, caseEdits...), typePatterns(tableTypes)...)},
+	// Work queues and per-region review (issue 14; numbered after its migration, 00013).
+	{13, []string{"Query.myWork", "Query.labelers", "Mutation.assignVolume", "WorkQueue.*", "WorkItem.*", "ReviewRegion.*", "Point.*", "User.*"}},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

@@ -50,8 +50,8 @@ func (r *Resolver) submitLabel(ctx context.Context, id string, version int) (*db
 	return &l, nil
 }
 
-func (r *Resolver) reviewLabel(ctx context.Context, id string, version int, approve bool, comment *string) (*db.Label, error) {
-	v := labels.Verdict{Approve: approve}
+func (r *Resolver) reviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error) {
+	v := labels.Verdict{Approve: approve, Regions: regionsIn(regions)}
 	if comment != nil {
 		v.Comment = *comment
 	}

@@ -8,6 +8,7 @@ package resolvers
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph"
@@ -31,6 +32,14 @@ func (r *labelResolver) History(ctx context.Context, obj *db.Label) ([]*db.Label
 	return out, nil
 }
 
+func (r *labelResolver) OpenRegions(ctx context.Context, obj *db.Label) ([]*db.ReviewRegion, error) {
+	rs, err := r.Labels.OpenReturn(ctx, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	return regionsOut(rs), nil
+}
+
 func (r *labelEventResolver) Author(ctx context.Context, obj *db.LabelEvent) (string, error) {
 	return labelAuthor(obj), nil
 }
@@ -42,6 +51,10 @@ func (r *labelEventResolver) AuthorUser(ctx context.Context, obj *db.LabelEvent)
 	return r.userByID(ctx, *obj.AuthorID)
 }
 
+func (r *labelEventResolver) Regions(ctx context.Context, obj *db.LabelEvent) ([]*db.ReviewRegion, error) {
+	return regionsOut(obj.Regions), nil
+}
+
 func (r *mutationResolver) SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error) {
 	return r.saveLabel(ctx, input)
 }
@@ -50,8 +63,12 @@ func (r *mutationResolver) SubmitLabel(ctx context.Context, id string, version i
 	return r.submitLabel(ctx, id, version)
 }
 
-func (r *mutationResolver) ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string) (*db.Label, error) {
-	return r.reviewLabel(ctx, id, version, approve, comment)
+func (r *mutationResolver) ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error) {
+	return r.reviewLabel(ctx, id, version, approve, comment, regions)
+}
+
+func (r *mutationResolver) AssignVolume(ctx context.Context, volumeID string, userID *string) (*db.Volume, error) {
+	return r.assignVolume(ctx, volumeID, userID)
 }
 
 func (r *queryResolver) Label(ctx context.Context, id string) (*db.Label, error) {
@@ -64,6 +81,14 @@ func (r *queryResolver) Label(ctx context.Context, id string) (*db.Label, error)
 		return nil, nil
 	}
 	return &l, err
+}
+
+func (r *queryResolver) MyWork(ctx context.Context, first *int) (*model.WorkQueue, error) {
+	return r.myWork(ctx, first)
+}
+
+func (r *queryResolver) Labelers(ctx context.Context) ([]*auth.User, error) {
+	return r.labelers(ctx)
 }
 
 func (r *runResolver) ModelPoints(ctx context.Context, obj *db.Run) (*string, error) {
@@ -82,6 +107,42 @@ func (r *volumeResolver) Labels(ctx context.Context, obj *db.Volume) ([]*db.Labe
 	return out, nil
 }
 
+func (r *volumeResolver) Assignee(ctx context.Context, obj *db.Volume) (*auth.User, error) {
+	return r.assignee(ctx, obj.ID)
+}
+
+func (r *volumeResolver) AssignedAt(ctx context.Context, obj *db.Volume) (*time.Time, error) {
+	a, err := r.loaders(ctx).assignment.Load(ctx, obj.ID)
+	if err != nil || a == nil {
+		return nil, err
+	}
+	return &a.AssignedAt, nil
+}
+
+func (r *workItemResolver) Kind(ctx context.Context, obj *db.WorkItem) (model.WorkKind, error) {
+	return workKind(obj.Kind), nil
+}
+
+func (r *workItemResolver) Volume(ctx context.Context, obj *db.WorkItem) (*db.Volume, error) {
+	return load(ctx, r.loaders(ctx).volume, obj.VolumeID, "volume")
+}
+
+func (r *workItemResolver) Label(ctx context.Context, obj *db.WorkItem) (*db.Label, error) {
+	if obj.LabelID == nil {
+		return nil, nil
+	}
+	l, err := db.LabelByID(ctx, r.DB, *obj.LabelID)
+	if err != nil {
+		return nil, err
+	}
+	return &l, nil
+}
+
 func (r *Resolver) LabelEvent() graph.LabelEventResolver { return &labelEventResolver{r} }
 
-type labelEventResolver struct{ *Resolver }
+func (r *Resolver) WorkItem() graph.WorkItemResolver { return &workItemResolver{r} }
+
+type (
+	labelEventResolver struct{ *Resolver }
+	workItemResolver   struct{ *Resolver }
+)

@@ -32,6 +32,7 @@ type loaders struct {
 	currentRun    batched[*db.Run]
 	detector      batched[*db.RunDetector]
 	userEmail     batched[*db.UserEmail]
+	assignment    batched[*db.Assignment]
 }
 
 type loadersKey struct{}
@@ -166,6 +167,10 @@ func newLoaders(q db.DB) *loaders {
 			func(r *db.RunDetector) int64 { return r.RunID }), opts),
 		userEmail: newBatched(one(func(ctx context.Context, ids []int64) ([]db.UserEmail, error) { return db.UserEmailsByIDs(ctx, q, ids) },
 			func(r *db.UserEmail) int64 { return r.ID }), opts),
+		assignment: newBatched(one(func(ctx context.Context, ids []int64) ([]db.Assignment, error) {
+			return db.AssignmentsByVolumeIDs(ctx, q, ids)
+		},
+			func(r *db.Assignment) int64 { return r.VolumeID }), opts),
 	}
 }
 

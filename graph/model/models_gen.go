@@ -183,6 +183,11 @@ type PageInfo struct {
 	EndCursor       *string `json:"endCursor,omitempty"`
 }
 
+type PointInput struct {
+	X float64 `json:"x"`
+	Y float64 `json:"y"`
+}
+
 type Query struct {
 }
 
@@ -209,6 +214,13 @@ type RequestVolumeUploadInput struct {
 	UmPerPx   *float64 `json:"umPerPx,omitempty"`
 	Modality  *string  `json:"modality,omitempty"`
 	Sidecar   *string  `json:"sidecar,omitempty"`
+}
+
+type ReviewRegionInput struct {
+	// The region's outline, 3 to 256 points in image pixels (a rectangle is 4).
+	Points []*PointInput `json:"points"`
+	// What to change there; may be empty when the review's comment covers it.
+	Comment string `json:"comment"`
 }
 
 // A role and what it may do in every project.
@@ -359,6 +371,13 @@ type VolumeUploadTicket struct {
 	URL       string    `json:"url"`
 	Method    string    `json:"method"`
 	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// The caller's work queue in the request's project, oldest first.
+type WorkQueue struct {
+	Items []*db.WorkItem `json:"items"`
+	// How many items wait in all (items holds at most first).
+	TotalCount int `json:"totalCount"`
 }
 
 // A running worker process.
@@ -1018,6 +1037,64 @@ func (e *VolumeStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e VolumeStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a work-queue item asks: LABEL a volume, fix a RETURNED label, or REVIEW a submitted one.
+type WorkKind string
+
+const (
+	WorkKindLabel    WorkKind = "LABEL"
+	WorkKindReturned WorkKind = "RETURNED"
+	WorkKindReview   WorkKind = "REVIEW"
+)
+
+var AllWorkKind = []WorkKind{
+	WorkKindLabel,
+	WorkKindReturned,
+	WorkKindReview,
+}
+
+func (e WorkKind) IsValid() bool {
+	switch e {
+	case WorkKindLabel, WorkKindReturned, WorkKindReview:
+		return true
+	}
+	return false
+}
+
+func (e WorkKind) String() string {
+	return string(e)
+}
+
+func (e *WorkKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WorkKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WorkKind", str)
+	}
+	return nil
+}
+
+func (e WorkKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WorkKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WorkKind) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -160,21 +161,41 @@ func editable(l db.Label, base int) error {
 
 // Submit sends version of label id for review.
 func (s *Service) Submit(ctx context.Context, id int64, version int, author string) (db.Label, error) {
-	return s.move(ctx, id, version, []string{db.LabelDraft, db.LabelReturned}, db.LabelInReview, ActionSubmitted, author, "")
+	return s.move(ctx, id, version, []string{db.LabelDraft, db.LabelReturned}, db.LabelInReview, db.LabelEvent{Action: ActionSubmitted, Author: author})
 }
 
 // Verdict is a reviewer's decision on a version: approve it, or return it with a comment
-// saying what to change.
+// saying what to change. A return may name regions: only those go back to the labeler,
+// each with what to change there, and the rest of the label is accepted.
 type Verdict struct {
 	Approve bool
 	Comment string
+	Regions []db.ReviewRegion
 }
 
 // Check reports a verdict the service refuses whatever the label: a return without a
-// comment. Review checks it too; callers may check first to answer before any lookup.
+// comment (on the whole or on every region), an approval with regions, regions that are
+// not polygons in the image. Review checks it too; callers may check first to answer
+// before any lookup.
 func (v Verdict) Check() error {
-	if !v.Approve && v.Comment == "" {
-		return &InputError{Reason: "a returned label needs a comment saying what to change"}
+	if v.Approve && len(v.Regions) > 0 {
+		return &InputError{Reason: "an approval returns no regions"}
+	}
+	if err := checkRegions(v.Regions); err != nil {
+		return err
+	}
+	if !v.Approve && strings.TrimSpace(v.Comment) == "" {
+		if len(v.Regions) == 0 {
+			return &InputError{Reason: "a returned label needs a comment saying what to change"}
+		}
+		for _, r := range v.Regions {
+			if strings.TrimSpace(r.Comment) == "" {
+				return &InputError{Reason: "each returned region needs a comment saying what to change there (or give one for the whole label)"}
+			}
+		}
+	}
+	if len(v.Comment) > maxComment {
+		return &InputError{Reason: fmt.Sprintf("a comment is at most %d bytes", maxComment)}
 	}
 	return nil
 }
@@ -185,14 +206,16 @@ func (s *Service) Review(ctx context.Context, id int64, version int, v Verdict, 
 		return db.Label{}, err
 	}
 	if v.Approve {
-		return s.move(ctx, id, version, []string{db.LabelInReview}, db.LabelApproved, ActionApproved, author, v.Comment)
+		return s.move(ctx, id, version, []string{db.LabelInReview}, db.LabelApproved, db.LabelEvent{Action: ActionApproved, Author: author, Comment: v.Comment})
 	}
-	return s.move(ctx, id, version, []string{db.LabelInReview}, db.LabelReturned, ActionReturned, author, v.Comment)
+	return s.move(ctx, id, version, []string{db.LabelInReview}, db.LabelReturned,
+		db.LabelEvent{Action: ActionReturned, Author: author, Comment: v.Comment, Regions: v.Regions})
 }
 
 // move takes the label's current version from one of the states in from to state to,
-// recording action in its history. It touches no object storage, so it may lock.
-func (s *Service) move(ctx context.Context, id int64, version int, from []string, to, action, author, comment string) (db.Label, error) {
+// recording step (its action, author, comment, regions) in its history. It touches no
+// object storage, so it may lock.
+func (s *Service) move(ctx context.Context, id int64, version int, from []string, to string, step db.LabelEvent) (db.Label, error) {
 	var out db.Label
 	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		l, err := db.LockLabelByID(ctx, tx, id)
@@ -203,9 +226,10 @@ func (s *Service) move(ctx context.Context, id int64, version int, from []string
 			return &StaleError{Current: l.Version}
 		}
 		if !slices.Contains(from, l.State) || l.Version == 0 {
-			return &StateError{State: l.State, Action: action}
+			return &StateError{State: l.State, Action: step.Action}
 		}
-		if err := db.AddLabelEvent(ctx, tx, db.LabelEvent{LabelID: id, Version: version, Action: action, Author: author, Comment: comment}); err != nil {
+		step.LabelID, step.Version = id, version
+		if err := db.AddLabelEvent(ctx, tx, step); err != nil {
 			return err
 		}
 		out, err = db.SetLabelState(ctx, tx, id, version, to)

@@ -7,6 +7,7 @@ import {
   SystemIcon,
   TableIcon,
   ViewerIcon,
+  WorkIcon,
 } from '../components/ui/icons';
 import { AdminPage } from '../features/admin';
 import { CasesPage } from '../features/cases';
@@ -14,12 +15,13 @@ import { ModelsPage } from '../features/models';
 import { RunsPage } from '../features/runs';
 import { SystemPage } from '../features/system';
 import { TablePage } from '../features/table';
+import { MyWorkPage } from '../features/work';
 
 // The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
 // the bundle that paints the shell and the case list.
 const ViewerPage = lazy(() => import('./pages/ViewerPage').then((m) => ({ default: m.ViewerPage })));
 
-export type RouteId = 'system' | 'cases' | 'runs' | 'table' | 'viewer' | 'models' | 'admin';
+export type RouteId = 'system' | 'work' | 'cases' | 'runs' | 'table' | 'viewer' | 'models' | 'admin';
 
 export interface RouteDef {
   id: RouteId;
@@ -34,6 +36,7 @@ export interface RouteDef {
 
 export const ROUTES: readonly RouteDef[] = [
   { id: 'system', label: 'System', goKey: 's', icon: SystemIcon, render: () => <SystemPage /> },
+  { id: 'work', label: 'My work', goKey: 'w', icon: WorkIcon, render: () => <MyWorkPage /> },
   {
     id: 'cases',
     label: 'Cases',

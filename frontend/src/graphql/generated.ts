@@ -84,9 +84,21 @@ export type PixelSizeSource =
   /** Stated with the upload, or set by a technician (setVolumeCalibration umPerPx). */
   | 'UPLOADER';
 
+export type PointInput = {
+  x: number;
+  y: number;
+};
+
 export type QcSeverity =
   | 'error'
   | 'warning';
+
+export type ReviewRegionInput = {
+  /** What to change there; may be empty when the review's comment covers it. */
+  comment: string;
+  /** The region's outline, 3 to 256 points in image pixels (a rectangle is 4). */
+  points: Array<PointInput>;
+};
 
 export type RoleGrantInput = {
   email: string;
@@ -171,6 +183,12 @@ export type VolumeStatus =
   | 'READY'
   | 'RECEIVED'
   | 'REJECTED';
+
+/** What a work-queue item asks: LABEL a volume, fix a RETURNED label, or REVIEW a submitted one. */
+export type WorkKind =
+  | 'LABEL'
+  | 'RETURNED'
+  | 'REVIEW';
 
 export type AccessQueryVariables = Exact<{
   project: string;
@@ -288,21 +306,21 @@ export type HealthChangedSubscriptionVariables = Exact<{
 
 export type HealthChangedSubscription = { healthChanged: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
 
-export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> };
+export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> };
 
 export type VolumeWorkspaceQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type VolumeWorkspaceQuery = { volume: { id: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
+export type VolumeWorkspaceQuery = { volume: { id: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, assignedAt: string | null, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, assignee: { id: string, displayName: string } | null } | null };
 
 export type SaveLabelMutationVariables = Exact<{
   input: SaveLabelInput;
 }>;
 
 
-export type SaveLabelMutation = { saveLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
+export type SaveLabelMutation = { saveLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> } };
 
 export type SubmitLabelMutationVariables = Exact<{
   id: string;
@@ -310,24 +328,25 @@ export type SubmitLabelMutationVariables = Exact<{
 }>;
 
 
-export type SubmitLabelMutation = { submitLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
+export type SubmitLabelMutation = { submitLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> } };
 
 export type ReviewLabelMutationVariables = Exact<{
   id: string;
   version: number;
   approve: boolean;
   comment?: string | null | undefined;
+  regions?: Array<ReviewRegionInput> | ReviewRegionInput | null | undefined;
 }>;
 
 
-export type ReviewLabelMutation = { reviewLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } };
+export type ReviewLabelMutation = { reviewLabel: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> } };
 
 export type LabelQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> } | null };
+export type LabelQuery = { label: { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> } | null };
 
 export type RunResultsQueryVariables = Exact<{
   id: string;
@@ -443,3 +462,23 @@ export type VersionQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 export type VersionQuery = { version: { version: string, commit: string, goVersion: string } };
+
+export type MyWorkQueryVariables = Exact<{
+  first?: number | null | undefined;
+}>;
+
+
+export type MyWorkQuery = { myWork: { totalCount: number, items: Array<{ kind: WorkKind, since: string, volume: { id: string, createdAt: string, case: { id: string, eye: Eye, subject: { code: string } }, assignee: { id: string, displayName: string } | null }, label: { id: string, version: number, state: string, openRegions: Array<{ comment: string }> } | null }> } };
+
+export type LabelersQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type LabelersQuery = { labelers: Array<{ id: string, displayName: string }> };
+
+export type AssignVolumeMutationVariables = Exact<{
+  volumeId: string;
+  userId?: string | null | undefined;
+}>;
+
+
+export type AssignVolumeMutation = { assignVolume: { id: string, assignedAt: string | null, assignee: { id: string, displayName: string } | null } };

@@ -66,6 +66,13 @@ export const AdminIcon = ({ size }: IconProps) => (
   </Icon>
 );
 
+export const WorkIcon = ({ size }: IconProps) => (
+  <Icon size={size}>
+    <rect x="3" y="2.5" width="10" height="11.5" rx="1" />
+    <path d="M6 2.5v-1h4v1M5.5 6.5l1.2 1.2 2.3-2.4M5.5 10.5h5" />
+  </Icon>
+);
+
 export const RefreshIcon = ({ size }: IconProps) => (
   <Icon size={size}>
     <path d="M13 8a5 5 0 1 1-1.5-3.6" />

@@ -8,3 +8,5 @@ export { UncertaintyNavigator, type UncertainRegion } from './engine/uncertainty
 export { SIDE_CLASSES, summarise, voronoiCells, type VoronoiSummary } from './engine/voronoi';
 export { AnnotationLayer, MARK_COLORS, type LayerVisibility } from './render';
 export { SIDE_COLORS, VoronoiLayer } from './voronoiLayer';
+export { diffMarks, type MarkDiff } from './engine/diff';
+export { DIFF_COLORS, rectPoints, ReviewLayer, type ReviewShape } from './reviewLayer';

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
 import type { LabelQuery, ReviewLabelMutation, SaveLabelMutation, SubmitLabelMutation, VolumeWorkspaceQuery } from '../../graphql/generated';
+import { AssignPanel } from './AssignPanel';
 import {
   LABEL_QUERY,
   REVIEW_LABEL_MUTATION,
@@ -14,9 +15,21 @@ import {
   type LabelView,
   type WorkspaceVolume,
 } from '../../graphql/operations/labels';
-import { AnnotationDocument, AnnotationLayer, deserialize, Editor, serialize, UncertaintyNavigator, VoronoiLayer } from '../annotation';
+import {
+  AnnotationDocument,
+  AnnotationLayer,
+  deserialize,
+  DIFF_COLORS,
+  diffMarks,
+  Editor,
+  rectPoints,
+  ReviewLayer,
+  serialize,
+  UncertaintyNavigator,
+  VoronoiLayer,
+} from '../annotation';
 import { useSession } from '../session';
-import { HeatmapLayer, OrientationLayer, Workspace, type ImageSource, type WorkspaceKit } from '../viewer';
+import { HeatmapLayer, OrientationLayer, Workspace, type ImagePointer, type ImageSource, type PointerPhase, type WorkspaceKit } from '../viewer';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
 
@@ -51,6 +64,8 @@ interface Loaded {
   kit: WorkspaceKit;
   label: LabelView | null;
   umPerPx: number;
+  /** modelPoints are the run's detections, what a label is compared against. */
+  modelPoints: { x: number; y: number }[];
 }
 
 type Run = NonNullable<WorkspaceVolume['latestRun']>;
@@ -93,14 +108,14 @@ async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
   const umPerPx = v.umPerPx ?? 1;
   const label = v.labels.find((l) => l.kind === KIND) ?? null;
   let doc: AnnotationDocument;
+  const modelPoints = run?.modelPoints ? parsePoints(run.modelPoints) : [];
   if (label?.document) {
     doc = deserialize(label.document);
   } else {
     doc = new AnnotationDocument({ width, height, umPerPx });
-    const pts = run?.modelPoints ? parsePoints(run.modelPoints) : [];
-    doc.bulkLoadPoints(pts.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
+    doc.bulkLoadPoints(modelPoints.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
   }
-  return { volume: v, image, kit: kitFor(doc, run ?? null), label, umPerPx };
+  return { volume: v, image, kit: kitFor(doc, run ?? null), label, umPerPx, modelPoints };
 }
 
 export function VolumeWorkspace({ volumeId }: { volumeId: string }) {
@@ -137,12 +152,25 @@ export function VolumeWorkspace({ volumeId }: { volumeId: string }) {
 
 type Conflict = { current: number };
 
+/** A region a reviewer drew, waiting to be returned. */
+interface PendingRegion {
+  points: { x: number; y: number }[];
+  comment: string;
+}
+
+/** when shows a history time in the reader's locale, to the minute. */
+function when(at: string): string {
+  const d = new Date(at);
+  return Number.isNaN(d.getTime()) ? at : d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
 function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
   const { volume, kit, image, umPerPx } = loaded;
   const session = useSession();
   const roles = session?.viewer.roles ?? [];
   const canEdit = roles.some((r) => r === 'admin' || r === 'labeler');
   const canReview = roles.some((r) => r === 'admin' || r === 'tech' || r === 'ml_engineer');
+  const canAssign = roles.some((r) => r === 'admin' || r === 'tech');
   const doc = kit.editor.doc;
 
   const [label, setLabel] = useState<LabelView | null>(loaded.label);
@@ -152,7 +180,55 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
   const [problem, setProblem] = useState<string | null>(null);
   const [conflict, setConflict] = useState<Conflict | null>(null);
   const [comment, setComment] = useState('');
+  const [pending, setPending] = useState<PendingRegion[]>([]);
+  const [drawing, setDrawing] = useState(false);
+  const [showDiff, setShowDiff] = useState(canReview && loaded.modelPoints.length > 0);
+  const review = useMemo(() => new ReviewLayer(), []);
+
   useEffect(() => kit.editor.subscribe(() => setRevision(doc.revision)), [kit.editor, doc]);
+
+  // The labeler's marks against the model's: recomputed when the marks change.
+  const diff = useMemo(
+    () => (showDiff && loaded.modelPoints.length > 0 ? diffMarks(loaded.modelPoints, [...doc.points.values()]) : null),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- doc is mutable: its revision says when the marks changed
+    [showDiff, loaded.modelPoints, doc, revision],
+  );
+  review.diff = diff;
+  review.showDiff = showDiff;
+  // Regions drawn now, else those a review sent back and the labeler has still to fix.
+  const open = label?.openRegions ?? [];
+  review.regions = pending.length
+    ? pending.map((r, i) => ({ points: r.points, caption: `${i + 1}` }))
+    : open.map((r, i) => ({ points: r.points, caption: `${i + 1}` }));
+
+  // A new array when what the layer shows changes: the canvas redraws on a new layer list.
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- the layer is mutable; these say when it changed
+  const overlays = useMemo(() => [review], [review, diff, pending, label]);
+
+  // Drawing a region: drag a rectangle over the image.
+  const dragFrom = useRef<{ x: number; y: number } | null>(null);
+  const capture = useCallback(
+    (phase: PointerPhase, p: ImagePointer) => {
+      if (!drawing) return false;
+      const at = { x: Math.max(0, Math.min(doc.width, p.x)), y: Math.max(0, Math.min(doc.height, p.y)) };
+      if (phase === 'down') {
+        dragFrom.current = at;
+        review.draft = { a: at, b: at };
+      } else if (phase === 'move' && dragFrom.current) {
+        review.draft = { a: dragFrom.current, b: at };
+      } else if (phase === 'up' && dragFrom.current) {
+        const a = dragFrom.current;
+        dragFrom.current = null;
+        review.draft = null;
+        if (Math.abs(at.x - a.x) >= 2 && Math.abs(at.y - a.y) >= 2) {
+          setPending((ps) => [...ps, { points: rectPoints(a, at), comment: '' }]);
+          setDrawing(false);
+        }
+      }
+      return true;
+    },
+    [drawing, doc, review],
+  );
 
   const dirty = revision !== savedRevision;
   const editable = canEdit && (!label || label.state === 'DRAFT' || label.state === 'RETURNED');
@@ -222,17 +298,20 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       const d = await request<SubmitLabelMutation>(SUBMIT_LABEL_MUTATION, { id: label!.id, version: label!.version });
       return d.submitLabel;
     });
-  const review = (approve: boolean) =>
+  const sendReview = (approve: boolean) =>
     act(approve ? 'Approving…' : 'Returning…', async () => {
       const d = await request<ReviewLabelMutation>(REVIEW_LABEL_MUTATION, {
         id: label!.id,
         version: label!.version,
         approve,
         comment: comment.trim() || null,
+        regions: approve || pending.length === 0 ? null : pending.map((r) => ({ points: r.points, comment: r.comment.trim() })),
       });
       setComment('');
+      setPending([]);
       return d.reviewLabel;
     });
+  const returnable = !!comment.trim() || (pending.length > 0 && pending.every((r) => r.comment.trim()));
   const refresh = () =>
     act('Loading…', async () => {
       const d = await request<LabelQuery>(LABEL_QUERY, { id: label!.id });
@@ -246,9 +325,18 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
         if (editable && !conflict && dirty) void save();
         return true;
       }
+      if (!e.ctrlKey && !e.metaKey && !e.altKey && (e.key === 'x' || e.key === 'X') && loaded.modelPoints.length > 0) {
+        setShowDiff((v) => !v);
+        return true;
+      }
+      if (e.key === 'Escape' && drawing) {
+        setDrawing(false);
+        review.draft = null;
+        return true;
+      }
       return false;
     },
-    [editable, conflict, dirty, save],
+    [editable, conflict, dirty, save, loaded.modelPoints.length, drawing, review],
   );
 
   // Leaving with unsaved marks asks first.
@@ -306,25 +394,85 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           </button>
         )}
       </div>
+      {diff && (
+        <p className="label-panel__diff" data-testid="label-diff" data-added={diff.added.length} data-removed={diff.removed.length} data-moved={diff.moved.length}>
+          Against the model’s {loaded.modelPoints.length.toLocaleString()} marks: <b style={{ color: DIFF_COLORS.added }}>+{diff.added.length} added</b>,{' '}
+          <b style={{ color: DIFF_COLORS.removed }}>−{diff.removed.length} removed</b>, <b style={{ color: DIFF_COLORS.moved }}>{diff.moved.length} moved</b> (within{' '}
+          {diff.moveRadius.toFixed(1)} px), {diff.kept.length.toLocaleString()} unchanged. <kbd>X</kbd> hides the diff.
+        </p>
+      )}
+      {!diff && loaded.modelPoints.length > 0 && (
+        <p className="label-panel__diff">
+          <button type="button" className="button button--small" onClick={() => setShowDiff(true)}>
+            Show changes against the model (X)
+          </button>
+        </p>
+      )}
+      {open.length > 0 && pending.length === 0 && (
+        <div className="label-panel__regions" data-testid="label-open-regions">
+          <b>Returned regions to fix</b> (outlined on the image; the rest was accepted):
+          <ol>
+            {open.map((r, i) => (
+              <li key={i}>{r.comment || '(see the review comment)'}</li>
+            ))}
+          </ol>
+        </div>
+      )}
       {canReview && label?.state === 'IN_REVIEW' && (
         <div className="label-panel__review" data-testid="label-review">
-          <textarea placeholder="Comment (required to return)" value={comment} onChange={(e) => setComment(e.target.value)} rows={2} />
           <div className="label-panel__actions">
-            <button type="button" className="button button--small button--primary" disabled={!!busy} onClick={() => void review(true)}>
+            <button
+              type="button"
+              className={`button button--small${drawing ? ' button--primary' : ''}`}
+              aria-pressed={drawing}
+              data-testid="draw-region"
+              disabled={!!busy}
+              onClick={() => setDrawing((d) => !d)}
+            >
+              {drawing ? 'Drag a rectangle on the image… (Esc)' : 'Return a region…'}
+            </button>
+          </div>
+          {pending.length > 0 && (
+            <ol className="label-panel__pending" data-testid="pending-regions">
+              {pending.map((r, i) => (
+                <li key={i}>
+                  <input
+                    aria-label={`What to change in region ${i + 1}`}
+                    placeholder={`Region ${i + 1}: what to change here`}
+                    value={r.comment}
+                    onChange={(e) => setPending((ps) => ps.map((q, j) => (j === i ? { ...q, comment: e.target.value } : q)))}
+                  />
+                  <button type="button" className="button button--small" aria-label={`Drop region ${i + 1}`} onClick={() => setPending((ps) => ps.filter((_, j) => j !== i))}>
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ol>
+          )}
+          <textarea
+            placeholder={pending.length ? 'Comment on the whole label (optional)' : 'Comment (required to return)'}
+            value={comment}
+            onChange={(e) => setComment(e.target.value)}
+            rows={2}
+          />
+          <div className="label-panel__actions">
+            <button type="button" className="button button--small button--primary" disabled={!!busy || pending.length > 0} onClick={() => void sendReview(true)}>
               Approve
             </button>
-            <button type="button" className="button button--small" disabled={!!busy || !comment.trim()} onClick={() => void review(false)}>
-              Return with comment
+            <button type="button" className="button button--small" disabled={!!busy || !returnable} onClick={() => void sendReview(false)}>
+              {pending.length ? `Return ${pending.length} region${pending.length > 1 ? 's' : ''}, accept the rest` : 'Return with comment'}
             </button>
           </div>
         </div>
       )}
+      {canAssign && <AssignPanel volumeId={volume.id} assignee={volume.assignee ?? null} />}
       {history.length > 0 && (
         <ol className="label-panel__history" data-testid="label-history" aria-label="History">
           {history.map((h) => (
             <li key={`${h.version}-${h.action}-${h.at}`}>
-              <b>{h.action.toLowerCase()}</b> v{h.version} by {h.author}
+              <time dateTime={h.at}>{when(h.at)}</time> · <b>{h.action.toLowerCase()}</b> v{h.version} by {h.author}
               {h.comment ? `: “${h.comment}”` : ''}
+              {h.regions.length > 0 && ` (${h.regions.length} region${h.regions.length > 1 ? 's' : ''} returned)`}
               {h.changes && <span className="label-panel__changes"> — {h.changes}</span>}
             </li>
           ))}
@@ -351,6 +499,22 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
         { id: 'slices', title: 'Slices', content: <SlicePanel volumeId={volume.id} dims={volume.dims} />, place: { of: 'metrics', side: 'within' } },
       ]}
       extraKey={extraKey}
+      overlays={overlays}
+      capture={drawing ? capture : undefined}
+      legend={
+        diff || review.regions.length ? (
+          <>
+            {diff && (
+              <>
+                <span><i style={{ background: DIFF_COLORS.added }} /> added</span>
+                <span><i style={{ background: DIFF_COLORS.removed }} /> removed</span>
+                <span><i style={{ background: DIFF_COLORS.moved }} /> moved</span>
+              </>
+            )}
+            {review.regions.length > 0 && <span><i style={{ background: DIFF_COLORS.region }} /> returned region</span>}
+          </>
+        ) : null
+      }
       badge={
         <div className="viewer__badge" data-testid="volume-badge">
           {volume.case.subject.code} · {volume.case.eye} · {doc.width}×{doc.height} px ·{' '}

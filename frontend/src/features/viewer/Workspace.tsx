@@ -23,7 +23,7 @@ import {
 import { usePageShortcuts } from '../../components/ui/keyboard';
 import { DockLayout, type DockLayoutHandle, type DockPanel } from '../../components/ui/DockLayout';
 import type { HeatmapLayer } from './heatmapLayer';
-import { ImageCanvas, type ImageCanvasHandle, type ImagePointer, type ImageSource, type PointerPhase } from './ImageCanvas';
+import { ImageCanvas, type CanvasLayer, type ImageCanvasHandle, type ImagePointer, type ImageSource, type PointerPhase } from './ImageCanvas';
 import type { OrientationLayer } from './orientationLayer';
 import type { ViewState } from './view';
 
@@ -97,10 +97,16 @@ interface WorkspaceProps {
   footer?: ReactNode;
   /** extraKey handles page keys before the editor (Ctrl+S). */
   extraKey?: (e: KeyboardEvent) => boolean;
+  /** overlays are drawn above the marks (a reviewer's diff and regions). */
+  overlays?: readonly CanvasLayer[];
+  /** legend adds entries to the legend under the image. */
+  legend?: ReactNode;
+  /** capture, while given, takes the primary button from the editor and the hand tool (drawing a review region); it returns true for input it used. */
+  capture?: (phase: PointerPhase, p: ImagePointer) => boolean;
 }
 
 /** Workspace is the image canvas with the annotation engine, its toolbar, metrics and status. */
-export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey }: WorkspaceProps) {
+export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey, overlays, legend, capture }: WorkspaceProps) {
   const { editor, layer, heat, density, voronoi, fibres, navigator } = kit;
   const canvasRef = useRef<ImageCanvasHandle>(null);
   const dockRef = useRef<DockLayoutHandle>(null);
@@ -126,7 +132,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   density.visible = visibility.density;
   voronoi.visible = visibility.voronoi;
   fibres.visible = visibility.fibres;
-  const layers = useMemo(() => [heat, density, voronoi, layer, fibres], [heat, density, voronoi, layer, fibres]);
+  const layers = useMemo(() => [heat, density, voronoi, layer, fibres, ...(overlays ?? [])], [heat, density, voronoi, layer, fibres, overlays]);
 
   // Every editor change redraws the canvas (batched to the next frame).
   useEffect(() => editor.subscribe(() => canvasRef.current?.redraw()), [editor]);
@@ -185,13 +191,17 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         return;
       }
       setCursor({ x: p.x, y: p.y });
+      if (capture?.(phase, p)) {
+        canvasRef.current?.redraw();
+        return;
+      }
       editor.hitRadius = 8 / p.scale;
       const input = { x: p.x, y: p.y, shift: p.shift, alt: p.alt, clicks: p.clicks };
       if (phase === 'down') editor.pointerDown(input);
       else if (phase === 'move') editor.pointerMove(input);
       else editor.pointerUp(input);
     },
-    [editor],
+    [editor, capture],
   );
 
   const doc = editor.doc;
@@ -247,7 +257,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         brightness={brightness}
         contrast={contrast}
         layers={layers}
-        panWithPrimary={tool === 'pan'}
+        panWithPrimary={tool === 'pan' && !capture}
         onPointer={onPointer}
         onViewChange={setView}
         label={label}
@@ -257,6 +267,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
       <div className="viewer__legend" aria-label="Legend">
         <span><i style={{ background: MARK_COLORS.model }} /> model</span>
         <span><i style={{ background: MARK_COLORS.human }} /> human</span>
+        {legend}
       </div>
     </div>
   );

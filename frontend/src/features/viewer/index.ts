@@ -3,6 +3,6 @@
 export { DEMO_MARKS, DEMO_SIZE, DemoViewer } from './DemoViewer';
 export { demoCones } from './demoMosaic';
 export { HeatmapLayer } from './heatmapLayer';
-export type { ImageSource } from './ImageCanvas';
+export type { CanvasLayer, ImagePointer, ImageSource, PointerPhase } from './ImageCanvas';
 export { OrientationLayer } from './orientationLayer';
 export { Workspace, type WorkspaceKit } from './Workspace';

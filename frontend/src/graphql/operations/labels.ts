@@ -7,9 +7,14 @@ import type { LabelFieldsFragment, VolumeWorkspaceQuery } from '../generated';
 export type LabelState = 'DRAFT' | 'IN_REVIEW' | 'APPROVED' | 'RETURNED';
 export type LabelView = LabelFieldsFragment;
 export type LabelEvent = LabelView['history'][number];
+export type ReviewRegionView = LabelView['openRegions'][number];
 export type WorkspaceVolume = NonNullable<VolumeWorkspaceQuery['volume']>;
 
-const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label { id kind version state document history { version action author comment changes at } }`;
+const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label {
+  id kind version state document
+  history { version action author comment changes at regions { comment points { x y } } }
+  openRegions { comment points { x y } }
+}`;
 
 const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!) {
   volume(id: $id) {
@@ -20,6 +25,8 @@ const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!
       uncertainty { cellPx cols rows values }
     }
     labels { ...LabelFields }
+    assignee { id displayName }
+    assignedAt
   }
 }`;
 export const VOLUME_WORKSPACE_QUERY = VOLUME_WORKSPACE_QUERY_DOC + LABEL_FIELDS;
@@ -28,8 +35,8 @@ const SAVE_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SaveLabel($input: SaveLa
 export const SAVE_LABEL_MUTATION = SAVE_LABEL_MUTATION_DOC + LABEL_FIELDS;
 const SUBMIT_LABEL_MUTATION_DOC = /* GraphQL */ `mutation SubmitLabel($id: ID!, $version: Int!) { submitLabel(id: $id, version: $version) { ...LabelFields } }`;
 export const SUBMIT_LABEL_MUTATION = SUBMIT_LABEL_MUTATION_DOC + LABEL_FIELDS;
-const REVIEW_LABEL_MUTATION_DOC = /* GraphQL */ `mutation ReviewLabel($id: ID!, $version: Int!, $approve: Boolean!, $comment: String) {
-  reviewLabel(id: $id, version: $version, approve: $approve, comment: $comment) { ...LabelFields }
+const REVIEW_LABEL_MUTATION_DOC = /* GraphQL */ `mutation ReviewLabel($id: ID!, $version: Int!, $approve: Boolean!, $comment: String, $regions: [ReviewRegionInput!]) {
+  reviewLabel(id: $id, version: $version, approve: $approve, comment: $comment, regions: $regions) { ...LabelFields }
 }`;
 export const REVIEW_LABEL_MUTATION = REVIEW_LABEL_MUTATION_DOC + LABEL_FIELDS;
 const LABEL_QUERY_DOC = /* GraphQL */ `query Label($id: ID!) { label(id: $id) { ...LabelFields } }`;
