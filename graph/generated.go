@@ -398,11 +398,12 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Method   func(childComplexity int) int
-		Project  func(childComplexity int) int
-		Projects func(childComplexity int) int
-		Roles    func(childComplexity int) int
-		User     func(childComplexity int) int
+		Method     func(childComplexity int) int
+		Project    func(childComplexity int) int
+		Projects   func(childComplexity int) int
+		Roles      func(childComplexity int) int
+		RootFields func(childComplexity int) int
+		User       func(childComplexity int) int
 	}
 
 	Volume struct {
@@ -2123,6 +2124,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Roles(childComplexity), true
+	case "Viewer.rootFields":
+		if e.ComplexityRoot.Viewer.RootFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.RootFields(childComplexity), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -3137,6 +3144,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_method(ctx, field)
 	case "projects":
 		return ec.fieldContext_Viewer_projects(ctx, field)
+	case "rootFields":
+		return ec.fieldContext_Viewer_rootFields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -11037,6 +11046,29 @@ func (ec *executionContext) fieldContext_Viewer_projects(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
+func (ec *executionContext) _Viewer_rootFields(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_rootFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_rootFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
 func (ec *executionContext) _Volume_id(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16406,6 +16438,11 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "projects":
 			out.Values[i] = ec._Viewer_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rootFields":
+			out.Values[i] = ec._Viewer_rootFields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

@@ -243,6 +243,9 @@ type Viewer struct {
 	Method string `json:"method"`
 	// The projects the caller holds a role in (a token: its own project only).
 	Projects []string `json:"projects"`
+	// The root fields (Query.cases, Mutation.uploadVolume …) the caller may use in that project, so a
+	// client shows only the pages and actions they lead to. Follows the policy, including an admin's edits.
+	RootFields []string `json:"rootFields"`
 }
 
 // One plane of a volume, rendered on the server (grey PNG, contrast stretched to the plane's 0.5–99.5 percentiles).

@@ -221,6 +221,21 @@ export type HealthChangedSubscriptionVariables = Exact<{
 
 export type HealthChangedSubscription = { healthChanged: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
 
+export type ScannerCreateCaseMutationVariables = Exact<{
+  input: CreateCaseInput;
+}>;
+
+
+export type ScannerCreateCaseMutation = { createCase: { case: { id: string, eye: Eye, createdAt: string } } };
+
+export type ScannerUploadVolumeMutationVariables = Exact<{
+  file: File;
+  input: UploadVolumeInput;
+}>;
+
+
+export type ScannerUploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, status: VolumeStatus, sizeBytes: number, errorCode: string | null, error: string | null } } };
+
 export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> };
 
 export type VolumeWorkspaceQueryVariables = Exact<{
@@ -350,7 +365,7 @@ export type RetryRunMutation = { retryRun: { id: string, status: RunStatus, prio
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, user: { id: string, displayName: string } } | null };
+export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, rootFields: Array<string>, user: { id: string, displayName: string } } | null };
 
 export type VersionQueryVariables = Exact<{ [key: string]: never; }>;
 

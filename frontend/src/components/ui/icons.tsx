@@ -78,3 +78,10 @@ export const ChevronLeftIcon = ({ size }: IconProps) => (
     <path d="M10 3.5L5.5 8l4.5 4.5" />
   </Icon>
 );
+
+export const UploadIcon = ({ size }: IconProps) => (
+  <Icon size={size}>
+    <path d="M8 10.5V2.5M4.8 5.6L8 2.5l3.2 3.1" />
+    <path d="M2.5 10.5v2a1 1 0 0 0 1 1h9a1 1 0 0 0 1-1v-2" />
+  </Icon>
+);
