@@ -110,6 +110,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CellDistributions struct {
+		Area func(childComplexity int) int
+		Icd  func(childComplexity int) int
+		Nnd  func(childComplexity int) int
+	}
+
 	CreateCasePayload struct {
 		Case func(childComplexity int) int
 	}
@@ -142,6 +148,15 @@ type ComplexityRoot struct {
 		Postgres      func(childComplexity int) int
 		Redis         func(childComplexity int) int
 		Services      func(childComplexity int) int
+	}
+
+	Histogram struct {
+		BinWidth func(childComplexity int) int
+		Counts   func(childComplexity int) int
+		Mean     func(childComplexity int) int
+		Min      func(childComplexity int) int
+		Total    func(childComplexity int) int
+		Unit     func(childComplexity int) int
 	}
 
 	Label struct {
@@ -295,22 +310,23 @@ type ComplexityRoot struct {
 	}
 
 	Run struct {
-		CreatedAt        func(childComplexity int) int
-		FibreOrientation func(childComplexity int) int
-		FinishedAt       func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Masks            func(childComplexity int) int
-		Metrics          func(childComplexity int) int
-		ModelPoints      func(childComplexity int) int
-		Params           func(childComplexity int) int
-		Priority         func(childComplexity int) int
-		Progress         func(childComplexity int) int
-		QcFlags          func(childComplexity int) int
-		StartedAt        func(childComplexity int) int
-		Status           func(childComplexity int) int
-		Steps            func(childComplexity int) int
-		Uncertainty      func(childComplexity int) int
-		Volume           func(childComplexity int) int
+		CellDistributions func(childComplexity int, bins *int) int
+		CreatedAt         func(childComplexity int) int
+		FibreOrientation  func(childComplexity int) int
+		FinishedAt        func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Masks             func(childComplexity int) int
+		Metrics           func(childComplexity int) int
+		ModelPoints       func(childComplexity int) int
+		Params            func(childComplexity int) int
+		Priority          func(childComplexity int) int
+		Progress          func(childComplexity int) int
+		QcFlags           func(childComplexity int) int
+		StartedAt         func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Steps             func(childComplexity int) int
+		Uncertainty       func(childComplexity int) int
+		Volume            func(childComplexity int) int
 	}
 
 	RunConnection struct {
@@ -564,6 +580,7 @@ type RunResolver interface {
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
+	CellDistributions(ctx context.Context, obj *db.Run, bins *int) (*model.CellDistributions, error)
 }
 type RunProgressResolver interface {
 	RunID(ctx context.Context, obj *db.RunProgress) (string, error)
@@ -825,6 +842,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseEdge.Node(childComplexity), true
 
+	case "CellDistributions.area":
+		if e.ComplexityRoot.CellDistributions.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Area(childComplexity), true
+	case "CellDistributions.icd":
+		if e.ComplexityRoot.CellDistributions.Icd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Icd(childComplexity), true
+	case "CellDistributions.nnd":
+		if e.ComplexityRoot.CellDistributions.Nnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Nnd(childComplexity), true
+
 	case "CreateCasePayload.case":
 		if e.ComplexityRoot.CreateCasePayload.Case == nil {
 			break
@@ -943,6 +979,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Health.Services(childComplexity), true
+
+	case "Histogram.binWidth":
+		if e.ComplexityRoot.Histogram.BinWidth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.BinWidth(childComplexity), true
+	case "Histogram.counts":
+		if e.ComplexityRoot.Histogram.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Counts(childComplexity), true
+	case "Histogram.mean":
+		if e.ComplexityRoot.Histogram.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Mean(childComplexity), true
+	case "Histogram.min":
+		if e.ComplexityRoot.Histogram.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Min(childComplexity), true
+	case "Histogram.total":
+		if e.ComplexityRoot.Histogram.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Total(childComplexity), true
+	case "Histogram.unit":
+		if e.ComplexityRoot.Histogram.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Unit(childComplexity), true
 
 	case "Label.document":
 		if e.ComplexityRoot.Label.Document == nil {
@@ -1688,6 +1761,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RolePermission.Object(childComplexity), true
 
+	case "Run.cellDistributions":
+		if e.ComplexityRoot.Run.CellDistributions == nil {
+			break
+		}
+
+		args, err := ec.field_Run_cellDistributions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.CellDistributions(childComplexity, args["bins"].(*int)), true
 	case "Run.createdAt":
 		if e.ComplexityRoot.Run.CreatedAt == nil {
 			break
@@ -2524,7 +2608,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/pipeline.graphqls" "schema/system.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/system.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -2540,6 +2624,7 @@ var sources = []*ast.Source{
 	{Name: "schema/domain.graphqls", Input: sourceData("schema/domain.graphqls"), BuiltIn: false},
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
+	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -2644,6 +2729,18 @@ func (ec *executionContext) childFields_CaseEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CellDistributions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nnd":
+		return ec.fieldContext_CellDistributions_nnd(ctx, field)
+	case "icd":
+		return ec.fieldContext_CellDistributions_icd(ctx, field)
+	case "area":
+		return ec.fieldContext_CellDistributions_area(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CellDistributions", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "case":
@@ -2710,6 +2807,24 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 		return ec.fieldContext_Health_services(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Health", field.Name)
+}
+
+func (ec *executionContext) childFields_Histogram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_Histogram_unit(ctx, field)
+	case "min":
+		return ec.fieldContext_Histogram_min(ctx, field)
+	case "binWidth":
+		return ec.fieldContext_Histogram_binWidth(ctx, field)
+	case "counts":
+		return ec.fieldContext_Histogram_counts(ctx, field)
+	case "total":
+		return ec.fieldContext_Histogram_total(ctx, field)
+	case "mean":
+		return ec.fieldContext_Histogram_mean(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Histogram", field.Name)
 }
 
 func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2972,6 +3087,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_modelPoints(ctx, field)
 	case "progress":
 		return ec.fieldContext_Run_progress(ctx, field)
+	case "cellDistributions":
+		return ec.fieldContext_Run_cellDistributions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Run", field.Name)
 }
@@ -3851,6 +3968,20 @@ func (ec *executionContext) field_Query_volume_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_cellDistributions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bins",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bins"] = arg0
 	return args, nil
 }
 
@@ -5021,6 +5152,102 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _CellDistributions_nnd(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_nnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_nnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CellDistributions_icd(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_icd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Icd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_icd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CellDistributions_area(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateCasePayload_case(ctx context.Context, field graphql.CollectedField, obj *model.CreateCasePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5474,6 +5701,144 @@ func (ec *executionContext) fieldContext_Health_services(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Histogram_unit(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "String")
+}
+
+func (ec *executionContext) _Histogram_min(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Histogram_binWidth(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_binWidth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BinWidth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_binWidth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Histogram_counts(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Histogram_total(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Histogram_mean(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Label_id(ctx context.Context, field graphql.CollectedField, obj *db.Label) (ret graphql.Marshaler) {
@@ -9540,6 +9905,50 @@ func (ec *executionContext) fieldContext_Run_progress(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RunProgress(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_cellDistributions(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_cellDistributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().CellDistributions(ctx, obj, fc.Args["bins"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CellDistributions) graphql.Marshaler {
+			return ec.marshalOCellDistributions2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCellDistributions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_cellDistributions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CellDistributions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_cellDistributions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -14439,6 +14848,49 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var cellDistributionsImplementors = []string{"CellDistributions"}
+
+func (ec *executionContext) _CellDistributions(ctx context.Context, sel ast.SelectionSet, obj *model.CellDistributions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cellDistributionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CellDistributions")
+		case "nnd":
+			out.Values[i] = ec._CellDistributions_nnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "icd":
+			out.Values[i] = ec._CellDistributions_icd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "area":
+			out.Values[i] = ec._CellDistributions_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createCasePayloadImplementors = []string{"CreateCasePayload"}
 
 func (ec *executionContext) _CreateCasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateCasePayload) graphql.Marshaler {
@@ -14654,6 +15106,64 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "services":
 			out.Values[i] = ec._Health_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var histogramImplementors = []string{"Histogram"}
+
+func (ec *executionContext) _Histogram(ctx context.Context, sel ast.SelectionSet, obj *model.Histogram) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, histogramImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Histogram")
+		case "unit":
+			out.Values[i] = ec._Histogram_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._Histogram_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "binWidth":
+			out.Values[i] = ec._Histogram_binWidth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._Histogram_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._Histogram_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._Histogram_mean(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15823,6 +16333,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_progress(ctx, field, obj)
+				})
+		case "cellDistributions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_cellDistributions(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -17413,6 +17929,14 @@ func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋaomasᚋaomasᚋgra
 	return ec._Health(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx context.Context, sel ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Histogram!")
+		return graphql.Null
+	}
+	return ec._Histogram(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17439,6 +17963,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt642int64(ctx context.Context, v any) (int64, error) {
@@ -18387,6 +18940,13 @@ func (ec *executionContext) unmarshalOCaseOrder2ᚖgithubᚗcomᚋaomasᚋaomas�
 	}
 	res, err := ec.unmarshalInputCaseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCellDistributions2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCellDistributions(ctx context.Context, sel ast.SelectionSet, v *model.CellDistributions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CellDistributions(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

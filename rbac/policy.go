@@ -109,7 +109,8 @@ var (
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
-		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid"}
+		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
+		"CellDistributions", "Histogram"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}

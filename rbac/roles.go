@@ -21,6 +21,9 @@ var seedReleases = []struct {
 }{
 	// The model registry, and the nerve-fibre orientation and uncertainty grids of runs.
 	{2, []string{"Query.models", "Model.*", "ModelVersion.*", "ModelVersion.weightsUrl", "FibreOrientation.*", "ScalarGrid.*"}},
+	// The per-cell distributions of runs (results charts). Numbered after the branch's
+	// migration (00014) so that releases written in parallel do not share a version.
+	{14, []string{"CellDistributions.*", "Histogram.*"}},
 }
 
 // editLock serialises policy edits across replicas (pg_advisory_xact_lock key, "aomasrba").

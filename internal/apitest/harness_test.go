@@ -25,6 +25,7 @@ import (
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
+	"github.com/aomas/aomas/storage"
 )
 
 // countingDB counts the statements sent to PostgreSQL.
@@ -63,6 +64,7 @@ type api struct {
 	policy *rbac.Enforcer
 	token  string
 	admin  auth.User
+	store  *storage.Store
 }
 
 const maxUpload = 24 << 20
@@ -104,7 +106,7 @@ func newAPI(t *testing.T) *api {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	admin, token := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
-	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin}
+	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin, store: store}
 }
 
 type gqlError struct {

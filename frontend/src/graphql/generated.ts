@@ -310,6 +310,22 @@ export type QueueDepthQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type QueueDepthQuery = { queues: Array<{ name: string, pending: number, active: number }> };
 
+export type HistogramFieldsFragment = { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number };
+
+export type RunDistributionsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RunDistributionsQuery = { run: { id: string, cellDistributions: { nnd: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number }, icd: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number }, area: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number } } | null } | null };
+
+export type CohortDensityQueryVariables = Exact<{
+  tag?: string | null | undefined;
+}>;
+
+
+export type CohortDensityQuery = { metrics: { totalCount: number, edges: Array<{ node: { id: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null, region: string, run: { id: string, volume: { id: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } } } } }> } };
+
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
 export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, volume: { id: string }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };

@@ -25,6 +25,8 @@ describe('uncertainty navigation', () => {
     expect(ranked).toHaveLength(6);
     expect(ranked[0]).toMatchObject({ x: 9 * 8, y: 2 * 8 });
     expect(ranked[0]!.score).toBeCloseTo(8.5);
+    // Its extent, for the outline: the ragged last column (map x 8–10) of the first row (0–4).
+    expect(ranked[0]).toMatchObject({ x0: 8 * 8, y0: 0, x1: 10 * 8, y1: 4 * 8 });
   });
 
   it('ignores NaN and skips all-NaN regions', () => {

@@ -16,6 +16,11 @@ export interface UncertainRegion {
   score: number;
   /** Region index (row-major over the region grid). */
   index: number;
+  /** The region's extent in image pixels (its outline when the navigator moves there). */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
 }
 
 /**
@@ -51,7 +56,16 @@ export function rankRegions(map: UncertaintyMap, regionSize: number, imageScale 
       const y0 = r * regionSize;
       const x1 = Math.min(width, x0 + regionSize);
       const y1 = Math.min(height, y0 + regionSize);
-      out.push({ x: ((x0 + x1) / 2) * imageScale, y: ((y0 + y1) / 2) * imageScale, score: sum[k]! / n[k]!, index: k });
+      out.push({
+        x: ((x0 + x1) / 2) * imageScale,
+        y: ((y0 + y1) / 2) * imageScale,
+        score: sum[k]! / n[k]!,
+        index: k,
+        x0: x0 * imageScale,
+        y0: y0 * imageScale,
+        x1: x1 * imageScale,
+        y1: y1 * imageScale,
+      });
     }
   }
   out.sort((a, b) => b.score - a.score || a.index - b.index);
