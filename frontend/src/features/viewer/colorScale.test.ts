@@ -16,7 +16,8 @@ describe('colour scales', () => {
   });
 
   it('puts round ticks inside the range, at their place along it', () => {
-    expect(niceTicks(0, 1, 4).map((t) => t.value)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 1, 4).map((t) => t.value)).toEqual([0, 0.5, 1]);
+    expect(niceTicks(0, 1, 8).map((t) => t.value)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     const d = niceTicks(41_250, 148_900, 4);
     expect(d.map((t) => t.value)).toEqual([50_000, 100_000]);
     for (const t of d) expect(t.t).toBeCloseTo((t.value - 41_250) / (148_900 - 41_250));
