@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiToken, gql as apiGQL, REPO_ROOT } from './api.mjs';
+import { apiToken, gql as apiGQL, phantomTIFF, REPO_ROOT } from './api.mjs';
 import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
 
 const url = baseURL();
@@ -195,6 +195,35 @@ describe('layout', () => {
       assert.equal(await charts.locator('[data-this-run]').count(), 1, 'this run is marked in the cohort plot');
       await charts.scrollIntoViewIfNeeded();
       t.diagnostic(`screenshot: ${await screenshot(page, 'layout-run-charts-1280x800')}`);
+      session.assertNoPageErrors();
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('lets a scanner make a case and send a file from its page, reading nothing else', async (t) => {
+    const session = await openPage(browser, { viewport: { width: 1280, height: 800 }, signIn: false });
+    const { page } = session;
+    try {
+      await signInContext(session.context, { email: 'scanner@aomas.local', password: 'aomas-demo-scanner' });
+      await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });
+      const form = page.getByTestId('scanner-upload');
+      await form.getByLabel('Subject code').fill(`SCAN-${RUN}`);
+      await form.getByLabel('Eccentricity (°)').fill('1.5');
+      await form.getByRole('button', { name: 'Create case' }).click();
+      await page.getByTestId('scanner-case').waitFor();
+      await form.getByLabel('Pixel size (µm per pixel)').fill('0.5');
+      const tiff = await phantomTIFF({ kind: 'cones', size: 256, seed: 5 });
+      await page.getByTestId('scanner-file').setInputFiles([
+        { name: 'scan.tif', mimeType: 'image/tiff', buffer: Buffer.from(tiff) },
+        { name: 'empty.tif', mimeType: 'image/tiff', buffer: Buffer.alloc(0) },
+      ]);
+      const sent = page.getByTestId('scanner-sent');
+      await sent.locator('li[data-state="ready"]', { hasText: 'scan.tif' }).waitFor({ timeout: 30_000 });
+      await sent.locator('li[data-state="rejected"]', { hasText: 'empty.tif' }).waitFor({ timeout: 30_000 });
+      assert.match(await sent.textContent(), /EMPTY/);
+      assert.deepEqual(await page.getByRole('alert').allTextContents(), [], 'no refusal on the way');
+      t.diagnostic(`screenshot: ${await screenshot(page, 'scanner-upload')}`);
       session.assertNoPageErrors();
     } finally {
       await session.close();

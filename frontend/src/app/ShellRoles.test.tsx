@@ -1,6 +1,6 @@
 import { render, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SessionContext } from '../features/session/session-context';
+import { SessionContext } from '../features/session';
 import type { Viewer } from '../graphql/operations/session';
 import { staticSource } from '../test/fixtures';
 import { App } from './App';

@@ -22,7 +22,7 @@ async function uploadOne(file: File, caseId: string, umPerPx: number | null): Pr
   form.append('operations', JSON.stringify({ query: SCANNER_UPLOAD_VOLUME, variables: { file: null, input } }));
   form.append('map', JSON.stringify({ 0: ['variables.file'] }));
   form.append('0', file, file.name);
-  let body: { data?: ScannerUploadVolumeMutation | null; errors?: { message: string }[] };
+  let body: { data?: ScannerUploadVolumeMutation | null; errors?: { message: string; extensions?: { reason?: unknown } }[] };
   try {
     const res = await fetch(GRAPHQL_PATH, {
       method: 'POST',
@@ -36,6 +36,9 @@ async function uploadOne(file: File, caseId: string, umPerPx: number | null): Pr
   }
   const v = body.data?.uploadVolume?.volume;
   if (v?.status === 'REJECTED') return { state: 'rejected', detail: `${v.errorCode ?? 'REJECTED'}: ${v.error ?? 'the file was rejected'}` };
+  // The server refuses a file it cannot take (empty, unknown format) with a stable reason.
+  const refused = body.errors?.find((e) => e.extensions?.reason !== undefined);
+  if (refused) return { state: 'rejected', detail: `${String(refused.extensions!.reason)}: ${refused.message}` };
   if (body.errors?.length) return { state: 'failed', detail: body.errors.map((e) => e.message).join('; ') };
   if (!v) return { state: 'failed', detail: 'the server sent no answer' };
   const dup = body.data?.uploadVolume.duplicate ? ' (already uploaded: the earlier volume)' : '';

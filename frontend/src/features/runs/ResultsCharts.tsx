@@ -80,7 +80,7 @@ export function DensityByEccentricity({ edges, runId, total }: { edges: Densitie
       <figcaption>
         Cone density by eccentricity{' '}
         <span>
-          {placed.length} runs{total > edges.length ? ` (newest ${edges.length} of ${total})` : ''}
+          {placed.length} {placed.length === 1 ? 'run' : 'runs'}{total > edges.length ? ` (newest ${edges.length} of ${total})` : ''}
           {edges.length > placed.length ? ` · ${edges.length - placed.length} without an eccentricity` : ''}
         </span>
       </figcaption>

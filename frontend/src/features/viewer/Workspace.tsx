@@ -190,7 +190,14 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   const toggle = useCallback((k: keyof typeof visibility) => setVisibility((v) => ({ ...v, [k]: !v[k] })), []);
 
   const nextRegion = useCallback(() => {
-    const r = navigator.next();
+    const next = navigator.next();
+    // The map's last cells may reach past the image: outline only the image's part.
+    const d = editor.doc;
+    const r = next && { ...next, x1: Math.min(next.x1, d.width), y1: Math.min(next.y1, d.height) };
+    if (r) {
+      r.x = (r.x0 + r.x1) / 2;
+      r.y = (r.y0 + r.y1) / 2;
+    }
     setRegion(r);
     // Outline the region and show all of it (at least 2× unless it is larger than the view).
     regionLayer.region = r;
@@ -201,7 +208,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
       c.centerOn(r.x, r.y, Math.max(Math.min(c.view().scale, fits), Math.min(2, fits)));
     }
     c?.redraw();
-  }, [navigator, regionLayer]);
+  }, [navigator, regionLayer, editor]);
 
   // Keyboard: view keys go to the canvas, editing keys to the engine.
   usePageShortcuts((e) => {
