@@ -134,7 +134,7 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
   const viewRef = useRef<ViewState>({ scale: 1, tx: 0, ty: 0 });
   const sizeRef = useRef<Size>({ width: 0, height: 0 });
   // The view stays fitted to the window (through the dock settling, resizes and the image
-  // arriving) until the user zooms or pans; Fit (0) makes it follow again.
+  // arriving) until the user zooms, pans or works on the image; Fit (0) makes it follow again.
   const autoFitRef = useRef(true);
   const pyramidRef = useRef<ImageSource[]>([]);
   const frameRef = useRef(0);
@@ -411,6 +411,8 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
 
   function onPointerDown(e: React.PointerEvent<HTMLCanvasElement>) {
     hostRef.current?.focus({ preventScroll: true });
+    // Working on the image pins the view: a panel resizing later must not move it under the hand.
+    autoFitRef.current = false;
     const p = toImage(e);
     const pan = e.button === 1 || e.button === 2 || spaceRef.current || (e.button === 0 && !!props.panWithPrimary);
     if (!pan && e.button !== 0) return;
