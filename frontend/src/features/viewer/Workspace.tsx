@@ -3,6 +3,7 @@
 // mosaic and a volume being labelled (features/labels) both show their image in one.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import {
+  clipRegion,
   densityGrid,
   densityIn,
   MARK_COLORS,
@@ -190,13 +191,16 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   const toggle = useCallback((k: keyof typeof visibility) => setVisibility((v) => ({ ...v, [k]: !v[k] })), []);
 
   const nextRegion = useCallback(() => {
-    const next = navigator.next();
-    // The map's last cells may reach past the image: outline only the image's part.
+    // The map's last cells may reach past the image: skip those mostly outside it, and
+    // outline only the image's part of the one chosen.
     const d = editor.doc;
-    const r = next && { ...next, x1: Math.min(next.x1, d.width), y1: Math.min(next.y1, d.height) };
-    if (r) {
-      r.x = (r.x0 + r.x1) / 2;
-      r.y = (r.y0 + r.y1) / 2;
+    let r: UncertainRegion | null = null;
+    for (let next = navigator.next(); next; next = navigator.next()) {
+      const c = clipRegion(next, d.width, d.height);
+      if (c.inside >= 0.5) {
+        r = c.region;
+        break;
+      }
     }
     setRegion(r);
     // Outline the region and show all of it (at least 2× unless it is larger than the view).

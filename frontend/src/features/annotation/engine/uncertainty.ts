@@ -123,3 +123,17 @@ export class UncertaintyNavigator {
     this.visited.clear();
   }
 }
+
+/**
+ * clipRegion cuts r to a width×height image and says what fraction of its area lies inside
+ * (the map's last cells may reach past the image): the part to outline, centred anew.
+ */
+export function clipRegion(r: UncertainRegion, width: number, height: number): { region: UncertainRegion; inside: number } {
+  const x0 = Math.max(0, r.x0);
+  const y0 = Math.max(0, r.y0);
+  const x1 = Math.min(width, r.x1);
+  const y1 = Math.min(height, r.y1);
+  const full = (r.x1 - r.x0) * (r.y1 - r.y0);
+  const kept = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return { region: { ...r, x0, y0, x1, y1, x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, inside: full > 0 ? kept / full : 0 };
+}
