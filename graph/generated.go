@@ -131,6 +131,12 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	CellDistributions struct {
+		Area func(childComplexity int) int
+		Icd  func(childComplexity int) int
+		Nnd  func(childComplexity int) int
+	}
+
 	CreateCasePayload struct {
 		Case func(childComplexity int) int
 	}
@@ -169,6 +175,15 @@ type ComplexityRoot struct {
 		Postgres      func(childComplexity int) int
 		Redis         func(childComplexity int) int
 		Services      func(childComplexity int) int
+	}
+
+	Histogram struct {
+		BinWidth func(childComplexity int) int
+		Counts   func(childComplexity int) int
+		Mean     func(childComplexity int) int
+		Min      func(childComplexity int) int
+		Total    func(childComplexity int) int
+		Unit     func(childComplexity int) int
 	}
 
 	Label struct {
@@ -387,25 +402,26 @@ type ComplexityRoot struct {
 	}
 
 	Run struct {
-		CreatedAt        func(childComplexity int) int
-		Current          func(childComplexity int) int
-		Detector         func(childComplexity int) int
-		FibreOrientation func(childComplexity int) int
-		FinishedAt       func(childComplexity int) int
-		ID               func(childComplexity int) int
-		Masks            func(childComplexity int) int
-		Metrics          func(childComplexity int) int
-		ModelPoints      func(childComplexity int) int
-		ModelVersion     func(childComplexity int) int
-		Params           func(childComplexity int) int
-		Priority         func(childComplexity int) int
-		Progress         func(childComplexity int) int
-		QcFlags          func(childComplexity int) int
-		StartedAt        func(childComplexity int) int
-		Status           func(childComplexity int) int
-		Steps            func(childComplexity int) int
-		Uncertainty      func(childComplexity int) int
-		Volume           func(childComplexity int) int
+		CellDistributions func(childComplexity int, bins *int) int
+		CreatedAt         func(childComplexity int) int
+		Current           func(childComplexity int) int
+		Detector          func(childComplexity int) int
+		FibreOrientation  func(childComplexity int) int
+		FinishedAt        func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Masks             func(childComplexity int) int
+		Metrics           func(childComplexity int) int
+		ModelPoints       func(childComplexity int) int
+		ModelVersion      func(childComplexity int) int
+		Params            func(childComplexity int) int
+		Priority          func(childComplexity int) int
+		Progress          func(childComplexity int) int
+		QcFlags           func(childComplexity int) int
+		StartedAt         func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Steps             func(childComplexity int) int
+		Uncertainty       func(childComplexity int) int
+		Volume            func(childComplexity int) int
 	}
 
 	RunConnection struct {
@@ -498,11 +514,12 @@ type ComplexityRoot struct {
 	}
 
 	Viewer struct {
-		Method   func(childComplexity int) int
-		Project  func(childComplexity int) int
-		Projects func(childComplexity int) int
-		Roles    func(childComplexity int) int
-		User     func(childComplexity int) int
+		Method     func(childComplexity int) int
+		Project    func(childComplexity int) int
+		Projects   func(childComplexity int) int
+		Roles      func(childComplexity int) int
+		RootFields func(childComplexity int) int
+		User       func(childComplexity int) int
 	}
 
 	Volume struct {
@@ -714,6 +731,7 @@ type RunResolver interface {
 	ModelVersion(ctx context.Context, obj *db.Run) (*db.ModelVersion, error)
 	Detector(ctx context.Context, obj *db.Run) (string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
+	CellDistributions(ctx context.Context, obj *db.Run, bins *int) (*model.CellDistributions, error)
 }
 type RunProgressResolver interface {
 	RunID(ctx context.Context, obj *db.RunProgress) (string, error)
@@ -1078,6 +1096,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CaseEdge.Node(childComplexity), true
 
+	case "CellDistributions.area":
+		if e.ComplexityRoot.CellDistributions.Area == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Area(childComplexity), true
+	case "CellDistributions.icd":
+		if e.ComplexityRoot.CellDistributions.Icd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Icd(childComplexity), true
+	case "CellDistributions.nnd":
+		if e.ComplexityRoot.CellDistributions.Nnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CellDistributions.Nnd(childComplexity), true
+
 	case "CreateCasePayload.case":
 		if e.ComplexityRoot.CreateCasePayload.Case == nil {
 			break
@@ -1215,6 +1252,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Health.Services(childComplexity), true
+
+	case "Histogram.binWidth":
+		if e.ComplexityRoot.Histogram.BinWidth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.BinWidth(childComplexity), true
+	case "Histogram.counts":
+		if e.ComplexityRoot.Histogram.Counts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Counts(childComplexity), true
+	case "Histogram.mean":
+		if e.ComplexityRoot.Histogram.Mean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Mean(childComplexity), true
+	case "Histogram.min":
+		if e.ComplexityRoot.Histogram.Min == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Min(childComplexity), true
+	case "Histogram.total":
+		if e.ComplexityRoot.Histogram.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Total(childComplexity), true
+	case "Histogram.unit":
+		if e.ComplexityRoot.Histogram.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Histogram.Unit(childComplexity), true
 
 	case "Label.document":
 		if e.ComplexityRoot.Label.Document == nil {
@@ -2276,6 +2350,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.RolePermission.Object(childComplexity), true
 
+	case "Run.cellDistributions":
+		if e.ComplexityRoot.Run.CellDistributions == nil {
+			break
+		}
+
+		args, err := ec.field_Run_cellDistributions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.CellDistributions(childComplexity, args["bins"].(*int)), true
 	case "Run.createdAt":
 		if e.ComplexityRoot.Run.CreatedAt == nil {
 			break
@@ -2743,6 +2828,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Viewer.Roles(childComplexity), true
+	case "Viewer.rootFields":
+		if e.ComplexityRoot.Viewer.RootFields == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.RootFields(childComplexity), true
 	case "Viewer.user":
 		if e.ComplexityRoot.Viewer.User == nil {
 			break
@@ -3235,7 +3326,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/system.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/system.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3252,6 +3343,7 @@ var sources = []*ast.Source{
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
 	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
+	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3392,6 +3484,18 @@ func (ec *executionContext) childFields_CaseEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type CaseEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_CellDistributions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "nnd":
+		return ec.fieldContext_CellDistributions_nnd(ctx, field)
+	case "icd":
+		return ec.fieldContext_CellDistributions_icd(ctx, field)
+	case "area":
+		return ec.fieldContext_CellDistributions_area(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CellDistributions", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateCasePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "case":
@@ -3470,6 +3574,24 @@ func (ec *executionContext) childFields_Health(ctx context.Context, field graphq
 		return ec.fieldContext_Health_services(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Health", field.Name)
+}
+
+func (ec *executionContext) childFields_Histogram(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "unit":
+		return ec.fieldContext_Histogram_unit(ctx, field)
+	case "min":
+		return ec.fieldContext_Histogram_min(ctx, field)
+	case "binWidth":
+		return ec.fieldContext_Histogram_binWidth(ctx, field)
+	case "counts":
+		return ec.fieldContext_Histogram_counts(ctx, field)
+	case "total":
+		return ec.fieldContext_Histogram_total(ctx, field)
+	case "mean":
+		return ec.fieldContext_Histogram_mean(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Histogram", field.Name)
 }
 
 func (ec *executionContext) childFields_Label(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3842,6 +3964,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_detector(ctx, field)
 	case "progress":
 		return ec.fieldContext_Run_progress(ctx, field)
+	case "cellDistributions":
+		return ec.fieldContext_Run_cellDistributions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Run", field.Name)
 }
@@ -4024,6 +4148,8 @@ func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphq
 		return ec.fieldContext_Viewer_method(ctx, field)
 	case "projects":
 		return ec.fieldContext_Viewer_projects(ctx, field)
+	case "rootFields":
+		return ec.fieldContext_Viewer_rootFields(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
 }
@@ -4953,6 +5079,20 @@ func (ec *executionContext) field_Query_volume_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_cellDistributions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bins",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bins"] = arg0
 	return args, nil
 }
 
@@ -6549,6 +6689,102 @@ func (ec *executionContext) fieldContext_CaseEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _CellDistributions_nnd(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_nnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Nnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_nnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CellDistributions_icd(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_icd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Icd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_icd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CellDistributions_area(ctx context.Context, field graphql.CollectedField, obj *model.CellDistributions) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CellDistributions_area(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Area, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+			return ec.marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CellDistributions_area(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CellDistributions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Histogram(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CreateCasePayload_case(ctx context.Context, field graphql.CollectedField, obj *model.CreateCasePayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -7071,6 +7307,144 @@ func (ec *executionContext) fieldContext_Health_services(_ context.Context, fiel
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Histogram_unit(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "String")
+}
+
+func (ec *executionContext) _Histogram_min(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_min(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Min, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_min(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Histogram_binWidth(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_binWidth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BinWidth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_binWidth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Histogram_counts(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_counts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Counts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_counts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Histogram_total(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Histogram_mean(ctx context.Context, field graphql.CollectedField, obj *model.Histogram) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Histogram_mean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Mean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Histogram_mean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Histogram", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Label_id(ctx context.Context, field graphql.CollectedField, obj *db.Label) (ret graphql.Marshaler) {
@@ -12771,6 +13145,50 @@ func (ec *executionContext) fieldContext_Run_progress(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Run_cellDistributions(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_cellDistributions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().CellDistributions(ctx, obj, fc.Args["bins"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CellDistributions) graphql.Marshaler {
+			return ec.marshalOCellDistributions2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCellDistributions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_cellDistributions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CellDistributions(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_cellDistributions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RunConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14334,6 +14752,29 @@ func (ec *executionContext) _Viewer_projects(ctx context.Context, field graphql.
 	)
 }
 func (ec *executionContext) fieldContext_Viewer_projects(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_rootFields(ctx context.Context, field graphql.CollectedField, obj *model.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_rootFields(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootFields, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_rootFields(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
 }
 
@@ -18605,6 +19046,49 @@ func (ec *executionContext) _CaseEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var cellDistributionsImplementors = []string{"CellDistributions"}
+
+func (ec *executionContext) _CellDistributions(ctx context.Context, sel ast.SelectionSet, obj *model.CellDistributions) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cellDistributionsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CellDistributions")
+		case "nnd":
+			out.Values[i] = ec._CellDistributions_nnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "icd":
+			out.Values[i] = ec._CellDistributions_icd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "area":
+			out.Values[i] = ec._CellDistributions_area(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createCasePayloadImplementors = []string{"CreateCasePayload"}
 
 func (ec *executionContext) _CreateCasePayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateCasePayload) graphql.Marshaler {
@@ -18863,6 +19347,64 @@ func (ec *executionContext) _Health(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "services":
 			out.Values[i] = ec._Health_services(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var histogramImplementors = []string{"Histogram"}
+
+func (ec *executionContext) _Histogram(ctx context.Context, sel ast.SelectionSet, obj *model.Histogram) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, histogramImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Histogram")
+		case "unit":
+			out.Values[i] = ec._Histogram_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "min":
+			out.Values[i] = ec._Histogram_min(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "binWidth":
+			out.Values[i] = ec._Histogram_binWidth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "counts":
+			out.Values[i] = ec._Histogram_counts(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._Histogram_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mean":
+			out.Values[i] = ec._Histogram_mean(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -20490,6 +21032,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_progress(ctx, field, obj)
 				})
+		case "cellDistributions":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_cellDistributions(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21142,6 +21690,11 @@ func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, o
 			}
 		case "projects":
 			out.Values[i] = ec._Viewer_projects(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rootFields":
+			out.Values[i] = ec._Viewer_rootFields(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22276,6 +22829,14 @@ func (ec *executionContext) marshalNHealth2ᚖgithubᚗcomᚋaomasᚋaomasᚋgra
 	return ec._Health(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNHistogram2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐHistogram(ctx context.Context, sel ast.SelectionSet, v *model.Histogram) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Histogram!")
+		return graphql.Null
+	}
+	return ec._Histogram(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -22302,6 +22863,35 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚕintᚄ(ctx context.Context, v any) ([]int, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]int, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNInt2int(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNInt2ᚕintᚄ(ctx context.Context, sel ast.SelectionSet, v []int) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNInt2int(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt642int64(ctx context.Context, v any) (int64, error) {
@@ -23490,6 +24080,13 @@ func (ec *executionContext) unmarshalOCaseOrder2ᚖgithubᚗcomᚋaomasᚋaomas�
 	}
 	res, err := ec.unmarshalInputCaseOrder(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCellDistributions2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCellDistributions(ctx context.Context, sel ast.SelectionSet, v *model.CellDistributions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CellDistributions(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

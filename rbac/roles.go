@@ -30,6 +30,9 @@ var seedReleases = []struct {
 	{12, append(append([]string{"Query.metricCatalog", "Query.metricTable", "Query.metricTableCsv"}, caseEdits...), typePatterns(tableTypes)...)},
 	// Work queues and per-region review (issue 14; numbered after its migration, 00013).
 	{13, []string{"Query.myWork", "Query.labelers", "Mutation.assignVolume", "WorkQueue.*", "WorkItem.*", "ReviewRegion.*", "Point.*", "User.*"}},
+	// The per-cell distributions of runs (results charts). Numbered after the branch's
+	// migration (00014) so that releases written in parallel do not share a version.
+	{14, []string{"CellDistributions.*", "Histogram.*"}},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

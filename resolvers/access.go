@@ -27,6 +27,34 @@ var schemaOnce = sync.OnceValue(func() *ast.Schema {
 // Coordinates lists every field of the schema as authorization sees it.
 func Coordinates() []rbac.Coordinate { return rbac.SchemaCoordinates(schemaOnce()) }
 
+// rootFieldsOf lists the root fields p may use in project, in schema order: the @public ones
+// and those the policy grants (none when p's token is for another project). The answer is
+// bounded by the schema's root fields, each a cached policy check.
+func (r *Resolver) rootFieldsOf(ctx context.Context, p auth.Principal, project string) ([]string, error) {
+	wrongProject := p.CheckProject(project) != nil
+	var out []string
+	for _, c := range Coordinates() {
+		if !c.Root {
+			continue
+		}
+		if c.Public {
+			out = append(out, c.Object)
+			continue
+		}
+		if wrongProject {
+			continue
+		}
+		ok, err := r.Enforcer.Allowed(ctx, p.Subject(), project, c.Object, c.Action)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, c.Object)
+		}
+	}
+	return out, nil
+}
+
 func (r *Resolver) needAccess() error {
 	if r.Enforcer == nil || r.Accounts == nil {
 		return &codedError{code: CodeUnavailable, msg: "access control is not configured on this server"}

@@ -98,7 +98,11 @@ func (r *queryResolver) Me(ctx context.Context) (*model.Viewer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &model.Viewer{User: &u, Project: project, Roles: roles, Method: string(p.Method), Projects: projects}, nil
+	fields, err := r.rootFieldsOf(ctx, p, project)
+	if err != nil {
+		return nil, err
+	}
+	return &model.Viewer{User: &u, Project: project, Roles: roles, Method: string(p.Method), Projects: projects, RootFields: fields}, nil
 }
 
 func (r *queryResolver) Roles(ctx context.Context) ([]*model.Role, error) {

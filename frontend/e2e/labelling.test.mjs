@@ -97,7 +97,7 @@ describe('labelling', () => {
       t.diagnostic(`screenshot: ${await screenshot(page, 'labelling-planes')}`);
       // The run's nerve-fibre orientation field over the image (F): a cone image, so short strokes.
       await page.keyboard.press('f');
-      assert.equal(await page.getByRole('checkbox', { name: 'Nerve fibres (F)' }).isChecked(), true);
+      assert.equal(await page.getByRole('checkbox', { name: 'Nerve fibres (F)', includeHidden: true }).isChecked(), true);
       t.diagnostic(`fibre field ${fo.cols}×${fo.rows} cells of ${fo.cellPx} px; screenshot: ${await screenshot(page, 'labelling-fibres')}`);
       await page.keyboard.press('f');
       // The detector's uncertainty map (U) and a jump to its most doubtful region (N).

@@ -59,6 +59,17 @@ type CaseOrder struct {
 	Direction SortDirection  `json:"direction"`
 }
 
+// How the cells of a run's cone mosaic spread, from the cone marks the segment step stored: the bound
+// Voronoi cells the metrics step measures (cells cut by the image border are left out).
+type CellDistributions struct {
+	// Nearest-neighbour distance per cell.
+	Nnd *Histogram `json:"nnd"`
+	// Inter-cell distance per cell: its mean distance to its Voronoi neighbours.
+	Icd *Histogram `json:"icd"`
+	// Voronoi cell area.
+	Area *Histogram `json:"area"`
+}
+
 type CreateCaseInput struct {
 	SubjectCode     string     `json:"subjectCode"`
 	Eye             Eye        `json:"eye"`
@@ -102,6 +113,19 @@ type Health struct {
 	ObjectStorage bool             `json:"objectStorage"`
 	CheckedAt     time.Time        `json:"checkedAt"`
 	Services      []*ServiceHealth `json:"services"`
+}
+
+// Counts of values in equal bins: bin i spans [min + i·binWidth, min + (i+1)·binWidth); the largest value is in the last bin.
+type Histogram struct {
+	// µm (or µm² for areas) when the run's pixel size is known; px (px²) when it is not.
+	Unit string  `json:"unit"`
+	Min  float64 `json:"min"`
+	// Zero when every value is the same (one bin).
+	BinWidth float64 `json:"binWidth"`
+	Counts   []int   `json:"counts"`
+	// How many values (cells) the histogram holds.
+	Total int     `json:"total"`
+	Mean  float64 `json:"mean"`
 }
 
 type MetricConnection struct {
@@ -348,6 +372,9 @@ type Viewer struct {
 	Method string `json:"method"`
 	// The projects the caller holds a role in (a token: its own project only).
 	Projects []string `json:"projects"`
+	// The root fields (Query.cases, Mutation.uploadVolume …) the caller may use in that project, so a
+	// client shows only the pages and actions they lead to. Follows the policy, including an admin's edits.
+	RootFields []string `json:"rootFields"`
 }
 
 // One plane of a volume, rendered on the server (grey PNG, contrast stretched to the plane's 0.5–99.5 percentiles).

@@ -30,6 +30,7 @@ import (
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
+	"github.com/aomas/aomas/storage"
 )
 
 // countingDB counts the statements sent to PostgreSQL.
@@ -68,6 +69,7 @@ type api struct {
 	policy *rbac.Enforcer
 	token  string
 	admin  auth.User
+	store  *storage.Store
 }
 
 const maxUpload = 24 << 20
@@ -130,7 +132,7 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	admin, token := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
-	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin}
+	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin, store: store}
 }
 
 type gqlError struct {

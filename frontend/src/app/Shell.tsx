@@ -1,9 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useCallback, useMemo, useState } from 'react';
+import { EmptyState } from '../components/ui/EmptyState';
 import { useSession } from '../features/session';
 import { chooseProject } from '../graphql/client';
 import { useHealth } from '../features/system';
 import { useTheme } from './providers/theme-context';
-import { ROUTES } from './routes';
+import { landingPage, visiblePages } from './access';
+import { DEFAULT_ROUTE, ROUTES, type RouteDef, type RouteId } from './routes';
 import { AboutDialog } from './shell/AboutDialog';
 import { MenuBar, type MenuDef } from './shell/MenuBar';
 import { Navigator } from './shell/Navigator';
@@ -22,10 +24,25 @@ export function Shell() {
   const { theme, toggleTheme } = useTheme();
   const { refresh } = useHealth();
   const session = useSession();
-  const [route, navigate] = useHashRoute();
+  const [route, goTo] = useHashRoute();
   const [navigatorOpen, setNavigatorOpen] = useState(true);
   const [modal, setModal] = useState<Modal>(null);
-  const current = ROUTES.find((r) => r.id === route) ?? ROUTES[0]!;
+  // Only the pages the caller's role may use are offered; each role lands where its work is.
+  const viewer = session?.viewer;
+  const visible = useMemo(
+    () => (viewer ? visiblePages(ROUTES, new Set(viewer.rootFields)) : ROUTES),
+    [viewer],
+  );
+  const landing = viewer ? (landingPage(viewer.roles, visible.map((r) => r.id)) as RouteId | null) : DEFAULT_ROUTE;
+  const named = ROUTES.find((r) => r.id === route);
+  const current: RouteDef | null = named ?? ROUTES.find((r) => r.id === landing) ?? null;
+  const allowed = current !== null && visible.includes(current);
+  const navigate = useCallback(
+    (id: RouteId) => {
+      if (visible.some((r) => r.id === id)) goTo(id);
+    },
+    [visible, goTo],
+  );
 
   useGlobalShortcuts(
     {
@@ -77,7 +94,7 @@ export function Shell() {
             onSelect: () => setNavigatorOpen((v) => !v),
           },
           { kind: 'separator', id: 'sep1' },
-          ...ROUTES.map((r) => ({
+          ...visible.map((r) => ({
             id: `go-${r.id}`,
             label: `Go to ${r.label}`,
             shortcut: ['G', r.goKey.toUpperCase()],
@@ -102,7 +119,7 @@ export function Shell() {
         ],
       },
     ],
-    [theme, toggleTheme, navigatorOpen, navigate, refresh, session],
+    [theme, toggleTheme, navigatorOpen, navigate, refresh, session, visible],
   );
 
   return (
@@ -145,19 +162,43 @@ export function Shell() {
         }
       />
       <div className="shell__body">
-        {navigatorOpen && <Navigator routes={ROUTES} current={current.id} onNavigate={navigate} />}
+        {navigatorOpen && <Navigator routes={visible} current={current?.id ?? null} onNavigate={navigate} />}
         <main className="shell__main" aria-labelledby="page-title">
           <header className="page-header">
             <h1 id="page-title" className="page-header__title">
-              {current.label}
+              {current?.label ?? 'Welcome'}
             </h1>
           </header>
-          <div className={`page-content${current.fullBleed ? ' page-content--bleed' : ''}`}>{current.render()}</div>
+          <div className={`page-content${allowed && current.fullBleed ? ' page-content--bleed' : ''}`} data-page={allowed ? current.id : 'none'}>
+            {allowed ? (
+              current.render()
+            ) : (
+              <NotYours page={current} landing={visible.find((r) => r.id === landing) ?? null} roles={viewer?.roles ?? []} />
+            )}
+          </div>
         </main>
       </div>
       <StatusBar version={APP_VERSION} />
       {modal === 'shortcuts' && <ShortcutOverlay onClose={() => setModal(null)} />}
       {modal === 'about' && <AboutDialog version={APP_VERSION} onClose={() => setModal(null)} />}
+    </div>
+  );
+}
+
+/** NotYours stands in for a page the caller's role cannot use: no refusal, a way to their work. */
+function NotYours({ page, landing, roles }: { page: RouteDef | null; landing: RouteDef | null; roles: readonly string[] }) {
+  const who = roles.length ? `your role (${roles.join(', ')})` : 'your account (it holds no role in this project)';
+  return (
+    <div data-testid="not-yours">
+      <EmptyState title={page ? `${page.label} is not part of ${who}` : `Nothing here is part of ${who}`}>
+        {landing ? (
+          <p>
+            Your work is in <a href={`#/${landing.id}`}>{landing.label}</a>.
+          </p>
+        ) : (
+          <p>Ask an admin of this project for the role your work needs.</p>
+        )}
+      </EmptyState>
     </div>
   );
 }

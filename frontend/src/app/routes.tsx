@@ -6,22 +6,25 @@ import {
   RunsIcon,
   SystemIcon,
   TableIcon,
+  UploadIcon,
   ViewerIcon,
   WorkIcon,
 } from '../components/ui/icons';
 import { AdminPage } from '../features/admin';
 import { CasesPage } from '../features/cases';
+import { ScannerUploadPage } from '../features/intake';
 import { ModelsPage } from '../features/models';
 import { RunsPage } from '../features/runs';
 import { SystemPage } from '../features/system';
 import { TablePage } from '../features/table';
 import { MyWorkPage } from '../features/work';
+import type { Needs } from './access';
 
 // The viewer (canvas, annotation engine, demo mosaic) loads on first use, keeping it out of
 // the bundle that paints the shell and the case list.
 const ViewerPage = lazy(() => import('./pages/ViewerPage').then((m) => ({ default: m.ViewerPage })));
 
-export type RouteId = 'system' | 'work' | 'cases' | 'runs' | 'table' | 'viewer' | 'models' | 'admin';
+export type RouteId = 'upload' | 'system' | 'work' | 'cases' | 'runs' | 'table' | 'viewer' | 'models' | 'admin';
 
 export interface RouteDef {
   id: RouteId;
@@ -31,18 +34,44 @@ export interface RouteDef {
   icon: (p: { size?: number }) => ReactNode;
   /** fullBleed pages (viewer, tables) fill the pane edge to edge and scroll themselves. */
   fullBleed?: boolean;
+  /** needs: the root fields that make the page useful (access.ts); without it everyone sees it. */
+  needs?: Needs;
   render(): ReactNode;
 }
 
 export const ROUTES: readonly RouteDef[] = [
-  { id: 'system', label: 'System', goKey: 's', icon: SystemIcon, render: () => <SystemPage /> },
-  { id: 'work', label: 'My work', goKey: 'w', icon: WorkIcon, render: () => <MyWorkPage /> },
+  {
+    id: 'upload',
+    label: 'Upload',
+    goKey: 'u',
+    icon: UploadIcon,
+    // For those who may upload but not read cases (scanners); the others upload from Cases.
+    needs: { any: ['Mutation.uploadVolume'], unless: ['Query.cases'] },
+    render: () => <ScannerUploadPage />,
+  },
+  {
+    id: 'system',
+    label: 'System',
+    goKey: 's',
+    icon: SystemIcon,
+    needs: { any: ['Query.queues', 'Query.workers'] },
+    render: () => <SystemPage />,
+  },
+  {
+    id: 'work',
+    label: 'My work',
+    goKey: 'w',
+    icon: WorkIcon,
+    needs: { any: ['Query.myWork'] },
+    render: () => <MyWorkPage />,
+  },
   {
     id: 'cases',
     label: 'Cases',
     goKey: 'c',
     icon: CasesIcon,
     fullBleed: true,
+    needs: { any: ['Query.cases'] },
     render: () => <CasesPage />,
   },
   {
@@ -51,6 +80,7 @@ export const ROUTES: readonly RouteDef[] = [
     goKey: 'r',
     icon: RunsIcon,
     fullBleed: true,
+    needs: { any: ['Query.runs'] },
     render: () => <RunsPage />,
   },
   {
@@ -59,6 +89,7 @@ export const ROUTES: readonly RouteDef[] = [
     goKey: 't',
     icon: TableIcon,
     fullBleed: true,
+    needs: { any: ['Query.metricTable'] },
     render: () => <TablePage />,
   },
   {
@@ -67,6 +98,7 @@ export const ROUTES: readonly RouteDef[] = [
     goKey: 'v',
     icon: ViewerIcon,
     fullBleed: true,
+    needs: { any: ['Query.volume'] },
     render: () => (
       <Suspense fallback={<div className="viewer viewer--loading">Loading the viewer…</div>}>
         <ViewerPage />
@@ -78,6 +110,7 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Models',
     goKey: 'm',
     icon: ModelsIcon,
+    needs: { any: ['Query.models'] },
     render: () => <ModelsPage />,
   },
   {
@@ -85,14 +118,16 @@ export const ROUTES: readonly RouteDef[] = [
     label: 'Admin',
     goKey: 'a',
     icon: AdminIcon,
+    needs: { any: ['Query.roles', 'Query.members', 'Query.auditLog'] },
     render: () => <AdminPage />,
   },
 ];
 
+/** DEFAULT_ROUTE is the landing page when no one is signed in (tests without the gate). */
 export const DEFAULT_ROUTE: RouteId = 'system';
 
-/** routeFromHash maps "#/cases" to "cases"; anything unknown to the default. */
-export function routeFromHash(hash: string): RouteId {
+/** routeFromHash maps "#/cases" to "cases"; anything unknown (or nothing) to null: the caller's landing page. */
+export function routeFromHash(hash: string): RouteId | null {
   const id = hash.replace(/^#\/?/, '').split(/[/?]/)[0];
-  return ROUTES.some((r) => r.id === id) ? (id as RouteId) : DEFAULT_ROUTE;
+  return ROUTES.some((r) => r.id === id) ? (id as RouteId) : null;
 }

@@ -6,8 +6,8 @@ function subscribe(cb: () => void) {
   return () => window.removeEventListener('hashchange', cb);
 }
 
-/** useHashRoute is the app's router: the page lives in location.hash ("#/runs"). */
-export function useHashRoute(): [RouteId, (id: RouteId) => void] {
+/** useHashRoute is the app's router: the page lives in location.hash ("#/runs"); null: none named. */
+export function useHashRoute(): [RouteId | null, (id: RouteId) => void] {
   const route = useSyncExternalStore(subscribe, () => routeFromHash(window.location.hash));
   const navigate = useCallback((id: RouteId) => {
     window.location.hash = `/${id}`;

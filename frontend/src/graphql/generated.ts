@@ -306,6 +306,21 @@ export type HealthChangedSubscriptionVariables = Exact<{
 
 export type HealthChangedSubscription = { healthChanged: { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> } };
 
+export type ScannerCreateCaseMutationVariables = Exact<{
+  input: CreateCaseInput;
+}>;
+
+
+export type ScannerCreateCaseMutation = { createCase: { case: { id: string, eye: Eye, createdAt: string } } };
+
+export type ScannerUploadVolumeMutationVariables = Exact<{
+  file: File;
+  input: UploadVolumeInput;
+}>;
+
+
+export type ScannerUploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, status: VolumeStatus, sizeBytes: number, errorCode: string | null, error: string | null } } };
+
 export type LabelFieldsFragment = { id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string, regions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> }>, openRegions: Array<{ comment: string, points: Array<{ x: number, y: number }> }> };
 
 export type VolumeWorkspaceQueryVariables = Exact<{
@@ -381,6 +396,22 @@ export type QueueDepthQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type QueueDepthQuery = { queues: Array<{ name: string, pending: number, active: number }> };
 
+export type HistogramFieldsFragment = { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number };
+
+export type RunDistributionsQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type RunDistributionsQuery = { run: { id: string, cellDistributions: { nnd: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number }, icd: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number }, area: { unit: string, min: number, binWidth: number, counts: Array<number>, total: number, mean: number } } | null } | null };
+
+export type CohortDensityQueryVariables = Exact<{
+  tag?: string | null | undefined;
+}>;
+
+
+export type CohortDensityQuery = { metrics: { totalCount: number, edges: Array<{ node: { id: string, value: number, unit: string, ci95Low: number | null, ci95High: number | null, region: string, run: { id: string, volume: { id: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } } } } }> } };
+
 export type RunProgressFieldsFragment = { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string };
 
 export type RunSummaryFieldsFragment = { id: string, status: RunStatus, priority: string, createdAt: string, finishedAt: string | null, current: boolean, detector: string, volume: { id: string, filename: string, case: { id: string, eye: Eye, eccentricityDeg: number | null, subject: { code: string } } }, progress: { runId: string, step: string, fraction: number, message: string, status: RunStatus, at: string } | null };
@@ -436,7 +467,7 @@ export type RetryRunMutation = { retryRun: { id: string, status: RunStatus, prio
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, user: { id: string, displayName: string } } | null };
+export type MeQuery = { me: { project: string, roles: Array<string>, method: string, projects: Array<string>, rootFields: Array<string>, user: { id: string, displayName: string } } | null };
 
 export type MetricTableQueryVariables = Exact<{
   first?: number | null | undefined;

@@ -82,10 +82,15 @@ describe('ViewerPage', () => {
     // 50,000 marks over (4096 × 0.5 µm)² = 4.194 mm².
     expect(screen.getByTestId('density-whole')).toHaveTextContent(/^11,921 \/mm² \(95% CI 11,816–12,025; n=50,000\)$/);
     const user = userEvent.setup();
-    const box = screen.getByRole('checkbox', { name: 'Density (D)' });
+    // The layer boxes live in the Layers menu (closed: hidden, but they keep their state).
+    const box = screen.getByRole('checkbox', { name: 'Density (D)', hidden: true });
     expect(box).not.toBeChecked();
     await user.keyboard('d');
     expect(box).toBeChecked();
+    // Its colour scale shows, in cones/mm².
+    expect(screen.getByTestId('legend-density')).toHaveTextContent('cones/mm²');
+    await user.click(screen.getByRole('button', { name: /Layers/ }));
+    expect(screen.getByRole('checkbox', { name: 'Density (D)' })).toBeChecked();
   });
 
   it('measures the Voronoi cells of the marks when O shows them', async () => {
@@ -93,7 +98,7 @@ describe('ViewerPage', () => {
     const user = userEvent.setup();
     expect(screen.queryByTestId('voronoi-summary')).toBeNull();
     await user.keyboard('o');
-    expect(screen.getByRole('checkbox', { name: 'Voronoi (O)' })).toBeChecked();
+    expect(screen.getByRole('checkbox', { name: 'Voronoi (O)', hidden: true })).toBeChecked();
     const whole = await screen.findByTestId('voronoi-whole', {}, { timeout: 10_000 });
     const m = whole.textContent!.match(/^([\d.]+)% six-sided · mean area ([\d.]+) µm² \(n=([\d,]+)\)$/);
     expect(m, whole.textContent!).not.toBeNull();
@@ -110,10 +115,11 @@ describe('ViewerPage', () => {
   it('shows the nerve-fibre orientation with F', async () => {
     await open();
     const user = userEvent.setup();
-    const box = screen.getByRole('checkbox', { name: 'Nerve fibres (F)' });
+    const box = screen.getByRole('checkbox', { name: 'Nerve fibres (F)', hidden: true });
     expect(box).not.toBeChecked();
     await user.keyboard('f');
     expect(box).toBeChecked();
+    expect(screen.getByTestId('legend-fibres')).toHaveTextContent('coherence');
     await user.keyboard('f');
     expect(box).not.toBeChecked();
   });
@@ -123,6 +129,9 @@ describe('ViewerPage', () => {
     const user = userEvent.setup();
     await user.keyboard('n');
     expect(screen.getByTestId('viewer-region')).toHaveTextContent('uncertain region 1/256');
+    // The region it moved to is outlined: its extent (a 4×4-cell block of 64 px) is on the stage.
+    const [x0, y0, x1, y1] = document.querySelector<HTMLElement>('.viewer__stage')!.dataset.region!.split(',').map(Number);
+    expect([x1! - x0!, y1! - y0!]).toEqual([256, 256]);
     await user.keyboard('n');
     expect(screen.getByTestId('viewer-region')).toHaveTextContent('uncertain region 2/256');
   });

@@ -2,7 +2,7 @@ import type { RouteDef, RouteId } from '../routes';
 
 interface Props {
   routes: readonly RouteDef[];
-  current: RouteId;
+  current: RouteId | null;
   onNavigate(id: RouteId): void;
 }
 

@@ -1,6 +1,6 @@
 // The pipeline's backlog in the status bar, for the roles that may read the queues.
 import { useEffect, useState } from 'react';
-import { useSession } from '../../features/session';
+import { useMay } from '../../features/session';
 import { request } from '../../graphql/client';
 import type { QueueDepthQuery } from '../../graphql/generated';
 import { QUEUE_DEPTH_QUERY } from '../../graphql/operations/queues';
@@ -8,8 +8,7 @@ import { QUEUE_DEPTH_QUERY } from '../../graphql/operations/queues';
 const EVERY_MS = 5_000;
 
 export function QueueDepth() {
-  const session = useSession();
-  const allowed = session?.viewer.roles.some((r) => r === 'admin' || r === 'ml_engineer') ?? false;
+  const allowed = useMay('Query.queues', false);
   const [depth, setDepth] = useState<{ pending: number; active: number } | null>(null);
   useEffect(() => {
     if (!allowed) return;

@@ -92,3 +92,10 @@ export const TableIcon = ({ size }: IconProps) => (
     <path d="M2 6h12M2 9.5h12M6 6v7.5M10 6v7.5" />
   </Icon>
 );
+
+export const UploadIcon = ({ size }: IconProps) => (
+  <Icon size={size}>
+    <path d="M8 10.5V2.5M4.8 5.6L8 2.5l3.2 3.1" />
+    <path d="M2.5 10.5v2a1 1 0 0 0 1 1h9a1 1 0 0 0 1-1v-2" />
+  </Icon>
+);

@@ -4,7 +4,7 @@ export { densityGrid, densityIn } from './engine/density';
 export { AnnotationDocument } from './engine/document';
 export { Editor, TOOL_LABELS, type ToolId } from './engine/editor';
 export { deserialize, serialize } from './engine/serialize';
-export { UncertaintyNavigator, type UncertainRegion } from './engine/uncertainty';
+export { clipRegion, UncertaintyNavigator, type UncertainRegion } from './engine/uncertainty';
 export { SIDE_CLASSES, summarise, voronoiCells, type VoronoiSummary } from './engine/voronoi';
 export { AnnotationLayer, MARK_COLORS, type LayerVisibility } from './render';
 export { SIDE_COLORS, VoronoiLayer } from './voronoiLayer';

@@ -17,7 +17,8 @@ import {
   type RunSummary,
 } from '../../graphql/operations/runs';
 import { ProgressLog } from './progressLog';
-import { useCan } from '../session';
+import { useMay } from '../session';
+import { RunCharts } from './ResultsCharts';
 
 function tone(s: RunStatus | string): DotTone {
   if (s === 'SUCCEEDED') return 'ok';
@@ -143,7 +144,7 @@ function RunMonitor({ runId }: { runId: string }) {
   const [events, setEvents] = useState<readonly RunProgressSubscription['runProgress'][]>([]);
   const [error, setError] = useState<string | null>(null);
   const log = useRef(new ProgressLog());
-  const withMetrics = useCan('admin', 'ml_engineer', 'researcher', 'tech');
+  const withMetrics = useMay('Query.metrics');
   const pending = useRef<number | null>(null);
 
   const reload = useCallback(() => {
@@ -255,6 +256,7 @@ function RunMonitor({ runId }: { runId: string }) {
           )}
         />
       )}
+      {withMetrics && status === 'SUCCEEDED' && <RunCharts runId={runId} />}
       {detail && detail.qcFlags.length > 0 && (
         <ul className="qc-flags" data-testid="run-qc">
           {detail.qcFlags.map((q) => (

@@ -1,3 +1,3 @@
 // The session feature as others see it: the sign-in gate and who is signed in.
 export { SessionGate } from './SessionGate';
-export { useCan, useSession } from './session-context';
+export { SessionContext, useCan, useMay, useSession } from './session-context';

@@ -21,3 +21,12 @@ export function useCan(...roles: string[]): boolean {
   const s = useContext(SessionContext);
   return !s || s.viewer.roles.some((r) => roles.includes(r));
 }
+
+/**
+ * useMay reports whether the signed-in caller may call root field (e.g. "Query.metrics"), as
+ * me.rootFields says; outside a SessionGate (tests) it answers outside.
+ */
+export function useMay(field: string, outside = true): boolean {
+  const s = useContext(SessionContext);
+  return s ? s.viewer.rootFields.includes(field) : outside;
+}

@@ -133,7 +133,9 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
 
   const viewRef = useRef<ViewState>({ scale: 1, tx: 0, ty: 0 });
   const sizeRef = useRef<Size>({ width: 0, height: 0 });
-  const fittedRef = useRef(false);
+  // The view stays fitted to the window (through the dock settling, resizes and the image
+  // arriving) until the user zooms, pans or works on the image; Fit (0) makes it follow again.
+  const autoFitRef = useRef(true);
   const pyramidRef = useRef<ImageSource[]>([]);
   const frameRef = useRef(0);
   const lastViewReport = useRef(0);
@@ -235,6 +237,7 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
   const setView = useCallback(
     (v: ViewState) => {
       stopAnimation();
+      autoFitRef.current = false;
       viewRef.current = v;
       invalidate();
     },
@@ -272,21 +275,26 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
     ref,
     (): ImageCanvasHandle => ({
       zoomBy(factor) {
+        autoFitRef.current = false;
         const { width, height } = sizeRef.current;
         animateTo(zoomAt(goal(), factor, width / 2, height / 2));
       },
       panBy(dx, dy) {
+        autoFitRef.current = false;
         animateTo(panBy(goal(), dx, dy));
       },
       fit() {
+        autoFitRef.current = true;
         animateTo(fitView(propsRef.current.imageSize, sizeRef.current));
       },
       setScale(scale) {
+        autoFitRef.current = false;
         const { width, height } = sizeRef.current;
         const g = goal();
         animateTo(zoomAt(g, scale / g.scale, width / 2, height / 2));
       },
       centerOn(x, y, scale) {
+        autoFitRef.current = false;
         animateTo(centerOn(goal(), sizeRef.current, x, y, scale));
       },
       view: () => viewRef.current,
@@ -325,8 +333,8 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
         c.width = Math.max(1, Math.round(width * dpr));
         c.height = Math.max(1, Math.round(height * dpr));
       }
-      if (!fittedRef.current && width > 0 && height > 0) {
-        fittedRef.current = true;
+      if (autoFitRef.current && width > 0 && height > 0) {
+        stopAnimation();
         viewRef.current = fitView(propsRef.current.imageSize, { width, height });
       }
       invalidate();
@@ -336,7 +344,16 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
     const ro = new ResizeObserver(resize);
     ro.observe(host);
     return () => ro.disconnect();
-  }, [invalidate]);
+  }, [invalidate, stopAnimation]);
+
+  // A new image size (the image arrived) refits while the view follows the window.
+  const { width: imageWidth, height: imageHeight } = props.imageSize;
+  useEffect(() => {
+    const vp = sizeRef.current;
+    if (!autoFitRef.current || vp.width <= 0 || vp.height <= 0) return;
+    viewRef.current = fitView({ width: imageWidth, height: imageHeight }, vp);
+    invalidate();
+  }, [imageWidth, imageHeight, invalidate]);
 
   useEffect(
     () => () => {
@@ -394,6 +411,8 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
 
   function onPointerDown(e: React.PointerEvent<HTMLCanvasElement>) {
     hostRef.current?.focus({ preventScroll: true });
+    // Working on the image pins the view: a panel resizing later must not move it under the hand.
+    autoFitRef.current = false;
     const p = toImage(e);
     const pan = e.button === 1 || e.button === 2 || spaceRef.current || (e.button === 0 && !!props.panWithPrimary);
     if (!pan && e.button !== 0) return;

@@ -3,6 +3,7 @@
 // mosaic and a volume being labelled (features/labels) both show their image in one.
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import {
+  clipRegion,
   densityGrid,
   densityIn,
   MARK_COLORS,
@@ -22,9 +23,12 @@ import {
 } from '../annotation';
 import { usePageShortcuts } from '../../components/ui/keyboard';
 import { DockLayout, type DockLayoutHandle, type DockPanel } from '../../components/ui/DockLayout';
+import { ToolMenu } from '../../components/ui/ToolMenu';
+import { formatTick, heatGradient, niceTicks } from './colorScale';
 import type { HeatmapLayer } from './heatmapLayer';
 import { ImageCanvas, type CanvasLayer, type ImageCanvasHandle, type ImagePointer, type ImageSource, type PointerPhase } from './ImageCanvas';
-import type { OrientationLayer } from './orientationLayer';
+import { COHERENCE_BANDS, type OrientationLayer } from './orientationLayer';
+import { RegionLayer } from './regionLayer';
 import type { ViewState } from './view';
 
 function formatDensity(d: { perMm2: number; ci95Low: number; ci95High: number; count: number }): string {
@@ -56,6 +60,47 @@ function SidesChart({ summary }: { summary: VoronoiSummary }) {
   );
 }
 
+/** HeatLegend is a colour scale: the ramp, round ticks along it, and what the values are in. */
+function HeatLegend({ title, unit, range, testId }: { title: string; unit: string; range: readonly [number, number] | null; testId: string }) {
+  if (!range) return null;
+  const [lo, hi] = range;
+  const ticks = niceTicks(lo, hi, 4);
+  return (
+    <figure className="color-scale" data-testid={testId} aria-label={`${title} colour scale, ${formatTick(lo)} to ${formatTick(hi)} ${unit}`}>
+      <figcaption>
+        {title} <span>{unit}</span>
+      </figcaption>
+      <div className="color-scale__ramp" style={{ background: heatGradient() }} />
+      <div className="color-scale__ticks" aria-hidden="true">
+        {ticks.map((t) => (
+          <span key={t.value} style={{ left: `${t.t * 100}%` }}>
+            {formatTick(t.value)}
+          </span>
+        ))}
+      </div>
+    </figure>
+  );
+}
+
+/** OrientationLegend says what the strokes of the nerve-fibre layer mean. */
+function OrientationLegend() {
+  const bounds = ['< 0.2', '0.2–0.45', '≥ 0.45'];
+  return (
+    <figure className="color-scale" data-testid="legend-fibres" aria-label="Nerve-fibre orientation legend">
+      <figcaption>
+        Nerve fibres <span>stroke along the fibres; colour: coherence (0–1)</span>
+      </figcaption>
+      <ul className="color-scale__bands">
+        {COHERENCE_BANDS.map((b, i) => (
+          <li key={b.color}>
+            <i style={{ background: b.color }} /> {bounds[i]}
+          </li>
+        ))}
+      </ul>
+    </figure>
+  );
+}
+
 const TOOLS: readonly { id: ToolId; key: string }[] = [
   { id: 'pan', key: 'H' },
   { id: 'select', key: 'V' },
@@ -65,6 +110,17 @@ const TOOLS: readonly { id: ToolId; key: string }[] = [
   { id: 'brush', key: 'B' },
   { id: 'eraser', key: 'E' },
 ];
+
+const LAYERS = [
+  ['cones', 'Cones'],
+  ['vessels', 'Vessels'],
+  ['regions', 'Regions'],
+  ['mask', 'Mask'],
+  ['uncertainty', 'Uncertainty (U)'],
+  ['density', 'Density (D)'],
+  ['voronoi', 'Voronoi (O)'],
+  ['fibres', 'Nerve fibres (F)'],
+] as const;
 
 function useEditorVersion(editor: Editor | null): number {
   return useSyncExternalStore(
@@ -126,13 +182,17 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   const [view, setView] = useState<ViewState | null>(null);
   const [cursor, setCursor] = useState<{ x: number; y: number } | null>(null);
   const [region, setRegion] = useState<UncertainRegion | null>(null);
+  const regionLayer = useMemo(() => new RegionLayer(), []);
 
   layer.visibility = visibility;
   heat.visible = visibility.uncertainty;
   density.visible = visibility.density;
   voronoi.visible = visibility.voronoi;
   fibres.visible = visibility.fibres;
-  const layers = useMemo(() => [heat, density, voronoi, layer, fibres, ...(overlays ?? [])], [heat, density, voronoi, layer, fibres, overlays]);
+  const layers = useMemo(
+    () => [heat, density, voronoi, layer, fibres, regionLayer, ...(overlays ?? [])],
+    [heat, density, voronoi, layer, fibres, regionLayer, overlays],
+  );
 
   // Every editor change redraws the canvas (batched to the next frame).
   useEffect(() => editor.subscribe(() => canvasRef.current?.redraw()), [editor]);
@@ -140,10 +200,28 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   const toggle = useCallback((k: keyof typeof visibility) => setVisibility((v) => ({ ...v, [k]: !v[k] })), []);
 
   const nextRegion = useCallback(() => {
-    const r = navigator.next();
+    // The map's last cells may reach past the image: skip those mostly outside it, and
+    // outline only the image's part of the one chosen.
+    const d = editor.doc;
+    let r: UncertainRegion | null = null;
+    for (let next = navigator.next(); next; next = navigator.next()) {
+      const c = clipRegion(next, d.width, d.height);
+      if (c.inside >= 0.5) {
+        r = c.region;
+        break;
+      }
+    }
     setRegion(r);
-    if (r) canvasRef.current?.centerOn(r.x, r.y, Math.max(canvasRef.current.view().scale, 2));
-  }, [navigator]);
+    // Outline the region and show all of it (at least 2× unless it is larger than the view).
+    regionLayer.region = r;
+    const c = canvasRef.current;
+    if (r && c) {
+      const vp = c.viewportSize();
+      const fits = Math.min(vp.width / Math.max(1, r.x1 - r.x0), vp.height / Math.max(1, r.y1 - r.y0)) * 0.8;
+      c.centerOn(r.x, r.y, Math.max(Math.min(c.view().scale, fits), Math.min(2, fits)));
+    }
+    c?.redraw();
+  }, [navigator, regionLayer, editor]);
 
   // Keyboard: view keys go to the canvas, editing keys to the engine.
   usePageShortcuts((e) => {
@@ -248,7 +326,13 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
   void version;
 
   const stage = (
-    <div className="viewer__stage" data-view-scale={view?.scale} data-view-tx={view?.tx} data-view-ty={view?.ty}>
+    <div
+      className="viewer__stage"
+      data-view-scale={view?.scale}
+      data-view-tx={view?.tx}
+      data-view-ty={view?.ty}
+      data-region={region ? `${region.x0},${region.y0},${region.x1},${region.y1}` : undefined}
+    >
       <ImageCanvas
         ref={canvasRef}
         image={image}
@@ -264,6 +348,13 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         autoFocus
       />
       {badge}
+      {(visibility.uncertainty || visibility.density || visibility.fibres) && (
+        <div className="viewer__scales" data-testid="color-scales">
+          {visibility.uncertainty && <HeatLegend title="Uncertainty" unit="0 clear – 1 look here first" range={heat.scale()} testId="legend-uncertainty" />}
+          {visibility.density && <HeatLegend title="Density" unit="cones/mm²" range={density.scale()} testId="legend-density" />}
+          {visibility.fibres && <OrientationLegend />}
+        </div>
+      )}
       <div className="viewer__legend" aria-label="Legend">
         <span><i style={{ background: MARK_COLORS.model }} /> model</span>
         <span><i style={{ background: MARK_COLORS.human }} /> human</span>
@@ -343,7 +434,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
             1:1
           </button>
         </div>
-        <div className="toolgroup" role="group" aria-label="Image">
+        <ToolMenu label="Image" title="Brightness and contrast" summary={brightness === 1 && contrast === 1 ? undefined : '·'} data-testid="image-menu">
           <label className="slider">
             Brightness
             <input type="range" min={0.2} max={3} step={0.05} value={brightness} onChange={(e) => setBrightness(Number(e.target.value))} />
@@ -363,27 +454,16 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
           >
             Reset
           </button>
-        </div>
-        <div className="toolgroup" role="group" aria-label="Layers">
-          {(
-            [
-              ['cones', 'Cones'],
-              ['vessels', 'Vessels'],
-              ['regions', 'Regions'],
-              ['mask', 'Mask'],
-              ['uncertainty', 'Uncertainty (U)'],
-              ['density', 'Density (D)'],
-              ['voronoi', 'Voronoi (O)'],
-              ['fibres', 'Nerve fibres (F)'],
-            ] as const
-          ).map(([k, label]) => (
+        </ToolMenu>
+        <ToolMenu label="Layers" title="Layers drawn over the image (U, D, O, F toggle the overlays)" summary={Object.values(visibility).filter(Boolean).length} data-testid="layers-menu">
+          {LAYERS.map(([k, label]) => (
             <label key={k} className="check">
               <input type="checkbox" checked={visibility[k]} onChange={() => toggle(k)} />
               {label}
             </label>
           ))}
-        </div>
-        <button type="button" className="tool-button" onClick={nextRegion} title="Go to the next most uncertain region (N)">
+        </ToolMenu>
+        <button type="button" className="tool-button" onClick={nextRegion} title="Go to the next most uncertain region and outline it (N)">
           Next uncertain <kbd>N</kbd>
         </button>
       </div>

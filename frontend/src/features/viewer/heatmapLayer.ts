@@ -1,22 +1,12 @@
 // A scalar field (e.g. the model's uncertainty) drawn over the image as a
 // translucent heat map, scaled from its own grid to the image.
+import { heatColor } from './colorScale';
 import type { CanvasLayer, LayerFrame } from './ImageCanvas';
 
 export interface ScalarField {
   data: Float32Array;
   width: number;
   height: number;
-}
-
-/** heatColor maps t in [0, 1] to a blue→yellow→red ramp (RGB 0-255). */
-export function heatColor(t: number): [number, number, number] {
-  const u = Math.min(1, Math.max(0, t));
-  if (u < 0.5) {
-    const k = u / 0.5;
-    return [Math.round(40 + 215 * k), Math.round(60 + 170 * k), Math.round(200 - 160 * k)];
-  }
-  const k = (u - 0.5) / 0.5;
-  return [255, Math.round(230 - 190 * k), Math.round(40 - 20 * k)];
 }
 
 export class HeatmapLayer implements CanvasLayer {
@@ -43,6 +33,19 @@ export class HeatmapLayer implements CanvasLayer {
     this.canvas = null;
   }
 
+  /** scale is the value range the colours span (the legend's ends); null for an empty field. */
+  scale(): readonly [number, number] | null {
+    if (this.range) return this.range;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of this.field.data) {
+      if (Number.isNaN(v)) continue;
+      lo = Math.min(lo, v);
+      hi = Math.max(hi, v);
+    }
+    return lo <= hi ? [lo, hi] : null;
+  }
+
   private texture(): HTMLCanvasElement | null {
     if (this.canvas) return this.canvas;
     const { data, width, height } = this.field;
@@ -51,14 +54,7 @@ export class HeatmapLayer implements CanvasLayer {
     c.height = height;
     const ctx = c.getContext('2d');
     if (!ctx) return null;
-    let [lo, hi] = this.range ?? [Infinity, -Infinity];
-    if (!this.range) {
-      for (const v of data) {
-        if (Number.isNaN(v)) continue;
-        lo = Math.min(lo, v);
-        hi = Math.max(hi, v);
-      }
-    }
+    const [lo, hi] = this.scale() ?? [0, 0];
     const img = ctx.createImageData(width, height);
     for (let i = 0; i < data.length; i++) {
       const v = data[i]!;

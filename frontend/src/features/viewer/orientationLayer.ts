@@ -13,8 +13,8 @@ export interface OrientationField {
   coherence: readonly number[];
 }
 
-/** Coherence bands and their stroke colours (one path each). */
-const BANDS = [
+/** COHERENCE_BANDS: coherence bands and their stroke colours (one path each; the legend lists them). */
+export const COHERENCE_BANDS = [
   { below: 0.2, color: 'rgba(190, 200, 210, 0.55)' },
   { below: 0.45, color: 'rgba(253, 224, 71, 0.8)' },
   { below: Infinity, color: 'rgba(250, 204, 21, 1)' },
@@ -40,7 +40,7 @@ export class OrientationLayer implements CanvasLayer {
     const r0 = Math.max(0, Math.floor(f.visible.y0 / g.cellPx));
     const c1 = Math.min(g.cols - 1, Math.ceil(f.visible.x1 / g.cellPx));
     const r1 = Math.min(g.rows - 1, Math.ceil(f.visible.y1 / g.cellPx));
-    const paths = BANDS.map(() => new Path2D());
+    const paths = COHERENCE_BANDS.map(() => new Path2D());
     const cell = g.cellPx * stride;
     for (let r = r0 - (r0 % stride); r <= r1; r += stride) {
       for (let c = c0 - (c0 % stride); c <= c1; c += stride) {
@@ -53,14 +53,14 @@ export class OrientationLayer implements CanvasLayer {
         const half = 0.45 * cell * scale * Math.max(0.2, Math.min(1, coh * 1.5));
         const dx = Math.cos(a) * half;
         const dy = -Math.sin(a) * half;
-        const p = paths[BANDS.findIndex((b) => coh < b.below)]!;
+        const p = paths[COHERENCE_BANDS.findIndex((b) => coh < b.below)]!;
         p.moveTo(cx - dx, cy - dy);
         p.lineTo(cx + dx, cy + dy);
       }
     }
     ctx.lineCap = 'round';
     ctx.lineWidth = 2;
-    BANDS.forEach((b, i) => {
+    COHERENCE_BANDS.forEach((b, i) => {
       ctx.strokeStyle = b.color;
       ctx.stroke(paths[i]!);
     });

@@ -3,5 +3,5 @@ import type { MeQuery } from '../generated';
 
 export type Viewer = NonNullable<MeQuery['me']>;
 
-export const ME_QUERY = /* GraphQL */ `query Me { me { user { id displayName } project roles method projects } }`;
+export const ME_QUERY = /* GraphQL */ `query Me { me { user { id displayName } project roles method projects rootFields } }`;
 

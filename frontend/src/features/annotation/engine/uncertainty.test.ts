@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rankRegions, UncertaintyNavigator, type UncertaintyMap } from './uncertainty';
+import { clipRegion, rankRegions, UncertaintyNavigator, type UncertaintyMap } from './uncertainty';
 
 function map(width: number, height: number, f: (x: number, y: number) => number): UncertaintyMap {
   const data = new Float32Array(width * height);
@@ -25,6 +25,8 @@ describe('uncertainty navigation', () => {
     expect(ranked).toHaveLength(6);
     expect(ranked[0]).toMatchObject({ x: 9 * 8, y: 2 * 8 });
     expect(ranked[0]!.score).toBeCloseTo(8.5);
+    // Its extent, for the outline: the ragged last column (map x 8–10) of the first row (0–4).
+    expect(ranked[0]).toMatchObject({ x0: 8 * 8, y0: 0, x1: 10 * 8, y1: 4 * 8 });
   });
 
   it('ignores NaN and skips all-NaN regions', () => {
@@ -50,5 +52,14 @@ describe('uncertainty navigation', () => {
 
   it('refuses mismatched maps', () => {
     expect(() => rankRegions({ data: new Float32Array(3), width: 2, height: 2 }, 1)).toThrow();
+  });
+
+  it('clips a region reaching past the image and says how much of it is inside', () => {
+    const r = { x: 500, y: 20, score: 1, index: 12, x0: 480, y0: 0, x1: 520, y1: 40 };
+    const c = clipRegion(r, 512, 512);
+    expect(c.region).toMatchObject({ x0: 480, x1: 512, y0: 0, y1: 40, x: 496, y: 20 });
+    expect(c.inside).toBeCloseTo(32 / 40);
+    expect(clipRegion({ ...r, x0: 510, x1: 550 }, 512, 512).inside).toBeCloseTo(2 / 40);
+    expect(clipRegion(r, 1024, 1024).inside).toBe(1);
   });
 });

@@ -16,6 +16,11 @@ export interface UncertainRegion {
   score: number;
   /** Region index (row-major over the region grid). */
   index: number;
+  /** The region's extent in image pixels (its outline when the navigator moves there). */
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
 }
 
 /**
@@ -51,7 +56,16 @@ export function rankRegions(map: UncertaintyMap, regionSize: number, imageScale 
       const y0 = r * regionSize;
       const x1 = Math.min(width, x0 + regionSize);
       const y1 = Math.min(height, y0 + regionSize);
-      out.push({ x: ((x0 + x1) / 2) * imageScale, y: ((y0 + y1) / 2) * imageScale, score: sum[k]! / n[k]!, index: k });
+      out.push({
+        x: ((x0 + x1) / 2) * imageScale,
+        y: ((y0 + y1) / 2) * imageScale,
+        score: sum[k]! / n[k]!,
+        index: k,
+        x0: x0 * imageScale,
+        y0: y0 * imageScale,
+        x1: x1 * imageScale,
+        y1: y1 * imageScale,
+      });
     }
   }
   out.sort((a, b) => b.score - a.score || a.index - b.index);
@@ -108,4 +122,18 @@ export class UncertaintyNavigator {
   reset(): void {
     this.visited.clear();
   }
+}
+
+/**
+ * clipRegion cuts r to a width×height image and says what fraction of its area lies inside
+ * (the map's last cells may reach past the image): the part to outline, centred anew.
+ */
+export function clipRegion(r: UncertainRegion, width: number, height: number): { region: UncertainRegion; inside: number } {
+  const x0 = Math.max(0, r.x0);
+  const y0 = Math.max(0, r.y0);
+  const x1 = Math.min(width, r.x1);
+  const y1 = Math.min(height, r.y1);
+  const full = (r.x1 - r.x0) * (r.y1 - r.y0);
+  const kept = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  return { region: { ...r, x0, y0, x1, y1, x: (x0 + x1) / 2, y: (y0 + y1) / 2 }, inside: full > 0 ? kept / full : 0 };
 }
