@@ -92,7 +92,7 @@ func TestRepeatedFieldsRefusedBeforeValidation(t *testing.T) {
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.status, "a signed-out caller's body is limited")
 
 	// The same document as GET (no body) and over a signed-out websocket: the token budget.
-	get, _ := http.NewRequest(http.MethodGet, a.url+"?query="+url.QueryEscape(repeated), nil)
+	get, _ := http.NewRequest(http.MethodGet, a.url+"?query="+url.QueryEscape(repeated), http.NoBody)
 	res = a.doAs(get, "")
 	require.Equal(t, "QUERY_TOO_LARGE", codeOf(res), "%+v", res.Errors)
 	require.Contains(t, res.Errors[0].Message, "signed-out")
@@ -357,10 +357,7 @@ func TestSubscriptionsPerSocketCapped(t *testing.T) {
 				return false
 			}
 			if m.ID == id && m.Type == "next" {
-				if !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS") {
-					return true
-				}
-				return false
+				return !strings.Contains(string(m.Payload), "TOO_MANY_SUBSCRIPTIONS")
 			}
 		}
 	}, 10*time.Second, 200*time.Millisecond, "the completed subscription's slot frees")
