@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -77,8 +78,8 @@ func (b documentBudget) MutateOperationParameters(ctx context.Context, p *graphq
 	lim, who := b.limits(ctx)
 	doc, err := parser.ParseQueryWithTokenLimit(&ast.Source{Input: p.Query}, lim.Tokens)
 	if err != nil {
-		gqlErr, ok := err.(*gqlerror.Error)
-		if !ok {
+		var gqlErr *gqlerror.Error
+		if !errors.As(err, &gqlErr) {
 			gqlErr = gqlerror.Wrap(err)
 		}
 		if strings.Contains(gqlErr.Message, "token limit") {

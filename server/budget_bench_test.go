@@ -47,7 +47,7 @@ func BenchmarkWorstAnonymousRequest(b *testing.B) {
 				// GET: no body limit, so the token and field budgets are what refuse. A
 				// comment makes each document new to the query cache.
 				i++
-				req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(fmt.Sprintf("%s\n# %d", d.query, i)), nil)
+				req := httptest.NewRequest(http.MethodGet, "/graphql?query="+url.QueryEscape(fmt.Sprintf("%s\n# %d", d.query, i)), http.NoBody)
 				rec := httptest.NewRecorder()
 				before := processCPU()
 				h.ServeHTTP(rec, req)
