@@ -43,7 +43,9 @@ func TestLabelAuthorsWithoutEmail(t *testing.T) {
 		require.Contains(t, codesAt(res, "label", "history", 0, "authorUser", "email"), "FORBIDDEN", role)
 	}
 	var admin struct {
-		Label struct{ History []struct{ AuthorUser struct{ Email string } } }
+		Label struct {
+			History []struct{ AuthorUser struct{ Email string } }
+		}
 	}
 	a.mustQuery(`query($id: ID!) { label(id: $id) { history { authorUser { email } } } }`, map[string]any{"id": saved.SaveLabel.ID}, &admin)
 	require.Equal(t, labelerUser.Email, admin.Label.History[0].AuthorUser.Email, "an admin reads User.email")
