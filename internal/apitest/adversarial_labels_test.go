@@ -5,7 +5,6 @@ package apitest
 // unchangeable from another through every label query and mutation.
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -97,5 +96,5 @@ func TestLabelsStayInTheirProject(t *testing.T) {
 	require.Equal(t, string(before.Data), string(after.Data), "nothing from project eyes changed it")
 	var n int
 	require.NoError(t, a.raw.Get(&n, `SELECT count(*) FROM labels l JOIN volumes v ON v.id = l.volume_id WHERE l.kind = 'roi'`))
-	require.Zero(t, n, fmt.Sprint("no label was made on another project's volume"))
+	require.Zero(t, n, "no label was made on another project's volume")
 }

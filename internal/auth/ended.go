@@ -23,8 +23,8 @@ func endedChannel(client *redis.Client) string {
 	return EndedChannel + ":" + strconv.Itoa(client.Options().DB)
 }
 
-// SessionKey, TokenKey and UserKey name what ended: one session (by its hash), one token,
-// or everything of one account.
+// SessionKey names one browser session (by its hash) for Ends; TokenKey and UserKey name
+// one token and everything of one account.
 func SessionKey(hash string) string { return "session:" + hash }
 
 // TokenKey names one API token for Ends.
