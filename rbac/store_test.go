@@ -82,6 +82,11 @@ func TestSeedAddsALaterReleasesRules(t *testing.T) {
 	require.NoError(t, err)
 	_, err = conn.ExecContext(ctx, `DELETE FROM rbac_seed WHERE version = 2`)
 	require.NoError(t, err)
+	// And before release 3 (own API tokens, account names).
+	_, err = conn.ExecContext(ctx, `DELETE FROM casbin_rule WHERE ptype = 'p' AND v2 IN ('Query.myTokens', 'Mutation.revokeToken', 'ApiToken.*', 'User.id', 'User.displayName')`)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, `DELETE FROM rbac_seed WHERE version = 3`)
+	require.NoError(t, err)
 	allowed := func(e *rbac.Enforcer, role, obj string) bool {
 		t.Helper()
 		sub := rbac.UserSubject(int64(len(role)))
@@ -99,6 +104,9 @@ func TestSeedAddsALaterReleasesRules(t *testing.T) {
 	require.True(t, allowed(e, rbac.RoleMLEngineer, "ModelVersion.weightsUrl"))
 	require.False(t, allowed(e, rbac.RoleResearcher, "ModelVersion.weightsUrl"), "release 2 adds what the defaults grant, nothing more")
 	require.False(t, allowed(e, rbac.RoleResearcher, "Query.case"), "the admin's edit stands")
+	require.True(t, allowed(e, rbac.RoleScanner, "Query.myTokens"), "release 3: every role lists its own tokens")
+	require.True(t, allowed(e, rbac.RoleLabeler, "User.displayName"))
+	require.False(t, allowed(e, rbac.RoleLabeler, "User.email"), "release 3 grants names, not e-mail addresses")
 	var n int
 	require.NoError(t, conn.GetContext(ctx, &n, `SELECT count(*) FROM casbin_rule WHERE ptype = 'p'`))
 	require.Equal(t, len(rbac.DefaultPolicy())-1, n)

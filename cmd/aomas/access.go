@@ -71,6 +71,11 @@ func newServerAccess(ctx context.Context, c *config, d *deps, logger *slog.Logge
 			} else if n > 0 {
 				logger.Info("deleted expired sessions", "count", n)
 			}
+			if n, err := accounts.PruneLoginFailures(ctx); err != nil && ctx.Err() == nil {
+				logger.Warn("prune login failures", "err", err)
+			} else if n > 0 {
+				logger.Info("pruned login failures", "count", n)
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -3,10 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/db"
@@ -85,7 +88,8 @@ func TestIdentityCommands(t *testing.T) {
 	require.Regexp(t, regexp.MustCompile(`^aomas_[A-Za-z0-9_-]{43}\n$`), r.stdout)
 	require.Contains(t, r.stderr, "shown only now")
 	toks := auth.NewTokens(conn, auth.TokensConfig{})
-	tp, err := toks.Authenticate(ctx, strings.TrimSpace(r.stdout))
+	tokenRaw := strings.TrimSpace(r.stdout)
+	tp, err := toks.Authenticate(ctx, tokenRaw)
 	require.NoError(t, err)
 	require.Equal(t, "eyes", tp.Project)
 	require.EqualValues(t, 2, tp.UserID)
@@ -95,6 +99,35 @@ func TestIdentityCommands(t *testing.T) {
 	for _, bad := range [][]string{{"token", "create", "--email", "lab@clinic.example", "--ttl", "forever"}, {"token", "create"}, {"token"}} {
 		require.Equal(t, 2, runCLI(t, env, "", bad...).code, bad)
 	}
+
+	// token list shows the tokens, never a secret; token revoke ends one at once and tells
+	// running servers (over Redis).
+	r = runCLI(t, env, "", "token", "list", "--email", "lab@clinic.example")
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Regexp(t, fmt.Sprintf(`(?m)^%d\s+lab@clinic\.example\s+eyes\s+nb\s+aomas_\S+…\s+valid\s`, tp.TokenID), r.stdout)
+	require.NotContains(t, r.stdout, tokenRaw)
+	ropt, err := redis.ParseURL(redisURL)
+	require.NoError(t, err)
+	rdb := redis.NewClient(ropt)
+	defer rdb.Close()
+	ends, err := auth.NewEnds(ctx, rdb, nil)
+	require.NoError(t, err)
+	defer ends.Close()
+	ended := make(chan struct{})
+	ends.Track(ctx, tp, func() { close(ended) })
+	r = runCLI(t, env, "", "token", "revoke", "--id", fmt.Sprint(tp.TokenID))
+	require.Equal(t, 0, r.code, r.stderr)
+	require.Contains(t, r.stdout, fmt.Sprintf("revoked token %d", tp.TokenID))
+	_, err = toks.Authenticate(ctx, tokenRaw)
+	require.ErrorIs(t, err, auth.ErrTokenRevoked)
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a server's socket with the token did not hear of the revocation")
+	}
+	require.Regexp(t, fmt.Sprintf(`(?m)^%d\s.*\srevoked `, tp.TokenID), runCLI(t, env, "", "token", "list", "--project", "eyes").stdout)
+	require.Equal(t, 1, runCLI(t, env, "", "token", "revoke", "--id", fmt.Sprint(tp.TokenID)).code, "revoked already")
+	require.Equal(t, 2, runCLI(t, env, "", "token", "revoke").code)
 
 	// Disabling takes the roles and stops the token.
 	r = runCLI(t, env, "", "user", "disable", "--email", "lab@clinic.example")
@@ -109,7 +142,7 @@ func TestIdentityCommands(t *testing.T) {
 	// Every change is on the audit log, and the chain holds…
 	r = runCLI(t, env, "", "audit", "verify")
 	require.Equal(t, 0, r.code, r.stderr)
-	require.Equal(t, "audit log intact: 7 entries\n", r.stdout)
+	require.Equal(t, "audit log intact: 8 entries\n", r.stdout)
 
 	// …until a superuser edits one entry behind the trigger's back.
 	tx := conn.MustBegin()

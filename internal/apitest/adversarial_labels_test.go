@@ -5,7 +5,6 @@ package apitest
 // unchangeable from another through every label query and mutation.
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -43,7 +42,9 @@ func TestLabelAuthorsWithoutEmail(t *testing.T) {
 		require.Contains(t, codesAt(res, "label", "history", 0, "authorUser", "email"), "FORBIDDEN", role)
 	}
 	var admin struct {
-		Label struct{ History []struct{ AuthorUser struct{ Email string } } }
+		Label struct {
+			History []struct{ AuthorUser struct{ Email string } }
+		}
 	}
 	a.mustQuery(`query($id: ID!) { label(id: $id) { history { authorUser { email } } } }`, map[string]any{"id": saved.SaveLabel.ID}, &admin)
 	require.Equal(t, labelerUser.Email, admin.Label.History[0].AuthorUser.Email, "an admin reads User.email")
@@ -95,5 +96,5 @@ func TestLabelsStayInTheirProject(t *testing.T) {
 	require.Equal(t, string(before.Data), string(after.Data), "nothing from project eyes changed it")
 	var n int
 	require.NoError(t, a.raw.Get(&n, `SELECT count(*) FROM labels l JOIN volumes v ON v.id = l.volume_id WHERE l.kind = 'roi'`))
-	require.Zero(t, n, fmt.Sprint("no label was made on another project's volume"))
+	require.Zero(t, n, "no label was made on another project's volume")
 }

@@ -12,12 +12,19 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// EndedChannel is the Redis pub/sub channel on which every replica, and the CLI, announce
-// credentials that ended: a logout, a revoked token, a disabled account.
+// EndedChannel starts the Redis pub/sub channel on which every replica, and the CLI,
+// announce credentials that ended: a logout, a revoked token, a disabled account.
 const EndedChannel = "aomas:auth:ended"
 
-// SessionKey, TokenKey and UserKey name what ended: one session (by its hash), one token,
-// or everything of one account.
+// endedChannel is the channel of the deployment client belongs to. Pub/sub spans every
+// database of a Redis server, so the channel names the database: deployments (and tests)
+// that share a server on different databases never end each other's sockets.
+func endedChannel(client *redis.Client) string {
+	return EndedChannel + ":" + strconv.Itoa(client.Options().DB)
+}
+
+// SessionKey names one browser session (by its hash) for Ends; TokenKey and UserKey name
+// one token and everything of one account.
 func SessionKey(hash string) string { return "session:" + hash }
 
 // TokenKey names one API token for Ends.
@@ -66,10 +73,10 @@ func NewEnds(ctx context.Context, client *redis.Client, log *slog.Logger) (*Ends
 		close(e.done)
 		return e, nil
 	}
-	e.ps = client.Subscribe(ctx, EndedChannel)
+	e.ps = client.Subscribe(ctx, endedChannel(client))
 	if _, err := e.ps.Receive(ctx); err != nil {
 		_ = e.ps.Close()
-		return nil, fmt.Errorf("subscribe to %s: %w", EndedChannel, err)
+		return nil, fmt.Errorf("subscribe to %s: %w", endedChannel(client), err)
 	}
 	go e.loop(e.ps.ChannelWithSubscriptions(redis.WithChannelHealthCheckInterval(10 * time.Second)))
 	return e, nil
@@ -119,7 +126,7 @@ func (e *Ends) Announce(ctx context.Context, keys ...string) {
 // hold no Ends, such as the CLI).
 func PublishEnded(ctx context.Context, client *redis.Client, keys ...string) error {
 	for _, k := range keys {
-		if err := client.Publish(ctx, EndedChannel, k).Err(); err != nil {
+		if err := client.Publish(ctx, endedChannel(client), k).Err(); err != nil {
 			return fmt.Errorf("announce %s ended: %w", k, err)
 		}
 	}
