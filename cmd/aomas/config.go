@@ -33,7 +33,9 @@ type config struct {
 	WSOrigins     []string
 	SubjectKey    []byte
 	MaxUpload     int64
-	OIDC          server.OIDCConfig
+	// MemoryLimit is serve's soft memory limit in bytes (runtime/debug.SetMemoryLimit); 0: none.
+	MemoryLimit int64
+	OIDC        server.OIDCConfig
 }
 
 // need says which groups of settings a command uses; only those are validated, so that
@@ -155,6 +157,14 @@ func settings() []setting {
 				return fmt.Errorf("%q is not a positive whole number of bytes", v)
 			}
 			c.MaxUpload = n
+			return nil
+		}},
+		{"memory-limit", "AOMAS_MEMORY_LIMIT", "402653184", "soft memory limit of the server in bytes: the Go runtime collects garbage harder as it nears it (0: none; GOMEMLIMIT, when set, wins)", needHTTP, func(c *config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%q is not a whole number of bytes", v)
+			}
+			c.MemoryLimit = n
 			return nil
 		}},
 		{"oidc-issuer", "AOMAS_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: local accounts only)", needHTTP, func(c *config, v string) error {

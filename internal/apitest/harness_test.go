@@ -97,7 +97,7 @@ func newAPI(t *testing.T) *api {
 		Store:    store,
 		Intake:   &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
 		Labels:   &labels.Service{DB: cdb, Store: store},
-		Slices:   resolvers.NewSlicer(16, 0, ingest.Options{}),
+		Slices:   resolvers.NewSlicer(0, 0, ingest.Options{}),
 
 		Enforcer: policy,
 		Accounts: accounts,
