@@ -12,8 +12,8 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/graph/model"
-	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/internal/intake"
 )
 

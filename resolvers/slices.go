@@ -9,6 +9,8 @@ import (
 	"image"
 	"image/png"
 	"math"
+	"strings"
+	"sync"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 	"golang.org/x/sync/semaphore"
@@ -35,20 +37,54 @@ type Slicer struct {
 	flight singleflight.Group
 	budget *semaphore.Weighted
 	limit  int64
-	done   *lru.Cache[string, *model.VolumeSlice]
+
+	// done keeps recent renders, up to keep bytes of PNG (kept counts them).
+	mu   sync.Mutex
+	done *lru.Cache[string, *model.VolumeSlice]
+	keep int
+	kept int
 }
 
-// DefaultSliceMemory is the default bound on the bytes of slices being rendered at once.
-const DefaultSliceMemory = 96 << 20
+// Default bounds of a Slicer: the bytes of slices being rendered at once, and the bytes of
+// rendered slices kept.
+const (
+	DefaultSliceMemory = 64 << 20
+	DefaultSliceKeep   = 24 << 20
+)
 
-// NewSlicer keeps up to keep rendered slices and renders at once slices needing at most
-// memory bytes (DefaultSliceMemory when 0); a slice needing more than memory renders alone.
+// NewSlicer keeps up to keep bytes of rendered slices (DefaultSliceKeep when 0) and renders
+// at once slices needing at most memory bytes (DefaultSliceMemory when 0); a slice needing
+// more than memory renders alone.
 func NewSlicer(keep int, memory int64, limits ingest.Options) *Slicer {
 	if memory <= 0 {
 		memory = DefaultSliceMemory
 	}
-	done, _ := lru.New[string, *model.VolumeSlice](max(keep, 1)) // errors only for a size below 1
-	return &Slicer{Limits: limits, budget: semaphore.NewWeighted(memory), limit: memory, done: done}
+	if keep <= 0 {
+		keep = DefaultSliceKeep
+	}
+	s := &Slicer{Limits: limits, budget: semaphore.NewWeighted(memory), limit: memory, keep: keep}
+	// The count bound is never the one reached first: the byte bound below is.
+	s.done, _ = lru.NewWithEvict(1<<16, func(_ string, v *model.VolumeSlice) { s.kept -= len(v.Png) })
+	return s
+}
+
+func (s *Slicer) cached(key string) (*model.VolumeSlice, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done.Get(key)
+}
+
+func (s *Slicer) remember(key string, v *model.VolumeSlice) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(v.Png) > s.keep/4 {
+		return // one large plane must not push out every other
+	}
+	s.done.Add(key, v)
+	s.kept += len(v.Png)
+	for s.kept > s.keep {
+		s.done.RemoveOldest()
+	}
 }
 
 // MaxSlicesPerOperation bounds the Volume.slice fields one operation may resolve: each may
@@ -78,7 +114,7 @@ func (r *Resolver) volumeSlice(ctx context.Context, v *db.Volume, axis model.Sli
 		sha = *v.SHA256
 	}
 	key := fmt.Sprintf("%d:%s:%s:%d", v.ID, sha, axis, index)
-	if s, ok := r.Slices.done.Get(key); ok {
+	if s, ok := r.Slices.cached(key); ok {
 		return s, nil
 	}
 	// The render is shared by every request waiting for it, so it must not end with the
@@ -86,7 +122,7 @@ func (r *Resolver) volumeSlice(ctx context.Context, v *db.Volume, axis model.Sli
 	ch := r.Slices.flight.DoChan(key, func() (any, error) {
 		s, err := r.Slices.render(context.WithoutCancel(ctx), r.Store, *v, axis, index)
 		if err == nil {
-			r.Slices.done.Add(key, s)
+			r.Slices.remember(key, s)
 		}
 		return s, err
 	})
@@ -143,9 +179,15 @@ func (s *Slicer) render(ctx context.Context, store *storage.Store, v db.Volume, 
 		sx, sy = sp[1], sp[2]
 	}
 	count := map[imaging.Axis]int{imaging.AxisZ: Z, imaging.AxisY: Y, imaging.AxisX: X}[a]
+	const prefix = "data:image/png;base64,"
+	var uri strings.Builder
+	uri.Grow(len(prefix) + base64.StdEncoding.EncodedLen(len(b)))
+	uri.WriteString(prefix)
+	enc := base64.NewEncoder(base64.StdEncoding, &uri)
+	_, _ = enc.Write(b)
+	_ = enc.Close()
 	return &model.VolumeSlice{Axis: axis, Index: index, Count: count, Width: img.W, Height: img.H,
-		UmPerPxX: positiveOrNil(sx), UmPerPxY: positiveOrNil(sy),
-		Png: "data:image/png;base64," + base64.StdEncoding.EncodeToString(b)}, nil
+		UmPerPxX: positiveOrNil(sx), UmPerPxY: positiveOrNil(sy), Png: uri.String()}, nil
 }
 
 // fill cuts plane i across axis a into img, decoding one source plane at a time.

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -157,19 +158,78 @@ type ReadAtCloser interface {
 	io.Closer
 }
 
-// Open opens key for random access and returns it with its size: each read asks the store
-// for the bytes from its offset (a ranged GET), so a caller that reads a part holds only
-// that part. The caller closes it.
+// Open opens key for random access and returns it with its size. Reads ask the store for
+// the bytes from their offset onwards and keep that stream open, so reads that follow one
+// another (planes in order) are one GET, and a read elsewhere starts another; nothing
+// holds more than the caller's buffer. The caller closes it.
 func (s *Store) Open(ctx context.Context, key string) (ReadAtCloser, int64, error) {
 	st, err := s.Stat(ctx, key)
 	if err != nil {
 		return nil, 0, err
 	}
-	o, err := s.client.GetObject(ctx, s.bucket, key, minio.GetObjectOptions{})
-	if err != nil {
-		return nil, 0, fmt.Errorf("open %s: %w", key, err)
+	return &rangeReader{ctx: ctx, s: s, key: key, size: st.Size}, st.Size, nil
+}
+
+type rangeReader struct {
+	ctx  context.Context
+	s    *Store
+	key  string
+	size int64
+
+	mu   sync.Mutex
+	body io.ReadCloser
+	pos  int64
+}
+
+func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if off < 0 {
+		return 0, fmt.Errorf("read %s at %d: negative offset", r.key, off)
 	}
-	return o, st.Size, nil
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	if r.body == nil || off != r.pos {
+		if r.body != nil {
+			_ = r.body.Close()
+			r.body = nil
+		}
+		var opts minio.GetObjectOptions
+		if off > 0 {
+			if err := opts.SetRange(off, 0); err != nil { // from off to the end
+				return 0, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+			}
+		}
+		o, err := r.s.client.GetObject(r.ctx, r.s.bucket, r.key, opts)
+		if err != nil {
+			return 0, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+		}
+		r.body, r.pos = o, off
+	}
+	want := p[:min(int64(len(p)), r.size-off)]
+	n, err := io.ReadFull(r.body, want)
+	r.pos += int64(n)
+	if err != nil {
+		_ = r.body.Close()
+		r.body = nil
+		return n, fmt.Errorf("read %s at %d: %w", r.key, off, err)
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (r *rangeReader) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.body == nil {
+		return nil
+	}
+	err := r.body.Close()
+	r.body = nil
+	return err
 }
 
 // Stat returns the size and content type of key; its SHA256 is left empty because the

@@ -34,7 +34,9 @@ type config struct {
 	WSOrigins     []string
 	SubjectKey    []byte
 	MaxUpload     int64
-	OIDC          server.OIDCConfig
+	// MemoryLimit is serve's soft memory limit in bytes (runtime/debug.SetMemoryLimit); 0: none.
+	MemoryLimit int64
+	OIDC        server.OIDCConfig
 	// MutationLimit is every role's mutation limit but those in MutationLimits.
 	MutationLimit  auth.LimiterConfig
 	MutationLimits map[string]auth.LimiterConfig
@@ -165,6 +167,14 @@ func settings() []setting {
 			var err error
 			c.MutationLimit, c.MutationLimits, err = auth.ParseMutationLimits(v)
 			return err
+		}},
+		{"memory-limit", "AOMAS_MEMORY_LIMIT", "402653184", "soft memory limit of the server in bytes: the Go runtime collects garbage harder as it nears it (0: none; GOMEMLIMIT, when set, wins)", needHTTP, func(c *config, v string) error {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%q is not a whole number of bytes", v)
+			}
+			c.MemoryLimit = n
+			return nil
 		}},
 		{"oidc-issuer", "AOMAS_OIDC_ISSUER", "", "OpenID Connect issuer URL for single sign-on (empty: local accounts only)", needHTTP, func(c *config, v string) error {
 			if v == "" {

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/aomas/aomas/db"
@@ -36,6 +37,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	logger := c.logger(stderr)
+	if c.MemoryLimit > 0 && getenv("GOMEMLIMIT") == "" {
+		// Many clients reading slices at once make short-lived garbage; without a limit the
+		// heap may grow to twice what is live before a collection.
+		debug.SetMemoryLimit(c.MemoryLimit)
+	}
 	if err := c.mkdirData(); err != nil {
 		return err
 	}
@@ -69,7 +75,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			TempDir: filepath.Join(c.DataDir, "tmp")},
 		Labels: &labels.Service{DB: d.db, Store: d.store},
 		// Slices are read under ingest's default limits, the ones uploads were accepted by.
-		Slices:   resolvers.NewSlicer(16, 0, ingest.Options{}),
+		Slices:   resolvers.NewSlicer(0, 0, ingest.Options{}),
 		Enforcer: acc.policy,
 		Accounts: acc.accounts,
 		Audit:    d.db,

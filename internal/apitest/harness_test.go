@@ -109,7 +109,7 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 		Store:    store,
 		Intake:   &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
 		Labels:   &labels.Service{DB: cdb, Store: store},
-		Slices:   resolvers.NewSlicer(16, 0, ingest.Options{}),
+		Slices:   resolvers.NewSlicer(0, 0, ingest.Options{}),
 
 		Enforcer: policy,
 		Accounts: accounts,

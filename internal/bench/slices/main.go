@@ -33,14 +33,15 @@ func main() {
 	edge := flag.Int("edge", 2048, "plane edge: edge×edge pixels (the default plane limit is 2048×2048)")
 	frames := flag.Int("frames", 256, "frames (256 of 2048×2048 uint8 is the default 1 GiB decoded-size limit)")
 	clients := flag.Int("clients", 20, "clients asking at once")
+	bucket := flag.String("bucket", "aomas-bench", "object storage bucket the server uses")
 	flag.Parse()
-	if err := run(context.Background(), *bin, *edge, *frames, *clients); err != nil {
+	if err := run(context.Background(), *bin, *bucket, *edge, *frames, *clients); err != nil {
 		fmt.Fprintln(os.Stderr, "slices bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, bin string, edge, frames, clients int) error {
+func run(ctx context.Context, bin, bucket string, edge, frames, clients int) error {
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,7 +59,7 @@ func run(ctx context.Context, bin string, edge, frames, clients int) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", "aomas-bench", "--migrate",
+	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", bucket, "--migrate",
 		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
