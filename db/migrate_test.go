@@ -24,7 +24,9 @@ func TestMigrationsUpDownUp(t *testing.T) {
 	require.GreaterOrEqual(t, n, 1)
 	v, err := m.Version(ctx)
 	require.NoError(t, err)
-	require.EqualValues(t, n, v)
+	// Migration numbers are handed out per branch, so they may have gaps: the version is the
+	// last number, at least the count.
+	require.GreaterOrEqual(t, v, int64(n))
 
 	tables := []string{"subjects", "subject_identities", "cases", "volumes", "runs", "run_steps", "artifacts",
 		"labels", "models", "model_versions", "metrics", "qc_flags", "users", "audit_log"}
