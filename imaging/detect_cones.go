@@ -559,8 +559,22 @@ func EstimateConeSpacing(img *Image) float64 {
 // weighted it takes the maximum of f²·P(f) of the radial median power, else the largest excess
 // of log P, the radial mean power off the axes, over a quadratic fit in log f.
 func coneSpectrumSpacing(img *Image, minPx float64, weighted bool) float64 {
+	sp, _ := coneSpectrumRing(img, minPx, weighted)
+	return sp
+}
+
+// ConeRingProminence measures how far the cone ring (Yellott's ring) stands out of the
+// image's power spectrum: the excess of log power at the ring over the smooth baseline of
+// the confocal search (EstimateConeSpacing), in natural-log units, with the spacing it
+// lies at. A cone mosaic gives a clear excess; an image without one (a CT or MR slice,
+// noise, a blank or out-of-focus frame) gives little. 0, 0 for images too small to tell.
+func ConeRingProminence(img *Image) (spacingPx, excess float64) {
+	return coneSpectrumRing(img, 2.5, false)
+}
+
+func coneSpectrumRing(img *Image, minPx float64, weighted bool) (float64, float64) {
 	if img.W < 16 || img.H < 16 {
-		return 0
+		return 0, 0
 	}
 	// gonum's FFT takes any length; an even square just large enough keeps it cheap.
 	n := max(img.W, img.H)
@@ -636,7 +650,7 @@ func coneSpectrumSpacing(img *Image, minPx float64, weighted bool) float64 {
 	lo = max(lo, 2)
 	hi = min(hi, nb-2)
 	if hi-lo < 3 {
-		return 0
+		return 0, 0
 	}
 	// The baseline is fitted from half the lowest searched frequency, so that a ring near the
 	// low end of the search is not absorbed into the fit and lost to a weaker one (rods).
@@ -660,7 +674,7 @@ func coneSpectrumSpacing(img *Image, minPx float64, weighted bool) float64 {
 		}
 	}
 	if bi < 0 {
-		return 0
+		return 0, 0
 	}
 	// Parabolic refinement of the peak bin.
 	fPeak := float64(bi)
@@ -668,7 +682,7 @@ func coneSpectrumSpacing(img *Image, minPx float64, weighted bool) float64 {
 	if d := a - 2*b + c; d < 0 {
 		fPeak += 0.5 * (a - c) / d
 	}
-	return 2 / (math.Sqrt(3) * fPeak / float64(n))
+	return 2 / (math.Sqrt(3) * fPeak / float64(n)), best
 }
 
 // coneAxisGap is the half-width, in frequency bins, of the bands about the fx and fy axes left

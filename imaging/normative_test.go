@@ -1,7 +1,11 @@
 package imaging_test
 
 import (
+	"bytes"
 	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -9,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/ingest"
 )
 
 // garriochEccDeg is where the confocal images of the shared set were taken: the
@@ -83,4 +88,74 @@ func TestNormativeRangeContainsSharedNormals(t *testing.T) {
 	// The old fixed ×/÷1.6 band flagged a normal subject: keep that finding reproduced.
 	lo, mean, _ := imaging.NormativeConeDensityRange(garriochEccDeg, 1.6)
 	require.Greater(t, lo, 50166.0, "the old band (mean %.0f ÷ 1.6) excluded the lowest normal confocal image", mean)
+}
+
+// TestSpacingAgreesOnSharedImages: on every image of the shared AOSLO set, neither the
+// experts' marks nor the classical detector's raise SPACING_MISMATCH: their inter-cell
+// distance agrees with the spectrum's cone ring within the modality's tolerance.
+func TestSpacingAgreesOnSharedImages(t *testing.T) {
+	for _, mod := range []struct {
+		dir string
+		m   imaging.ConeModality
+	}{{"confocal", imaging.ConeConfocal}, {"split_detector", imaging.ConeSplitDetector}} {
+		tol := imaging.SpacingTolerance(mod.m)
+		worst := 1.0
+		for _, im := range loadCunefare(t, mod.dir) {
+			spec := imaging.ConeSpacingPx(im.Img, imaging.ConeDetectOptions{Modality: mod.m})
+			require.Positive(t, spec, im.Name)
+			for who, pts := range map[string][]imaging.Point{
+				"experts":  im.Manual,
+				"detector": imaging.DetectCones(im.Img, imaging.ConeDetectOptions{Modality: mod.m}),
+			} {
+				icd := imaging.ConeMetrics(pts, im.Img.W, im.Img.H, 1, imaging.ConeMetricsOptions{}).ICDUm.Value
+				flags := imaging.QC(imaging.QCInput{DetectedSpacingPx: icd, SpectrumSpacingPx: spec,
+					Limits: imaging.QCLimits{SpacingTolerance: tol}})
+				require.Empty(t, flags, "%s, %s' marks: %.1f px apart, spectrum %.1f px", im.Name, who, icd, spec)
+				worst = max(worst, icd/spec, spec/icd)
+			}
+		}
+		t.Logf("%s: largest spacing ratio %.2f (tolerance %.2f)", mod.dir, worst, tol)
+	}
+}
+
+// TestConeRingTellsMosaicsFromOthers: every confocal image of the shared set, raw or
+// flat-field normalised as the pipeline does, has a cone ring above MinConeRingExcess; real
+// CT, MR, PET and CR slices, noise and a smooth gradient stay below it (NO_CONE_MOSAIC).
+func TestConeRingTellsMosaicsFromOthers(t *testing.T) {
+	lowest := math.Inf(1)
+	for _, im := range loadCunefare(t, "confocal") {
+		for _, img := range []*imaging.Image{im.Img, imaging.Normalize(im.Img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(im.Img.W, im.Img.H)) / 10})} {
+			_, e := imaging.ConeRingProminence(img)
+			require.Empty(t, imaging.QC(imaging.QCInput{CheckRing: true, RingExcess: e}), "%s: excess %.2f", im.Name, e)
+			lowest = min(lowest, e)
+		}
+	}
+	highest := 0.0
+	others := map[string]*imaging.Image{}
+	for _, name := range []string{"1.dcm", "3.dcm", "4.dcm", "5.dcm"} { // PET, MR, CR, CT
+		b, err := os.ReadFile(filepath.Join("..", "ingest", "testdata", "dicom", name))
+		require.NoError(t, err)
+		res, err := ingest.Parse(bytes.NewReader(b), int64(len(b)), name, ingest.Options{})
+		require.NoError(t, err)
+		v, err := res.Volume()
+		require.NoError(t, err)
+		others[res.Modality] = &imaging.Image{W: v.X, H: v.Y, Pix: v.Vox[:v.X*v.Y]}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	noise, smooth := imaging.NewImage(256, 256), imaging.NewImage(256, 256)
+	for i := range noise.Pix {
+		noise.Pix[i] = float32(rng.Float64())
+		smooth.Pix[i] = float32(i%256+i/256)/512 + 0.02*float32(rng.Float64())
+	}
+	others["noise"], others["gradient"] = noise, smooth
+	for name, img := range others {
+		for _, im := range []*imaging.Image{img, imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})} {
+			_, e := imaging.ConeRingProminence(im)
+			flags := imaging.QC(imaging.QCInput{CheckRing: true, RingExcess: e})
+			require.Len(t, flags, 1, "%s: excess %.2f", name, e)
+			require.Equal(t, imaging.QCNoConeMosaic, flags[0].Code)
+			highest = max(highest, e)
+		}
+	}
+	t.Logf("cone ring excess: confocal mosaics ≥ %.2f, others ≤ %.2f, threshold %.2f", lowest, highest, imaging.MinConeRingExcess)
 }

@@ -20,6 +20,10 @@ type metricsOutput struct {
 	// distance) and SpectrumSpacingPx the spectrum's (segment), for QC to compare.
 	DetectedSpacingPx float64 `json:"detected_spacing_px"`
 	SpectrumSpacingPx float64 `json:"spectrum_spacing_px"`
+	// RingExcess is how far the cone ring stands out of the spectrum (confocal images,
+	// imaging.ConeRingProminence); CheckRing says it was measured.
+	RingExcess float64 `json:"ring_excess"`
+	CheckRing  bool    `json:"check_ring"`
 	// NotAOImage: nothing was measured (see preprocessOutput.NotAOImage).
 	NotAOImage bool `json:"not_ao_image,omitempty"`
 }
@@ -91,6 +95,10 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		modality = imaging.ConeConfocal
 	}
 	out.SpectrumSpacingPx = imaging.ConeSpacingPx(img, imaging.ConeDetectOptions{Modality: modality})
+	if modality == imaging.ConeConfocal {
+		_, out.RingExcess = imaging.ConeRingProminence(img)
+		out.CheckRing = true
+	}
 	res.output = out
 	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))

@@ -35,7 +35,9 @@ func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	} else {
 		in := imaging.QCInput{SNR: pre.SNR, ConeCount: met.Count, CountCones: true, DensityPerMM2: met.DensityPerMM2,
 			EccentricityDeg: sc.params.EccentricityDeg, HasEccentricity: sc.params.EccentricityDeg > 0,
-			Uncalibrated: !(met.UmPerPx > 0), DetectedSpacingPx: met.DetectedSpacingPx, SpectrumSpacingPx: met.SpectrumSpacingPx}
+			Uncalibrated: !(met.UmPerPx > 0), DetectedSpacingPx: met.DetectedSpacingPx, SpectrumSpacingPx: met.SpectrumSpacingPx,
+			CheckRing: met.CheckRing, RingExcess: met.RingExcess,
+			Limits: imaging.QCLimits{SpacingTolerance: imaging.SpacingTolerance(imaging.ConeModality(sc.params.Modality))}}
 		flags = imaging.QC(in)
 	}
 	res := &stepResult{setQC: true, output: qcOutput{Flags: []string{}}}
