@@ -42,11 +42,31 @@ export type CreateCaseInput = {
   tags?: Array<string> | null | undefined;
 };
 
+export type DeviceCalibrationInput = {
+  /** The eye's axial length from biometry, 15–40 mm. */
+  axialLengthMm: number;
+  /** The scan's field of view along one image axis, in degrees. */
+  fieldOfViewDeg: number;
+  /** How many pixels that field of view spans. */
+  fieldOfViewPx: number;
+};
+
 export type Eye =
   /** right eye */
   | 'OD'
   /** left eye */
   | 'OS';
+
+/** Where a volume's pixel size came from. Nothing is guessed: with NONE no µm or mm² metric is produced. */
+export type PixelSizeSource =
+  /** A device calibration: the scan's field of view and the eye's axial length (Bennett, Rudnicka & Edgar 1994). */
+  | 'DEVICE'
+  /** The file's physical metadata: DICOM Pixel Spacing, or a TIFF resolution in cm or inches that is not the 72/96-dpi default. */
+  | 'FILE'
+  /** Unknown. */
+  | 'NONE'
+  /** Stated with the upload, or set by a technician (setVolumeCalibration umPerPx). */
+  | 'UPLOADER';
 
 export type QcSeverity =
   | 'error'
@@ -83,6 +103,14 @@ export type SaveLabelInput = {
   document: string;
   /** cones, vessels, nerve_fibres or roi. */
   kind: string;
+  volumeId: string;
+};
+
+/** Exactly one of umPerPx and device. */
+export type SetVolumeCalibrationInput = {
+  device?: DeviceCalibrationInput | null | undefined;
+  /** The pixel size in µm per pixel (above 0, at most 1000). */
+  umPerPx?: number | null | undefined;
   volumeId: string;
 };
 
@@ -176,14 +204,14 @@ export type CasesQueryVariables = Exact<{
 
 export type CasesQuery = { cases: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, tags: Array<string>, createdAt: string, subject: { code: string }, volumes: Array<{ id: string }>, latestRun: { id: string, status: RunStatus } | null } }> } };
 
-export type VolumeFieldsFragment = { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null };
+export type VolumeFieldsFragment = { id: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null };
 
 export type CaseQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type CaseQuery = { case: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, notes: string, tags: Array<string>, createdAt: string, updatedAt: string, subject: { code: string }, volumes: Array<{ id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null }> } | null };
+export type CaseQuery = { case: { id: string, eye: Eye, eccentricityDeg: number | null, meridian: string | null, acquiredOn: string | null, device: string | null, notes: string, tags: Array<string>, createdAt: string, updatedAt: string, subject: { code: string }, volumes: Array<{ id: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null }> } | null };
 
 export type CreateCaseMutationVariables = Exact<{
   input: CreateCaseInput;
@@ -198,7 +226,7 @@ export type UploadVolumeMutationVariables = Exact<{
 }>;
 
 
-export type UploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, modality: string, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, latestRun: { id: string, status: RunStatus } | null } } };
+export type UploadVolumeMutation = { uploadVolume: { duplicate: boolean, volume: { id: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null } } };
 
 export type StartVolumeRunMutationVariables = Exact<{
   input: StartRunInput;
@@ -206,6 +234,13 @@ export type StartVolumeRunMutationVariables = Exact<{
 
 
 export type StartVolumeRunMutation = { startRun: { id: string, status: RunStatus } };
+
+export type SetVolumeCalibrationMutationVariables = Exact<{
+  input: SetVolumeCalibrationInput;
+}>;
+
+
+export type SetVolumeCalibrationMutation = { setVolumeCalibration: { volume: { id: string, modality: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dataType: string, sizeBytes: number, sourceFormat: string, status: VolumeStatus, errorCode: string | null, error: string | null, createdAt: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null, z: number | null }, deviceCalibration: { axialLengthMm: number, fieldOfViewDeg: number, fieldOfViewPx: number } | null, latestRun: { id: string, status: RunStatus } | null }, run: { id: string, status: RunStatus } | null } };
 
 export type HealthFieldsFragment = { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> };
 
@@ -228,7 +263,7 @@ export type VolumeWorkspaceQueryVariables = Exact<{
 }>;
 
 
-export type VolumeWorkspaceQuery = { volume: { id: string, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
+export type VolumeWorkspaceQuery = { volume: { id: string, umPerPx: number | null, pixelSizeSource: PixelSizeSource, dims: { z: number, y: number, x: number }, spacingUm: { x: number | null, y: number | null }, case: { id: string, eye: Eye, subject: { code: string } }, latestRun: { id: string, status: RunStatus, modelPoints: string | null, masks: Array<{ kind: string, downloadUrl: string | null }>, fibreOrientation: { cellPx: number, cols: number, rows: number, angleDeg: Array<number>, coherence: Array<number> } | null, uncertainty: { cellPx: number, cols: number, rows: number, values: Array<number> } | null } | null, labels: Array<{ id: string, kind: string, version: number, state: string, document: string, history: Array<{ version: number, action: string, author: string, comment: string, changes: string, at: string }> }> } | null };
 
 export type SaveLabelMutationVariables = Exact<{
   input: SaveLabelInput;

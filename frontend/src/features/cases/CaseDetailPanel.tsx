@@ -12,7 +12,8 @@ import {
   type CaseDetail,
 } from '../../graphql/operations/cases';
 import { runTone } from './CaseTable';
-import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatSpacing } from './format';
+import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatPixelSize } from './format';
+import { CalibrationDialog } from './CalibrationDialog';
 import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
 import { useCan } from '../session';
 
@@ -32,6 +33,8 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
   const [data, setData] = useState<CaseDetail | null>(null);
   const canUpload = useCan('admin', 'tech', 'scanner');
   const canRun = useCan('admin', 'ml_engineer', 'researcher', 'tech');
+  const canCalibrate = useCan('admin', 'tech');
+  const [calibrating, setCalibrating] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -128,7 +131,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
             <DataTable
               className="volume-table"
               data-testid="volume-table"
-              columns={['Status', 'Dims (px)', 'Spacing', { label: 'Size', num: true }, 'Format', 'Run']}
+              columns={['Status', 'Dims (px)', 'Pixel size', { label: 'Size', num: true }, 'Format', 'Run']}
               rows={c.volumes}
               row={(v) => (
                 <tr key={v.id} data-testid="volume-row" data-status={v.status}>
@@ -144,7 +147,26 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                     )}
                   </td>
                   <td>{v.status === 'REJECTED' ? '—' : formatDims(v.dims)}</td>
-                  <td>{v.status === 'REJECTED' ? '—' : formatSpacing(v.spacingUm)}</td>
+                  <td data-testid="volume-pixel-size" data-source={v.pixelSizeSource}>
+                    {v.status === 'REJECTED' ? (
+                      '—'
+                    ) : (
+                      <>
+                        {formatPixelSize(v)}
+                        {canCalibrate && v.status === 'READY' && (
+                          <button
+                            type="button"
+                            className="button button--small volume-table__calibrate"
+                            onClick={() => setCalibrating(v.id)}
+                            title="Set the pixel size (µm per pixel, or the device and the eye's axial length)"
+                            data-testid="set-pixel-size"
+                          >
+                            Set
+                          </button>
+                        )}
+                      </>
+                    )}
+                  </td>
                   <td className="num">{formatBytes(v.sizeBytes)}</td>
                   <td>{v.sourceFormat || '—'}</td>
                   <td>
@@ -185,6 +207,20 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
           )}
 
           {runError && <ErrorNote>Could not start a run: {runError}</ErrorNote>}
+          {calibrating &&
+            (() => {
+              const vol = c.volumes.find((x) => x.id === calibrating);
+              return vol ? (
+                <CalibrationDialog
+                  volume={vol}
+                  onClose={() => setCalibrating(null)}
+                  onSaved={() => {
+                    setCalibrating(null);
+                    refresh();
+                  }}
+                />
+              ) : null;
+            })()}
 
           {canUpload && (
             <>

@@ -3,7 +3,7 @@
 import { forwardRef, useCallback, useImperativeHandle, useRef, useState, type DragEvent } from 'react';
 import { StatusDot } from '../../components/ui/StatusDot';
 import type { Volume } from '../../graphql/operations/cases';
-import { formatBytes } from './format';
+import { formatBytes, formatPixelSize } from './format';
 import { uploadVolume, type UploadHandle, type UploadOutcome } from './upload';
 
 export interface UploadItem {
@@ -18,7 +18,10 @@ export interface UploadItem {
   duplicate?: boolean;
 }
 
-export type Uploader = (file: File, caseId: string, onProgress: (f: number) => void) => UploadHandle;
+/** Uploader sends one file; umPerPx, when given, is the pixel size the uploader states. */
+export type Uploader = (file: File, caseId: string, onProgress: (f: number) => void, umPerPx?: number) => UploadHandle;
+
+const defaultUploader: Uploader = (file, caseId, onProgress, umPerPx) => uploadVolume(file, caseId, onProgress, undefined, umPerPx);
 
 export interface UploadZoneHandle {
   chooseFiles(): void;
@@ -50,11 +53,13 @@ function outcomeState(o: UploadOutcome): Partial<UploadItem> {
 }
 
 export const UploadZone = forwardRef<UploadZoneHandle, Props>(function UploadZone(
-  { caseId, onUploaded, uploader = uploadVolume },
+  { caseId, onUploaded, uploader = defaultUploader },
   ref,
 ) {
   const [items, setItems] = useState<UploadItem[]>([]);
   const [over, setOver] = useState(false);
+  // The pixel size stated for the next files; empty leaves it to the file's metadata.
+  const [statedUm, setStatedUm] = useState('');
   const inputRef = useRef<HTMLInputElement>(null);
   const onUploadedRef = useRef(onUploaded);
   onUploadedRef.current = onUploaded;
@@ -69,8 +74,12 @@ export const UploadZone = forwardRef<UploadZoneHandle, Props>(function UploadZon
       for (const file of Array.from(files)) {
         const key = ++seq;
         setItems((list) => [{ key, name: file.name, size: file.size, progress: 0, state: 'uploading' }, ...list]);
-        const h = uploader(file, caseId, (f) =>
-          patch(key, f >= 1 ? { progress: 1, state: 'processing' } : { progress: f }),
+        const um = Number(statedUm);
+        const h = uploader(
+          file,
+          caseId,
+          (f) => patch(key, f >= 1 ? { progress: 1, state: 'processing' } : { progress: f }),
+          statedUm.trim() && um > 0 ? um : undefined,
         );
         void h.promise.then((o) => {
           patch(key, { progress: 1, ...outcomeState(o) });
@@ -78,7 +87,7 @@ export const UploadZone = forwardRef<UploadZoneHandle, Props>(function UploadZon
         });
       }
     },
-    [caseId, uploader],
+    [caseId, uploader, statedUm],
   );
 
   function onDrop(e: DragEvent) {
@@ -109,6 +118,18 @@ export const UploadZone = forwardRef<UploadZoneHandle, Props>(function UploadZon
         <button type="button" className="button button--small" onClick={() => inputRef.current?.click()} title="Choose files (U)">
           Choose files…
         </button>
+        <label className="upload__um" title="The pixel size of these files in µm per pixel; leave empty to take it from the file (DICOM Pixel Spacing, a TIFF's physical resolution)">
+          µm/px
+          <input
+            type="number"
+            step="any"
+            min="0"
+            value={statedUm}
+            onChange={(e) => setStatedUm(e.target.value)}
+            placeholder="from file"
+            data-testid="upload-um-per-px"
+          />
+        </label>
         <input
           ref={inputRef}
           type="file"
@@ -136,6 +157,12 @@ export const UploadZone = forwardRef<UploadZoneHandle, Props>(function UploadZon
                   {it.state === 'ready' && (
                     <>
                       <StatusDot tone="ok" /> READY{it.duplicate ? ' (already uploaded)' : ''}
+                      {it.volume && it.volume.umPerPx !== undefined && (
+                        <span className="upload__pixel" data-testid="upload-pixel-size" data-source={it.volume.pixelSizeSource}>
+                          {' · '}
+                          {formatPixelSize(it.volume)}
+                        </span>
+                      )}
                     </>
                   )}
                   {it.state === 'received' && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDims, formatEccentricity, formatSpacing, parseTags } from './format';
+import { formatBytes, formatDims, formatEccentricity, formatPixelSize, formatSpacing, parseTags } from './format';
 
 describe('formats', () => {
   it('formats sizes, dims and spacing', () => {
@@ -17,5 +17,14 @@ describe('formats', () => {
   it('parses tags', () => {
     expect(parseTags(' a, b  c,,')).toEqual(['a', 'b', 'c']);
     expect(parseTags('')).toEqual([]);
+  });
+});
+
+describe('formatPixelSize', () => {
+  it('says the size and its source, and never invents one', () => {
+    expect(formatPixelSize({ umPerPx: 0.4746, pixelSizeSource: 'UPLOADER' })).toBe('0.4746 µm/px · stated');
+    expect(formatPixelSize({ umPerPx: 0.5, pixelSizeSource: 'FILE' })).toBe('0.5 µm/px · from the file');
+    expect(formatPixelSize({ umPerPx: 0.8486, pixelSizeSource: 'DEVICE' })).toBe('0.8486 µm/px · device calibration');
+    expect(formatPixelSize({ umPerPx: null, pixelSizeSource: 'NONE' })).toBe('unknown (pixel units only)');
   });
 });

@@ -49,3 +49,16 @@ export function parseTags(s: string): string[] {
     .map((t) => t.trim())
     .filter(Boolean);
 }
+
+const SOURCE_WORDS: Record<Volume['pixelSizeSource'], string> = {
+  UPLOADER: 'stated',
+  FILE: 'from the file',
+  DEVICE: 'device calibration',
+  NONE: 'unknown',
+};
+
+/** formatPixelSize says the pixel size the pipeline measures with and where it came from. */
+export function formatPixelSize(v: Pick<Volume, 'umPerPx' | 'pixelSizeSource'>): string {
+  if (v.umPerPx === null || v.pixelSizeSource === 'NONE') return 'unknown (pixel units only)';
+  return `${Number(v.umPerPx.toPrecision(4))} µm/px · ${SOURCE_WORDS[v.pixelSizeSource]}`;
+}

@@ -56,6 +56,7 @@ export function uploadVolume(
   caseId: string,
   onProgress: (fraction: number) => void,
   makeXHR: XHRFactory = () => new XMLHttpRequest(),
+  umPerPx?: number,
 ): UploadHandle {
   const xhr = makeXHR();
   const promise = new Promise<UploadOutcome>((resolve) => {
@@ -80,7 +81,7 @@ export function uploadVolume(
     };
     xhr.onerror = () => resolve({ kind: 'failed', message: 'network error: the upload did not reach the server' });
     xhr.onabort = () => resolve({ kind: 'failed', message: 'canceled' });
-    xhr.send(buildUploadForm(file, caseId));
+    xhr.send(buildUploadForm(file, caseId, umPerPx));
   });
   return { promise, abort: () => xhr.abort() };
 }

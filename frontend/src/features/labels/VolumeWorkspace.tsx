@@ -73,6 +73,13 @@ function kitFor(doc: AnnotationDocument, run: Run | null): WorkspaceKit {
   };
 }
 
+const PIXEL_SOURCE: Record<WorkspaceVolume['pixelSizeSource'], string> = {
+  UPLOADER: 'stated',
+  FILE: 'from the file',
+  DEVICE: 'device calibration',
+  NONE: 'unknown',
+};
+
 async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
   const d = await request<VolumeWorkspaceQuery>(VOLUME_WORKSPACE_QUERY, { id: volumeId }, { signal });
   const v = d.volume;
@@ -82,7 +89,8 @@ async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
   const image = preview ? await loadImage(preview) : null;
   const width = image?.width ?? v.dims.x;
   const height = image?.height ?? v.dims.y;
-  const umPerPx = v.spacingUm.x ?? 1;
+  // Without a calibrated pixel size the viewer measures in pixels (1 "µm" per px) and says so.
+  const umPerPx = v.umPerPx ?? 1;
   const label = v.labels.find((l) => l.kind === KIND) ?? null;
   let doc: AnnotationDocument;
   if (label?.document) {
@@ -345,7 +353,10 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       extraKey={extraKey}
       badge={
         <div className="viewer__badge" data-testid="volume-badge">
-          {volume.case.subject.code} · {volume.case.eye} · {doc.width}×{doc.height} px · {umPerPx} µm/px
+          {volume.case.subject.code} · {volume.case.eye} · {doc.width}×{doc.height} px ·{' '}
+          <span data-testid="viewer-pixel-size" data-source={volume.pixelSizeSource}>
+            {volume.umPerPx === null ? 'pixel size unknown: distances in px' : `${volume.umPerPx} µm/px (${PIXEL_SOURCE[volume.pixelSizeSource]})`}
+          </span>
           {image ? '' : ' · no preprocessed image yet'}
         </div>
       }

@@ -29,7 +29,7 @@ export function toCaseRow(n: CaseNode): CaseRow {
 /** Volume is a volume as the case detail and the upload answer send it. */
 export type Volume = VolumeFieldsFragment;
 
-export const VOLUME_FIELDS = /* GraphQL */ `fragment VolumeFields on Volume { id modality dims { z y x } spacingUm { x y z } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status } }`;
+export const VOLUME_FIELDS = /* GraphQL */ `fragment VolumeFields on Volume { id modality dims { z y x } spacingUm { x y z } umPerPx pixelSizeSource deviceCalibration { axialLengthMm fieldOfViewDeg fieldOfViewPx } dataType sizeBytes sourceFormat status errorCode error createdAt latestRun { id status } }`;
 
 const CASE_QUERY_DOC = /* GraphQL */ `query Case($id: ID!) {
   case(id: $id) {
@@ -55,3 +55,10 @@ export const UPLOAD_VOLUME_MUTATION = UPLOAD_VOLUME_MUTATION_DOC + VOLUME_FIELDS
 export const START_VOLUME_RUN_MUTATION = /* GraphQL */ `mutation StartVolumeRun($input: StartRunInput!) {
   startRun(input: $input) { id status }
 }`;
+
+/** Sets a volume's pixel size (µm per pixel, or a device calibration); the volume's latest
+ * finished run measures again with it (metrics and QC only). */
+const SET_VOLUME_CALIBRATION_MUTATION_DOC = /* GraphQL */ `mutation SetVolumeCalibration($input: SetVolumeCalibrationInput!) {
+  setVolumeCalibration(input: $input) { volume { ...VolumeFields } run { id status } }
+}`;
+export const SET_VOLUME_CALIBRATION_MUTATION = SET_VOLUME_CALIBRATION_MUTATION_DOC + VOLUME_FIELDS;

@@ -13,7 +13,7 @@ const LABEL_FIELDS = /* GraphQL */ `fragment LabelFields on Label { id kind vers
 
 const VOLUME_WORKSPACE_QUERY_DOC = /* GraphQL */ `query VolumeWorkspace($id: ID!) {
   volume(id: $id) {
-    id dims { z y x } spacingUm { x y }
+    id dims { z y x } spacingUm { x y } umPerPx pixelSizeSource
     case { id eye subject { code } }
     latestRun { id status masks { kind downloadUrl } modelPoints
       fibreOrientation { cellPx cols rows angleDeg coherence }
