@@ -104,6 +104,8 @@ describe('calibration', () => {
     await badge.waitFor({ timeout: 30_000 });
     assert.equal(await badge.getAttribute('data-source'), 'UPLOADER');
     assert.match(await badge.textContent(), /0\.4746 µm\/px \(stated\)/);
+    // The run's results are a docked tab beside the metrics panel.
+    await page.locator('.dv-tab').filter({ hasText: 'Run results' }).first().click();
     const density = page.locator('[data-testid="run-metric"][data-name="cone_density"]');
     await density.waitFor({ timeout: 30_000 });
     const text = await density.textContent();
