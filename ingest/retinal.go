@@ -1,12 +1,9 @@
 package ingest
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
-// CodeNotAOImage: a file whose DICOM header says it is not an ophthalmic image (a CT or MR
-// slice, an X-ray, ultrasound …); it is refused rather than measured.
+// CodeNotAOImage is the code of a file whose DICOM header says it is not an ophthalmic image
+// (a CT or MR slice, an X-ray, ultrasound …): it is flagged, never measured.
 const CodeNotAOImage = "NOT_AO_IMAGE"
 
 // aoModalities are the DICOM Modality values (PS3.3 C.7.3.1.1.1) an adaptive-optics retinal
@@ -48,7 +45,7 @@ func CheckRetinal(res *Result) *RejectError {
 	}
 	m := strings.ToUpper(strings.TrimSpace(res.Modality))
 	if !aoModalities[m] {
-		return reject(CodeNotAOImage, "%s", fmt.Sprintf("the DICOM modality is %s, not ophthalmic (OP, OPT) or a secondary capture; aomas measures adaptive-optics retinal images only", m))
+		return reject(CodeNotAOImage, "the DICOM modality is %s, not ophthalmic (OP, OPT) or a secondary capture; aomas measures adaptive-optics retinal images only", m)
 	}
 	return nil
 }

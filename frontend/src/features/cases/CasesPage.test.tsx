@@ -42,6 +42,9 @@ const volume = (id: string, status: Volume['status'], extra: Partial<Volume> = {
   modality: 'confocal',
   dims: { z: 1, y: 256, x: 256 },
   spacingUm: { x: 0.5, y: 0.5, z: null },
+  umPerPx: 0.5,
+  pixelSizeSource: 'FILE',
+  deviceCalibration: null,
   dataType: 'uint8',
   sizeBytes: 65536,
   sourceFormat: 'tiff',
@@ -139,7 +142,7 @@ describe('CasesPage', () => {
     expect(rows).toHaveLength(2);
     expect(rows[0]).toHaveTextContent('READY');
     expect(rows[0]).toHaveTextContent('256 × 256');
-    expect(rows[0]).toHaveTextContent('0.5 × 0.5 µm');
+    expect(rows[0]).toHaveTextContent('0.5 µm/px · from the file');
     expect(rows[1]).toHaveTextContent('TRUNCATED the file ends early');
     expect(window.location.hash).toBe('#/cases/case-1');
     await user.keyboard('{Escape}');
