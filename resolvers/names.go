@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -36,8 +37,8 @@ func (r *Resolver) checkMetricName(ctx context.Context, name string) error {
 		return err
 	}
 	msg := fmt.Sprintf("no metric is called %q", name)
-	if close := imaging.CloseNames(name, names); len(close) > 0 {
-		msg += "; did you mean " + strings.Join(close, ", ") + "?"
+	if near := imaging.CloseNames(name, names); len(near) > 0 {
+		msg += "; did you mean " + strings.Join(near, ", ") + "?"
 	}
 	return invalidInput(msg + " (metricCatalog lists every metric: " + strings.Join(names, ", ") + ")")
 }
@@ -180,10 +181,10 @@ func csvSafe(s string) string {
 
 // detectorName says what found a run's cells: the model version it named, unless the
 // segment step recorded that the classical detector ran instead.
-func detectorName(model, version *string, recorded string) string {
+func detectorName(modelName, version *string, recorded string) string {
 	named := ""
-	if model != nil && version != nil {
-		named = *model + " " + *version
+	if modelName != nil && version != nil {
+		named = *modelName + " " + *version
 	}
 	switch {
 	case recorded != "" && (named == "" || strings.HasPrefix(recorded, "classical")):
@@ -302,7 +303,7 @@ func caseChanges(before, after db.Case) string {
 	if fmt.Sprint(deref(before.EccentricityDeg)) != fmt.Sprint(deref(after.EccentricityDeg)) {
 		ch = append(ch, "eccentricity")
 	}
-	if fmt.Sprint(before.AcquiredOn) != fmt.Sprint(after.AcquiredOn) {
+	if !sameDate(before.AcquiredOn, after.AcquiredOn) {
 		ch = append(ch, "date")
 	}
 	if !slices.Equal(before.TagList, after.TagList) {
@@ -312,6 +313,13 @@ func caseChanges(before, after db.Case) string {
 		return "no change"
 	}
 	return "changed " + strings.Join(ch, ", ")
+}
+
+func sameDate(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Equal(*b)
 }
 
 func deref(f *float64) any {

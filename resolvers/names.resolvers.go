@@ -102,7 +102,7 @@ func (r *runResolver) ModelVersion(ctx context.Context, obj *db.Run) (*db.ModelV
 }
 
 func (r *runResolver) Detector(ctx context.Context, obj *db.Run) (string, error) {
-	var model, version *string
+	var modelName, version *string
 	if obj.ModelVersionID != nil {
 		v, err := db.ModelVersionByID(ctx, r.DB, *obj.ModelVersionID)
 		if err != nil {
@@ -112,7 +112,7 @@ func (r *runResolver) Detector(ctx context.Context, obj *db.Run) (string, error)
 		if err != nil {
 			return "", err
 		}
-		model, version = &m.Name, &v.Version
+		modelName, version = &m.Name, &v.Version
 	}
 	d, err := r.loaders(ctx).detector.Load(ctx, obj.ID)
 	if err != nil {
@@ -122,7 +122,7 @@ func (r *runResolver) Detector(ctx context.Context, obj *db.Run) (string, error)
 	if d != nil {
 		recorded = d.Detector
 	}
-	return detectorName(model, version, recorded), nil
+	return detectorName(modelName, version, recorded), nil
 }
 
 func (r *volumeResolver) CurrentRun(ctx context.Context, obj *db.Volume) (*db.Run, error) {

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 
 // runExample runs one of docs/examples with the server's address and token in its
 // environment, and returns its exit code, stdout and stderr.
-func (a *api) runExample(token string, dir string, name string, args ...string) (int, string, string) {
+func (a *api) runExample(token, dir, name string, args ...string) (int, string, string) {
 	a.t.Helper()
 	script, err := filepath.Abs(filepath.Join("..", "..", "docs", "examples", name))
 	require.NoError(a.t, err)
@@ -27,7 +28,8 @@ func (a *api) runExample(token string, dir string, name string, args ...string) 
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
 	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		code = ee.ExitCode()
 	} else {
 		require.NoError(a.t, err)

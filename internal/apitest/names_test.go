@@ -417,7 +417,7 @@ func TestGraphiQLForSignedInUsers(t *testing.T) {
 	u := a.passwordAccount(rbac.RoleResearcher, "graphiql password")
 	status, _, cookies := a.login(u.Email, "graphiql password")
 	require.Equal(t, http.StatusOK, status)
-	req, _ := http.NewRequest(http.MethodGet, base+"/graphiql", nil)
+	req, _ := http.NewRequest(http.MethodGet, base+"/graphiql", http.NoBody)
 	var session string
 	for _, c := range cookies {
 		req.AddCookie(c)

@@ -39,6 +39,7 @@ function fakeServer(total: number) {
 
 const volume = (id: string, status: Volume['status'], extra: Partial<Volume> = {}): Volume => ({
   id,
+  filename: 'scan.tif',
   modality: 'confocal',
   dims: { z: 1, y: 256, x: 256 },
   spacingUm: { x: 0.5, y: 0.5, z: null },

@@ -4,6 +4,7 @@ import { buildUploadForm, interpretUpload, uploadVolume } from './upload';
 
 const volume = (status: Volume['status'], extra: Partial<Volume> = {}): Volume => ({
   id: 'v1',
+  filename: 'scan.tif',
   modality: 'confocal',
   dims: { z: 1, y: 256, x: 256 },
   spacingUm: { x: 0.5, y: 0.5, z: null },

@@ -105,7 +105,7 @@ export function TablePage() {
         {error && <ErrorNote compact>{error}</ErrorNote>}
         {table && (
           <p className="table-page__count" data-testid="table-count">
-            {table.totalCount} {superseded ? 'runs' : 'volumes (current runs)'}
+            {table.totalCount} {superseded ? (table.totalCount === 1 ? 'run' : 'runs') : table.totalCount === 1 ? 'volume (its current run)' : 'volumes (their current runs)'}
             {table.totalCount > table.rows.length ? ` · showing ${table.rows.length}; the CSV has them all` : ''}
           </p>
         )}
