@@ -27,6 +27,7 @@ type loaders struct {
 	qcFlags       batched[[]*db.QCFlag]
 	artifacts     batched[[]*db.Artifact]
 	assignment    batched[*db.Assignment]
+	label         batched[*db.Label]
 }
 
 type loadersKey struct{}
@@ -155,6 +156,8 @@ func newLoaders(q db.DB) *loaders {
 			return db.AssignmentsByVolumeIDs(ctx, q, ids)
 		},
 			func(r *db.Assignment) int64 { return r.VolumeID }), opts),
+		label: newBatched(one(func(ctx context.Context, ids []int64) ([]db.Label, error) { return db.LabelsByIDs(ctx, q, ids) },
+			func(r *db.Label) int64 { return r.ID }), opts),
 	}
 }
 
