@@ -148,6 +148,11 @@ func LabelsByVolumeIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 	return selectAny[Label](ctx, q, "labels", `SELECT * FROM labels WHERE volume_id = ANY($1) ORDER BY kind`, ids)
 }
 
+// LabelsByIDs loads labels by id.
+func LabelsByIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]Label, error) {
+	return selectAny[Label](ctx, q, "labels", `SELECT * FROM labels WHERE id = ANY($1)`, ids)
+}
+
 // LabelByID returns one label.
 func LabelByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Label, error) {
 	var l Label

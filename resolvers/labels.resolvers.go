@@ -131,11 +131,7 @@ func (r *workItemResolver) Label(ctx context.Context, obj *db.WorkItem) (*db.Lab
 	if obj.LabelID == nil {
 		return nil, nil
 	}
-	l, err := db.LabelByID(ctx, r.DB, *obj.LabelID)
-	if err != nil {
-		return nil, err
-	}
-	return &l, nil
+	return load(ctx, r.loaders(ctx).label, *obj.LabelID, "label")
 }
 
 func (r *Resolver) LabelEvent() graph.LabelEventResolver { return &labelEventResolver{r} }

@@ -33,6 +33,7 @@ type loaders struct {
 	detector      batched[*db.RunDetector]
 	userEmail     batched[*db.UserEmail]
 	assignment    batched[*db.Assignment]
+	label         batched[*db.Label]
 }
 
 type loadersKey struct{}
@@ -171,6 +172,8 @@ func newLoaders(q db.DB) *loaders {
 			return db.AssignmentsByVolumeIDs(ctx, q, ids)
 		},
 			func(r *db.Assignment) int64 { return r.VolumeID }), opts),
+		label: newBatched(one(func(ctx context.Context, ids []int64) ([]db.Label, error) { return db.LabelsByIDs(ctx, q, ids) },
+			func(r *db.Label) int64 { return r.ID }), opts),
 	}
 }
 

@@ -43,14 +43,20 @@ func (r *Resolver) myWork(ctx context.Context, first *int) (*model.WorkQueue, er
 	if err != nil {
 		return nil, err
 	}
+	// A page's volumes, assignments and labels load with one query each.
 	ids := make([]int64, len(items))
+	var labelIDs []int64
 	out := make([]*db.WorkItem, len(items))
 	for i := range items {
 		ids[i] = items[i].VolumeID
+		if items[i].LabelID != nil {
+			labelIDs = append(labelIDs, *items[i].LabelID)
+		}
 		out[i] = &items[i]
 	}
 	r.loaders(ctx).volume.prefetch(ctx, ids)
 	r.loaders(ctx).assignment.prefetch(ctx, ids)
+	r.loaders(ctx).label.prefetch(ctx, labelIDs)
 	return &model.WorkQueue{Items: out, TotalCount: total}, nil
 }
 

@@ -248,3 +248,49 @@ func TestWorkQueuesStayInTheirProject(t *testing.T) {
 		"r": []map[string]any{{"points": []map[string]any{{"x": 0, "y": 0}, {"x": 9, "y": 0}, {"x": 9, "y": 9}}, "comment": "x"}}})
 	require.Equal(t, []string{"NOT_FOUND"}, codesAt(res, "reviewLabel"))
 }
+
+// TestMyWorkIssuesAConstantNumberOfQueries: a queue page's volumes, cases, subjects and
+// labels load in batches, so the statements do not grow with the page.
+func TestMyWorkIssuesAConstantNumberOfQueries(t *testing.T) {
+	a := newAPI(t)
+	a.seedCases(30, "work")
+	_, err := a.raw.Exec(`INSERT INTO labels (volume_id, kind, version, state) SELECT id, 'cones', 0, 'DRAFT' FROM volumes WHERE id % 2 = 0`)
+	require.NoError(t, err)
+	_, tok := a.accountFor(rbac.RoleLabeler)
+	lab := a.as(tok)
+	count := func(first int) (int64, int) {
+		a.db.n.Store(0)
+		var d struct {
+			MyWork struct {
+				TotalCount int
+				Items      []struct {
+					Volume struct {
+						ID   string
+						Case struct{ Subject struct{ Code string } }
+					}
+					Label *struct{ State string }
+				}
+			}
+		}
+		lab.mustQuery(`query($n: Int) { myWork(first: $n) { totalCount items { volume { id case { subject { code } } assignee { id } } label { state } } } }`,
+			map[string]any{"n": first}, &d)
+		require.Equal(t, 60, d.MyWork.TotalCount)
+		labelled := 0
+		for _, it := range d.MyWork.Items {
+			require.NotEmpty(t, it.Volume.Case.Subject.Code)
+			if it.Label != nil {
+				labelled++
+			}
+		}
+		if first == 60 {
+			require.Equal(t, 30, labelled, "the drafts come with their labels")
+		}
+		return a.db.n.Load(), len(d.MyWork.Items)
+	}
+	small, n5 := count(5)
+	large, n60 := count(60)
+	require.Equal(t, 5, n5)
+	require.Equal(t, 60, n60)
+	t.Logf("SQL statements: %d for 5 queue items, %d for 60", small, large)
+	require.Equal(t, small, large, "statements must not grow with the queue page")
+}
