@@ -55,9 +55,6 @@ type Volume struct {
 	DataType     string    `db:"dtype"`
 	SizeBytes    int64     `db:"size_bytes"`
 	SHA256       *string   `db:"sha256"`
-	// IngestKey fingerprints the bytes with the inputs they were read with (sidecar, pixel
-	// size, modality): a READY volume is found again by it within its case only.
-	IngestKey    *string   `db:"ingest_key"`
 	SourceFormat string    `db:"source_format"`
 	ObjectKey    *string   `db:"object_key"`
 	Status       string    `db:"status"`
@@ -66,6 +63,9 @@ type Volume struct {
 	Filename     string    `db:"filename"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	// IngestKey fingerprints the bytes with the inputs they were read with (sidecar, pixel
+	// size, modality): a READY volume is found again by it within its case only.
+	IngestKey *string `db:"ingest_key"`
 }
 
 // Run is one pass of the pipeline over a volume.
