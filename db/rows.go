@@ -63,9 +63,6 @@ type Volume struct {
 	DataType     string    `db:"dtype"`
 	SizeBytes    int64     `db:"size_bytes"`
 	SHA256       *string   `db:"sha256"`
-	// IngestKey fingerprints the bytes with the inputs they were read with (sidecar, pixel
-	// size, modality): a READY volume is found again by it within its case only.
-	IngestKey    *string   `db:"ingest_key"`
 	SourceFormat string    `db:"source_format"`
 	ObjectKey    *string   `db:"object_key"`
 	Status       string    `db:"status"`
@@ -83,6 +80,9 @@ type Volume struct {
 	ScanFOVDeg    *float64 `db:"scan_fov_deg"`
 	ScanFOVPx     *int     `db:"scan_fov_px"`
 	Archive
+	// IngestKey fingerprints the bytes with the inputs they were read with (sidecar, pixel
+	// size, modality): a READY volume is found again by it within its case only.
+	IngestKey *string `db:"ingest_key"`
 }
 
 // Pixel size sources (volumes.pixel_size_source).

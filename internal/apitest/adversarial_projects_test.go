@@ -78,7 +78,9 @@ func TestDeduplicationStaysInsideTheCase(t *testing.T) {
 						DownloadURL *string
 						Case        struct {
 							ID      string
-							Subject struct{ Identity *struct{ PatientName *string } }
+							Subject struct {
+								Identity *struct{ PatientName *string }
+							}
 						}
 					}
 				}

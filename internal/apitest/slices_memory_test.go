@@ -40,7 +40,9 @@ func TestTinyCompressedFileDeclaringAHugeVolumeIsRefused(t *testing.T) {
 	require.Equal(t, "READY", ok.UploadVolume.Volume.Status)
 	for axis, want := range map[string][3]int{"Z": {64, 48, 3}, "Y": {64, 3, 48}, "X": {48, 3, 64}} {
 		var s struct {
-			Volume struct{ Slice struct{ Width, Height, Count int } }
+			Volume struct {
+				Slice struct{ Width, Height, Count int }
+			}
 		}
 		a.mustQuery(sliceQuery, map[string]any{"id": ok.UploadVolume.Volume.ID, "axis": axis, "i": 1}, &s)
 		require.Equal(t, want, [3]int{s.Volume.Slice.Width, s.Volume.Slice.Height, s.Volume.Slice.Count}, axis)
@@ -77,14 +79,15 @@ func TestSliceMemoryIsBounded(t *testing.T) {
 	a := newAPI(t)
 	caseID := a.createCase("S-MEMORY")
 	const z, y, x = 16, 1024, 1024
-	vol := make([]byte, z*y*x)
-	for i := range vol {
-		vol[i] = byte(i*31 + i/x)
-	}
-	up, res := a.upload("big.raw", vol, map[string]any{"caseId": caseID, "sidecar": fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint8"}`, z, y, x)})
-	require.Empty(t, res.Errors)
-	vol = nil
-	id := up.UploadVolume.Volume.ID
+	id := func() string { // the volume's bytes are garbage once uploaded
+		vol := make([]byte, z*y*x)
+		for i := range vol {
+			vol[i] = byte(i*31 + i/x)
+		}
+		up, res := a.upload("big.raw", vol, map[string]any{"caseId": caseID, "sidecar": fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint8"}`, z, y, x)})
+		require.Empty(t, res.Errors)
+		return up.UploadVolume.Volume.ID
+	}()
 
 	runtime.GC()
 	var ms runtime.MemStats
