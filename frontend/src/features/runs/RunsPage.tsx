@@ -81,7 +81,7 @@ export function RunsPage() {
         {error && <ErrorNote compact>{error}</ErrorNote>}
         <DataTable
           data-testid="runs-table"
-          columns={['Case', 'File', 'Detector', 'Status', 'Step', { label: 'Done', num: true }, 'Started', '']}
+          columns={['Case', 'File · detector', 'Status', 'Step', { label: 'Done', num: true }, 'Started', '']}
           rows={runs}
           empty="No runs yet. Start one from a READY volume's row in its case."
           row={(r) => (
@@ -99,8 +99,11 @@ export function RunsPage() {
                   <code>{r.volume.case.subject.code}</code> {r.volume.case.eye}
                 </a>
               </th>
-              <td data-testid="run-file">{r.volume.filename || '—'}</td>
-              <td>{r.detector}</td>
+              <td data-testid="run-file" title={`${r.volume.filename} · found by ${r.detector}`}>
+                {r.volume.filename || '—'}
+                <br />
+                <small>{r.detector}</small>
+              </td>
               <td>
                 <span className="state-cell">
                   <StatusDot tone={tone(r.status)} />
