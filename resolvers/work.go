@@ -54,9 +54,30 @@ func (r *Resolver) myWork(ctx context.Context, first *int) (*model.WorkQueue, er
 		}
 		out[i] = &items[i]
 	}
-	r.loaders(ctx).volume.prefetch(ctx, ids)
-	r.loaders(ctx).assignment.prefetch(ctx, ids)
-	r.loaders(ctx).label.prefetch(ctx, labelIDs)
+	l := r.loaders(ctx)
+	vols := l.volume.prefetch(ctx, ids)
+	l.assignment.prefetch(ctx, ids)
+	l.label.prefetch(ctx, labelIDs)
+	// Their cases and subjects too: left to the loaders, a busy machine splits them into
+	// several batches as the resolvers' keys straggle past the wait.
+	if selected(ctx, "items", "volume", "case") && len(vols) > 0 {
+		caseIDs := make([]int64, 0, len(vols))
+		for _, v := range vols {
+			if v != nil {
+				caseIDs = append(caseIDs, v.CaseID)
+			}
+		}
+		cases := l.caseByID.prefetch(ctx, caseIDs)
+		if selected(ctx, "items", "volume", "case", "subject") {
+			subjects := make([]int64, 0, len(cases))
+			for _, c := range cases {
+				if c != nil {
+					subjects = append(subjects, c.SubjectID)
+				}
+			}
+			l.subject.prefetch(ctx, subjects)
+		}
+	}
 	return &model.WorkQueue{Items: out, TotalCount: total}, nil
 }
 
