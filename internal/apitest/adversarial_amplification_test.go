@@ -56,15 +56,7 @@ func (a *api) doAs(req *http.Request, token string) response {
 	} else {
 		req.Header.Del("Authorization")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(a.t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(a.t, err)
-	var out response
-	require.NoError(a.t, json.Unmarshal(body, &out), "status %d: %s", resp.StatusCode, body)
-	out.status = resp.StatusCode
-	return out
+	return a.send(req)
 }
 
 func (a *api) anonymousQuery(q string, vars map[string]any) response {
