@@ -6,12 +6,8 @@
 // and lands on the page of its work, offered only the pages it may use, with no error.
 // Screenshots go to e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { apiToken, gql as apiGQL, phantomTIFF, REPO_ROOT } from './api.mjs';
+import { gql as apiGQL, phantomTIFF, uploadPhantomVolume } from './api.mjs';
 import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
 
 const url = baseURL();
@@ -29,24 +25,7 @@ async function succeededRun() {
     { in: { subjectCode: `LAYOUT-${RUN}`, eye: 'OD', eccentricityDeg: 2, tags: ['layout-e2e'] } },
   );
   const caseId = createCase.case.id;
-  const dir = mkdtempSync(path.join(tmpdir(), 'aomas-e2e-'));
-  execFileSync(path.join(REPO_ROOT, 'bin', 'aomas'), ['phantom', '--kind', 'cones', '--size', '512', '--seed', '11', '--eccentricity-deg', '2', '--out', dir]);
-  const tif = readdirSync(dir).find((f) => f.endsWith('.tif'));
-  const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status error } } }',
-      variables: { f: null, in: { caseId, umPerPx: truth.umPerPx } },
-    }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([readFileSync(path.join(dir, tif))]), tif);
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${apiToken()}` }, body: form });
-  const body = await res.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  const volumeId = body.data.uploadVolume.volume.id;
+  const { id: volumeId } = await uploadPhantomVolume(url, caseId, { size: 512, seed: 11, eccentricityDeg: 2 });
   const { startRun } = await gql('mutation($in: StartRunInput!) { startRun(input: $in) { id } }', { in: { volumeId } });
   const t0 = Date.now();
   for (;;) {
