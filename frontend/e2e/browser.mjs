@@ -96,3 +96,22 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** settleViewer waits until the viewer's view stops animating. */
+export const settleViewer = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
+
+/** viewerTransform reads the canvas transform the workspace publishes once a view change settles. */
+export async function viewerTransform(page) {
+  await settleViewer(page);
+  await page.waitForTimeout(250); // the view is reported a moment after it changes
+  const stage = page.locator('.viewer__stage');
+  const box = await page.getByTestId('viewer-canvas').boundingBox();
+  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
+  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
+}
+
+/** toScreen maps image point p to page coordinates under viewerTransform v. */
+export const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
+
+/** dist is the Euclidean distance between two points. */
+export const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);

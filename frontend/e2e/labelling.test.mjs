@@ -5,23 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { apiToken, createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { baseURL, dist, launchBrowser, openPage, screenshot, signInContext, toScreen, viewerTransform } from './browser.mjs';
 
 const url = baseURL();
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
-
-/** view reads the canvas transform the workspace publishes once a view change settles. */
-async function view(page) {
-  await settle(page);
-  await page.waitForTimeout(250); // the view is reported a moment after it changes
-  const stage = page.locator('.viewer__stage');
-  const box = await page.getByTestId('viewer-canvas').boundingBox();
-  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
-  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
-}
-
-const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
-const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** isolated returns the marks whose nearest neighbour is at least minGap image px away. */
 function isolated(points, minGap) {
@@ -110,7 +96,7 @@ describe('labelling', () => {
       await page.keyboard.press('u');
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
-      let v = await view(page);
+      let v = await viewerTransform(page);
       t.diagnostic(`${model.length} model marks; view scale ${v.scale.toFixed(2)}`);
 
       // 1. Add a mark where there is none.
@@ -172,7 +158,7 @@ describe('labelling', () => {
         in: { volumeId, kind: 'cones', baseVersion: 1, document: label.document },
       });
       await page.keyboard.press('0');
-      v = await view(page);
+      v = await viewerTransform(page);
       await page.keyboard.press('p');
       let spot = null;
       for (let y = 236; y > 20 && !spot; y -= 3) {

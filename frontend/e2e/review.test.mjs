@@ -6,23 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { baseURL, dist, launchBrowser, openPage, screenshot, signInContext, toScreen, viewerTransform } from './browser.mjs';
 
 const url = baseURL();
 const LABELER = { email: 'labeler@aomas.local', password: 'aomas-demo-labeler' };
 const REVIEWER = { email: 'ml_engineer@aomas.local', password: 'aomas-demo-ml_engineer' };
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
-
-async function view(page) {
-  await settle(page);
-  await page.waitForTimeout(250);
-  const stage = page.locator('.viewer__stage');
-  const box = await page.getByTestId('viewer-canvas').boundingBox();
-  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
-  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
-}
-const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
-const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** workRow waits for the "My work" row of a volume and returns it. */
 async function workRow(page, volumeId, kind) {
@@ -84,7 +72,7 @@ describe('work queues and review', () => {
       const page = labeler.page;
       await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
       await page.keyboard.press('0');
-      const v = await view(page);
+      const v = await viewerTransform(page);
 
       // Add a mark where there is none, move one model mark, delete another.
       await page.keyboard.press('p');
@@ -126,7 +114,7 @@ describe('work queues and review', () => {
       const legend = await rp.locator('.viewer__legend').textContent();
       assert.match(legend, /added.*removed.*moved/);
       await rp.keyboard.press('0');
-      const rv = await view(rp);
+      const rv = await viewerTransform(rp);
       // Zoom onto the corrections for the screenshot, then back.
       t.diagnostic(`diff: ${await diff.textContent()}; screenshot: ${await screenshot(rp, 'review-diff')}`);
 

@@ -3,13 +3,10 @@
 // edits marks with the engine's tools, undo and redo.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { baseURL, launchBrowser, openPage, screenshot, settleViewer } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
-
-/** settle waits until a keyboard zoom or jump has finished animating. */
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
 
 /** dragFor drags the mouse back and forth across the canvas for `ms` milliseconds. */
 async function dragFor(page, box, ms) {
@@ -64,7 +61,7 @@ describe('viewer', () => {
       const { page } = session;
       await page.keyboard.press('0');
       await prep(page);
-      await settle(page);
+      await settleViewer(page);
       const box = await page.getByTestId('viewer-canvas').boundingBox();
       await page.waitForTimeout(200);
       await startFrameClock(page);
@@ -86,7 +83,7 @@ describe('viewer', () => {
     await page.keyboard.press('1');
     await page.keyboard.press('+');
     await page.keyboard.press('+');
-    await settle(page);
+    await settleViewer(page);
     await page.keyboard.press('p');
     assert.equal(await page.getByTestId('viewer-tool').textContent(), 'Cone mark');
     const box = await page.getByTestId('viewer-canvas').boundingBox();
@@ -133,13 +130,13 @@ describe('viewer', () => {
     await page.keyboard.press('0');
     await page.keyboard.press('u');
     await page.keyboard.press('n');
-    await settle(page);
+    await settleViewer(page);
     await page.getByTestId('viewer-region').waitFor();
     assert.match(await page.getByTestId('viewer-region').textContent(), /region 1\/256/);
     t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-uncertain')}`);
     await page.keyboard.press('u');
     await page.keyboard.press('0');
-    await settle(page);
+    await settleViewer(page);
     await page.keyboard.press('d');
     assert.match(await page.getByTestId('density-whole').textContent(), /\/mm² \(95% CI/);
     t.diagnostic(`density: ${await page.getByTestId('density-whole').textContent()}`);
@@ -157,7 +154,7 @@ describe('viewer', () => {
     const status = () => page.getByTestId('viewer-status').textContent();
     await page.keyboard.press('0');
     await page.keyboard.press('1');
-    await settle(page);
+    await settleViewer(page);
     const box = await page.getByTestId('viewer-canvas').boundingBox();
     const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
 
@@ -196,7 +193,7 @@ describe('viewer', () => {
     const { page } = session;
     await page.keyboard.press('h');
     await page.keyboard.press('0');
-    await settle(page);
+    await settleViewer(page);
     const t0 = Date.now();
     await page.keyboard.press('o');
     const whole = page.getByTestId('voronoi-whole');
@@ -211,7 +208,7 @@ describe('viewer', () => {
     // Zoomed out the cells come from one texture, zoomed in as vectors: frame times while panning each.
     for (const [name, keys] of [['fit', []], ['100%', ['1']]]) {
       for (const k of keys) await page.keyboard.press(k);
-      await settle(page);
+      await settleViewer(page);
       await startFrameClock(page);
       await dragFor(page, await page.getByTestId('viewer-canvas').boundingBox(), 1500);
       const { intervals, draws } = await stopFrameClock(page);
@@ -221,7 +218,7 @@ describe('viewer', () => {
       assert.ok(draw.n >= 10, `the view barely redrew: ${draw.n} draws`);
     }
     await page.keyboard.press('+');
-    await settle(page);
+    await settleViewer(page);
     assert.match(await page.getByTestId('voronoi-view').textContent(), /six-sided/);
     t.diagnostic(`voronoi, in view: ${await page.getByTestId('voronoi-view').textContent()}`);
     t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-voronoi')}`);
