@@ -3,6 +3,7 @@
 // from AOMAS_E2E_URL, and a page that records every uncaught page error.
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
@@ -40,17 +41,36 @@ export async function launchBrowser() {
 }
 
 /**
+ * withBrowser registers, in the enclosing describe, a before hook that launches chromium
+ * (and, given pageOptions — {} for openPage's defaults — opens a page with openPage) and an after hook that closes them.
+ * The object it returns holds browser (and session) once the before hook has run.
+ */
+export function withBrowser(pageOptions) {
+  const journey = { browser: undefined, session: undefined };
+  before(async () => {
+    journey.browser = await launchBrowser();
+    if (pageOptions) journey.session = await openPage(journey.browser, pageOptions);
+  });
+  after(async () => {
+    await journey.session?.close();
+    await journey.browser?.close();
+  });
+  return journey;
+}
+
+/**
  * openPage opens a fresh context and page on `browser`. pageErrors collects
  * uncaught exceptions and unhandled rejections in the page; consoleErrors
  * collects console.error output (diagnostic: the browser also logs failed
- * network requests there). Call assertNoPageErrors before closing.
+ * network requests there). Call assertNoPageErrors before closing. signIn is true (the demo
+ * admin, see credentials), false, or the { email, password } to sign in with.
  */
 export async function openPage(
   browser,
   { viewport = { width: 1280, height: 800 }, colorScheme = 'light', signIn = true } = {},
 ) {
   const context = await browser.newContext({ viewport, colorScheme, deviceScaleFactor: 1 });
-  if (signIn) await signInContext(context);
+  if (signIn) await signInContext(context, signIn === true ? credentials() : signIn);
   const page = await context.newPage();
   const pageErrors = [];
   const consoleErrors = [];

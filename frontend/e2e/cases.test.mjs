@@ -4,30 +4,19 @@
 // with 10,000 cases, the time to first render of the list and the frame
 // times while scrolling it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createCase, createCases, dropFiles, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { baseURL, screenshot, withBrowser } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
 const RUN = Date.now().toString(36).toUpperCase();
 
 describe('cases', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
-  });
+  const journey = withBrowser({ viewport: { width: 1440, height: 900 } });
 
   it('lists a case created through the API and uploads volumes into it by drag and drop', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const code = `E2E-${RUN}`;
     const created = await createCase(url, {
       subjectCode: code,
@@ -112,7 +101,7 @@ describe('cases', () => {
   });
 
   it('renders the first rows of 10,000 cases quickly and scrolls them smoothly', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const N = 10_000;
     const t0 = Date.now();
     await createCases(url, N, (i) => ({
@@ -161,6 +150,6 @@ describe('cases', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });

@@ -3,9 +3,9 @@
 // delete) → undo/redo → save → reload and find the corrections → a concurrent save shows a
 // conflict the user resolves → submit for review → a reviewer (tech) signs in and approves.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { apiToken, createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, dist, launchBrowser, openPage, screenshot, signInContext, toScreen, viewerTransform } from './browser.mjs';
+import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 
@@ -15,16 +15,10 @@ function isolated(points, minGap) {
 }
 
 describe('labelling', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('uploads, runs, corrects, saves, resolves a conflict, submits and gets approved', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
     const { page } = session;
     const counts = () => page.getByTestId('viewer-counts').textContent();
     const hist = () => page.getByTestId('viewer-history').textContent();
@@ -184,7 +178,7 @@ describe('labelling', () => {
       session.assertNoPageErrors();
 
       // The reviewer signs in and approves.
-      const reviewer = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+      const reviewer = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
       try {
         await signInContext(reviewer.context, { email: 'tech@aomas.local', password: 'aomas-demo-tech' });
         await reviewer.page.goto(`${url}/#/viewer/${encodeURIComponent(volumeId)}`, { waitUntil: 'domcontentloaded' });

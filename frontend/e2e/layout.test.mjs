@@ -6,9 +6,9 @@
 // and lands on the page of its work, offered only the pages it may use, with no error.
 // Screenshots go to e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { gql as apiGQL, phantomTIFF, uploadPhantomVolume } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { baseURL, openPage, screenshot, signInContext, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const gql = (query, variables) => apiGQL(url, query, variables);
@@ -58,21 +58,17 @@ async function oneRowUnclipped(locator) {
 }
 
 describe('layout', () => {
-  let browser;
+  const journey = withBrowser();
   let fx;
   before(async () => {
-    browser = await launchBrowser();
     fx = await succeededRun();
-  });
-  after(async () => {
-    await browser?.close();
   });
 
   for (const vp of VIEWPORTS) {
     const tag = `${vp.width}x${vp.height}`;
 
     it(`viewer at ${tag}: fitted, one-row toolbar, colour scales, N outlines its region`, async (t) => {
-      const session = await openPage(browser, { viewport: vp });
+      const session = await openPage(journey.browser, { viewport: vp });
       const { page } = session;
       try {
         await page.goto(`${url}/#/viewer/${encodeURIComponent(fx.volumeId)}`, { waitUntil: 'domcontentloaded' });
@@ -135,7 +131,7 @@ describe('layout', () => {
     });
 
     it(`case detail at ${tag}: the Run column is not clipped`, async (t) => {
-      const session = await openPage(browser, { viewport: vp });
+      const session = await openPage(journey.browser, { viewport: vp });
       const { page } = session;
       try {
         await page.goto(`${url}/#/cases/${encodeURIComponent(fx.caseId)}`, { waitUntil: 'domcontentloaded' });
@@ -160,7 +156,7 @@ describe('layout', () => {
   }
 
   it('draws the run’s histograms and density by eccentricity from the API', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 } });
     const { page } = session;
     try {
       await page.goto(`${url}/#/runs`, { waitUntil: 'domcontentloaded' });
@@ -181,7 +177,7 @@ describe('layout', () => {
   });
 
   it('lets a scanner make a case and send a file from its page, reading nothing else', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1280, height: 800 }, signIn: false });
+    const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 }, signIn: false });
     const { page } = session;
     try {
       await signInContext(session.context, { email: 'scanner@aomas.local', password: 'aomas-demo-scanner' });
@@ -219,7 +215,7 @@ describe('layout', () => {
   };
   for (const [role, want] of Object.entries(LANDS)) {
     it(`lands ${role} where its work is, with only its pages`, async (t) => {
-      const session = await openPage(browser, { viewport: { width: 1280, height: 800 }, signIn: false });
+      const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 }, signIn: false });
       const { page } = session;
       try {
         await signInContext(session.context, { email: `${role}@aomas.local`, password: `aomas-demo-${role}` });

@@ -4,9 +4,9 @@
 // model's marks (added / removed / moved, in their colours), returns one region with a
 // comment and accepts the rest; the labeler finds it back as returned with the region shown.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, dist, launchBrowser, openPage, screenshot, signInContext, toScreen, viewerTransform } from './browser.mjs';
+import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const LABELER = { email: 'labeler@aomas.local', password: 'aomas-demo-labeler' };
@@ -21,18 +21,12 @@ async function workRow(page, volumeId, kind) {
 }
 
 describe('work queues and review', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('a labeler finds work in My work; a reviewer sees the diff and returns one region', async (t) => {
-    const admin = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-    const labeler = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
-    const reviewer = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+    const admin = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
+    const labeler = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+    const reviewer = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
     try {
       // A volume with a finished run (uploaded and run through the case page).
       const created = await createCase(url, { subjectCode: `E2E-REV-${Date.now().toString(36)}`, eye: 'OS', eccentricityDeg: 2 });

@@ -2,9 +2,9 @@
 // case (no ids typed), and its progress watched live on the Runs page through the SPA's
 // own GraphQL client (graphql-transport-ws); the run is listed by subject, eye and file.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { gql as apiGQL, uploadPhantomVolume } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { baseURL, openPage, screenshot, withBrowser } from './browser.mjs';
 
 function aomasBin() {
   const bin = process.env.AOMAS_E2E_BIN;
@@ -21,13 +21,7 @@ async function uploadPhantom(caseId) {
 }
 
 describe('run monitor', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('starts a run and shows its progress live, in order, ending with the final state', async (t) => {
     const { createCase } = await gql(
@@ -35,7 +29,7 @@ describe('run monitor', () => {
     );
     const volumeId = await uploadPhantom(createCase.case.id);
 
-    const { page, close, assertNoPageErrors } = await openPage(browser);
+    const { page, close, assertNoPageErrors } = await openPage(journey.browser);
     try {
       await page.goto(`${baseURL()}/#/cases/${encodeURIComponent(createCase.case.id)}`);
       const row = page.locator('[data-testid="volume-row"][data-status="READY"]');

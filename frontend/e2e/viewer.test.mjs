@@ -2,8 +2,8 @@
 // 50,000 marks), pans smoothly (frame times measured while dragging), and
 // edits marks with the engine's tools, undo and redo.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot, settleViewer } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { baseURL, screenshot, settleViewer, withBrowser } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
@@ -25,21 +25,10 @@ async function dragFor(page, box, ms) {
 }
 
 describe('viewer', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser, { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
-  });
+  const journey = withBrowser({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
 
   it('opens the labelled demo mosaic with 50,000 marks', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const t0 = Date.now();
     await page.goto(`${url}/#/viewer`, { waitUntil: 'domcontentloaded' });
     await page.getByTestId('demo-badge').waitFor({ timeout: 30_000 });
@@ -58,7 +47,7 @@ describe('viewer', () => {
     ['100% zoom', async (page) => page.keyboard.press('1')],
   ]) {
     it(`pans at ${name} with short frames`, async (t) => {
-      const { page } = session;
+      const { page } = journey.session;
       await page.keyboard.press('0');
       await prep(page);
       await settleViewer(page);
@@ -77,7 +66,7 @@ describe('viewer', () => {
   }
 
   it('adds, moves and deletes a mark, with undo and redo', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const counts = () => page.getByTestId('viewer-counts').textContent();
     await page.keyboard.press('0');
     await page.keyboard.press('1');
@@ -126,7 +115,7 @@ describe('viewer', () => {
   });
 
   it('jumps to the most uncertain region and shows the heat map', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.keyboard.press('0');
     await page.keyboard.press('u');
     await page.keyboard.press('n');
@@ -150,7 +139,7 @@ describe('viewer', () => {
   });
 
   it('draws a vessel line, a region and a brush stroke, and box-selects marks', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const status = () => page.getByTestId('viewer-status').textContent();
     await page.keyboard.press('0');
     await page.keyboard.press('1');
@@ -190,7 +179,7 @@ describe('viewer', () => {
   });
 
   it('shows the Voronoi cells coloured by sides, with the share of six-sided cells', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.keyboard.press('h');
     await page.keyboard.press('0');
     await settleViewer(page);
@@ -227,7 +216,7 @@ describe('viewer', () => {
   });
 
   it('docks panels where the user drags them, remembers it, and resets', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const groupOf = (id) =>
       page.evaluate((id) => {
         const tab = document.querySelector(`[data-testid="dock-tab-${id}"]`);
@@ -253,6 +242,6 @@ describe('viewer', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });
