@@ -74,6 +74,16 @@ export async function phantomTIFF({ kind = 'cones', size = 256, seed = 1, frames
   return readFile(file);
 }
 
+/** csvPoints reads the points of a run's x,y CSV (modelPoints and the like; the header is skipped). */
+export function csvPoints(csv) {
+  return csv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number))
+    .map(([x, y]) => ({ x, y }));
+}
+
 /**
  * uploadPhantomVolume writes a cone phantom with `bin phantom` and uploads its TIFF into the
  * case through uploadVolume (multipart, with the phantom's true pixel size); it returns the

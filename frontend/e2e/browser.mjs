@@ -135,3 +135,21 @@ export const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box
 
 /** dist is the Euclidean distance between two points. */
 export const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
+
+/**
+ * filterCases opens the Cases page, filters it by subject code and waits until the case with
+ * id caseId is the only row (the filter is debounced: until it applies, the unfiltered list
+ * can re-render under the pointer).
+ */
+export async function filterCases(page, code, caseId) {
+  await page.goto(`${baseURL()}/#/cases`, { waitUntil: 'domcontentloaded' });
+  await page.getByLabel('Filter by subject code').fill(code);
+  await page.waitForFunction(
+    (id) => {
+      const rows = document.querySelectorAll('[data-testid="case-row"]');
+      return rows.length === 1 && rows[0].dataset.caseId === id;
+    },
+    caseId,
+    { timeout: 30_000 },
+  );
+}

@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { createCase, dropFiles, REPO_ROOT } from './api.mjs';
-import { baseURL, screenshot, withBrowser } from './browser.mjs';
+import { baseURL, filterCases, screenshot, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const RUN = Date.now().toString(36).toUpperCase();
@@ -32,16 +32,7 @@ describe('calibration', () => {
     const created = await createCase(url, { subjectCode: code, eye: 'OD', eccentricityDeg: 0.65, tags: ['e2e'] });
     const tiff = await sharedImage();
 
-    await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });
-    await page.getByLabel('Filter by subject code').fill(code);
-    await page.waitForFunction(
-      (id) => {
-        const rows = document.querySelectorAll('[data-testid="case-row"]');
-        return rows.length === 1 && rows[0].dataset.caseId === id;
-      },
-      created.id,
-      { timeout: 30_000 },
-    );
+    await filterCases(page, code, created.id);
     await page.locator(`[data-testid="case-row"][data-case-id="${created.id}"]`).click();
     const detail = page.getByTestId('case-detail');
     await detail.getByText('No volumes yet').waitFor({ timeout: 30_000 });

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createCase, createCases, dropFiles, phantomTIFF } from './api.mjs';
-import { baseURL, screenshot, withBrowser } from './browser.mjs';
+import { baseURL, filterCases, screenshot, withBrowser } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
@@ -30,19 +30,8 @@ describe('cases', () => {
     const tiff = await phantomTIFF({ kind: 'cones', size: 256, seed: 1 });
     t.diagnostic(`phantom TIFF: ${tiff.length} bytes`);
 
-    await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });
-    await page.getByLabel('Filter by subject code').fill(code);
+    await filterCases(page, code, created.id);
     const row = page.locator(`[data-testid="case-row"][data-case-id="${created.id}"]`);
-    // The filter is debounced: until it applies, the unfiltered list can
-    // re-render under the pointer, so wait for this case to be the only row.
-    await page.waitForFunction(
-      (id) => {
-        const rows = document.querySelectorAll('[data-testid="case-row"]');
-        return rows.length === 1 && rows[0].dataset.caseId === id;
-      },
-      created.id,
-      { timeout: 30_000 },
-    );
     assert.match(await row.textContent(), new RegExp(code));
     assert.match(await row.textContent(), /2\.5°/);
     await row.click();

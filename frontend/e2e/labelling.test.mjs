@@ -4,7 +4,7 @@
 // conflict the user resolves → submit for review → a reviewer (tech) signs in and approves.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { apiToken, createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
+import { apiToken, createCase, csvPoints, dropFiles, gql, phantomTIFF } from './api.mjs';
 import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
@@ -46,12 +46,7 @@ describe('labelling', () => {
       assert.equal(await labelStatus.getAttribute('data-state'), 'NEW');
       const volumeId = decodeURIComponent(new URL(page.url()).hash.replace('#/viewer/', ''));
       const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints fibreOrientation { cellPx cols rows } uncertainty { cellPx cols rows values } } } }', { id: volumeId });
-      const model = d.volume.latestRun.modelPoints
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',').map(Number))
-        .map(([x, y]) => ({ x, y }));
+      const model = csvPoints(d.volume.latestRun.modelPoints);
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
       const fo = d.volume.latestRun.fibreOrientation;
       assert.ok(fo.cols * fo.rows > 0, 'the run measured the nerve-fibre orientation');

@@ -5,7 +5,7 @@
 // comment and accepts the rest; the labeler finds it back as returned with the region shown.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
+import { createCase, csvPoints, dropFiles, gql, phantomTIFF } from './api.mjs';
 import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
@@ -42,12 +42,7 @@ describe('work queues and review', () => {
       await vrow.getByTestId('open-viewer').waitFor({ timeout: 120_000 });
       const { case: c } = await gql(url, 'query($id: ID!) { case(id: $id) { volumes { id latestRun { modelPoints } } } }', { id: created.id });
       const volumeId = c.volumes[0].id;
-      const model = c.volumes[0].latestRun.modelPoints
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',').map(Number))
-        .map(([x, y]) => ({ x, y }));
+      const model = csvPoints(c.volumes[0].latestRun.modelPoints);
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
 
       // The technician's side (through the API here): assign it to the demo labeler.
