@@ -4,12 +4,14 @@
 package benchserver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"os"
@@ -115,6 +117,32 @@ func (s *Server) Post(ctx context.Context, contentType string, body io.Reader) (
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	return http.DefaultClient.Do(req)
+}
+
+// PostVolume streams a volume into the case through uploadVolume (the multipart request
+// spec), never holding it in memory: write writes the raw voxels that sidecar describes,
+// buffered, as the request is sent. It returns the server's answer, whose body the caller
+// closes.
+func (s *Server) PostVolume(ctx context.Context, caseID, sidecar, filename string, write func(io.Writer) error) (*http.Response, error) {
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		ops, _ := json.Marshal(map[string]any{
+			"query":     `mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status } } }`,
+			"variables": map[string]any{"f": nil, "in": map[string]any{"caseId": caseID, "sidecar": sidecar}},
+		})
+		_ = mw.WriteField("operations", string(ops))
+		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
+		part, _ := mw.CreateFormFile("0", filename)
+		bw := bufio.NewWriterSize(part, 1<<20)
+		if err := write(bw); err != nil {
+			pw.CloseWithError(err)
+			return
+		}
+		_ = bw.Flush()
+		pw.CloseWithError(mw.Close())
+	}()
+	return s.Post(ctx, mw.FormDataContentType(), pr)
 }
 
 // CreateCase creates a case (right eye) with subject code subject and returns its id.

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,7 +16,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"os"
 	"sync"
 	"time"
@@ -109,18 +107,8 @@ func run(ctx context.Context, bin, bucket string, edge, frames, clients int) err
 // upload streams the volume (xorshift noise, fresh each run) through uploadVolume.
 func upload(ctx context.Context, srv *benchserver.Server, caseID string, edge, frames int) (string, error) {
 	sidecar := fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint8","spacingUm":[1,1,3]}`, frames, edge, edge)
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
 	seed := uint64(time.Now().UnixNano()) | 1
-	go func() {
-		ops, _ := json.Marshal(map[string]any{
-			"query":     `mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status } } }`,
-			"variables": map[string]any{"f": nil, "in": map[string]any{"caseId": caseID, "sidecar": sidecar}},
-		})
-		_ = mw.WriteField("operations", string(ops))
-		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
-		part, _ := mw.CreateFormFile("0", "largest.raw")
-		bw := bufio.NewWriterSize(part, 1<<20)
+	resp, err := srv.PostVolume(ctx, caseID, sidecar, "largest.raw", func(w io.Writer) error {
 		row := make([]byte, edge)
 		s := seed
 		for range frames * edge {
@@ -132,15 +120,12 @@ func upload(ctx context.Context, srv *benchserver.Server, caseID string, edge, f
 					row[x+k] = byte(s >> (8 * k))
 				}
 			}
-			if _, err := bw.Write(row); err != nil {
-				pw.CloseWithError(err)
-				return
+			if _, err := w.Write(row); err != nil {
+				return err
 			}
 		}
-		_ = bw.Flush()
-		pw.CloseWithError(mw.Close())
-	}()
-	resp, err := srv.Post(ctx, mw.FormDataContentType(), pr)
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}

@@ -5,15 +5,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
 	"os"
 	"time"
 
@@ -43,33 +40,20 @@ func run(ctx context.Context, bin string, n int) error {
 	}
 	sidecar := fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint16","spacingUm":[1,1,3]}`, n, n, n)
 
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
 	seed := time.Now().UnixNano() // fresh bytes each run, so the upload is never a duplicate
-	go func() {
-		ops, _ := json.Marshal(map[string]any{
-			"query":     `mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status sizeBytes } } }`,
-			"variables": map[string]any{"f": nil, "in": map[string]any{"caseId": caseID, "sidecar": sidecar}},
-		})
-		_ = mw.WriteField("operations", string(ops))
-		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
-		part, _ := mw.CreateFormFile("0", "bench.raw")
-		bw := bufio.NewWriterSize(part, 1<<20)
+	start := time.Now()
+	resp, err := srv.PostVolume(ctx, caseID, sidecar, "bench.raw", func(w io.Writer) error {
 		row := make([]byte, n*2)
 		for z := 0; z < n*n; z++ {
 			for x := 0; x < n; x++ {
 				binary.LittleEndian.PutUint16(row[2*x:], uint16(int64(z*31+x)^seed))
 			}
-			if _, err := bw.Write(row); err != nil {
-				pw.CloseWithError(err)
-				return
+			if _, err := w.Write(row); err != nil {
+				return err
 			}
 		}
-		_ = bw.Flush()
-		pw.CloseWithError(mw.Close())
-	}()
-	start := time.Now()
-	resp, err := srv.Post(ctx, mw.FormDataContentType(), pr)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
