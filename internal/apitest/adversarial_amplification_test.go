@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -435,30 +434,14 @@ func TestCallerMistakesAreNotInternal(t *testing.T) {
 
 func cursorOf(raw string) string { return base64.RawURLEncoding.EncodeToString([]byte(raw)) }
 
-// lockedBuffer is a log destination handlers may write to concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // captureErrorLogs sends the default logger's ERROR lines to a buffer until the test ends
 // and returns a reader of them.
 func captureErrorLogs(t *testing.T) func() string {
 	prev := slog.Default()
-	var b lockedBuffer
+	var b testenv.LogBuffer // handlers write to it concurrently
 	slog.SetDefault(slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelError})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	return func() string {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.buf.String()
-	}
+	return b.String
 }
 
 // TestFreeTextLengthLimits (finding 14): a 3,000-character modality, 100 KB notes and
