@@ -22,18 +22,46 @@ type ConeCell struct {
 // the points stands in for the image.
 func ConeCells(points []Point, w, h int) []ConeCell {
 	pts := canonicalPoints(points)
+	minX, minY, maxX, maxY := imageBox(pts, w, h)
+	var out []ConeCell
+	for _, c := range boundCells(pts, minX, minY, maxX, maxY) {
+		out = append(out, ConeCell{NNDPx: c.nnd, ICDPx: c.icd, AreaPx2: polygonArea(c.Vertices)})
+	}
+	return out
+}
+
+// imageBox returns the pixel-edge bounds of a w×h image, or the bounding box of pts if w or
+// h is not positive.
+func imageBox(pts []Point, w, h int) (minX, minY, maxX, maxY float64) {
+	if w > 0 && h > 0 {
+		return -0.5, -0.5, float64(w) - 0.5, float64(h) - 0.5
+	}
+	minX, minY, maxX, maxY = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range pts {
+		minX, maxX = math.Min(minX, p.X), math.Max(maxX, p.X)
+		minY, maxY = math.Min(minY, p.Y), math.Max(maxY, p.Y)
+	}
+	return minX, minY, maxX, maxY
+}
+
+// boundCell is a closed Voronoi cell whose flower box (see flowerBox) lies inside the image.
+type boundCell struct {
+	VoronoiCell
+	// p is the cell's site and flower its flower box.
+	p      Point
+	flower [4]float64
+	// nnd is the distance to the nearest Voronoi neighbour and icd the mean distance to the
+	// Voronoi neighbours, in pixels.
+	nnd, icd float64
+}
+
+// boundCells returns the bound cells of the canonical points pts in the image
+// [minX, maxX]×[minY, maxY], in the order of pts; fewer than three points have none.
+func boundCells(pts []Point, minX, minY, maxX, maxY float64) []boundCell {
 	if len(pts) < 3 {
 		return nil
 	}
-	minX, minY, maxX, maxY := -0.5, -0.5, float64(w)-0.5, float64(h)-0.5
-	if w <= 0 || h <= 0 {
-		minX, minY, maxX, maxY = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-		for _, p := range pts {
-			minX, maxX = math.Min(minX, p.X), math.Max(maxX, p.X)
-			minY, maxY = math.Min(minY, p.Y), math.Max(maxY, p.Y)
-		}
-	}
-	var out []ConeCell
+	var out []boundCell
 	for i, c := range Delaunay(pts).VoronoiCells() {
 		if !c.Closed {
 			continue
@@ -49,7 +77,7 @@ func ConeCells(points []Point, w, h int) []ConeCell {
 			nnd = math.Min(nnd, d)
 			icd += d
 		}
-		out = append(out, ConeCell{NNDPx: nnd, ICDPx: icd / float64(len(c.Neighbors)), AreaPx2: polygonArea(c.Vertices)})
+		out = append(out, boundCell{VoronoiCell: c, p: p, flower: flower, nnd: nnd, icd: icd / float64(len(c.Neighbors))})
 	}
 	return out
 }

@@ -62,14 +62,7 @@ const (
 func ConeMetrics(points []Point, w, h int, umPerPx float64, opts ConeMetricsOptions) ConeMetricsResult {
 	pts := canonicalPoints(points)
 	res := ConeMetricsResult{Count: len(pts), Resamples: opts.Bootstrap.resamples()}
-	minX, minY, maxX, maxY := -0.5, -0.5, float64(w)-0.5, float64(h)-0.5
-	if w <= 0 || h <= 0 {
-		minX, minY, maxX, maxY = math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
-		for _, p := range pts {
-			minX, maxX = math.Min(minX, p.X), math.Max(maxX, p.X)
-			minY, maxY = math.Min(minY, p.Y), math.Max(maxY, p.Y)
-		}
-	}
+	minX, minY, maxX, maxY := imageBox(pts, w, h)
 	if umPerPx <= 0 {
 		umPerPx = 1
 	}
@@ -81,32 +74,13 @@ func ConeMetrics(points []Point, w, h int, umPerPx float64, opts ConeMetricsOpti
 	}
 	fw, fh := maxX-minX, maxY-minY
 	var bound []cellStat
-	if len(pts) >= 3 {
-		tri := Delaunay(pts)
-		cells := tri.VoronoiCells()
-		for i, c := range cells {
-			if !c.Closed {
-				continue
-			}
-			p := pts[i]
-			flower := flowerBox(p, c.Vertices)
-			if flower[0] < minX || flower[1] < minY || flower[2] > maxX || flower[3] > maxY {
-				continue
-			}
-			nnd, icd := math.Inf(1), 0.0
-			for _, j := range c.Neighbors {
-				d := math.Hypot(pts[j].X-p.X, pts[j].Y-p.Y)
-				nnd = math.Min(nnd, d)
-				icd += d
-			}
-			icd /= float64(len(c.Neighbors))
-			// Edges shorter than 1e-6 of the NND come from rounding at cocircular sites.
-			sides := polygonSides(c.Vertices, 1e-6*nnd)
-			bound = append(bound, cellStat{
-				x: p.X, y: p.Y, w: lantuejoulWeight(flower, fw, fh),
-				nnd: nnd * umPerPx, icd: icd * umPerPx, hex: sides == 6, poly: c.Vertices,
-			})
-		}
+	for _, c := range boundCells(pts, minX, minY, maxX, maxY) {
+		// Edges shorter than 1e-6 of the NND come from rounding at cocircular sites.
+		sides := polygonSides(c.Vertices, 1e-6*c.nnd)
+		bound = append(bound, cellStat{
+			x: c.p.X, y: c.p.Y, w: lantuejoulWeight(c.flower, fw, fh),
+			nnd: c.nnd * umPerPx, icd: c.icd * umPerPx, hex: sides == 6, poly: c.Vertices,
+		})
 	}
 	res.BoundCells = len(bound)
 

@@ -3,23 +3,17 @@
 // honours it); the audit log shows the refusals, filtered. A labeler is told the page is
 // not theirs (it is not offered, and its address points to their work).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { baseURL, openPage, screenshot, signInContext, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 
 describe('admin', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   // First: its refusals are what the audit log shows below.
   it('tells a labeler the page is not theirs', async () => {
-    const session = await openPage(browser, { signIn: false });
+    const session = await openPage(journey.browser, { signIn: false });
     try {
       await signInContext(session.context, { email: 'labeler@aomas.local', password: 'aomas-demo-labeler' });
       await session.page.goto(`${url}/#/admin`, { waitUntil: 'domcontentloaded' });
@@ -37,7 +31,7 @@ describe('admin', () => {
     }
   });
   it('grants and revokes a role, toggles a permission and filters the audit log', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
     const { page } = session;
     try {
       await page.goto(`${url}/#/admin`, { waitUntil: 'domcontentloaded' });
@@ -88,7 +82,7 @@ describe('admin', () => {
 
 
   it('switches projects: each shows its own cases', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
     const { page } = session;
     try {
       await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });

@@ -7,9 +7,9 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { apiToken, createCase, gql as apiGQL, REPO_ROOT } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { baseURL, openPage, screenshot, signInContext, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const gql = (query, variables) => apiGQL(url, query, variables);
@@ -55,13 +55,7 @@ async function runToEnd(volumeId) {
 }
 
 describe('analyst', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('exports the wide table of a cohort as CSV', async (t) => {
     const cohort = `e2e-analyst-${Date.now().toString(36)}`;
@@ -72,7 +66,7 @@ describe('analyst', () => {
     const volumeId = await upload(c.id, file, ph.bytes, ph.umPerPx);
     await runToEnd(volumeId);
 
-    const { page, context, close, assertNoPageErrors } = await openPage(browser, { signIn: false });
+    const { page, context, close, assertNoPageErrors } = await openPage(journey.browser, { signIn: false });
     try {
       await signInContext(context, { email: 'researcher@aomas.local', password: 'aomas-demo-researcher' });
       await page.goto(`${url}/#/table`);

@@ -1,7 +1,7 @@
 // Direct GraphQL calls for the journeys' set-up (creating cases and the like),
 // and the phantom volumes the repository's binary writes.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -72,6 +72,49 @@ export async function phantomTIFF({ kind = 'cones', size = 256, seed = 1, frames
   const file = path.join(out, 'image.tif');
   if (!existsSync(file)) throw new Error(`bin/aomas phantom wrote no ${file}`);
   return readFile(file);
+}
+
+/** csvPoints reads the points of a run's x,y CSV (modelPoints and the like; the header is skipped). */
+export function csvPoints(csv) {
+  return csv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(',').map(Number))
+    .map(([x, y]) => ({ x, y }));
+}
+
+/**
+ * uploadPhantomVolume writes a cone phantom with `bin phantom` and uploads its TIFF into the
+ * case through uploadVolume (multipart, with the phantom's true pixel size); it returns the
+ * volume ({ id, status, error }). GraphQL errors throw.
+ */
+export async function uploadPhantomVolume(
+  baseURL,
+  caseId,
+  { bin = path.join(REPO_ROOT, 'bin', 'aomas'), size = 256, seed = 1, frames = 1, eccentricityDeg = 2 } = {},
+) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'aomas-e2e-'));
+  const args = ['phantom', '--kind', 'cones', '--size', String(size), '--seed', String(seed)];
+  if (frames > 1) args.push('--frames', String(frames));
+  execFileSync(bin, [...args, '--eccentricity-deg', String(eccentricityDeg), '--out', dir]);
+  const tif = readdirSync(dir).find((f) => f.endsWith('.tif'));
+  if (!tif) throw new Error(`${bin} phantom wrote no TIFF in ${dir}`);
+  const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));
+  const form = new FormData();
+  form.append(
+    'operations',
+    JSON.stringify({
+      query: 'mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status error } } }',
+      variables: { f: null, in: { caseId, umPerPx: truth.umPerPx } },
+    }),
+  );
+  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
+  form.append('0', new Blob([readFileSync(path.join(dir, tif))]), tif);
+  const res = await fetch(`${baseURL}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${apiToken()}` }, body: form });
+  const body = await res.json();
+  if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data.uploadVolume.volume;
 }
 
 /**

@@ -5,9 +5,9 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createCase, dropFiles, REPO_ROOT } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { baseURL, filterCases, screenshot, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const RUN = Date.now().toString(36).toUpperCase();
@@ -21,36 +21,18 @@ function sharedImage() {
 }
 
 describe('calibration', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
-    await signInContext(session.context, { email: 'tech@aomas.local', password: 'aomas-demo-tech' });
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
+  const journey = withBrowser({
+    viewport: { width: 1440, height: 900 },
+    signIn: { email: 'tech@aomas.local', password: 'aomas-demo-tech' },
   });
 
   it('a technician sets the pixel size and sees the re-measured density', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const code = `CAL-${RUN}`;
     const created = await createCase(url, { subjectCode: code, eye: 'OD', eccentricityDeg: 0.65, tags: ['e2e'] });
     const tiff = await sharedImage();
 
-    await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });
-    await page.getByLabel('Filter by subject code').fill(code);
-    await page.waitForFunction(
-      (id) => {
-        const rows = document.querySelectorAll('[data-testid="case-row"]');
-        return rows.length === 1 && rows[0].dataset.caseId === id;
-      },
-      created.id,
-      { timeout: 30_000 },
-    );
+    await filterCases(page, code, created.id);
     await page.locator(`[data-testid="case-row"][data-case-id="${created.id}"]`).click();
     const detail = page.getByTestId('case-detail');
     await detail.getByText('No volumes yet').waitFor({ timeout: 30_000 });
@@ -116,6 +98,6 @@ describe('calibration', () => {
     const flags = await page.getByTestId('run-flags').textContent();
     assert.doesNotMatch(flags, /UNCALIBRATED/);
     t.diagnostic(`screenshot: ${await screenshot(page, 'calibration-viewer')}`);
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });

@@ -4,30 +4,19 @@
 // with 10,000 cases, the time to first render of the list and the frame
 // times while scrolling it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createCase, createCases, dropFiles, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { baseURL, filterCases, screenshot, withBrowser } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
 const RUN = Date.now().toString(36).toUpperCase();
 
 describe('cases', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
-  });
+  const journey = withBrowser({ viewport: { width: 1440, height: 900 } });
 
   it('lists a case created through the API and uploads volumes into it by drag and drop', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const code = `E2E-${RUN}`;
     const created = await createCase(url, {
       subjectCode: code,
@@ -41,19 +30,8 @@ describe('cases', () => {
     const tiff = await phantomTIFF({ kind: 'cones', size: 256, seed: 1 });
     t.diagnostic(`phantom TIFF: ${tiff.length} bytes`);
 
-    await page.goto(`${url}/#/cases`, { waitUntil: 'domcontentloaded' });
-    await page.getByLabel('Filter by subject code').fill(code);
+    await filterCases(page, code, created.id);
     const row = page.locator(`[data-testid="case-row"][data-case-id="${created.id}"]`);
-    // The filter is debounced: until it applies, the unfiltered list can
-    // re-render under the pointer, so wait for this case to be the only row.
-    await page.waitForFunction(
-      (id) => {
-        const rows = document.querySelectorAll('[data-testid="case-row"]');
-        return rows.length === 1 && rows[0].dataset.caseId === id;
-      },
-      created.id,
-      { timeout: 30_000 },
-    );
     assert.match(await row.textContent(), new RegExp(code));
     assert.match(await row.textContent(), /2\.5°/);
     await row.click();
@@ -112,7 +90,7 @@ describe('cases', () => {
   });
 
   it('renders the first rows of 10,000 cases quickly and scrolls them smoothly', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const N = 10_000;
     const t0 = Date.now();
     await createCases(url, N, (i) => ({
@@ -161,6 +139,6 @@ describe('cases', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });

@@ -1,8 +1,8 @@
 // Journey 1: the shell comes up against a real aomas and reports every
 // backing service healthy; the theme toggle and the shortcut overlay work.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { baseURL, screenshot, withBrowser } from './browser.mjs';
 
 const SERVICES = ['postgres', 'redis', 'objectStorage'];
 
@@ -10,21 +10,10 @@ const SERVICES = ['postgres', 'redis', 'objectStorage'];
 const url = baseURL();
 
 describe('shell health', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser);
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
-  });
+  const journey = withBrowser({});
 
   it('shows all three services healthy in the status bar', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });
 
     try {
@@ -57,7 +46,7 @@ describe('shell health', () => {
   });
 
   it('switches to the dark theme from the View menu', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const themeOf = () => page.evaluate(() => document.documentElement.dataset.theme);
     assert.equal(await themeOf(), 'light');
 
@@ -82,7 +71,7 @@ describe('shell health', () => {
   });
 
   it('opens the keyboard-shortcut overlay with ? and closes it with Escape', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.locator('h1').click();
     await page.keyboard.press('?');
     const dialog = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
@@ -97,7 +86,7 @@ describe('shell health', () => {
   });
 
   it('navigates with the keyboard to an honest empty state', async () => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.keyboard.press('g');
     await page.keyboard.press('m');
     await page.getByText('No models registered yet').waitFor();
@@ -105,7 +94,7 @@ describe('shell health', () => {
   });
 
   it('shows the server build in Help ▸ About', async () => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.getByRole('menuitem', { name: 'Help' }).click();
     await page.getByRole('menuitem', { name: 'About aomas' }).click();
     const server = page.getByTestId('about-server');
@@ -121,6 +110,6 @@ describe('shell health', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });

@@ -3,25 +3,11 @@
 // delete) → undo/redo → save → reload and find the corrections → a concurrent save shows a
 // conflict the user resolves → submit for review → a reviewer (tech) signs in and approves.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { apiToken, createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { apiToken, createCase, csvPoints, dropFiles, gql, phantomTIFF } from './api.mjs';
+import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
-
-/** view reads the canvas transform the workspace publishes once a view change settles. */
-async function view(page) {
-  await settle(page);
-  await page.waitForTimeout(250); // the view is reported a moment after it changes
-  const stage = page.locator('.viewer__stage');
-  const box = await page.getByTestId('viewer-canvas').boundingBox();
-  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
-  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
-}
-
-const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
-const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** isolated returns the marks whose nearest neighbour is at least minGap image px away. */
 function isolated(points, minGap) {
@@ -29,16 +15,10 @@ function isolated(points, minGap) {
 }
 
 describe('labelling', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('uploads, runs, corrects, saves, resolves a conflict, submits and gets approved', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1440, height: 900 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
     const { page } = session;
     const counts = () => page.getByTestId('viewer-counts').textContent();
     const hist = () => page.getByTestId('viewer-history').textContent();
@@ -66,12 +46,7 @@ describe('labelling', () => {
       assert.equal(await labelStatus.getAttribute('data-state'), 'NEW');
       const volumeId = decodeURIComponent(new URL(page.url()).hash.replace('#/viewer/', ''));
       const d = await gql(url, 'query($id: ID!) { volume(id: $id) { latestRun { modelPoints fibreOrientation { cellPx cols rows } uncertainty { cellPx cols rows values } } } }', { id: volumeId });
-      const model = d.volume.latestRun.modelPoints
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',').map(Number))
-        .map(([x, y]) => ({ x, y }));
+      const model = csvPoints(d.volume.latestRun.modelPoints);
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
       const fo = d.volume.latestRun.fibreOrientation;
       assert.ok(fo.cols * fo.rows > 0, 'the run measured the nerve-fibre orientation');
@@ -110,7 +85,7 @@ describe('labelling', () => {
       await page.keyboard.press('u');
       assert.match(await counts(), new RegExp(`^${model.length.toLocaleString('en')} model · 0 human`));
       await page.keyboard.press('0');
-      let v = await view(page);
+      let v = await viewerTransform(page);
       t.diagnostic(`${model.length} model marks; view scale ${v.scale.toFixed(2)}`);
 
       // 1. Add a mark where there is none.
@@ -172,7 +147,7 @@ describe('labelling', () => {
         in: { volumeId, kind: 'cones', baseVersion: 1, document: label.document },
       });
       await page.keyboard.press('0');
-      v = await view(page);
+      v = await viewerTransform(page);
       await page.keyboard.press('p');
       let spot = null;
       for (let y = 236; y > 20 && !spot; y -= 3) {
@@ -198,7 +173,7 @@ describe('labelling', () => {
       session.assertNoPageErrors();
 
       // The reviewer signs in and approves.
-      const reviewer = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+      const reviewer = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
       try {
         await signInContext(reviewer.context, { email: 'tech@aomas.local', password: 'aomas-demo-tech' });
         await reviewer.page.goto(`${url}/#/viewer/${encodeURIComponent(volumeId)}`, { waitUntil: 'domcontentloaded' });

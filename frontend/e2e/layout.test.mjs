@@ -6,13 +6,9 @@
 // and lands on the page of its work, offered only the pages it may use, with no error.
 // Screenshots go to e2e/screenshots/.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { apiToken, gql as apiGQL, phantomTIFF, REPO_ROOT } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { before, describe, it } from 'node:test';
+import { gql as apiGQL, phantomTIFF, uploadPhantomVolume } from './api.mjs';
+import { baseURL, openPage, screenshot, signInContext, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const gql = (query, variables) => apiGQL(url, query, variables);
@@ -29,24 +25,7 @@ async function succeededRun() {
     { in: { subjectCode: `LAYOUT-${RUN}`, eye: 'OD', eccentricityDeg: 2, tags: ['layout-e2e'] } },
   );
   const caseId = createCase.case.id;
-  const dir = mkdtempSync(path.join(tmpdir(), 'aomas-e2e-'));
-  execFileSync(path.join(REPO_ROOT, 'bin', 'aomas'), ['phantom', '--kind', 'cones', '--size', '512', '--seed', '11', '--eccentricity-deg', '2', '--out', dir]);
-  const tif = readdirSync(dir).find((f) => f.endsWith('.tif'));
-  const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status error } } }',
-      variables: { f: null, in: { caseId, umPerPx: truth.umPerPx } },
-    }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([readFileSync(path.join(dir, tif))]), tif);
-  const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${apiToken()}` }, body: form });
-  const body = await res.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  const volumeId = body.data.uploadVolume.volume.id;
+  const { id: volumeId } = await uploadPhantomVolume(url, caseId, { size: 512, seed: 11, eccentricityDeg: 2 });
   const { startRun } = await gql('mutation($in: StartRunInput!) { startRun(input: $in) { id } }', { in: { volumeId } });
   const t0 = Date.now();
   for (;;) {
@@ -79,21 +58,17 @@ async function oneRowUnclipped(locator) {
 }
 
 describe('layout', () => {
-  let browser;
+  const journey = withBrowser();
   let fx;
   before(async () => {
-    browser = await launchBrowser();
     fx = await succeededRun();
-  });
-  after(async () => {
-    await browser?.close();
   });
 
   for (const vp of VIEWPORTS) {
     const tag = `${vp.width}x${vp.height}`;
 
     it(`viewer at ${tag}: fitted, one-row toolbar, colour scales, N outlines its region`, async (t) => {
-      const session = await openPage(browser, { viewport: vp });
+      const session = await openPage(journey.browser, { viewport: vp });
       const { page } = session;
       try {
         await page.goto(`${url}/#/viewer/${encodeURIComponent(fx.volumeId)}`, { waitUntil: 'domcontentloaded' });
@@ -156,7 +131,7 @@ describe('layout', () => {
     });
 
     it(`case detail at ${tag}: the Run column is not clipped`, async (t) => {
-      const session = await openPage(browser, { viewport: vp });
+      const session = await openPage(journey.browser, { viewport: vp });
       const { page } = session;
       try {
         await page.goto(`${url}/#/cases/${encodeURIComponent(fx.caseId)}`, { waitUntil: 'domcontentloaded' });
@@ -181,7 +156,7 @@ describe('layout', () => {
   }
 
   it('draws the run’s histograms and density by eccentricity from the API', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 } });
     const { page } = session;
     try {
       await page.goto(`${url}/#/runs`, { waitUntil: 'domcontentloaded' });
@@ -202,7 +177,7 @@ describe('layout', () => {
   });
 
   it('lets a scanner make a case and send a file from its page, reading nothing else', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1280, height: 800 }, signIn: false });
+    const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 }, signIn: false });
     const { page } = session;
     try {
       await signInContext(session.context, { email: 'scanner@aomas.local', password: 'aomas-demo-scanner' });
@@ -240,7 +215,7 @@ describe('layout', () => {
   };
   for (const [role, want] of Object.entries(LANDS)) {
     it(`lands ${role} where its work is, with only its pages`, async (t) => {
-      const session = await openPage(browser, { viewport: { width: 1280, height: 800 }, signIn: false });
+      const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 }, signIn: false });
       const { page } = session;
       try {
         await signInContext(session.context, { email: `${role}@aomas.local`, password: `aomas-demo-${role}` });

@@ -3,8 +3,8 @@
 // weights digest; a labeler is told the registry is not theirs.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { before, describe, it } from 'node:test';
+import { baseURL, openPage, screenshot, signInContext, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 
@@ -15,21 +15,17 @@ function sql(statement) {
 }
 
 describe('model registry', () => {
-  let browser;
+  const journey = withBrowser();
   before(async () => {
-    browser = await launchBrowser();
     const name = `cones-unet-e2e-${Date.now().toString(36)}`;
     sql(`WITH m AS (INSERT INTO models (name, task, description) VALUES ('${name}', 'cones', 'U-Net cone detector (e2e)') RETURNING id)
       INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256)
       SELECT id, v, s, 'models/' || v || '.onnx', repeat(h, 64) FROM m,
       (VALUES ('1.0.0', 'PRODUCTION', 'a'), ('1.1.0', 'STAGING', 'b')) AS x(v, s, h)`);
   });
-  after(async () => {
-    await browser?.close();
-  });
 
   it('lists models with their versions, stages and weights digests', async (t) => {
-    const session = await openPage(browser, { viewport: { width: 1280, height: 800 } });
+    const session = await openPage(journey.browser, { viewport: { width: 1280, height: 800 } });
     try {
       await session.page.goto(`${url}/#/models`, { waitUntil: 'domcontentloaded' });
       const model = session.page.locator('[data-testid="model"]').filter({ hasText: 'U-Net cone detector (e2e)' });
@@ -46,7 +42,7 @@ describe('model registry', () => {
   });
 
   it('tells a labeler the registry is not theirs', async () => {
-    const session = await openPage(browser, { signIn: false });
+    const session = await openPage(journey.browser, { signIn: false });
     try {
       await signInContext(session.context, { email: 'labeler@aomas.local', password: 'aomas-demo-labeler' });
       await session.page.goto(`${url}/#/models`, { waitUntil: 'domcontentloaded' });

@@ -4,25 +4,13 @@
 // model's marks (added / removed / moved, in their colours), returns one region with a
 // comment and accepts the rest; the labeler finds it back as returned with the region shown.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { createCase, dropFiles, gql, phantomTIFF } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot, signInContext } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { createCase, csvPoints, dropFiles, gql, phantomTIFF } from './api.mjs';
+import { baseURL, dist, openPage, screenshot, signInContext, toScreen, viewerTransform, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 const LABELER = { email: 'labeler@aomas.local', password: 'aomas-demo-labeler' };
 const REVIEWER = { email: 'ml_engineer@aomas.local', password: 'aomas-demo-ml_engineer' };
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
-
-async function view(page) {
-  await settle(page);
-  await page.waitForTimeout(250);
-  const stage = page.locator('.viewer__stage');
-  const box = await page.getByTestId('viewer-canvas').boundingBox();
-  const [scale, tx, ty] = await Promise.all(['scale', 'tx', 'ty'].map((k) => stage.getAttribute(`data-view-${k}`)));
-  return { box, scale: Number(scale), tx: Number(tx), ty: Number(ty) };
-}
-const toScreen = (v, p) => ({ x: v.box.x + v.tx + p.x * v.scale, y: v.box.y + v.ty + p.y * v.scale });
-const dist = (a, b) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** workRow waits for the "My work" row of a volume and returns it. */
 async function workRow(page, volumeId, kind) {
@@ -33,18 +21,12 @@ async function workRow(page, volumeId, kind) {
 }
 
 describe('work queues and review', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('a labeler finds work in My work; a reviewer sees the diff and returns one region', async (t) => {
-    const admin = await openPage(browser, { viewport: { width: 1440, height: 900 } });
-    const labeler = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
-    const reviewer = await openPage(browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+    const admin = await openPage(journey.browser, { viewport: { width: 1440, height: 900 } });
+    const labeler = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
+    const reviewer = await openPage(journey.browser, { viewport: { width: 1440, height: 900 }, signIn: false });
     try {
       // A volume with a finished run (uploaded and run through the case page).
       const created = await createCase(url, { subjectCode: `E2E-REV-${Date.now().toString(36)}`, eye: 'OS', eccentricityDeg: 2 });
@@ -60,12 +42,7 @@ describe('work queues and review', () => {
       await vrow.getByTestId('open-viewer').waitFor({ timeout: 120_000 });
       const { case: c } = await gql(url, 'query($id: ID!) { case(id: $id) { volumes { id latestRun { modelPoints } } } }', { id: created.id });
       const volumeId = c.volumes[0].id;
-      const model = c.volumes[0].latestRun.modelPoints
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',').map(Number))
-        .map(([x, y]) => ({ x, y }));
+      const model = csvPoints(c.volumes[0].latestRun.modelPoints);
       assert.ok(model.length > 20, `the model found ${model.length} cones`);
 
       // The technician's side (through the API here): assign it to the demo labeler.
@@ -84,7 +61,7 @@ describe('work queues and review', () => {
       const page = labeler.page;
       await page.getByTestId('label-panel').waitFor({ timeout: 30_000 });
       await page.keyboard.press('0');
-      const v = await view(page);
+      const v = await viewerTransform(page);
 
       // Add a mark where there is none, move one model mark, delete another.
       await page.keyboard.press('p');
@@ -126,7 +103,7 @@ describe('work queues and review', () => {
       const legend = await rp.locator('.viewer__legend').textContent();
       assert.match(legend, /added.*removed.*moved/);
       await rp.keyboard.press('0');
-      const rv = await view(rp);
+      const rv = await viewerTransform(rp);
       // Zoom onto the corrections for the screenshot, then back.
       t.diagnostic(`diff: ${await diff.textContent()}; screenshot: ${await screenshot(rp, 'review-diff')}`);
 

@@ -2,13 +2,9 @@
 // case (no ids typed), and its progress watched live on the Runs page through the SPA's
 // own GraphQL client (graphql-transport-ws); the run is listed by subject, eye and file.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { apiToken, gql as apiGQL } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { gql as apiGQL, uploadPhantomVolume } from './api.mjs';
+import { baseURL, openPage, screenshot, withBrowser } from './browser.mjs';
 
 function aomasBin() {
   const bin = process.env.AOMAS_E2E_BIN;
@@ -19,40 +15,13 @@ function aomasBin() {
 const gql = (query, variables) => apiGQL(baseURL(), query, variables);
 
 async function uploadPhantom(caseId) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'aomas-e2e-'));
-  execFileSync(aomasBin(), ['phantom', '--kind', 'cones', '--size', '256', '--seed', '7', '--frames', '8', '--eccentricity-deg', '2', '--out', dir]);
-  const tif = readdirSync(dir).find((f) => f.endsWith('.tif'));
-  assert.ok(tif, 'the phantom wrote a TIFF');
-  const truth = JSON.parse(readFileSync(path.join(dir, 'truth.json'), 'utf8'));
-  const form = new FormData();
-  form.append(
-    'operations',
-    JSON.stringify({
-      query: 'mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status error } } }',
-      variables: { f: null, in: { caseId, umPerPx: truth.umPerPx } },
-    }),
-  );
-  form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([readFileSync(path.join(dir, tif))]), tif);
-  const res = await fetch(`${baseURL()}/graphql`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${apiToken()}` },
-    body: form,
-  });
-  const body = await res.json();
-  assert.equal(body.errors, undefined, JSON.stringify(body.errors));
-  assert.equal(body.data.uploadVolume.volume.status, 'READY');
-  return body.data.uploadVolume.volume.id;
+  const volume = await uploadPhantomVolume(baseURL(), caseId, { bin: aomasBin(), size: 256, seed: 7, frames: 8, eccentricityDeg: 2 });
+  assert.equal(volume.status, 'READY');
+  return volume.id;
 }
 
 describe('run monitor', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('starts a run and shows its progress live, in order, ending with the final state', async (t) => {
     const { createCase } = await gql(
@@ -60,7 +29,7 @@ describe('run monitor', () => {
     );
     const volumeId = await uploadPhantom(createCase.case.id);
 
-    const { page, close, assertNoPageErrors } = await openPage(browser);
+    const { page, close, assertNoPageErrors } = await openPage(journey.browser);
     try {
       await page.goto(`${baseURL()}/#/cases/${encodeURIComponent(createCase.case.id)}`);
       const row = page.locator('[data-testid="volume-row"][data-status="READY"]');

@@ -3,23 +3,17 @@
 // and roles; a labeler sees cases but the subject's identity never reaches the page;
 // Sign out returns to the form, and the old session cookie no longer works.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createCase } from './api.mjs';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { baseURL, openPage, screenshot, withBrowser } from './browser.mjs';
 
 const url = baseURL();
 
 describe('session', () => {
-  let browser;
-  before(async () => {
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const journey = withBrowser();
 
   it('refuses a wrong password, signs in a labeler, and signs out', async (t) => {
-    const session = await openPage(browser, { signIn: false });
+    const session = await openPage(journey.browser, { signIn: false });
     const { page, context } = session;
     try {
       await page.goto(`${url}/`, { waitUntil: 'domcontentloaded' });

@@ -2,14 +2,11 @@
 // 50,000 marks), pans smoothly (frame times measured while dragging), and
 // edits marks with the engine's tools, undo and redo.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { baseURL, launchBrowser, openPage, screenshot } from './browser.mjs';
+import { describe, it } from 'node:test';
+import { baseURL, screenshot, settleViewer, withBrowser } from './browser.mjs';
 import { startFrameClock, stopFrameClock, summarise } from './perf.mjs';
 
 const url = baseURL();
-
-/** settle waits until a keyboard zoom or jump has finished animating. */
-const settle = (page) => page.waitForFunction(() => !window.__aomasViewer?.animating);
 
 /** dragFor drags the mouse back and forth across the canvas for `ms` milliseconds. */
 async function dragFor(page, box, ms) {
@@ -28,21 +25,10 @@ async function dragFor(page, box, ms) {
 }
 
 describe('viewer', () => {
-  let browser;
-  let session;
-
-  before(async () => {
-    browser = await launchBrowser();
-    session = await openPage(browser, { viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
-  });
-
-  after(async () => {
-    await session?.close();
-    await browser?.close();
-  });
+  const journey = withBrowser({ viewport: { width: 1280, height: 800 }, colorScheme: 'dark' });
 
   it('opens the labelled demo mosaic with 50,000 marks', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const t0 = Date.now();
     await page.goto(`${url}/#/viewer`, { waitUntil: 'domcontentloaded' });
     await page.getByTestId('demo-badge').waitFor({ timeout: 30_000 });
@@ -61,10 +47,10 @@ describe('viewer', () => {
     ['100% zoom', async (page) => page.keyboard.press('1')],
   ]) {
     it(`pans at ${name} with short frames`, async (t) => {
-      const { page } = session;
+      const { page } = journey.session;
       await page.keyboard.press('0');
       await prep(page);
-      await settle(page);
+      await settleViewer(page);
       const box = await page.getByTestId('viewer-canvas').boundingBox();
       await page.waitForTimeout(200);
       await startFrameClock(page);
@@ -80,13 +66,13 @@ describe('viewer', () => {
   }
 
   it('adds, moves and deletes a mark, with undo and redo', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const counts = () => page.getByTestId('viewer-counts').textContent();
     await page.keyboard.press('0');
     await page.keyboard.press('1');
     await page.keyboard.press('+');
     await page.keyboard.press('+');
-    await settle(page);
+    await settleViewer(page);
     await page.keyboard.press('p');
     assert.equal(await page.getByTestId('viewer-tool').textContent(), 'Cone mark');
     const box = await page.getByTestId('viewer-canvas').boundingBox();
@@ -129,17 +115,17 @@ describe('viewer', () => {
   });
 
   it('jumps to the most uncertain region and shows the heat map', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.keyboard.press('0');
     await page.keyboard.press('u');
     await page.keyboard.press('n');
-    await settle(page);
+    await settleViewer(page);
     await page.getByTestId('viewer-region').waitFor();
     assert.match(await page.getByTestId('viewer-region').textContent(), /region 1\/256/);
     t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-uncertain')}`);
     await page.keyboard.press('u');
     await page.keyboard.press('0');
-    await settle(page);
+    await settleViewer(page);
     await page.keyboard.press('d');
     assert.match(await page.getByTestId('density-whole').textContent(), /\/mm² \(95% CI/);
     t.diagnostic(`density: ${await page.getByTestId('density-whole').textContent()}`);
@@ -153,11 +139,11 @@ describe('viewer', () => {
   });
 
   it('draws a vessel line, a region and a brush stroke, and box-selects marks', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const status = () => page.getByTestId('viewer-status').textContent();
     await page.keyboard.press('0');
     await page.keyboard.press('1');
-    await settle(page);
+    await settleViewer(page);
     const box = await page.getByTestId('viewer-canvas').boundingBox();
     const at = (fx, fy) => [box.x + box.width * fx, box.y + box.height * fy];
 
@@ -193,10 +179,10 @@ describe('viewer', () => {
   });
 
   it('shows the Voronoi cells coloured by sides, with the share of six-sided cells', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     await page.keyboard.press('h');
     await page.keyboard.press('0');
-    await settle(page);
+    await settleViewer(page);
     const t0 = Date.now();
     await page.keyboard.press('o');
     const whole = page.getByTestId('voronoi-whole');
@@ -211,7 +197,7 @@ describe('viewer', () => {
     // Zoomed out the cells come from one texture, zoomed in as vectors: frame times while panning each.
     for (const [name, keys] of [['fit', []], ['100%', ['1']]]) {
       for (const k of keys) await page.keyboard.press(k);
-      await settle(page);
+      await settleViewer(page);
       await startFrameClock(page);
       await dragFor(page, await page.getByTestId('viewer-canvas').boundingBox(), 1500);
       const { intervals, draws } = await stopFrameClock(page);
@@ -221,7 +207,7 @@ describe('viewer', () => {
       assert.ok(draw.n >= 10, `the view barely redrew: ${draw.n} draws`);
     }
     await page.keyboard.press('+');
-    await settle(page);
+    await settleViewer(page);
     assert.match(await page.getByTestId('voronoi-view').textContent(), /six-sided/);
     t.diagnostic(`voronoi, in view: ${await page.getByTestId('voronoi-view').textContent()}`);
     t.diagnostic(`screenshot: ${await screenshot(page, 'viewer-voronoi')}`);
@@ -230,7 +216,7 @@ describe('viewer', () => {
   });
 
   it('docks panels where the user drags them, remembers it, and resets', async (t) => {
-    const { page } = session;
+    const { page } = journey.session;
     const groupOf = (id) =>
       page.evaluate((id) => {
         const tab = document.querySelector(`[data-testid="dock-tab-${id}"]`);
@@ -256,6 +242,6 @@ describe('viewer', () => {
   });
 
   it('raised no uncaught errors in the page', () => {
-    session.assertNoPageErrors();
+    journey.session.assertNoPageErrors();
   });
 });

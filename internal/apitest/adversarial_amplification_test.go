@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -56,15 +55,7 @@ func (a *api) doAs(req *http.Request, token string) response {
 	} else {
 		req.Header.Del("Authorization")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(a.t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(a.t, err)
-	var out response
-	require.NoError(a.t, json.Unmarshal(body, &out), "status %d: %s", resp.StatusCode, body)
-	out.status = resp.StatusCode
-	return out
+	return a.send(req)
 }
 
 func (a *api) anonymousQuery(q string, vars map[string]any) response {
@@ -443,30 +434,14 @@ func TestCallerMistakesAreNotInternal(t *testing.T) {
 
 func cursorOf(raw string) string { return base64.RawURLEncoding.EncodeToString([]byte(raw)) }
 
-// lockedBuffer is a log destination handlers may write to concurrently.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
 // captureErrorLogs sends the default logger's ERROR lines to a buffer until the test ends
 // and returns a reader of them.
 func captureErrorLogs(t *testing.T) func() string {
 	prev := slog.Default()
-	var b lockedBuffer
+	var b testenv.LogBuffer // handlers write to it concurrently
 	slog.SetDefault(slog.New(slog.NewTextHandler(&b, &slog.HandlerOptions{Level: slog.LevelError})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
-	return func() string {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		return b.buf.String()
-	}
+	return b.String
 }
 
 // TestFreeTextLengthLimits (finding 14): a 3,000-character modality, 100 KB notes and

@@ -152,6 +152,12 @@ func (a *api) do(req *http.Request) response {
 	if a.token != "" && req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+a.token)
 	}
+	return a.send(req)
+}
+
+// send sends req as it is and decodes the GraphQL response.
+func (a *api) send(req *http.Request) response {
+	a.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(a.t, err)
 	defer resp.Body.Close()

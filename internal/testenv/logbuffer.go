@@ -5,8 +5,8 @@ import (
 	"sync"
 )
 
-// LogBuffer collects a child process's output, which exec's copying goroutine writes while
-// the test reads it.
+// LogBuffer collects output that other goroutines write while the test reads it: a child
+// process's (written by exec's copying goroutine) or a logger's.
 type LogBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer

@@ -9,7 +9,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -17,15 +16,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"mime/multipart"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/aomas/aomas/internal/bench/benchserver"
 )
 
 func main() {
@@ -42,48 +37,25 @@ func main() {
 }
 
 func run(ctx context.Context, bin, bucket string, edge, frames, clients int) error {
-	var lc net.ListenConfig
-	ln, err := lc.Listen(ctx, "tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
 	size := int64(edge) * int64(edge) * int64(frames)
-	tmp, err := os.MkdirTemp("", "aomas-slices-bench")
+	srv, err := benchserver.Start(ctx, benchserver.Options{Bin: bin, Name: "slices", Bucket: bucket, MaxUploadBytes: size + 1<<20})
 	if err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(tmp) }()
-	token, err := benchToken(ctx, bin)
+	defer srv.Close()
+	caseID, err := srv.CreateCase(ctx, "S-slices-bench")
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, bin, "serve", "--listen", addr, "--data-dir", tmp, "--s3-bucket", bucket, "--migrate",
-		"--max-upload-bytes", strconv.FormatInt(size+1<<20, 10))
-	cmd.Stderr = os.Stderr
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
-	if err := cmd.Start(); err != nil {
-		return err
-	}
-	defer func() { _ = cmd.Process.Signal(os.Interrupt); _ = cmd.Wait() }()
-	url := "http://" + addr + "/graphql"
-	if err := waitReady(ctx, "http://"+addr+"/readyz"); err != nil {
-		return err
-	}
-	caseID, err := createCase(ctx, url, token)
+	afterStart, err := srv.PeakRSS()
 	if err != nil {
 		return err
 	}
-	afterStart, err := peakRSS(cmd.Process.Pid)
+	volumeID, err := upload(ctx, srv, caseID, edge, frames)
 	if err != nil {
 		return err
 	}
-	volumeID, err := upload(ctx, url, token, caseID, edge, frames)
-	if err != nil {
-		return err
-	}
-	afterUpload, err := peakRSS(cmd.Process.Pid)
+	afterUpload, err := srv.PeakRSS()
 	if err != nil {
 		return err
 	}
@@ -104,7 +76,7 @@ func run(ctx context.Context, bin, bucket string, edge, frames, clients int) err
 				axis, i = "Y", edge/2
 			}
 			body, _ := json.Marshal(map[string]any{"query": q, "variables": map[string]any{"id": volumeID, "axis": axis, "i": i}})
-			resp, err := post(ctx, url, token, "application/json", bytes.NewReader(body))
+			resp, err := srv.Post(ctx, "application/json", bytes.NewReader(body))
 			if err != nil {
 				errs[c] = err
 				return
@@ -121,7 +93,7 @@ func run(ctx context.Context, bin, bucket string, edge, frames, clients int) err
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	hwm, err := peakRSS(cmd.Process.Pid)
+	hwm, err := srv.PeakRSS()
 	if err != nil {
 		return err
 	}
@@ -133,20 +105,10 @@ func run(ctx context.Context, bin, bucket string, edge, frames, clients int) err
 }
 
 // upload streams the volume (xorshift noise, fresh each run) through uploadVolume.
-func upload(ctx context.Context, url, token, caseID string, edge, frames int) (string, error) {
+func upload(ctx context.Context, srv *benchserver.Server, caseID string, edge, frames int) (string, error) {
 	sidecar := fmt.Sprintf(`{"dims":[%d,%d,%d],"dtype":"uint8","spacingUm":[1,1,3]}`, frames, edge, edge)
-	pr, pw := io.Pipe()
-	mw := multipart.NewWriter(pw)
 	seed := uint64(time.Now().UnixNano()) | 1
-	go func() {
-		ops, _ := json.Marshal(map[string]any{
-			"query":     `mutation($f: Upload!, $in: UploadVolumeInput!) { uploadVolume(file: $f, input: $in) { volume { id status } } }`,
-			"variables": map[string]any{"f": nil, "in": map[string]any{"caseId": caseID, "sidecar": sidecar}},
-		})
-		_ = mw.WriteField("operations", string(ops))
-		_ = mw.WriteField("map", `{"0":["variables.f"]}`)
-		part, _ := mw.CreateFormFile("0", "largest.raw")
-		bw := bufio.NewWriterSize(part, 1<<20)
+	resp, err := srv.PostVolume(ctx, caseID, sidecar, "largest.raw", func(w io.Writer) error {
 		row := make([]byte, edge)
 		s := seed
 		for range frames * edge {
@@ -158,15 +120,12 @@ func upload(ctx context.Context, url, token, caseID string, edge, frames int) (s
 					row[x+k] = byte(s >> (8 * k))
 				}
 			}
-			if _, err := bw.Write(row); err != nil {
-				pw.CloseWithError(err)
-				return
+			if _, err := w.Write(row); err != nil {
+				return err
 			}
 		}
-		_ = bw.Flush()
-		pw.CloseWithError(mw.Close())
-	}()
-	resp, err := post(ctx, url, token, mw.FormDataContentType(), pr)
+		return nil
+	})
 	if err != nil {
 		return "", err
 	}
@@ -184,90 +143,4 @@ func upload(ctx context.Context, url, token, caseID string, edge, frames int) (s
 		return "", fmt.Errorf("upload: volume %q is %q: %+v", v.ID, v.Status, out.Errors)
 	}
 	return out.Data.UploadVolume.Volume.ID, nil
-}
-
-// benchToken migrates the database the server will use and makes a tech account and a
-// personal API token for the bench.
-func benchToken(ctx context.Context, bin string) (string, error) {
-	if out, err := exec.CommandContext(ctx, bin, "migrate", "up").CombinedOutput(); err != nil {
-		return "", fmt.Errorf("migrate: %w: %s", err, out)
-	}
-	const email = "slices-bench@aomas.local"
-	user := exec.CommandContext(ctx, bin, "user", "create", "--email", email, "--role", "tech", "--project", "*", "--password-stdin")
-	user.Stdin = strings.NewReader("slices-bench-password\n")
-	if out, err := user.CombinedOutput(); err != nil && !bytes.Contains(out, []byte("exists")) {
-		return "", fmt.Errorf("create bench account: %w: %s", err, out)
-	}
-	out, err := exec.CommandContext(ctx, bin, "token", "create", "--email", email, "--ttl", "1h").Output()
-	if err != nil {
-		return "", fmt.Errorf("create bench token: %w", err)
-	}
-	token := strings.TrimSpace(string(out))
-	if token == "" {
-		return "", errors.New("create bench token: nothing printed")
-	}
-	return token, nil
-}
-
-func post(ctx context.Context, url, token, contentType string, body io.Reader) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("Authorization", "Bearer "+token)
-	return http.DefaultClient.Do(req)
-}
-
-func waitReady(ctx context.Context, url string) error {
-	for range 300 {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, http.NoBody)
-		if err != nil {
-			return err
-		}
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	return fmt.Errorf("server at %s not ready", url)
-}
-
-func createCase(ctx context.Context, url, token string) (string, error) {
-	body := `{"query":"mutation { createCase(input: {subjectCode: \"S-slices-bench\", eye: OD}) { case { id } } }"}`
-	resp, err := post(ctx, url, token, "application/json", strings.NewReader(body))
-	if err != nil {
-		return "", err
-	}
-	defer func() { _ = resp.Body.Close() }()
-	var out struct {
-		Data struct {
-			CreateCase struct{ Case struct{ ID string } }
-		}
-		Errors []struct{ Message string }
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return "", fmt.Errorf("create case: %w", err)
-	}
-	if out.Data.CreateCase.Case.ID == "" {
-		return "", fmt.Errorf("create case: %+v", out.Errors)
-	}
-	return out.Data.CreateCase.Case.ID, nil
-}
-
-// peakRSS reads VmHWM (kB) of pid.
-func peakRSS(pid int) (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			return strconv.ParseInt(strings.Fields(line)[1], 10, 64)
-		}
-	}
-	return 0, fmt.Errorf("no VmHWM for %d", pid)
 }
