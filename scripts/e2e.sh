@@ -11,6 +11,9 @@ PORT=${AOMAS_E2E_PORT:-18081}
 db=${AOMAS_E2E_DB:-aomas_e2e}
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db" >/dev/null
 export AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/$db?sslmode=disable
+# The cases journey seeds 10,000 cases through the API in one minute; the mutation limits
+# have their own tests (internal/apitest), so here they only need to stay out of the way.
+export AOMAS_MUTATION_LIMITS=${AOMAS_MUTATION_LIMITS:-*=1000/20000}
 export AOMAS_S3_BUCKET=${AOMAS_E2E_BUCKET:-aomas-e2e} AOMAS_LISTEN=127.0.0.1:$PORT AOMAS_DATA_DIR=.local/e2e
 mkdir -p .local/logs "$(dirname "$TAP")"
 "$BIN" migrate up >/dev/null

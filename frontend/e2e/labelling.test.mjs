@@ -29,6 +29,9 @@ describe('labelling', () => {
       await page.goto(`${url}/#/cases/${encodeURIComponent(created.id)}`, { waitUntil: 'domcontentloaded' });
       const detail = page.getByTestId('case-detail');
       await detail.getByText('No volumes yet').waitFor({ timeout: 30_000 });
+      // The uploader states the phantom's pixel size (its truth.json: 0.5 µm/px): a TIFF
+      // without a physical resolution has none, and no µm metric would be measured.
+      await detail.getByTestId('upload-um-per-px').fill('0.5');
       await dropFiles(page, '[data-testid="upload-zone"]', [
         { name: 'phantom.tif', type: 'image/tiff', bytes: await phantomTIFF({ kind: 'cones', size: 256, seed: 11, frames: 8 }) },
       ]);
@@ -189,12 +192,13 @@ describe('labelling', () => {
         await reviewer.page.waitForFunction(() => document.querySelector('[data-testid="label-status"]')?.dataset.state === 'APPROVED');
         const history = await reviewer.page.getByTestId('label-history').textContent();
         t.diagnostic(`history: ${history}`);
-        assert.match(history, /approved v2 by tech@aomas\.local/);
-        assert.match(history, /submitted v2 by admin@aomas\.local/);
+        // Authors by name, never by e-mail address (a labeler may not read User.email).
+        assert.match(history, /approved v2 by Demo tech/);
+        assert.match(history, /submitted v2 by Demo admin/);
         // Each save says what it changed: the first one holds the model's marks and our two by hand;
         // the other editor saved the same document again.
-        assert.match(history, /saved v2 by admin@aomas\.local — no change/);
-        assert.match(history, new RegExp(`saved v1 by admin@aomas\\.local — ${model.length.toLocaleString('en')} marks \\(2 by hand\\)`));
+        assert.match(history, /saved v2 by Demo admin — no change/);
+        assert.match(history, new RegExp(`saved v1 by Demo admin — ${model.length.toLocaleString('en')} marks \\(2 by hand\\)`));
         t.diagnostic(`screenshot: ${await screenshot(reviewer.page, 'labelling-approved')}`);
         reviewer.assertNoPageErrors();
       } finally {

@@ -15,7 +15,9 @@ function aomasBin() {
 const gql = (query, variables) => apiGQL(baseURL(), query, variables);
 
 async function uploadPhantom(caseId) {
-  const volume = await uploadPhantomVolume(baseURL(), caseId, { bin: aomasBin(), size: 256, seed: 7, frames: 8, eccentricityDeg: 2 });
+  // Large enough that the run lasts several seconds: the journey starts it from the case
+  // page and then opens the Runs page, and wants to see its steps arrive live there.
+  const volume = await uploadPhantomVolume(baseURL(), caseId, { bin: aomasBin(), size: 640, seed: 7, frames: 16, eccentricityDeg: 2 });
   assert.equal(volume.status, 'READY');
   return volume.id;
 }

@@ -63,7 +63,8 @@ interface Loaded {
   image: ImageSource | null;
   kit: WorkspaceKit;
   label: LabelView | null;
-  umPerPx: number;
+  /** umPerPx is the calibrated pixel size, null when unknown. */
+  umPerPx: number | null;
   /** modelPoints are the run's detections, what a label is compared against. */
   modelPoints: { x: number; y: number }[];
 }
@@ -104,15 +105,15 @@ async function load(volumeId: string, signal: AbortSignal): Promise<Loaded> {
   const image = preview ? await loadImage(preview) : null;
   const width = image?.width ?? v.dims.x;
   const height = image?.height ?? v.dims.y;
-  // Without a calibrated pixel size the viewer measures in pixels (1 "µm" per px) and says so.
-  const umPerPx = v.umPerPx ?? 1;
+  // Without a calibrated pixel size the viewer measures in pixels and says so: no guessed µm.
+  const umPerPx = v.umPerPx ?? null;
   const label = v.labels.find((l) => l.kind === KIND) ?? null;
   let doc: AnnotationDocument;
   const modelPoints = run?.modelPoints ? parsePoints(run.modelPoints) : [];
   if (label?.document) {
     doc = deserialize(label.document);
   } else {
-    doc = new AnnotationDocument({ width, height, umPerPx });
+    doc = new AnnotationDocument({ width, height, umPerPx: umPerPx ?? undefined });
     doc.bulkLoadPoints(modelPoints.map((p, i) => ({ id: `m${i}`, x: p.x, y: p.y, source: 'model' as const })));
   }
   return { volume: v, image, kit: kitFor(doc, run ?? null), label, umPerPx, modelPoints };

@@ -60,7 +60,8 @@ const ANIMATION_MS = 140;
 export interface ImageCanvasProps {
   image: ImageSource | null;
   imageSize: Size;
-  umPerPx: number;
+  /** umPerPx is the calibrated pixel size; null when unknown (the scale bar is then in px). */
+  umPerPx: number | null;
   brightness?: number;
   contrast?: number;
   layers?: readonly CanvasLayer[];
@@ -200,7 +201,7 @@ export const ImageCanvas = forwardRef<ImageCanvasHandle, ImageCanvasProps>(funct
         octx.restore();
       }
     }
-    const bar = scaleBar(p.umPerPx, v.scale);
+    const bar = p.umPerPx ? scaleBar(p.umPerPx, v.scale) : scaleBar(1, v.scale, 60, 'px');
     if (barRef.current) barRef.current.style.width = `${bar.px}px`;
     if (barLabelRef.current) barLabelRef.current.textContent = bar.label;
     const s = stats();

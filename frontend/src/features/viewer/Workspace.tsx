@@ -37,9 +37,9 @@ function formatDensity(d: { perMm2: number; ci95Low: number; ci95High: number; c
   return `${r(d.perMm2)} /mm² (95% CI ${r(d.ci95Low)}–${r(d.ci95High)}; n=${d.count.toLocaleString('en')})`;
 }
 
-function formatCells(s: VoronoiSummary): string {
+function formatCells(s: VoronoiSummary, unit: string): string {
   if (s.cells === 0) return 'no inner cells';
-  return `${(s.sixSided * 100).toFixed(1)}% six-sided · mean area ${s.meanAreaUm2.toFixed(1)} µm² (n=${s.cells.toLocaleString('en')})`;
+  return `${(s.sixSided * 100).toFixed(1)}% six-sided · mean area ${s.meanAreaUm2.toFixed(1)} ${unit}² (n=${s.cells.toLocaleString('en')})`;
 }
 
 /** SidesChart is the share of cells by number of sides, in the layer's colours (its legend). */
@@ -143,7 +143,8 @@ export interface WorkspaceKit {
 interface WorkspaceProps {
   kit: WorkspaceKit;
   image: ImageSource | null;
-  umPerPx: number;
+  /** umPerPx is the calibrated pixel size; null when unknown: distances and areas are then in px. */
+  umPerPx: number | null;
   label: string;
   badge?: ReactNode;
   /** layout names the remembered panel layout ("viewer.demo", "viewer.volume"). */
@@ -319,8 +320,9 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
       : null;
   const inView = viewRect ? densityIn(doc, viewRect) : null;
   const cells = visibility.voronoi && cellsAt ? voronoi.cells : null;
-  const cellsWhole = useMemo(() => (cells ? summarise(cells, umPerPx) : null), [cells, umPerPx]);
-  const cellsInView = cells && viewRect ? summarise(cells, umPerPx, viewRect) : null;
+  const lengthUnit = umPerPx ? 'µm' : 'px';
+  const cellsWhole = useMemo(() => (cells ? summarise(cells, umPerPx ?? 1) : null), [cells, umPerPx]);
+  const cellsInView = cells && viewRect ? summarise(cells, umPerPx ?? 1, viewRect) : null;
   const depth = editor.history.depth;
   const tool = editor.tool.id;
   void version;
@@ -379,9 +381,9 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
           {cellsWhole && (
             <dl>
               <dt>Whole image</dt>
-              <dd data-testid="voronoi-whole">{formatCells(cellsWhole)}</dd>
+              <dd data-testid="voronoi-whole">{formatCells(cellsWhole, lengthUnit)}</dd>
               <dt>In view</dt>
-              <dd data-testid="voronoi-view">{cellsInView ? formatCells(cellsInView) : '—'}</dd>
+              <dd data-testid="voronoi-view">{cellsInView ? formatCells(cellsInView, lengthUnit) : '—'}</dd>
             </dl>
           )}
           {cellsInView && <SidesChart summary={cellsInView} />}
@@ -486,7 +488,7 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         <span>{layer.visibleMarks.toLocaleString('en')} in view</span>
         <span data-testid="viewer-selection">{editor.selection.size.toLocaleString('en')} selected</span>
         <span>
-          {doc.polylines.size} vessel lines · {doc.polygons.size} regions · mask {(doc.mask.area * umPerPx * umPerPx / 1e6).toFixed(4)} mm²
+          {doc.polylines.size} vessel lines · {doc.polygons.size} regions · mask {umPerPx ? `${((doc.mask.area * umPerPx * umPerPx) / 1e6).toFixed(4)} mm²` : `${doc.mask.area} px²`}
         </span>
         <span data-testid="viewer-history">
           history {depth.undo}/{depth.undo + depth.redo}
@@ -499,7 +501,9 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         )}
         <span className="viewer__spacer" />
         <span data-testid="viewer-cursor">
-          {cursor ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px · ${(cursor.x * umPerPx).toFixed(1)}, ${(cursor.y * umPerPx).toFixed(1)} µm` : ''}
+          {cursor
+            ? `${cursor.x.toFixed(0)}, ${cursor.y.toFixed(0)} px${umPerPx ? ` · ${(cursor.x * umPerPx).toFixed(1)}, ${(cursor.y * umPerPx).toFixed(1)} µm` : ''}`
+            : ''}
         </span>
         {footer && <span>{footer}</span>}
         <button

@@ -37,6 +37,9 @@ describe('view transform', () => {
     expect(scaleBar(0.5, 0.1).label).toBe('500 µm');
     expect(scaleBar(1, 0.01).label).toBe('10 mm');
     expect(scaleBar(0.5, 64).label).toBe('0.5 µm');
+    // With no pixel size the bar counts pixels: never a guessed µm or mm.
+    expect(scaleBar(1, 1, 60, 'px')).toEqual({ um: 100, px: 100, label: '100 px' });
+    expect(scaleBar(1, 0.01, 60, 'px').label).toBe('10000 px');
     for (const s of [0.013, 0.2, 1, 7.7, 40]) {
       const b = scaleBar(0.73, s);
       expect(b.px).toBeGreaterThanOrEqual(60);

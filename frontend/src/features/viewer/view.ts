@@ -82,7 +82,7 @@ export interface ScaleBar {
 }
 
 /** scaleBar picks a round length whose bar is between minPx and 2.5×minPx on screen. */
-export function scaleBar(umPerPx: number, scale: number, minPx = 60): ScaleBar {
+export function scaleBar(umPerPx: number, scale: number, minPx = 60, unit: 'µm' | 'px' = 'µm'): ScaleBar {
   const umPerScreenPx = umPerPx / scale;
   const target = minPx * umPerScreenPx;
   const pow = 10 ** Math.floor(Math.log10(target));
@@ -91,7 +91,9 @@ export function scaleBar(umPerPx: number, scale: number, minPx = 60): ScaleBar {
     um = m * pow;
     if (um >= target) break;
   }
-  const label = um >= 1000 ? `${um / 1000} mm` : um >= 1 ? `${um} µm` : `${Number(um.toPrecision(3))} µm`;
+  // Without a pixel size (unit px, umPerPx 1) the bar measures pixels, never guessed µm.
+  const label =
+    unit === 'px' ? `${Number(um.toPrecision(3))} px` : um >= 1000 ? `${um / 1000} mm` : um >= 1 ? `${um} µm` : `${Number(um.toPrecision(3))} µm`;
   return { um, px: um / umPerScreenPx, label };
 }
 
