@@ -20,6 +20,11 @@ type preprocessFigures struct {
 	UmPerPx float64 `json:"um_per_px"`
 }
 
+// MaxCellDistributionsPerOperation bounds the Run.cellDistributions fields one operation may
+// resolve: each reads a run's marks and builds their Voronoi cells, so a listing of runs
+// must not multiply that work.
+const MaxCellDistributionsPerOperation = 4
+
 // cellDistributions histograms the bound cells of run's stored cone marks, in the image and
 // pixel size the metrics step used (px units when that size is unknown); nil before the
 // preprocess and segment steps stored their outputs. The work is bounded by maxPointsCSV.
@@ -27,17 +32,30 @@ func (r *Resolver) cellDistributions(ctx context.Context, run *db.Run, bins int)
 	if bins < 5 || bins > 100 {
 		return nil, &codedError{code: CodeInvalidInput, msg: fmt.Sprintf("bins %d: want 5 to 100", bins)}
 	}
+	if n := r.loaders(ctx).cellDistributions.Add(1); n > MaxCellDistributionsPerOperation {
+		return nil, invalidInput(fmt.Sprintf("at most %d cellDistributions may be asked for in one request", MaxCellDistributionsPerOperation))
+	}
 	steps, err := db.PipelineSteps(ctx, r.DB, run.ID)
 	if err != nil {
 		return nil, err
 	}
 	var pre *preprocessFigures
+	var calibrated *float64 // the metrics step's pixel size: set again when a volume is calibrated later
 	for _, s := range steps {
-		if s.Name == jobs.StepPreprocess && s.Output != nil {
+		switch {
+		case s.Name == jobs.StepPreprocess && s.Output != nil:
 			pre = &preprocessFigures{}
 			if err := json.Unmarshal([]byte(*s.Output), pre); err != nil {
 				return nil, fmt.Errorf("preprocess output of run %d: %w", run.ID, err)
 			}
+		case s.Name == jobs.StepMetrics && s.Output != nil:
+			var m struct {
+				UmPerPx *float64 `json:"um_per_px"`
+			}
+			if err := json.Unmarshal([]byte(*s.Output), &m); err != nil {
+				return nil, fmt.Errorf("metrics output of run %d: %w", run.ID, err)
+			}
+			calibrated = m.UmPerPx
 		}
 	}
 	csv, err := r.modelPoints(ctx, run.ID)
@@ -48,10 +66,14 @@ func (r *Resolver) cellDistributions(ctx context.Context, run *db.Run, bins int)
 	if err != nil {
 		return nil, fmt.Errorf("points of run %d: %w", run.ID, err)
 	}
+	umPerPx := pre.UmPerPx
+	if calibrated != nil {
+		umPerPx = *calibrated
+	}
 	cells := imaging.ConeCells(pts, pre.W, pre.H)
 	scale, length, area := 1.0, "px", "px²"
-	if pre.UmPerPx > 0 {
-		scale, length, area = pre.UmPerPx, "µm", "µm²"
+	if umPerPx > 0 {
+		scale, length, area = umPerPx, "µm", "µm²"
 	}
 	nnd := make([]float64, len(cells))
 	icd := make([]float64, len(cells))

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -15,6 +17,7 @@ import (
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/rbac"
+	"github.com/aomas/aomas/resolvers"
 )
 
 // storedRun makes a SUCCEEDED run of volumeID whose preprocess step said umPerPx (0: not
@@ -127,9 +130,37 @@ func TestRunCellDistributions(t *testing.T) {
 	require.Equal(t, "px²", d.Run.CellDistributions.Area.Unit)
 	require.InEpsilon(t, pitch, d.Run.CellDistributions.Icd.Mean, 0.02)
 
+	// Calibrated after the run (setVolumeCalibration re-runs metrics only): the metrics step's
+	// pixel size wins over the one preprocessing had (none here).
+	_, pxRunID, err := gid.Decode(pxRun)
+	require.NoError(t, err)
+	_, err = a.raw.Exec(`INSERT INTO run_steps (run_id, name, status) VALUES ($1, 'metrics', 'SUCCEEDED')`, pxRunID)
+	require.NoError(t, err)
+	_, err = a.raw.Exec(`INSERT INTO run_step_tasks (run_id, name, output) VALUES ($1, 'metrics', '{"um_per_px": 0.5}'::jsonb)`, pxRunID)
+	require.NoError(t, err)
+	researcher.mustQuery(q, map[string]any{"id": pxRun, "bins": 12}, &d)
+	require.Equal(t, "µm", d.Run.CellDistributions.Icd.Unit)
+	require.InEpsilon(t, pitch*0.5, d.Run.CellDistributions.Icd.Mean, 0.02)
+
+	// One request may not multiply the work: at most MaxCellDistributionsPerOperation.
+	var many strings.Builder
+	many.WriteString(`query($id: ID!) { run(id: $id) {`)
+	for i := 0; i <= resolvers.MaxCellDistributionsPerOperation; i++ {
+		fmt.Fprintf(&many, ` c%d: cellDistributions(bins: %d) { nnd { total } }`, i, 10+i)
+	}
+	many.WriteString(` } }`)
+	res := researcher.query(many.String(), map[string]any{"id": runID})
+	refused := 0
+	for i := 0; i <= resolvers.MaxCellDistributionsPerOperation; i++ {
+		if slices.Contains(codesAt(res, "run", fmt.Sprintf("c%d", i)), "INVALID_INPUT") {
+			refused++
+		}
+	}
+	require.Equal(t, 1, refused, "one field over the bound is refused: %s", res.Errors)
+
 	// Labelers do not read metrics, nor these; scanners not even the run.
 	_, labTok := a.accountFor(rbac.RoleLabeler)
-	res := a.as(labTok).query(q, map[string]any{"id": runID})
+	res = a.as(labTok).query(q, map[string]any{"id": runID})
 	require.Contains(t, codesAt(res, "run", "cellDistributions", "nnd"), "FORBIDDEN")
 	require.NotContains(t, string(res.Data), `"mean"`)
 	_, scanTok := a.accountFor(rbac.RoleScanner)
