@@ -9,30 +9,11 @@ import (
 
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/imageio"
+	"github.com/aomas/aomas/internal/testenv/shared"
 	"github.com/stretchr/testify/require"
 )
 
-// sharedDataDir finds the shared folder: $AOMAS_SHARED_DIR, else ../shared next to the
-// directory holding go.mod. A missing folder fails the test; it never skips.
-func sharedDataDir(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("AOMAS_SHARED_DIR"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	require.NoError(t, err)
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			shared := filepath.Join(filepath.Dir(dir), "shared")
-			_, err := os.Stat(shared)
-			require.NoError(t, err, "shared data folder missing: expected %s next to the repository (or set AOMAS_SHARED_DIR)", shared)
-			return shared
-		}
-		if filepath.Dir(dir) == dir {
-			t.Fatalf("no go.mod above %s, cannot locate the shared data folder", wd)
-		}
-	}
-}
+func sharedDataDir(t testing.TB) string { return shared.Dir(t) }
 
 // cunefareImage is one real AOSLO image of the Cunefare et al. 2017 training set with its
 // manual marks converted to 0-based points.

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"github.com/aomas/aomas/internal/testenv/shared"
 	"os"
 	"path/filepath"
 	"testing"
@@ -33,8 +34,7 @@ func TestTIFFDefaultResolutionIsNoPixelSize(t *testing.T) {
 		})
 	}
 	// A real AOSLO TIFF of the shared set carries the 72-dpi default (the 352.8 µm of the bug).
-	root := os.Getenv("AOMAS_SHARED_DIR")
-	require.NotEmpty(t, root, "AOMAS_SHARED_DIR must name the shared folder")
+	root := shared.Dir(t)
 	name := filepath.Join(root, "data", "ao-cunefare-2017-train", "confocal", "images", "JC_0007_BL_0.08_aligned_CenterCropped.tif")
 	f, err := os.Open(name)
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"github.com/aomas/aomas/internal/testenv/shared"
 	"io"
 	"log/slog"
 	"net/http/httptest"
@@ -172,8 +173,7 @@ func (a *api) waitRunEnd(id string) measuredRun {
 // by the same estimator the pipeline uses.
 func sharedConfocal(t *testing.T, stem string, umPerPx float64) ([]byte, float64) {
 	t.Helper()
-	root := os.Getenv("AOMAS_SHARED_DIR")
-	require.NotEmpty(t, root, "AOMAS_SHARED_DIR must name the shared folder (it holds the real AOSLO images)")
+	root := shared.Dir(t)
 	dir := filepath.Join(root, "data", "ao-cunefare-2017-train", "confocal")
 	b, err := os.ReadFile(filepath.Join(dir, "images", stem+".tif"))
 	require.NoError(t, err)

@@ -2,7 +2,7 @@ package imageio
 
 import (
 	"bytes"
-	"os"
+	"github.com/aomas/aomas/internal/testenv/shared"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,12 +68,7 @@ func TestMultiPageTIFF(t *testing.T) {
 // TestReadRealPackBitsTIFF reads a PackBits-compressed 8-bit confocal image of the shared
 // Cunefare data set and its 1-based manual marks.
 func TestReadRealPackBitsTIFF(t *testing.T) {
-	root := os.Getenv("AOMAS_SHARED_DIR")
-	if root == "" {
-		wd, err := os.Getwd()
-		require.NoError(t, err)
-		root = filepath.Join(wd, "..", "..", "..", "shared") // internal/imageio -> beside the repository
-	}
+	root := shared.Dir(t)
 	base := filepath.Join(root, "data", "ao-cunefare-2017-train", "confocal")
 	img, err := ReadImage(filepath.Join(base, "images", "JC_0007_BL_0.08_aligned_CenterCropped.tif"))
 	require.NoError(t, err, "the shared data folder is needed (set AOMAS_SHARED_DIR)")
