@@ -39,10 +39,11 @@ func (m *Model) Cones(ctx context.Context, img *imaging.Image, spacingPx float64
 	if m.card.Task != TaskCones {
 		return ConeResult{}, fmt.Errorf("model %s is a %s model, not a cone model", m.card.Name, m.card.Task)
 	}
-	maps, err := m.predict(ctx, img, tta)
+	all, err := m.predict(ctx, []*imaging.Image{img}, tta)
 	if err != nil {
 		return ConeResult{}, err
 	}
+	maps := all[0]
 	w, h := img.W, img.H
 	mean, variance := meanVariance(maps, w, h)
 	minDist := m.card.MinDistance(spacingPx)

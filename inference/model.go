@@ -34,36 +34,56 @@ func (m *Model) WithTiling(t Tiling) *Model {
 	return &c
 }
 
-// predict runs the network on img, tiled and batched, and returns its output in img's frame:
-// one map, or with tta the 8 maps of the dihedral transforms, each mapped back.
-func (m *Model) predict(ctx context.Context, img *imaging.Image, tta bool) ([][]float32, error) {
-	if img == nil || img.W < 1 || img.H < 1 || len(img.Pix) != img.W*img.H {
-		return nil, fmt.Errorf("%w: empty or malformed image", ErrImageSize)
+// Heatmaps runs the network on a batch of images (tiles of all of them batched together)
+// and returns its raw output per image, in the image's frame, without augmentation.
+func (m *Model) Heatmaps(ctx context.Context, imgs []*imaging.Image) ([]*imaging.Image, error) {
+	maps, err := m.predict(ctx, imgs, false)
+	if err != nil {
+		return nil, err
 	}
-	if img.W*img.H > MaxPixels {
-		return nil, fmt.Errorf("%w: %dx%d exceeds %d pixels", ErrImageSize, img.W, img.H, MaxPixels)
+	out := make([]*imaging.Image, len(imgs))
+	for i, img := range imgs {
+		out[i] = &imaging.Image{W: img.W, H: img.H, Pix: maps[i][0]}
+	}
+	return out, nil
+}
+
+// predict runs the network on each image, tiled, with the tiles of all images (and of all
+// augmentations) batched together, and returns per image its output in the image's frame:
+// one map, or with tta the 8 maps of the dihedral transforms, each mapped back.
+func (m *Model) predict(ctx context.Context, imgs []*imaging.Image, tta bool) ([][][]float32, error) {
+	total := 0
+	for _, img := range imgs {
+		if img == nil || img.W < 1 || img.H < 1 || len(img.Pix) != img.W*img.H {
+			return nil, fmt.Errorf("%w: empty or malformed image", ErrImageSize)
+		}
+		total += img.W * img.H
+	}
+	if total > MaxPixels {
+		return nil, fmt.Errorf("%w: %d pixels exceed %d", ErrImageSize, total, MaxPixels)
 	}
 	mult := m.card.Input.Multiple
 	tl := m.tiling.aligned(mult)
-	w, h := img.W, img.H
-	pw, ph := (w+mult-1)/mult*mult, (h+mult-1)/mult*mult
-	padded := padReflect(zscore(img.Pix), w, h, pw, ph)
-
 	nt := 1
 	if tta {
 		nt = numTransforms
 	}
-	frames := make([]*frame, nt)
+	frames := make([][]*frame, len(imgs))
 	var work []tileJob
-	for t := range frames {
-		tw, th := transformedSize(t, pw, ph)
-		f := &frame{pix: transform(t, padded, pw, ph), w: tw, h: th, acc: make([]float32, tw*th), wsum: make([]float32, tw*th)}
-		frames[t] = f
-		xs, ys := tileSpans(tw, tl.Size, tl.Overlap), tileSpans(th, tl.Size, tl.Overlap)
-		for _, sy := range ys {
-			wy := blendWeights(sy, th, tl.Overlap)
-			for _, sx := range xs {
-				work = append(work, tileJob{f: f, x: sx, y: sy, wx: blendWeights(sx, tw, tl.Overlap), wy: wy})
+	for i, img := range imgs {
+		pw, ph := (img.W+mult-1)/mult*mult, (img.H+mult-1)/mult*mult
+		padded := padReflect(zscore(img.Pix), img.W, img.H, pw, ph)
+		frames[i] = make([]*frame, nt)
+		for t := range frames[i] {
+			tw, th := transformedSize(t, pw, ph)
+			f := &frame{pix: transform(t, padded, pw, ph), w: tw, h: th, acc: make([]float32, tw*th), wsum: make([]float32, tw*th)}
+			frames[i][t] = f
+			xs, ys := tileSpans(tw, tl.Size, tl.Overlap), tileSpans(th, tl.Size, tl.Overlap)
+			for _, sy := range ys {
+				wy := blendWeights(sy, th, tl.Overlap)
+				for _, sx := range xs {
+					work = append(work, tileJob{f: f, x: sx, y: sy, wx: blendWeights(sx, tw, tl.Overlap), wy: wy})
+				}
 			}
 		}
 	}
@@ -85,12 +105,16 @@ func (m *Model) predict(ctx context.Context, img *imaging.Image, tta bool) ([][]
 		}
 	}
 
-	out := make([][]float32, nt)
-	for t, f := range frames {
-		for i, s := range f.wsum {
-			f.acc[i] /= s
+	out := make([][][]float32, len(imgs))
+	for i, img := range imgs {
+		pw, ph := (img.W+mult-1)/mult*mult, (img.H+mult-1)/mult*mult
+		out[i] = make([][]float32, nt)
+		for t, f := range frames[i] {
+			for k, s := range f.wsum {
+				f.acc[k] /= s
+			}
+			out[i][t] = crop(untransform(t, f.acc, pw, ph), pw, img.W, img.H)
 		}
-		out[t] = crop(untransform(t, f.acc, pw, ph), pw, w, h)
 	}
 	return out, nil
 }

@@ -122,6 +122,9 @@ func padReflect(pix []float32, w, h, pw, ph int) []float32 {
 
 // crop returns the top-left w×h of a pw-wide image.
 func crop(pix []float32, pw, w, h int) []float32 {
+	if pw == w {
+		return pix[:w*h]
+	}
 	out := make([]float32, w*h)
 	for y := 0; y < h; y++ {
 		copy(out[y*w:(y+1)*w], pix[y*pw:])

@@ -14,10 +14,11 @@ func (m *Model) Vessels(ctx context.Context, img *imaging.Image, tta bool) (prob
 	if m.card.Task != TaskCapillaries {
 		return nil, nil, fmt.Errorf("model %s is a %s model, not a capillary model", m.card.Name, m.card.Task)
 	}
-	maps, err := m.predict(ctx, img, tta)
+	all, err := m.predict(ctx, []*imaging.Image{img}, tta)
 	if err != nil {
 		return nil, nil, err
 	}
+	maps := all[0]
 	mean, v := meanVariance(maps, img.W, img.H)
 	prob = &imaging.Image{W: img.W, H: img.H, Pix: mean}
 	if v != nil {
