@@ -118,12 +118,13 @@ func heatmapPeaks(heat []float32, w, h int, thr float32, minDist float64) ([]ima
 	)
 	g := newPointGrid(nil, math.Max(minDist, 1))
 	for _, c := range cands {
-		p := imaging.Point{X: float64(c.i % w), Y: float64(c.i / w)}
+		// Refine first, so the distance kept is between the points returned.
+		p := centroid3(heat, w, h, c.i%w, c.i/w)
 		if minDist > 0 && g.near(p, minDist) {
 			continue
 		}
 		g.add(p)
-		pts = append(pts, centroid3(heat, w, h, c.i%w, c.i/w))
+		pts = append(pts, p)
 		conf = append(conf, float64(c.v))
 	}
 	return pts, conf
