@@ -53,7 +53,7 @@ func TestORTMatchesPyTorch(t *testing.T) {
 			require.Len(t, fx.Input.Data, n*h*w)
 			require.Equal(t, []int{n, 1, h, w}, fx.Output.Shape)
 
-			s, err := newSession(onnx, CPU, 0)
+			s, err := newSession(onnx, CPU, sessionConfig{})
 			require.NoError(t, err)
 			defer s.destroy()
 			got, err := s.run(fx.Input.Data, n, h, w)

@@ -3,10 +3,11 @@
 ship: the architecture of training/ (16 base channels, 3 levels, ~117 k parameters), random
 weights from a fixed seed.
 
-  unet_small.py export DIR      write DIR/unet-small.onnx and DIR/unet-small.fixture.json
+  unet_small.py export DIR      write DIR/unet-small.{onnx,card.json,fixture.json}
   unet_small.py bench ...       PyTorch eager images/s (see --help)
 """
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -57,6 +58,18 @@ def export(out):
            "output": {"shape": list(y.shape), "data": [float(v) for v in y.flatten().tolist()]}}
     with open(f"{out}/unet-small.fixture.json", "w") as f:
         json.dump(fix, f)
+    with open(f"{out}/unet-small.onnx", "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    card = {"name": "unet-small", "version": "0.0.0", "task": "cones", "modality": "any", "format": "onnx",
+            "opset": 17, "sha256": digest,
+            "input": {"name": "image", "layout": "NCHW", "channels": 1, "multiple": 4},
+            "output": {"name": "heatmap", "kind": "heatmap"}, "normalisation": {"method": "zscore"},
+            "postprocess": {"threshold": 0.3, "min_distance_rel_spacing": 0.5, "min_distance_px": 2.0},
+            "intended_use": "tests and benchmarks only: random weights, the architecture of training/",
+            "limits": ["untrained"]}
+    with open(f"{out}/unet-small.card.json", "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
 
 
 def bench(size, batches, threads, seconds, device, half):
