@@ -8,7 +8,8 @@ import (
 	"github.com/aomas/aomas/imaging"
 )
 
-// MaxPixels bounds the image one call may run on (before test-time augmentation's 8×).
+// MaxPixels bounds the pixels one call runs the network on, augmentations counted (8 per
+// image with TTA): about 1 GiB of working buffers.
 const MaxPixels = 64 << 20
 
 // ErrImageSize marks an image too small or too large to run.
@@ -59,15 +60,15 @@ func (m *Model) predict(ctx context.Context, imgs []*imaging.Image, tta bool) ([
 		}
 		total += img.W * img.H
 	}
-	if total > MaxPixels {
-		return nil, fmt.Errorf("%w: %d pixels exceed %d", ErrImageSize, total, MaxPixels)
-	}
-	mult := m.card.Input.Multiple
-	tl := m.tiling.aligned(mult)
 	nt := 1
 	if tta {
 		nt = numTransforms
 	}
+	if total*nt > MaxPixels {
+		return nil, fmt.Errorf("%w: %d pixels × %d augmentations exceed %d", ErrImageSize, total, nt, MaxPixels)
+	}
+	mult := m.card.Input.Multiple
+	tl := m.tiling.aligned(mult)
 	frames := make([][]*frame, len(imgs))
 	var work []tileJob
 	for i, img := range imgs {

@@ -280,7 +280,12 @@ func TestTaskMismatchIsAnError(t *testing.T) {
 	_, _, err := m.Vessels(context.Background(), imaging.NewImage(8, 8), false)
 	require.ErrorContains(t, err, "not a capillary model")
 	_, err = m.Cones(context.Background(), &imaging.Image{W: 4, H: 4}, 5, false)
+	require.ErrorIs(t, err, ErrImageSize, "pixels missing")
+	// Bounded before any work: 3000×3000 runs alone but not 8 times over.
+	big := &imaging.Image{W: 3000, H: 3000, Pix: make([]float32, 3000*3000)}
+	_, err = m.Cones(context.Background(), big, 5, true)
 	require.ErrorIs(t, err, ErrImageSize)
+	require.ErrorContains(t, err, "9000000 pixels × 8 augmentations exceed")
 }
 
 func TestTiledEqualsUntiled(t *testing.T) {

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aomas/aomas/imaging"
 )
 
 func TestReadCard(t *testing.T) {
@@ -134,4 +137,43 @@ func TestPoolBoundsSessionsPerModel(t *testing.T) {
 	m.set.release(b)
 	m.set.release(c)
 	require.Equal(t, 2, m.set.made)
+}
+
+func TestModelServesConcurrentCallersAlike(t *testing.T) {
+	initCPU(t)
+	onnx := ConvSigmoidGraph(identityKernel(0.3), -1.5, "image", "heatmap")
+	card := testCard(TaskCones, onnx, "image", "heatmap")
+	p := NewPool(t.TempDir(), 2)
+	defer p.Close()
+	ctx := context.Background()
+	img := blobImage(64, 48, 1.5, []imaging.Point{{X: 10, Y: 10}, {X: 40, Y: 30}})
+	m, err := p.Model(ctx, card, constWeights(onnx))
+	require.NoError(t, err)
+	want, err := m.Cones(ctx, img, 8, true)
+	require.NoError(t, err)
+	results := make([]ConeResult, 6)
+	errs := make([]error, 6)
+	var wg sync.WaitGroup
+	for i := range results {
+		wg.Go(func() {
+			mi, err := p.Model(ctx, card, constWeights(onnx))
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			results[i], errs[i] = mi.WithTiling(Tiling{Size: 32, Overlap: 16, Batch: 1 + i}).Cones(ctx, img, 8, true)
+		})
+	}
+	wg.Wait()
+	for i := range results {
+		require.NoError(t, errs[i])
+		require.Equal(t, want.Points, results[i].Points)
+		require.Equal(t, want.Uncertainty, results[i].Uncertainty)
+	}
+	require.LessOrEqual(t, m.set.made, 2)
+
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = m.Cones(cancelled, img, 8, true)
+	require.ErrorIs(t, err, context.Canceled)
 }
