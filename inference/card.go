@@ -71,7 +71,7 @@ var ErrInvalidCard = errors.New("invalid model card")
 func ReadCard(b []byte) (Card, error) {
 	var c Card
 	if err := json.Unmarshal(b, &c); err != nil {
-		return Card{}, fmt.Errorf("%w: %v", ErrInvalidCard, err)
+		return Card{}, fmt.Errorf("%w: %w", ErrInvalidCard, err)
 	}
 	if err := c.Validate(); err != nil {
 		return Card{}, err

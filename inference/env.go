@@ -140,7 +140,7 @@ func initRuntime(libPath string, want Device) (Device, string, error) {
 
 // checkCUDA names everything CUDA inference lacks on this machine, in one error: the NVIDIA
 // device and driver, and the provider libraries beside the core library.
-func checkCUDA(libPath string, exists func(string) bool, loads func(string) bool) error {
+func checkCUDA(libPath string, exists, loads func(string) bool) error {
 	var missing []string
 	gpu := false
 	for i := 0; i < 16 && !gpu; i++ {

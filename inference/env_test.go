@@ -11,10 +11,14 @@ import (
 )
 
 func TestParseDevice(t *testing.T) {
-	for in, want := range map[string]Device{"cpu": CPU, "CUDA": CUDA, " auto ": Auto} {
-		d, err := ParseDevice(in)
+	cases := []struct {
+		in   string
+		want Device
+	}{{"cpu", CPU}, {"CUDA", CUDA}, {"auto\n", Auto}}
+	for _, c := range cases {
+		d, err := ParseDevice(c.in)
 		require.NoError(t, err)
-		require.Equal(t, want, d)
+		require.Equal(t, c.want, d)
 	}
 	_, err := ParseDevice("gpu")
 	require.ErrorContains(t, err, `unknown device "gpu"`)

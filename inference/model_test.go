@@ -125,10 +125,12 @@ func TestConesKeepTheCardsMinimumDistance(t *testing.T) {
 	m := convModel(t, TaskCones, identityKernel(0.3), -1.5)
 	// Two blobs 4 px apart: the spacing sets the distance through min_distance_rel_spacing.
 	img := blobImage(48, 48, 1.0, []imaging.Point{{X: 20, Y: 24}, {X: 24, Y: 24}, {X: 40, Y: 8}})
-	res, err := m.Cones(context.Background(), img, 6, false) // max(2, 0.5×6) = 3 < 4
+	// Spacing 6: the distance is 3 px, less than the 4 px between the first two blobs.
+	res, err := m.Cones(context.Background(), img, 6, false)
 	require.NoError(t, err)
 	require.Len(t, res.Points, 3)
-	res, err = m.Cones(context.Background(), img, 10, false) // max(2, 5) = 5 > 4
+	// Spacing 10: the distance is 5 px, more than the 4 px between the first two blobs.
+	res, err = m.Cones(context.Background(), img, 10, false)
 	require.NoError(t, err)
 	require.Len(t, res.Points, 2)
 	require.Equal(t, 5.0, m.Card().MinDistance(10))

@@ -41,7 +41,7 @@ func newSession(onnx []byte, dev Device, cfg sessionConfig) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer opts.Destroy()
+	defer destroy(opts)
 	s, err := ort.NewDynamicAdvancedSessionWithONNXData(onnx, []string{ins[0].Name}, []string{outs[0].Name}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("create session: %w", err)
@@ -61,7 +61,7 @@ func sessionOptions(dev Device, cfg sessionConfig) (*ort.SessionOptions, error) 
 		return nil, fmt.Errorf("session options: %w", err)
 	}
 	fail := func(what string, err error) (*ort.SessionOptions, error) {
-		opts.Destroy()
+		destroy(opts)
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	if err := opts.SetGraphOptimizationLevel(ort.GraphOptimizationLevelEnableAll); err != nil {
@@ -88,7 +88,7 @@ func sessionOptions(dev Device, cfg sessionConfig) (*ort.SessionOptions, error) 
 		if err != nil {
 			return fail("CUDA provider options", err)
 		}
-		defer cuda.Destroy()
+		defer destroy(cuda)
 		if err := opts.AppendExecutionProviderCUDA(cuda); err != nil {
 			return fail("append the CUDA execution provider", err)
 		}
@@ -146,7 +146,7 @@ func (s *session) pair(n, h, w int) (*tensorPair, error) {
 	}
 	out, err := ort.NewEmptyTensor[float32](shape)
 	if err != nil {
-		in.Destroy()
+		destroy(in)
 		return nil, fmt.Errorf("output tensor: %w", err)
 	}
 	p := &tensorPair{in: in, out: out}
@@ -156,13 +156,19 @@ func (s *session) pair(n, h, w int) (*tensorPair, error) {
 
 func (s *session) dropTensors() {
 	for k, p := range s.tensors {
-		p.in.Destroy()
-		p.out.Destroy()
+		destroy(p.in)
+		destroy(p.out)
 		delete(s.tensors, k)
 	}
 }
 
 func (s *session) destroy() {
 	s.dropTensors()
-	s.s.Destroy()
+	destroy(s.s)
+}
+
+// destroy releases an ONNX Runtime object. Its error only says the object was already
+// released, which nothing here can act on.
+func destroy(o interface{ Destroy() error }) {
+	_ = o.Destroy()
 }

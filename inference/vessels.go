@@ -10,7 +10,7 @@ import (
 // Vessels returns the capillary probability map (averaged over the 8 flips and rotations
 // with tta) and, with tta, its per-pixel variance over them (nil otherwise). The mask is
 // prob ≥ Card().Postprocess.Threshold.
-func (m *Model) Vessels(ctx context.Context, img *imaging.Image, tta bool) (prob *imaging.Image, variance *imaging.Image, err error) {
+func (m *Model) Vessels(ctx context.Context, img *imaging.Image, tta bool) (prob, variance *imaging.Image, err error) {
 	if m.card.Task != TaskCapillaries {
 		return nil, nil, fmt.Errorf("model %s is a %s model, not a capillary model", m.card.Name, m.card.Task)
 	}

@@ -82,7 +82,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(cache)
+	defer func() { _ = os.RemoveAll(cache) }()
 	pool := inference.NewPool(cache, 1)
 	defer pool.Close()
 	if *threads > 0 {
