@@ -48,22 +48,36 @@ echo "  label history line of a save of 50,000 marks (labels.Describe, both docu
 go test -run '^$' -bench Describe50k -benchtime 10x ./internal/labels/ | grep Benchmark
 
 section "Learned segmenter on the CPU (issue 15): Go + ONNX Runtime against PyTorch eager, 512x512 (target >= 1.5x)"
-# The same network both sides: the small U-Net of inference/testdata (training/'s architecture).
-# Two alternating rounds, best of each, so a burst of load on a shared machine hits both.
-ort_ips() { go test -run '^$' -bench 'Heatmaps512' -benchtime "${ORT_BENCHTIME:-3x}" ./inference/ | grep Benchmark | tee /dev/stderr |
-  awk '{for (i = 1; i < NF; i++) if ($(i+1) == "images/s") { split($1, a, "="); sub(/-[0-9]+$/, "", a[2]); print a[2], $i }}'; }
-torch_ips() { /usr/bin/python3 inference/testdata/unet_small.py bench --batch 1,8 --seconds "${TORCH_SECONDS:-5}" |
-  python3 -c 'import json,sys; [print(r["batch"], r["images_per_s"]) for r in map(json.loads, sys.stdin)]'; }
+# The same network both sides: the shipped confocal cone model (training/bench_torch.py rebuilds
+# it from training/weights/) when present, else the small U-Net of inference/testdata. Two
+# alternating rounds, best of each, so a burst of load on a shared machine hits both alike.
+net=unet-small
+[ -f models/cones-confocal.onnx ] && [ -f training/bench_torch.py ] && [ -f training/weights/cones-confocal.pt ] && net=cones-confocal
+ort_ips() {
+  local out
+  out=$(go test -run '^$' -bench "Heatmaps512/model=$net/" -benchtime "${ORT_BENCHTIME:-3x}" ./inference/ | grep Benchmark)
+  echo "$out" >&2
+  echo "$out" | awk '{for (i = 1; i < NF; i++) if ($(i+1) == "images/s") { n = split($1, a, "="); sub(/-[0-9]+$/, "", a[n]); print a[n], $i }}'
+}
+torch_ips() {
+  if [ "$net" = cones-confocal ]; then
+    /usr/bin/python3 training/bench_torch.py --model "$net" --batches 1,8 --seconds "${TORCH_SECONDS:-5}" |
+      sed -n 's/.* batch=\([0-9]*\) .*images_per_s=\([0-9.]*\).*/\1 \2/p'
+  else
+    /usr/bin/python3 inference/testdata/unet_small.py bench --batch 1,8 --seconds "${TORCH_SECONDS:-5}" |
+      python3 -c 'import json,sys; [print(r["batch"], r["images_per_s"]) for r in map(json.loads, sys.stdin)]'
+  fi
+}
 if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   rounds=$(for r in 1 2; do ort_ips | sed 's/^/ort /'; torch_ips | sed 's/^/torch /'; done)
-  echo "$rounds" | python3 -c '
-import sys, collections
-best = collections.defaultdict(float)
+  echo "$rounds" | NET=$net python3 -c '
+import os, sys, collections
+best, name = collections.defaultdict(float), os.environ["NET"]
 for impl, batch, ips in (l.split() for l in sys.stdin if l.strip()):
     best[impl, int(batch)] = max(best[impl, int(batch)], float(ips))
 for b in (1, 8):
     o, t = best["ort", b], best["torch", b]
-    print(f"  batch {b}: Go + ORT {o:.2f} images/s, PyTorch eager {t:.2f} images/s, ratio {o / t:.2f}x (target >= 1.5x)")'
+    print(f"  {name}, batch {b}: Go + ORT {o:.2f} images/s, PyTorch eager {t:.2f} images/s, ratio {o / t:.2f}x (target >= 1.5x)")'
 else
   echo "  PyTorch is not installed (apt-get install python3-torch) so the ratio is not measured"
   ort_ips >/dev/null
