@@ -166,43 +166,58 @@ def median_nn(marks):
 
 # ---------------------------------------------------------------- post-processing (model card)
 
-def peaks(heat, threshold, min_dist):
-    """Local maxima (3x3: no neighbour higher) at or above threshold, greedy
-    non-maximum suppression at min_dist (strongest first), refined by the 3x3 centroid of the
-    heat map. Returns [N,2] (x, y) 0-based and the peak values."""
+def candidates(heat, threshold):
+    """Local maxima (3x3: no neighbour higher) at or above threshold, strongest first, each at
+    the 3x3 centroid of the heat map: ([N,2] (x, y), values)."""
     h, w = heat.shape
     p = np.pad(heat, 1, mode="constant", constant_values=-np.inf)
     c = p[1:-1, 1:-1]
     ismax = c >= threshold
     for dy in (-1, 0, 1):
         for dx in (-1, 0, 1):
-            if dx == 0 and dy == 0:
-                continue
-            ismax &= c >= p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
+            if dx or dy:
+                ismax &= c >= p[1 + dy:1 + dy + h, 1 + dx:1 + dx + w]
     ys, xs = np.nonzero(ismax)
     v = heat[ys, xs]
     order = np.argsort(-v, kind="stable")
-    kept, kv = [], []
-    for i in order:
-        x, y = xs[i], ys[i]
-        # 3x3 centroid inside the image
-        y0, y1, x0, x1 = max(0, y - 1), min(h, y + 2), max(0, x - 1), min(w, x + 2)
-        win = heat[y0:y1, x0:x1].astype(np.float64)
-        s = win.sum()
-        if s > 0:
-            gy, gx = np.mgrid[y0:y1, x0:x1]
-            px, py = (gx * win).sum() / s, (gy * win).sum() / s
-        else:
-            px, py = float(x), float(y)
-        ok = True
-        for qx, qy in kept:
-            if min_dist > 0 and (px - qx) ** 2 + (py - qy) ** 2 < min_dist * min_dist:
-                ok = False
-                break
-        if ok:
-            kept.append((px, py))
-            kv.append(float(v[i]))
-    return np.asarray(kept, dtype=np.float64).reshape(-1, 2), np.asarray(kv)
+    ys, xs, v = ys[order], xs[order], v[order]
+    z = np.pad(np.maximum(heat, 0).astype(np.float64), 1)  # zero outside = "inside the image" rule
+    sx = np.zeros(len(xs)); sy = np.zeros(len(xs)); sw = np.zeros(len(xs))
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            val = z[ys + 1 + dy, xs + 1 + dx]
+            sx += val * (xs + dx); sy += val * (ys + dy); sw += val
+    ok = sw > 0
+    px = np.where(ok, sx / np.where(ok, sw, 1), xs)
+    py = np.where(ok, sy / np.where(ok, sw, 1), ys)
+    return np.stack([px, py], 1).reshape(-1, 2), v.astype(np.float64)
+
+
+def nms(pts, vals, min_dist, threshold=None):
+    """Greedy suppression, strongest first, of points closer than min_dist to a kept one
+    (optionally only those with vals >= threshold)."""
+    if threshold is not None:
+        sel = vals >= threshold
+        pts, vals = pts[sel], vals[sel]
+    n = len(pts)
+    if n == 0 or min_dist <= 0:
+        return pts, vals
+    d2 = ((pts[:, None, :] - pts[None, :, :]) ** 2).sum(-1)
+    close = d2 < min_dist * min_dist
+    alive = np.ones(n, bool)
+    keep = np.zeros(n, bool)
+    for i in range(n):
+        if alive[i]:
+            keep[i] = True
+            alive &= ~close[i]
+    return pts[keep], vals[keep]
+
+
+def peaks(heat, threshold, min_dist):
+    """The card's cone post-processing (as inference.Model.Cones): local maxima at or above
+    threshold, greedy NMS at min_dist strongest first, 3x3 centroid refinement."""
+    pts, vals = candidates(heat, threshold)
+    return nms(pts, vals, min_dist)
 
 
 def min_distance(post, spacing):
