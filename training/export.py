@@ -96,9 +96,13 @@ def main():
             "protocol": "imaging.ScoreDetections (Cunefare et al. 2017): match radius 0.75 x median NN distance, 7 px border; mean over images; CI: bootstrap over images (2000)",
             "dice": v["dice"], "sensitivity": v["sensitivity"], "fdr": v["fdr"], "n_images": v["n_images"],
             "tta": "mean of the 8 flips/rotations",
-            "uncertainty_auroc": ev["uncertainty"]["auroc"],
-            "uncertainty_top10_error_rate": ev["uncertainty"]["top10_error_rate"],
-            "uncertainty_median_error_rate": ev["uncertainty"]["median_decile_error_rate"]}}
+            "uncertainty": {
+                "definition": "1 - mean over the 8 flips/rotations of each augmented heat map's maximum within max(1.5, min_distance/2) px of the mark (soft TTA agreement, inference.Model.Cones)",
+                "auroc_false_vs_true": ev["uncertainty"]["validation"]["soft"]["auroc"],
+                "top10_error_rate": ev["uncertainty"]["validation"]["soft"]["top10_error_rate"],
+                "median_decile_error_rate": ev["uncertainty"]["validation"]["soft"]["median_decile_error_rate"],
+                "n_marks": ev["uncertainty"]["n_marks"], "n_false": ev["uncertainty"]["n_false"],
+                "hard_vote_auroc": ev["uncertainty"]["validation"]["hard"]["auroc"]}}}
         card["intended_use"] = (f"Cone photoreceptor centre detection in {'confocal' if mod == 'confocal' else 'non-confocal split-detector'} "
                                 "AOSLO / AO-OCT en-face images of the parafoveal and perifoveal mosaic (about 0.4-0.5 um/px), "
                                 "as the default segment step of aomas; research use, not diagnosis.")
