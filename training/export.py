@@ -62,6 +62,7 @@ def common_card(name, task, modality, sha, out_name, kind):
 def main():
     seed_all(1)
     os.makedirs(os.path.join(HERE, "weights"), exist_ok=True)
+    os.makedirs(os.path.join(MODELS, "testdata"), exist_ok=True)
     for mod in ["confocal", "split"]:
         name = f"cones-{mod}"
         ck_path = os.path.join(WORK, name + ".pt")
