@@ -193,6 +193,17 @@ func TestConeNetworksOnValidationSubjects(t *testing.T) {
 			}
 			row("network+TTA", netDice, netSens, netFDR)
 			row("classical", clsDice, clsSens, clsFDR)
+			diff := make([]float64, len(netDice))
+			better := 0
+			for i := range diff {
+				diff[i] = netDice[i] - clsDice[i]
+				if diff[i] > 0 {
+					better++
+				}
+			}
+			dci := bootstrapCI(diff)
+			t.Logf("%s network − classical Dice, paired over images: %+.4f [%+.4f, %+.4f]; network better on %d of %d images",
+				tc.model, meanOf(diff), dci[0], dci[1], better, len(diff))
 
 			// Uncertainty: rank marks by it, ties in a fixed random order.
 			idx := make([]int, len(unc))
