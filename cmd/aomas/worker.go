@@ -57,7 +57,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	logger := c.logger(stderr)
 	if *device == "auto" {
-		logger.Info("device chosen", "asked", "auto", "device", dev)
+		logger.Info("device chosen", "asked", "auto", "device", dev, "runtime", inference.Describe())
 	}
 	if *concurrency < 1 {
 		return &exitError{code: 2, err: fmt.Errorf("config: --concurrency: %d is not a positive whole number", *concurrency)}

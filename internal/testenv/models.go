@@ -25,9 +25,9 @@ func ConvModels() fstest.MapFS {
 		}
 		card := map[string]any{
 			"name": name, "version": "0.0.1", "task": task, "modality": modality, "format": "onnx", "opset": 17,
-			"sha256": hex.EncodeToString(sum[:]),
-			"input":  map[string]any{"name": "image", "layout": "NCHW", "channels": 1, "multiple": 8},
-			"output": map[string]any{"name": output, "kind": kind},
+			"sha256":        hex.EncodeToString(sum[:]),
+			"input":         map[string]any{"name": "image", "layout": "NCHW", "channels": 1, "multiple": 8},
+			"output":        map[string]any{"name": output, "kind": kind},
 			"normalisation": map[string]any{"method": "zscore"},
 			"postprocess":   map[string]any{"threshold": 0.5, "min_distance_rel_spacing": 0.5, "min_distance_px": 2.0},
 			"intended_use":  "tests only: a Gaussian filter and a sigmoid",
