@@ -19,10 +19,10 @@ func ModelByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Model, err
 	return m, nil
 }
 
-// Models lists the model registry by name.
-func Models(ctx context.Context, q sqlx.QueryerContext) ([]Model, error) {
+// Models lists the model registry by name: the shared models and project's own.
+func Models(ctx context.Context, q sqlx.QueryerContext, project string) ([]Model, error) {
 	var ms []Model
-	if err := sqlx.SelectContext(ctx, q, &ms, `SELECT * FROM models ORDER BY name`); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &ms, `SELECT * FROM models WHERE project IS NULL OR project = $1 ORDER BY name`, project); err != nil {
 		return nil, fmt.Errorf("models: %w", err)
 	}
 	return ms, nil

@@ -162,6 +162,19 @@ func TestRunModelStaysInsideTheProject(t *testing.T) {
 	require.Empty(t, res.Errors)
 	res = a.as(eyes).query(q, map[string]any{"v": up.UploadVolume.Volume.ID, "m": gid.Encode("ModelVersion", theirs)})
 	require.Empty(t, res.Errors)
+	// The registry lists the shared models and the caller's project's, and node() agrees.
+	_, ml := a.accountFor(rbac.RoleMLEngineer)
+	_, eyesML := testenv.Account(t, a.raw, a.policy, rbac.RoleMLEngineer, "eyes")
+	listed := func(tok string) string {
+		res := a.as(tok).query(`{ models { name } }`, nil)
+		require.Empty(t, res.Errors)
+		return string(res.Data)
+	}
+	require.NotContains(t, listed(ml), "eyes-cones")
+	require.Contains(t, listed(ml), "test-cones-confocal")
+	require.Contains(t, listed(eyesML), "eyes-cones")
+	res = a.as(ml).query(`query($id: ID!) { node(id: $id) { id } }`, map[string]any{"id": gid.Encode("ModelVersion", theirs)})
+	require.JSONEq(t, `{"node": null}`, string(res.Data))
 
 	// A labeler sees which detector ran, not the model version (the registry is not theirs).
 	v := a.uploadCalibrated(caseID, "JC_0007.tif", mustShared(t), map[string]any{"umPerPx": 0.4746})
