@@ -175,7 +175,7 @@ func statFile(path string) bool {
 // probeCUDA builds a session on the CUDA provider and runs a one-layer network, so that a
 // provider which loads but cannot run (driver/cuDNN mismatch) is caught at start.
 func probeCUDA() error {
-	s, err := newSession(probeGraph(), CUDA, 1)
+	s, err := newSession(probeGraph(), CUDA, sessionConfig{threads: 1})
 	if err != nil {
 		return fmt.Errorf("cuda unavailable: %w", err)
 	}

@@ -184,3 +184,26 @@ func runBatch(sess *session, batch []tileJob) error {
 	}
 	return nil
 }
+
+// Raw runs the network once on an already normalised batch of n single-channel h×w images
+// (h and w multiples of the card's), without tiling or augmentation, and returns a copy of
+// its output. Evaluations and agreement checks compare it with other runtimes.
+func (m *Model) Raw(ctx context.Context, data []float32, n, h, w int) ([]float32, error) {
+	mult := m.card.Input.Multiple
+	if n < 1 || h < 1 || w < 1 || h%mult != 0 || w%mult != 0 || len(data) != n*h*w {
+		return nil, fmt.Errorf("%w: raw batch %dx1x%dx%d of %d values (multiple %d)", ErrImageSize, n, h, w, len(data), mult)
+	}
+	if n*h*w > MaxPixels {
+		return nil, fmt.Errorf("%w: %d pixels exceed %d", ErrImageSize, n*h*w, MaxPixels)
+	}
+	sess, err := m.set.acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer m.set.release(sess)
+	out, err := sess.run(data, n, h, w)
+	if err != nil {
+		return nil, err
+	}
+	return append([]float32(nil), out...), nil
+}

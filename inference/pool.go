@@ -25,6 +25,7 @@ type Pool struct {
 	dir     string
 	per     int
 	threads int
+	nospin  bool
 
 	mu   sync.Mutex
 	sets map[string]*sessionSet
@@ -52,13 +53,21 @@ func (p *Pool) SetIntraOpThreads(n int) {
 	p.threads = max(1, n)
 }
 
+// SetSpinning says whether idle intra-op threads spin (ONNX Runtime's default, fastest on a
+// dedicated machine) or sleep (kinder to a machine shared with other work).
+func (p *Pool) SetSpinning(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.nospin = !on
+}
+
 // sessionSet is the sessions of one model version, created lazily up to a bound.
 type sessionSet struct {
 	ready  chan struct{} // closed once loaded (or failed)
 	err    error
 	onnx   []byte
 	dev    Device
-	thr    int
+	cfg    sessionConfig
 	idle   chan *session
 	mu     sync.Mutex
 	made   int
@@ -78,7 +87,7 @@ func (p *Pool) Model(ctx context.Context, card Card, weights func(ctx context.Co
 	p.mu.Lock()
 	set, found := p.sets[card.SHA256]
 	if !found {
-		set = &sessionSet{ready: make(chan struct{}), dev: dev, thr: p.threads, idle: make(chan *session, p.per)}
+		set = &sessionSet{ready: make(chan struct{}), dev: dev, cfg: sessionConfig{threads: p.threads, noSpin: p.nospin}, idle: make(chan *session, p.per)}
 		p.sets[card.SHA256] = set
 	}
 	p.mu.Unlock()
@@ -129,7 +138,7 @@ func (p *Pool) load(ctx context.Context, card Card, weights func(ctx context.Con
 
 // check builds the first session and verifies the graph's tensor names against the card.
 func (s *sessionSet) check(card Card) error {
-	sess, err := newSession(s.onnx, s.dev, s.thr)
+	sess, err := newSession(s.onnx, s.dev, s.cfg)
 	if err != nil {
 		return err
 	}
@@ -157,7 +166,7 @@ func (s *sessionSet) acquire(ctx context.Context) (*session, error) {
 	if s.made < cap(s.idle) {
 		s.made++
 		s.mu.Unlock()
-		sess, err := newSession(s.onnx, s.dev, s.thr)
+		sess, err := newSession(s.onnx, s.dev, s.cfg)
 		if err != nil {
 			s.mu.Lock()
 			s.made--
@@ -234,4 +243,3 @@ func writeAtomic(path string, b []byte) error {
 	}
 	return os.Rename(f.Name(), path)
 }
-

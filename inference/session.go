@@ -26,7 +26,7 @@ type tensorPair struct {
 
 // newSession builds a session on the given device from ONNX bytes with one input and one
 // output; names are read from the graph.
-func newSession(onnx []byte, dev Device, threads int) (*session, error) {
+func newSession(onnx []byte, dev Device, cfg sessionConfig) (*session, error) {
 	if !ort.IsInitialized() {
 		return nil, errors.New("onnxruntime is not initialised (call inference.Init)")
 	}
@@ -37,7 +37,7 @@ func newSession(onnx []byte, dev Device, threads int) (*session, error) {
 	if len(ins) != 1 || len(outs) != 1 {
 		return nil, fmt.Errorf("model has %d inputs and %d outputs, want 1 and 1", len(ins), len(outs))
 	}
-	opts, err := sessionOptions(dev, threads)
+	opts, err := sessionOptions(dev, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,13 @@ func newSession(onnx []byte, dev Device, threads int) (*session, error) {
 	return &session{s: s, input: ins[0].Name, output: outs[0].Name, tensors: map[[3]int]*tensorPair{}}, nil
 }
 
-func sessionOptions(dev Device, threads int) (*ort.SessionOptions, error) {
+// sessionConfig is how sessions use the CPU.
+type sessionConfig struct {
+	threads int  // intra-op threads; 0 is ONNX Runtime's default (one per core)
+	noSpin  bool // idle intra-op threads sleep instead of spinning
+}
+
+func sessionOptions(dev Device, cfg sessionConfig) (*ort.SessionOptions, error) {
 	opts, err := ort.NewSessionOptions()
 	if err != nil {
 		return nil, fmt.Errorf("session options: %w", err)
@@ -64,9 +70,14 @@ func sessionOptions(dev Device, threads int) (*ort.SessionOptions, error) {
 	if err := opts.SetExecutionMode(ort.ExecutionModeSequential); err != nil {
 		return fail("execution mode", err)
 	}
-	if threads > 0 {
-		if err := opts.SetIntraOpNumThreads(threads); err != nil {
+	if cfg.threads > 0 {
+		if err := opts.SetIntraOpNumThreads(cfg.threads); err != nil {
 			return fail("intra-op threads", err)
+		}
+	}
+	if cfg.noSpin {
+		if err := opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+			return fail("intra-op spinning", err)
 		}
 	}
 	if err := opts.SetInterOpNumThreads(1); err != nil {

@@ -49,3 +49,33 @@ section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a
 (cd frontend && npx vitest bench --run 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +(name|·)')
 echo "  label history line of a save of 50,000 marks (labels.Describe, both documents parsed):"
 go test -run '^$' -bench Describe50k -benchtime 10x ./internal/labels/ | grep Benchmark
+
+section "Learned segmenter on the CPU (issue 15): Go + ONNX Runtime against PyTorch eager, 512x512 (target >= 1.5x)"
+# The same network both sides: the small U-Net of inference/testdata (training/'s architecture).
+# Two alternating rounds, best of each, so a burst of load on a shared machine hits both.
+ort_ips() { go test -run '^$' -bench 'Heatmaps512' -benchtime "${ORT_BENCHTIME:-3x}" ./inference/ | grep Benchmark | tee /dev/stderr |
+  awk '{for (i = 1; i < NF; i++) if ($(i+1) == "images/s") { split($1, a, "="); sub(/-[0-9]+$/, "", a[2]); print a[2], $i }}'; }
+torch_ips() { /usr/bin/python3 inference/testdata/unet_small.py bench --batch 1,8 --seconds "${TORCH_SECONDS:-5}" |
+  python3 -c 'import json,sys; [print(r["batch"], r["images_per_s"]) for r in map(json.loads, sys.stdin)]'; }
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  rounds=$(for r in 1 2; do ort_ips | sed 's/^/ort /'; torch_ips | sed 's/^/torch /'; done)
+  echo "$rounds" | python3 -c '
+import sys, collections
+best = collections.defaultdict(float)
+for impl, batch, ips in (l.split() for l in sys.stdin if l.strip()):
+    best[impl, int(batch)] = max(best[impl, int(batch)], float(ips))
+for b in (1, 8):
+    o, t = best["ort", b], best["torch", b]
+    print(f"  batch {b}: Go + ORT {o:.2f} images/s, PyTorch eager {t:.2f} images/s, ratio {o / t:.2f}x (target >= 1.5x)")'
+else
+  echo "  PyTorch is not installed (apt-get install python3-torch) so the ratio is not measured"
+  ort_ips >/dev/null
+fi
+go test -run '^$' -bench 'Cones512TTA' -benchtime 3x ./inference/ | grep Benchmark
+
+section "GPU comparison script, CPU mode (issue 15; on a GPU machine: scripts/bench/gpu/run.sh gpu ORTDIR)"
+if /usr/bin/python3 -c 'import torch, onnx' 2>/dev/null; then
+  scripts/bench/gpu/run.sh cpu
+else
+  echo "  PyTorch or onnx is not installed (apt-get install python3-torch python3-onnx): not run"
+fi

@@ -3,10 +3,12 @@
 ship: the architecture of training/ (16 base channels, 3 levels, ~117 k parameters), random
 weights from a fixed seed.
 
-  unet_small.py export DIR      write DIR/unet-small.onnx and DIR/unet-small.fixture.json
+  unet_small.py export DIR      write DIR/unet-small.{onnx,card.json,fixture.json}
   unet_small.py bench ...       PyTorch eager images/s (see --help)
+  unet_small.py run IN OUT      raw forward pass on a float32 file (agreement checks)
 """
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -57,6 +59,18 @@ def export(out):
            "output": {"shape": list(y.shape), "data": [float(v) for v in y.flatten().tolist()]}}
     with open(f"{out}/unet-small.fixture.json", "w") as f:
         json.dump(fix, f)
+    with open(f"{out}/unet-small.onnx", "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()
+    card = {"name": "unet-small", "version": "0.0.0", "task": "cones", "modality": "any", "format": "onnx",
+            "opset": 17, "sha256": digest,
+            "input": {"name": "image", "layout": "NCHW", "channels": 1, "multiple": 4},
+            "output": {"name": "heatmap", "kind": "heatmap"}, "normalisation": {"method": "zscore"},
+            "postprocess": {"threshold": 0.3, "min_distance_rel_spacing": 0.5, "min_distance_px": 2.0},
+            "intended_use": "tests and benchmarks only: random weights, the architecture of training/",
+            "limits": ["untrained"]}
+    with open(f"{out}/unet-small.card.json", "w") as f:
+        json.dump(card, f, indent=2)
+        f.write("\n")
 
 
 def bench(size, batches, threads, seconds, device, half):
@@ -85,6 +99,18 @@ def bench(size, batches, threads, seconds, device, half):
                           "batch": n, "size": size, "images_per_s": runs * n / dt, "torch": torch.__version__}))
 
 
+def run(inp, out, size, device, half):
+    """Raw forward pass on a 1×1×size×size float32 file (ortbench -dump's input.f32)."""
+    import numpy as np
+    x = torch.from_numpy(np.fromfile(inp, dtype=np.float32).reshape(1, 1, size, size)).to(device)
+    model = build().to(device)
+    if half:
+        model, x = model.half(), x.half()
+    with torch.no_grad():
+        y = model(x).float().cpu().numpy()
+    y.astype(np.float32).tofile(out)
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -97,9 +123,17 @@ def main():
     b.add_argument("--seconds", type=float, default=3)
     b.add_argument("--device", default="cpu")
     b.add_argument("--half", action="store_true")
+    r = sub.add_parser("run")
+    r.add_argument("input")
+    r.add_argument("output")
+    r.add_argument("--size", type=int, default=512)
+    r.add_argument("--device", default="cpu")
+    r.add_argument("--half", action="store_true")
     a = ap.parse_args()
     if a.cmd == "export":
         export(a.dir)
+    elif a.cmd == "run":
+        run(a.input, a.output, a.size, a.device, a.half)
     else:
         bench(a.size, [int(v) for v in a.batch.split(",")], a.threads, a.seconds, a.device, a.half)
 
