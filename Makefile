@@ -18,12 +18,13 @@ FUZZTIME ?= 300000x
 export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
 
 .PHONY: help demo test deps services services-down generate check-generate web build vet lint \
-        test-go test-fuzz test-web test-e2e bench clean
+        test-go test-fuzz test-web test-e2e bench train clean
 
 help:
 	@echo "make demo    install what is missing, start services, migrate, serve SPA + API on http://localhost:8080"
 	@echo "make test    the whole suite: Go unit + integration, fuzz (bounded), frontend, browser end-to-end"
 	@echo "make bench   benchmarks with figures"
+	@echo "make train   train the cone and capillary networks on CPU and export models/*.onnx (not part of make test)"
 	@echo "make services / services-down   start / stop the local PostgreSQL, Redis and MinIO"
 
 ## deps: everything the build and the tests need, installed once and cached under .local/.
@@ -97,6 +98,10 @@ test-e2e:
 
 bench: deps services
 	$(ENV) scripts/bench.sh
+
+## train: PyTorch (Debian) on the CPU, reproducible from SEED (default 1); see training/README.md.
+train:
+	training/train.sh
 
 clean:
 	rm -rf bin internal/web/dist/assets internal/web/dist/index.html

@@ -48,6 +48,25 @@ func ScoreDetections(detected, manual []Point, w, h int) Score {
 
 // ScoreDetectionsWith is ScoreDetections with a chosen radius and border.
 func ScoreDetectionsWith(detected, manual []Point, w, h int, opts ScoreOptions) Score {
+	s, _ := scoreDetections(detected, manual, w, h, opts)
+	return s
+}
+
+// Per-detection outcomes of ScoreDetectionsDetailed.
+const (
+	DetectionIgnored = iota // in the border band, or matched to a mark there: not counted
+	DetectionTP             // a counted true positive
+	DetectionFP             // a counted false positive
+)
+
+// ScoreDetectionsDetailed is ScoreDetections that also says, per detection, whether it
+// counted as a true positive, a false positive or not at all (the border rule), so per-mark
+// quantities such as uncertainty can be checked against the protocol's own matching.
+func ScoreDetectionsDetailed(detected, manual []Point, w, h int) (Score, []int) {
+	return scoreDetections(detected, manual, w, h, ScoreOptions{Border: ProtocolBorderPx})
+}
+
+func scoreDetections(detected, manual []Point, w, h int, opts ScoreOptions) (Score, []int) {
 	radius := opts.Radius
 	if radius <= 0 {
 		radius = 0.75 * MedianNNDistance(manual)
@@ -92,16 +111,19 @@ func ScoreDetectionsWith(detected, manual []Point, w, h int, opts ScoreOptions) 
 	var s Score
 	s.MatchRadius = radius
 	matchedManual := make([]bool, len(manual))
+	outcome := make([]int, len(detected))
 	for j, i := range owner {
 		if i < 0 {
 			if inside(detected[j]) {
 				s.FP++
+				outcome[j] = DetectionFP
 			}
 			continue
 		}
 		matchedManual[i] = true
 		if inside(detected[j]) && inside(manual[i]) {
 			s.TP++
+			outcome[j] = DetectionTP
 		}
 	}
 	for i, m := range manual {
@@ -113,7 +135,7 @@ func ScoreDetectionsWith(detected, manual []Point, w, h int, opts ScoreOptions) 
 	s.FDR = ratio(s.FP, s.TP+s.FP)
 	s.Dice = ratio(2*s.TP, 2*s.TP+s.FP+s.FN)
 	s.F1 = s.Dice
-	return s
+	return s, outcome
 }
 
 func ratio(a, b int) float64 {

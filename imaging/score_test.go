@@ -65,3 +65,35 @@ func TestMedianNNDistance(t *testing.T) {
 	d := imaging.NearestNeighbourDistances(pts)
 	require.InDelta(t, math.Hypot(97, 96), d[3], 1e-9)
 }
+
+// TestScoreDetectionsDetailedAgreesWithTheCounts checks the per-detection outcomes against
+// the protocol's counts on a jittered mosaic with misses, extras and border points.
+func TestScoreDetectionsDetailedAgreesWithTheCounts(t *testing.T) {
+	var manual, det []imaging.Point
+	for y := 2.0; y < 60; y += 6 {
+		for x := 1.0; x < 60; x += 6 {
+			manual = append(manual, imaging.Point{X: x, Y: y})
+			if int(x+y)%5 != 0 { // some marks missed
+				det = append(det, imaging.Point{X: x + 0.7, Y: y - 0.4})
+			}
+		}
+	}
+	det = append(det, imaging.Point{X: 30, Y: 33}, imaging.Point{X: 3, Y: 3}, imaging.Point{X: 45, Y: 20.5}) // extras, one in the border
+	s, outcome := imaging.ScoreDetectionsDetailed(det, manual, 60, 60)
+	require.Equal(t, imaging.ScoreDetections(det, manual, 60, 60), s)
+	require.Len(t, outcome, len(det))
+	tp, fp := 0, 0
+	for _, o := range outcome {
+		switch o {
+		case imaging.DetectionTP:
+			tp++
+		case imaging.DetectionFP:
+			fp++
+		}
+	}
+	require.Equal(t, s.TP, tp)
+	require.Equal(t, s.FP, fp)
+	require.Positive(t, s.FP)
+	require.Positive(t, s.FN)
+	require.Equal(t, imaging.DetectionIgnored, outcome[len(det)-2], "a detection in the border band is not counted")
+}

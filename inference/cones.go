@@ -13,8 +13,9 @@ import (
 type ConeResult struct {
 	Points     []imaging.Point
 	Confidence []float64 // per point, the heat map's peak value
-	// Uncertainty is per point 1 − the fraction of the 8 test-time augmentations that also
-	// find a cone there (0 = all 8 agree); nil without TTA.
+	// Uncertainty is per point 1 − the agreement of the 8 test-time augmentations, each
+	// voting with its own heat-map peak near the point (0 = all 8 agree on a certain cone);
+	// nil without TTA.
 	Uncertainty []float64
 	// Variance is the per-pixel variance of the heat map over the augmentations; nil
 	// without TTA.
@@ -54,22 +55,43 @@ func (m *Model) Cones(ctx context.Context, img *imaging.Image, spacingPx float64
 		return res, nil
 	}
 	res.Variance = &imaging.Image{W: w, H: h, Pix: variance}
-	tol := math.Max(1.5, minDist/2)
-	agree := make([]int, len(pts))
-	for _, heat := range maps {
-		found, _ := heatmapPeaks(heat, w, h, thr, minDist)
-		g := newPointGrid(found, tol)
-		for i, p := range pts {
-			if g.near(p, tol) {
-				agree[i]++
-			}
-		}
-	}
-	res.Uncertainty = make([]float64, len(pts))
-	for i, a := range agree {
-		res.Uncertainty[i] = 1 - float64(a)/float64(len(maps))
-	}
+	res.Uncertainty = softDisagreement(maps, w, h, pts, math.Max(1.5, minDist/2))
 	return res, nil
+}
+
+// softDisagreement is, per point, 1 − the mean over the augmented heat maps of each map's
+// maximum within tol of the point: every augmentation votes with the height of its own peak
+// there rather than a yes/no at the threshold. A yes/no vote ties almost every mark at "all 8
+// agree" (false and true detections alike, AUROC ≈ 0.5 on the validation subjects); the soft
+// vote is 0 only when all 8 see a certain cone, and separates false detections (AUROC in the
+// cone cards).
+func softDisagreement(maps [][]float32, w, h int, pts []imaging.Point, tol float64) []float64 {
+	out := make([]float64, len(pts))
+	r := int(math.Ceil(tol))
+	for i, p := range pts {
+		cx, cy := int(math.Round(p.X)), int(math.Round(p.Y))
+		sum := 0.0
+		for _, heat := range maps {
+			best, any := float32(0), false
+			for y := max(0, cy-r); y <= min(h-1, cy+r); y++ {
+				for x := max(0, cx-r); x <= min(w-1, cx+r); x++ {
+					dx, dy := float64(x)-p.X, float64(y)-p.Y
+					if dx*dx+dy*dy >= tol*tol {
+						continue
+					}
+					if v := heat[y*w+x]; !any || v > best {
+						best, any = v, true
+					}
+				}
+			}
+			if !any && cx >= 0 && cy >= 0 && cx < w && cy < h {
+				best = heat[cy*w+cx]
+			}
+			sum += float64(best)
+		}
+		out[i] = 1 - sum/float64(len(maps))
+	}
+	return out
 }
 
 // meanVariance is the per-pixel mean and population variance of the maps (variance nil for

@@ -160,7 +160,11 @@ func TestTTAOfASymmetricModelIsCertain(t *testing.T) {
 	res, err := m.Cones(context.Background(), img, 10, true)
 	require.NoError(t, err)
 	require.Len(t, res.Points, 3)
-	require.Equal(t, []float64{0, 0, 0}, res.Uncertainty)
+	// All 8 maps are the same, so each votes with the mean map's peak: U = 1 − confidence.
+	require.Len(t, res.Uncertainty, 3)
+	for i, u := range res.Uncertainty {
+		require.InDelta(t, 1-res.Confidence[i], u, 1e-6)
+	}
 	require.NotNil(t, res.Variance)
 	require.Equal(t, 40, res.Variance.W)
 	require.Equal(t, 37, res.Variance.H)
@@ -173,7 +177,7 @@ func TestTTAOfAnOrientedModelIsUncertain(t *testing.T) {
 	// A horizontal-gradient kernel fires on one flank of each blob, σ = 2 px from its centre:
 	// each of the four flanks is found by exactly 2 of the 8 augmentations (left: identity
 	// and the vertical flip; right: the flips in x; up and down: the transposes). The mean
-	// map peaks between two flanks (on the diagonals), where 4 of the 8 agree.
+	// map peaks between two flanks (on the diagonals), where 4 of the 8 see a flank.
 	m := convModel(t, TaskCones, []float32{0, 0, 0, -1, 0, 1, 0, 0, 0}, -2)
 	m.card.Postprocess.Threshold = 0.2 // the mean of the 8 maps stays below 0.4
 	centres := []imaging.Point{{X: 12, Y: 12}, {X: 28, Y: 26}}
@@ -184,7 +188,12 @@ func TestTTAOfAnOrientedModelIsUncertain(t *testing.T) {
 	for i, p := range res.Points {
 		d := nearest(p, centres)
 		require.InDelta(t, 1.59, d, 0.05, "diagonal %v", p)
-		require.Equal(t, 0.5, res.Uncertainty[i], "diagonal %v", p)
+		// Each augmentation votes with its own peak near the point: the 4 that see a flank
+		// there vote high, the others low, so U lies strictly inside (0, 1), the same at
+		// every diagonal, and below 1 − the mean map's peak.
+		require.InDelta(t, res.Uncertainty[0], res.Uncertainty[i], 1e-5, "diagonal %v", p)
+		require.Greater(t, res.Uncertainty[i], 0.0)
+		require.Less(t, res.Uncertainty[i], 1-res.Confidence[i]+1e-9)
 	}
 	var maxVar float32
 	for _, v := range res.Variance.Pix {
