@@ -119,10 +119,12 @@ func ArtifactsByRunIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) 
 type RunDetector struct {
 	RunID    int64  `db:"run_id"`
 	Detector string `db:"detector"`
+	// Output is the segment step's whole output document (JSON), empty before it ran.
+	Output string `db:"output"`
 }
 
 // DetectorsByRunIDs loads the detector the segment step of each run recorded.
 func DetectorsByRunIDs(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]RunDetector, error) {
-	return selectAny[RunDetector](ctx, q, "run detectors", `SELECT run_id, coalesce(output->>'detector', '') AS detector
-		FROM run_step_tasks WHERE run_id = ANY($1) AND name = 'segment'`, ids)
+	return selectAny[RunDetector](ctx, q, "run detectors", `SELECT run_id, coalesce(output->>'detector', '') AS detector,
+		coalesce(output::text, '') AS output FROM run_step_tasks WHERE run_id = ANY($1) AND name = 'segment'`, ids)
 }

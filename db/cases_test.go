@@ -74,7 +74,7 @@ func TestModelByIDReportsAMissingModel(t *testing.T) {
 	m, err := db.ModelByID(ctx, conn, id)
 	require.NoError(t, err)
 	require.Equal(t, "cones", m.Name)
-	ms, err := db.Models(ctx, conn)
+	ms, err := db.Models(ctx, conn, "default")
 	require.NoError(t, err)
 	require.Len(t, ms, 1)
 	vs, err := db.ModelVersions(ctx, conn, id)

@@ -73,6 +73,25 @@ var projectOf = map[string]string{
 		JOIN subjects s ON s.id = c.subject_id WHERE r.id = $1`,
 	"Label": `SELECT s.project FROM labels l JOIN volumes v ON v.id = l.volume_id JOIN cases c ON c.id = v.case_id
 		JOIN subjects s ON s.id = c.subject_id WHERE l.id = $1`,
+	// A model of no project (a shipped one) is every project's: sharedProject stands for it.
+	"Model":        `SELECT coalesce(project, '` + sharedProject + `') FROM models WHERE id = $1`,
+	"ModelVersion": `SELECT coalesce(m.project, '` + sharedProject + `') FROM model_versions mv JOIN models m ON m.id = mv.model_id WHERE mv.id = $1`,
+}
+
+// sharedProject is what projectOf answers for a row every project shares; no project has
+// this name (project names are identifiers, see rbac).
+const sharedProject = "*"
+
+// ProjectOfRun returns the project that owns a run.
+func ProjectOfRun(ctx context.Context, q sqlx.QueryerContext, runID int64) (string, error) {
+	var p string
+	if err := sqlx.GetContext(ctx, q, &p, projectOf["Run"], runID); err != nil {
+		if isNoRows(err) {
+			return "", fmt.Errorf("run %d: %w", runID, ErrNotFound)
+		}
+		return "", fmt.Errorf("project of run %d: %w", runID, err)
+	}
+	return p, nil
 }
 
 // InProject reports whether row id of type typ belongs to project. Types that belong to
@@ -90,5 +109,5 @@ func InProject(ctx context.Context, q sqlx.QueryerContext, typ string, id int64,
 	if err != nil {
 		return false, fmt.Errorf("project of %s %d: %w", typ, id, err)
 	}
-	return got == project, nil
+	return got == project || got == sharedProject, nil
 }

@@ -163,7 +163,11 @@ type Model struct {
 	Name        string    `db:"name"`
 	Task        string    `db:"task"`
 	Description string    `db:"description"`
-	CreatedAt   time.Time `db:"created_at"`
+	// Modality is the images it reads: confocal, split-detector or any.
+	Modality string `db:"modality"`
+	// Project is the one project that may run it; nil for the models every project shares.
+	Project   *string   `db:"project"`
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // ModelVersion is one trained version of a model.

@@ -141,6 +141,13 @@ type ComplexityRoot struct {
 		Case func(childComplexity int) int
 	}
 
+	DetectorUse struct {
+		Choice       func(childComplexity int) int
+		Detector     func(childComplexity int) int
+		Device       func(childComplexity int) int
+		ModelVersion func(childComplexity int) int
+	}
+
 	DeviceCalibration struct {
 		AxialLengthMm  func(childComplexity int) int
 		FieldOfViewDeg func(childComplexity int) int
@@ -290,12 +297,14 @@ type ComplexityRoot struct {
 	Model struct {
 		Description func(childComplexity int) int
 		ID          func(childComplexity int) int
+		Modality    func(childComplexity int) int
 		Name        func(childComplexity int) int
 		Task        func(childComplexity int) int
 		Versions    func(childComplexity int) int
 	}
 
 	ModelVersion struct {
+		Card          func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Model         func(childComplexity int) int
@@ -417,6 +426,7 @@ type ComplexityRoot struct {
 		Priority          func(childComplexity int) int
 		Progress          func(childComplexity int) int
 		QcFlags           func(childComplexity int) int
+		Segmentation      func(childComplexity int) int
 		StartedAt         func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Steps             func(childComplexity int) int
@@ -459,6 +469,12 @@ type ComplexityRoot struct {
 		Cols   func(childComplexity int) int
 		Rows   func(childComplexity int) int
 		Values func(childComplexity int) int
+	}
+
+	Segmentation struct {
+		Capillaries     func(childComplexity int) int
+		Cones           func(childComplexity int) int
+		MeanUncertainty func(childComplexity int) int
 	}
 
 	ServiceHealth struct {
@@ -732,6 +748,7 @@ type RunResolver interface {
 	Detector(ctx context.Context, obj *db.Run) (string, error)
 	Progress(ctx context.Context, obj *db.Run) (*db.RunProgress, error)
 	CellDistributions(ctx context.Context, obj *db.Run, bins *int) (*model.CellDistributions, error)
+	Segmentation(ctx context.Context, obj *db.Run) (*model.Segmentation, error)
 }
 type RunProgressResolver interface {
 	RunID(ctx context.Context, obj *db.RunProgress) (string, error)
@@ -1121,6 +1138,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateCasePayload.Case(childComplexity), true
+
+	case "DetectorUse.choice":
+		if e.ComplexityRoot.DetectorUse.Choice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectorUse.Choice(childComplexity), true
+	case "DetectorUse.detector":
+		if e.ComplexityRoot.DetectorUse.Detector == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectorUse.Detector(childComplexity), true
+	case "DetectorUse.device":
+		if e.ComplexityRoot.DetectorUse.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectorUse.Device(childComplexity), true
+	case "DetectorUse.modelVersion":
+		if e.ComplexityRoot.DetectorUse.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectorUse.ModelVersion(childComplexity), true
 
 	case "DeviceCalibration.axialLengthMm":
 		if e.ComplexityRoot.DeviceCalibration.AxialLengthMm == nil {
@@ -1704,6 +1746,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Model.ID(childComplexity), true
+	case "Model.modality":
+		if e.ComplexityRoot.Model.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Model.Modality(childComplexity), true
 	case "Model.name":
 		if e.ComplexityRoot.Model.Name == nil {
 			break
@@ -1723,6 +1771,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Model.Versions(childComplexity), true
 
+	case "ModelVersion.card":
+		if e.ComplexityRoot.ModelVersion.Card == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.Card(childComplexity), true
 	case "ModelVersion.createdAt":
 		if e.ComplexityRoot.ModelVersion.CreatedAt == nil {
 			break
@@ -2445,6 +2499,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.QcFlags(childComplexity), true
+	case "Run.segmentation":
+		if e.ComplexityRoot.Run.Segmentation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Segmentation(childComplexity), true
 	case "Run.startedAt":
 		if e.ComplexityRoot.Run.StartedAt == nil {
 			break
@@ -2612,6 +2672,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ScalarGrid.Values(childComplexity), true
+
+	case "Segmentation.capillaries":
+		if e.ComplexityRoot.Segmentation.Capillaries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segmentation.Capillaries(childComplexity), true
+	case "Segmentation.cones":
+		if e.ComplexityRoot.Segmentation.Cones == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segmentation.Cones(childComplexity), true
+	case "Segmentation.meanUncertainty":
+		if e.ComplexityRoot.Segmentation.MeanUncertainty == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Segmentation.MeanUncertainty(childComplexity), true
 
 	case "ServiceHealth.error":
 		if e.ComplexityRoot.ServiceHealth.Error == nil {
@@ -3326,7 +3405,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/system.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3344,6 +3423,7 @@ var sources = []*ast.Source{
 	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
 	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
+	{Name: "schema/segmentation.graphqls", Input: sourceData("schema/segmentation.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -3502,6 +3582,20 @@ func (ec *executionContext) childFields_CreateCasePayload(ctx context.Context, f
 		return ec.fieldContext_CreateCasePayload_case(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateCasePayload", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectorUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "detector":
+		return ec.fieldContext_DetectorUse_detector(ctx, field)
+	case "choice":
+		return ec.fieldContext_DetectorUse_choice(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_DetectorUse_modelVersion(ctx, field)
+	case "device":
+		return ec.fieldContext_DetectorUse_device(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectorUse", field.Name)
 }
 
 func (ec *executionContext) childFields_DeviceCalibration(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3808,6 +3902,8 @@ func (ec *executionContext) childFields_Model(ctx context.Context, field graphql
 		return ec.fieldContext_Model_description(ctx, field)
 	case "versions":
 		return ec.fieldContext_Model_versions(ctx, field)
+	case "modality":
+		return ec.fieldContext_Model_modality(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Model", field.Name)
 }
@@ -3828,6 +3924,8 @@ func (ec *executionContext) childFields_ModelVersion(ctx context.Context, field 
 		return ec.fieldContext_ModelVersion_weightsUrl(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ModelVersion_createdAt(ctx, field)
+	case "card":
+		return ec.fieldContext_ModelVersion_card(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ModelVersion", field.Name)
 }
@@ -3966,6 +4064,8 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_progress(ctx, field)
 	case "cellDistributions":
 		return ec.fieldContext_Run_cellDistributions(ctx, field)
+	case "segmentation":
+		return ec.fieldContext_Run_segmentation(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Run", field.Name)
 }
@@ -4042,6 +4142,18 @@ func (ec *executionContext) childFields_ScalarGrid(ctx context.Context, field gr
 		return ec.fieldContext_ScalarGrid_values(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ScalarGrid", field.Name)
+}
+
+func (ec *executionContext) childFields_Segmentation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cones":
+		return ec.fieldContext_Segmentation_cones(ctx, field)
+	case "capillaries":
+		return ec.fieldContext_Segmentation_capillaries(ctx, field)
+	case "meanUncertainty":
+		return ec.fieldContext_Segmentation_meanUncertainty(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Segmentation", field.Name)
 }
 
 func (ec *executionContext) childFields_ServiceHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6817,6 +6929,107 @@ func (ec *executionContext) fieldContext_CreateCasePayload_case(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _DetectorUse_detector(ctx context.Context, field graphql.CollectedField, obj *model.DetectorUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectorUse_detector(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detector, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectorUse_detector(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectorUse", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectorUse_choice(ctx context.Context, field graphql.CollectedField, obj *model.DetectorUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectorUse_choice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Choice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectorUse_choice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectorUse", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectorUse_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.DetectorUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectorUse_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalOModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectorUse_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectorUse",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectorUse_device(ctx context.Context, field graphql.CollectedField, obj *model.DetectorUse) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectorUse_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DetectorUse_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectorUse", field, false, false, "String")
+}
+
 func (ec *executionContext) _DeviceCalibration_axialLengthMm(ctx context.Context, field graphql.CollectedField, obj *model.DeviceCalibration) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9201,6 +9414,29 @@ func (ec *executionContext) fieldContext_Model_versions(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Model_modality(ctx context.Context, field graphql.CollectedField, obj *db.Model) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Model_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Model_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Model", field, false, false, "String")
+}
+
 func (ec *executionContext) _ModelVersion_id(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -9387,6 +9623,29 @@ func (ec *executionContext) _ModelVersion_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ModelVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ModelVersion_card(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_card(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Card, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_card(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "String")
 }
 
 func (ec *executionContext) _Mutation_setVolumeCalibration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -13189,6 +13448,38 @@ func (ec *executionContext) fieldContext_Run_cellDistributions(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Run_segmentation(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_segmentation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Segmentation(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Segmentation) graphql.Marshaler {
+			return ec.marshalOSegmentation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSegmentation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_segmentation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Segmentation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _RunConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RunConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13720,6 +14011,93 @@ func (ec *executionContext) _ScalarGrid_values(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_ScalarGrid_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ScalarGrid", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Segmentation_cones(ctx context.Context, field graphql.CollectedField, obj *model.Segmentation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segmentation_cones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cones, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DetectorUse) graphql.Marshaler {
+			return ec.marshalNDetectorUse2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectorUse(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Segmentation_cones(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segmentation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectorUse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Segmentation_capillaries(ctx context.Context, field graphql.CollectedField, obj *model.Segmentation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segmentation_capillaries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capillaries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DetectorUse) graphql.Marshaler {
+			return ec.marshalODetectorUse2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectorUse(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segmentation_capillaries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Segmentation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectorUse(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Segmentation_meanUncertainty(ctx context.Context, field graphql.CollectedField, obj *model.Segmentation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Segmentation_meanUncertainty(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanUncertainty, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Segmentation_meanUncertainty(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Segmentation", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ServiceHealth_name(ctx context.Context, field graphql.CollectedField, obj *model.ServiceHealth) (ret graphql.Marshaler) {
@@ -19122,6 +19500,54 @@ func (ec *executionContext) _CreateCasePayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var detectorUseImplementors = []string{"DetectorUse"}
+
+func (ec *executionContext) _DetectorUse(ctx context.Context, sel ast.SelectionSet, obj *model.DetectorUse) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectorUseImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectorUse")
+		case "detector":
+			out.Values[i] = ec._DetectorUse_detector(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "choice":
+			out.Values[i] = ec._DetectorUse_choice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modelVersion":
+			out.Values[i] = ec._DetectorUse_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "device":
+			out.Values[i] = ec._DetectorUse_device(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var deviceCalibrationImplementors = []string{"DeviceCalibration"}
 
 func (ec *executionContext) _DeviceCalibration(ctx context.Context, sel ast.SelectionSet, obj *model.DeviceCalibration) graphql.Marshaler {
@@ -20137,6 +20563,11 @@ func (ec *executionContext) _Model(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Model_versions(ctx, field, obj)
 				})
+		case "modality":
+			out.Values[i] = ec._Model_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -20201,6 +20632,11 @@ func (ec *executionContext) _ModelVersion(ctx context.Context, sel ast.Selection
 				})
 		case "createdAt":
 			out.Values[i] = ec._ModelVersion_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "card":
+			out.Values[i] = ec._ModelVersion_card(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -21038,6 +21474,12 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_cellDistributions(ctx, field, obj)
 				})
+		case "segmentation":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_segmentation(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -21289,6 +21731,49 @@ func (ec *executionContext) _ScalarGrid(ctx context.Context, sel ast.SelectionSe
 		case "values":
 			out.Values[i] = ec._ScalarGrid_values(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var segmentationImplementors = []string{"Segmentation"}
+
+func (ec *executionContext) _Segmentation(ctx context.Context, sel ast.SelectionSet, obj *model.Segmentation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, segmentationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Segmentation")
+		case "cones":
+			out.Values[i] = ec._Segmentation_cones(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capillaries":
+			out.Values[i] = ec._Segmentation_capillaries(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meanUncertainty":
+			out.Values[i] = ec._Segmentation_meanUncertainty(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -22736,6 +23221,14 @@ func (ec *executionContext) marshalNCreateCasePayload2ᚖgithubᚗcomᚋaomasᚋ
 	return ec._CreateCasePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDetectorUse2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectorUse(ctx context.Context, sel ast.SelectionSet, v *model.DetectorUse) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectorUse!")
+		return graphql.Null
+	}
+	return ec._DetectorUse(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDims2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDims(ctx context.Context, sel ast.SelectionSet, v *model.Dims) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Dims!")
@@ -24107,6 +24600,13 @@ func (ec *executionContext) marshalODate2ᚖtimeᚐTime(ctx context.Context, sel
 	return res
 }
 
+func (ec *executionContext) marshalODetectorUse2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectorUse(ctx context.Context, sel ast.SelectionSet, v *model.DetectorUse) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DetectorUse(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalODeviceCalibration2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDeviceCalibration(ctx context.Context, sel ast.SelectionSet, v *model.DeviceCalibration) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -24318,6 +24818,13 @@ func (ec *executionContext) marshalOScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomas�
 		return graphql.Null
 	}
 	return ec._ScalarGrid(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSegmentation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSegmentation(ctx context.Context, sel ast.SelectionSet, v *model.Segmentation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Segmentation(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

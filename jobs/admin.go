@@ -50,10 +50,13 @@ func (p *Pipeline) Queues(ctx context.Context) ([]QueueStats, error) {
 
 // WorkerInfo describes a running worker process.
 type WorkerInfo struct {
-	ID          string    `json:"id"`
-	Host        string    `json:"host"`
-	PID         int       `json:"pid"`
+	ID   string `json:"id"`
+	Host string `json:"host"`
+	PID  int    `json:"pid"`
+	// Device is where its models run (cpu or cuda); DeviceAsked what it was started with
+	// (auto picks one).
 	Device      string    `json:"device"`
+	DeviceAsked string    `json:"device_asked,omitempty"`
 	Queues      []string  `json:"queues"`
 	Concurrency int       `json:"concurrency"`
 	StartedAt   time.Time `json:"started_at"`

@@ -91,7 +91,17 @@ type RunParams struct {
 	Modality string `json:"modality,omitempty"`
 	// Seed seeds the bootstrap of the metrics' confidence intervals (default 1).
 	Seed uint64 `json:"seed,omitempty"`
+	// Detector is "classical" to keep the classical detectors (LoG cones, Hessian vessels),
+	// "model" to require the learned ones, or empty: the run's model version, else the
+	// deployed one, else the classical detectors.
+	Detector string `json:"detector,omitempty"`
 }
+
+// Detector choices of RunParams.Detector.
+const (
+	DetectorClassical = "classical"
+	DetectorModel     = "model"
+)
 
 // ParseParams reads a run's params JSON; what it refuses is ErrInvalidRun.
 func ParseParams(s string) (RunParams, error) {
@@ -121,6 +131,9 @@ func ParseParams(s string) (RunParams, error) {
 	}
 	if rp.Modality != "" && rp.Modality != "confocal" && rp.Modality != "split-detector" {
 		return rp, fmt.Errorf("%w: params: modality %q is neither confocal nor split-detector", ErrInvalidRun, rp.Modality)
+	}
+	if rp.Detector != "" && rp.Detector != DetectorClassical && rp.Detector != DetectorModel {
+		return rp, fmt.Errorf("%w: params: detector %q is neither classical nor model", ErrInvalidRun, rp.Detector)
 	}
 	return rp, nil
 }

@@ -13,3 +13,7 @@ const workerKeyPrefix = "aomas:worker:"
 
 // WorkerKey is the Redis key under which a live worker advertises its WorkerInfo.
 func WorkerKey(id string) string { return workerKeyPrefix + id }
+
+// ModelWeightsKey is where a model's weights are stored: by their SHA-256, so that a version
+// registered twice, or by several replicas at once, writes one object.
+func ModelWeightsKey(sha256hex string) string { return "models/sha256/" + sha256hex + ".onnx" }

@@ -88,6 +88,11 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 		if v.Status != "READY" {
 			return fmt.Errorf("%w: volume %d is %s, not READY", ErrInvalidRun, v.ID, v.Status)
 		}
+		if in.ModelVersionID != nil {
+			if err := checkRunModel(ctx, tx, *in.ModelVersionID, v.ID); err != nil {
+				return err
+			}
+		}
 		run, err = db.CreateRun(ctx, tx, db.NewRun{VolumeID: in.VolumeID, ModelVersionID: in.ModelVersionID,
 			Params: in.Params, Priority: in.Priority}, steps, []string{StepValidate})
 		if err != nil {

@@ -122,14 +122,16 @@ var (
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
-		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User", "CellDistributions", "Histogram"}
+		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User", "CellDistributions", "Histogram",
+		"Segmentation", "DetectorUse"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
 	uploadTypes  = []string{"CreateCasePayload", "UploadVolumePayload", "VolumeUploadTicket", "SetVolumeCalibrationPayload"}
 	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
-		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User"}
+		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User",
+		"Segmentation", "DetectorUse"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",

@@ -33,6 +33,10 @@ var seedReleases = []struct {
 	// The per-cell distributions of runs (results charts). Numbered after the branch's
 	// migration (00014) so that releases written in parallel do not share a version.
 	{14, []string{"CellDistributions.*", "Histogram.*"}},
+	// The learned segmenter (issue 15): what found a run's cells and vessels, on which
+	// device. Model.modality and ModelVersion.card fall under release 2's Model.* and
+	// ModelVersion.*.
+	{20, []string{"Segmentation.*", "DetectorUse.*"}},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

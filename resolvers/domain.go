@@ -82,9 +82,9 @@ func (r *Resolver) model(ctx context.Context, id int64) (*db.Model, error) {
 	return &m, nil
 }
 
-// models lists the registry by name; models belong to every project.
+// models lists the registry by name: the shared models and the request's project's.
 func (r *Resolver) models(ctx context.Context) ([]*db.Model, error) {
-	ms, err := db.Models(ctx, r.DB)
+	ms, err := db.Models(ctx, r.DB, auth.ProjectFrom(ctx))
 	if err != nil {
 		return nil, err
 	}

@@ -24,9 +24,14 @@ func (r *mutationResolver) StartRun(ctx context.Context, input model.StartRunInp
 	if err != nil {
 		return nil, err
 	}
-	mv, err := optionalID(input.ModelVersionID, "ModelVersion")
-	if err != nil {
-		return nil, err
+	var mv *int64
+	if input.ModelVersionID != nil {
+		// A model version of another project is, to the caller, one that does not exist.
+		n, err := r.ownedID(ctx, *input.ModelVersionID, "ModelVersion")
+		if err != nil {
+			return nil, err
+		}
+		mv = &n
 	}
 	in := jobs.StartRunInput{VolumeID: vol, ModelVersionID: mv}
 	if input.Priority != nil {

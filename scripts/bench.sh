@@ -42,6 +42,9 @@ go test -run '^$' -bench 'EnqueueToStart' -benchtime 1000x ./internal/bench/pipe
 go test -run '^$' -bench 'TrivialStepThroughput' -benchtime 10000x ./internal/bench/pipeline/ | grep Benchmark
 go test -run '^$' -bench 'SmallRunEndToEnd' -benchtime 30x ./internal/bench/pipeline/ | grep Benchmark
 
+section "Segment step on a 512x512 image on one worker (issue 15): shipped models on the CPU with and without test-time augmentation, beside the classical detectors"
+go test -run '^$' -bench 'SegmentStep512' -benchtime 5x ./internal/bench/pipeline/ | grep Benchmark
+
 section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a 4096x4096 mosaic"
 (cd frontend && npx vitest bench --run 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +(name|·)')
 echo "  label history line of a save of 50,000 marks (labels.Describe, both documents parsed):"

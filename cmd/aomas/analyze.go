@@ -9,29 +9,36 @@ import (
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"text/tabwriter"
 
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/inference"
 	"github.com/aomas/aomas/internal/imageio"
+	"github.com/aomas/aomas/jobs/worker"
 )
 
 // analyzeRecord is what aomas analyze reports for one file.
 type analyzeRecord struct {
-	File            string                     `json:"file"`
-	Width           int                        `json:"width"`
-	Height          int                        `json:"height"`
-	Frames          int                        `json:"frames"`
-	Modality        string                     `json:"modality"`
-	SpacingPx       float64                    `json:"spacingPx"`
-	ConeCount       int                        `json:"coneCount"`
-	UmPerPx         float64                    `json:"umPerPx,omitempty"`
-	SNR             float64                    `json:"snr"`
-	Motion          []imaging.FrameMotion      `json:"motion,omitempty"`
-	Metrics         *imaging.ConeMetricsResult `json:"metrics,omitempty"`
-	QC              []imaging.QCFlag           `json:"qc"`
-	Points          []imaging.Point            `json:"-"`
-	normalisedImage *imaging.Image
+	File      string                     `json:"file"`
+	Width     int                        `json:"width"`
+	Height    int                        `json:"height"`
+	Frames    int                        `json:"frames"`
+	Modality  string                     `json:"modality"`
+	SpacingPx float64                    `json:"spacingPx"`
+	ConeCount int                        `json:"coneCount"`
+	UmPerPx   float64                    `json:"umPerPx,omitempty"`
+	SNR       float64                    `json:"snr"`
+	Motion    []imaging.FrameMotion      `json:"motion,omitempty"`
+	Metrics   *imaging.ConeMetricsResult `json:"metrics,omitempty"`
+	QC        []imaging.QCFlag           `json:"qc"`
+	// Detector is what found the cones: the shipped model's "name version" or classical-log.
+	Detector string `json:"detector"`
+	// ModelUncertainty is the model's mean per-mark uncertainty (absent for classical).
+	ModelUncertainty *float64        `json:"modelUncertainty,omitempty"`
+	Points           []imaging.Point `json:"-"`
+	normalisedImage  *imaging.Image
 }
 
 // runAnalyze registers, averages, normalises, detects cones in and measures each file.
@@ -43,10 +50,11 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	overlayOut := fs.String("overlay-out", "", "write an RGB PNG with the detected cones over the image (one input file only)")
 	umPerPx := fs.Float64("um-per-px", 0, "sampling in µm per px; needed for density and distances in µm")
 	ecc := fs.Float64("eccentricity-deg", 0, "retinal eccentricity in degrees; sets the expected spacing and the normal density range")
-	detector := fs.String("detector", "classical", "cone detector (only classical runs in-process)")
+	detector := fs.String("detector", "model", "cone detector: model (the shipped network for the modality, through ONNX Runtime on the CPU) or classical (LoG)")
+	ortLib := fs.String("ort-lib", os.Getenv("AOMAS_ORT_LIB"), "the ONNX Runtime shared library, for --detector model (env AOMAS_ORT_LIB)")
 	modality := fs.String("modality", string(imaging.ConeConfocal), "confocal or split-detector")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: aomas analyze [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector classical] [--modality confocal|split-detector] FILE...")
+		fmt.Fprintln(stderr, "usage: aomas analyze [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector model|classical] [--modality confocal|split-detector] FILE...")
 		fmt.Fprintln(stderr, "FILE is a PNG or TIFF image; a multi-page TIFF is a frame stack, registered and averaged first.")
 		fs.PrintDefaults()
 	}
@@ -59,8 +67,8 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		problem = "give at least one FILE"
 	case (*pointsOut != "" || *overlayOut != "") && fs.NArg() > 1:
 		problem = "--points-out and --overlay-out take a single input FILE"
-	case *detector != "classical":
-		problem = fmt.Sprintf("--detector %q is not available in-process (use classical)", *detector)
+	case *detector != "classical" && *detector != "model":
+		problem = fmt.Sprintf("--detector %q: want model or classical", *detector)
 	case *modality != string(imaging.ConeConfocal) && *modality != string(imaging.ConeSplitDetector):
 		problem = fmt.Sprintf("--modality %q: want confocal or split-detector", *modality)
 	case *umPerPx < 0 || math.IsNaN(*umPerPx) || math.IsInf(*umPerPx, 0):
@@ -73,17 +81,26 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errExit(2)
 	}
+	cfg := analyzeConfig{umPerPx: *umPerPx, eccDeg: *ecc, modality: imaging.ConeModality(*modality)}
+	if *detector == "model" {
+		m, err := shippedConeModel(ctx, *ortLib, cfg.modality)
+		if err != nil {
+			fmt.Fprintf(stderr, "analyze: --detector model: %v (or use --detector classical)\n", err)
+			return errExit(2)
+		}
+		cfg.model = m
+	}
 	var tw *tabwriter.Writer
 	if !*asJSON {
 		tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tSIZE\tFRAMES\tSPACING px\tCONES\tDENSITY /mm² (95% CI)\tNND µm\t% HEX\tSNR\tQC")
+		fmt.Fprintln(tw, "FILE\tSIZE\tFRAMES\tSPACING px\tCONES\tDENSITY /mm² (95% CI)\tNND µm\t% HEX\tSNR\tQC\tDETECTOR")
 	}
 	failed := 0
 	for _, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, err := analyzeFile(name, analyzeConfig{umPerPx: *umPerPx, eccDeg: *ecc, modality: imaging.ConeModality(*modality)})
+		rec, err := analyzeFile(ctx, name, cfg)
 		if err != nil {
 			fmt.Fprintf(stderr, "analyze: %s: %v\n", name, err)
 			failed++
@@ -121,8 +138,8 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				qc += f.Code
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%d×%d\t%d\t%.2f\t%d\t%s\t%s\t%s\t%.1f\t%s\n", filepath.Base(rec.File), rec.Width, rec.Height,
-			rec.Frames, rec.SpacingPx, rec.ConeCount, density, nnd, hex, rec.SNR, qc)
+		fmt.Fprintf(tw, "%s\t%d×%d\t%d\t%.2f\t%d\t%s\t%s\t%s\t%.1f\t%s\t%s\n", filepath.Base(rec.File), rec.Width, rec.Height,
+			rec.Frames, rec.SpacingPx, rec.ConeCount, density, nnd, hex, rec.SNR, qc, rec.Detector)
 	}
 	if tw != nil {
 		if err := tw.Flush(); err != nil {
@@ -138,10 +155,12 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 type analyzeConfig struct {
 	umPerPx, eccDeg float64
 	modality        imaging.ConeModality
+	// model is the shipped cone model; nil: the classical detector.
+	model *inference.Model
 }
 
 // analyzeFile runs the in-process pipeline on one file.
-func analyzeFile(name string, cfg analyzeConfig) (*analyzeRecord, error) {
+func analyzeFile(ctx context.Context, name string, cfg analyzeConfig) (*analyzeRecord, error) {
 	frames, err := imageio.ReadFrames(name)
 	if err != nil {
 		return nil, err
@@ -168,10 +187,30 @@ func analyzeFile(name string, cfg analyzeConfig) (*analyzeRecord, error) {
 	// The pixel size alone (no eccentricity) still lets the detector tell rods from cones
 	// once the spacing is known.
 	opts.SpacingPx, opts.UmPerPx = rec.SpacingPx, cfg.umPerPx
-	rec.Points = imaging.DetectCones(norm, opts)
+	if cfg.model != nil {
+		res, err := cfg.model.Cones(ctx, norm, rec.SpacingPx, true)
+		if err != nil {
+			return nil, fmt.Errorf("cone model: %w", err)
+		}
+		c := cfg.model.Card()
+		rec.Points, rec.Detector = res.Points, c.Name+" "+c.Version
+		mean := 0.0
+		for _, u := range res.Uncertainty {
+			mean += u
+		}
+		if len(res.Uncertainty) > 0 {
+			mean /= float64(len(res.Uncertainty))
+		}
+		rec.ModelUncertainty = &mean
+	} else {
+		rec.Points, rec.Detector = imaging.DetectCones(norm, opts), "classical-log"
+	}
 	rec.ConeCount = len(rec.Points)
 	qcIn := imaging.QCInput{SNR: rec.SNR, ConeCount: rec.ConeCount, CountCones: true,
-		EccentricityDeg: cfg.eccDeg, HasEccentricity: cfg.eccDeg > 0}
+		EccentricityDeg: cfg.eccDeg, HasEccentricity: cfg.eccDeg > 0, Limits: imaging.QCLimits{MaxUncertainty: worker.MaxModelUncertainty}}
+	if rec.ModelUncertainty != nil {
+		qcIn.ModelUncertainty = *rec.ModelUncertainty
+	}
 	if cfg.umPerPx > 0 {
 		m := imaging.ConeMetrics(rec.Points, img.W, img.H, cfg.umPerPx, imaging.ConeMetricsOptions{})
 		rec.Metrics = &m

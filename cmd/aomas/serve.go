@@ -18,6 +18,7 @@ import (
 	"github.com/aomas/aomas/internal/intake/dropdir"
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/internal/web"
+	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/resolvers"
 	"github.com/aomas/aomas/server"
 )
@@ -58,6 +59,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		if _, err := m.Up(ctx); err != nil {
 			return err
 		}
+	}
+	// The models that ship in the binary become model versions (once; the first of each deployed).
+	if _, err := jobs.RegisterShipped(ctx, d.db, d.store, shippedModels(), logger); err != nil {
+		return fmt.Errorf("register shipped models: %w", err)
 	}
 
 	acc, err := newServerAccess(ctx, c, d, logger)

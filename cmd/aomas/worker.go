@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/aomas/aomas/inference"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/jobs/worker"
 )
@@ -30,7 +32,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	queues := fs.String("queues", "", "queues and weights, e.g. interactive=6,batch=3 (default: all)")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
 	// Pipeline settings (issue 5).
-	device := fs.String("device", "cpu", "where model inference runs: cpu or cuda")
+	device := fs.String("device", "cpu", "where model inference runs: cpu, cuda (exits when there is no GPU or CUDA provider) or auto (cuda when it loads, else cpu)")
+	ortLib := fs.String("ort-lib", getenv("AOMAS_ORT_LIB"), "the ONNX Runtime shared library (env AOMAS_ORT_LIB)")
+	modelCache := fs.String("model-cache", filepath.Join(os.TempDir(), "aomas-model-cache"), "where model weights are cached on this machine, by SHA-256")
+	noTTA := fs.Bool("no-tta", false, "skip the 8 flips and rotations of test-time augmentation: faster, but no model uncertainty")
 	poll := fs.Duration("poll", 2*time.Millisecond, "how often an idle worker looks for tasks (asynq's TaskCheckInterval; the default 1 s adds up to a second to every step)")
 	lease := fs.Duration("lease", worker.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
 	janitorEvery := fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
@@ -39,12 +44,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
-	switch *device {
-	case "cpu":
-	case "cuda":
-		return &exitError{code: 2, err: errors.New("config: --device cuda: this build has no GPU support yet; use --device cpu")}
-	default:
-		return &exitError{code: 2, err: fmt.Errorf("config: --device: %q is neither cpu nor cuda", *device)}
+	dev, err := initDevice(*device, *ortLib)
+	if err != nil {
+		return err
 	}
 	if *poll <= 0 || *lease < 300*time.Millisecond || *maxRetry < 0 {
 		return &exitError{code: 2, err: errors.New("config: --poll must be positive, --lease at least 300ms and --max-retry not negative")}
@@ -53,6 +55,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
+	logger := c.logger(stderr)
+	if *device == "auto" {
+		logger.Info("device chosen", "asked", "auto", "device", dev, "runtime", inference.Describe())
+	}
 	if *concurrency < 1 {
 		return &exitError{code: 2, err: fmt.Errorf("config: --concurrency: %d is not a positive whole number", *concurrency)}
 	}
@@ -60,12 +66,14 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("config: --queues: %w", err)}
 	}
-	logger := c.logger(stderr)
 	d, err := connect(ctx, c, logger, *wait)
 	if err != nil {
 		return err
 	}
 	defer d.close()
+	if _, err := jobs.RegisterShipped(ctx, d.db, d.store, shippedModels(), logger); err != nil {
+		return fmt.Errorf("register shipped models: %w", err)
+	}
 	redisOpt, err := asynq.ParseRedisURI(c.RedisURL)
 	if err != nil {
 		return fmt.Errorf("redis url: %w", err)
@@ -90,8 +98,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	reg := prometheus.NewRegistry()
 	workerID := worker.ID(host, os.Getpid())
 	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
-		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry}
-	logger.Info("aomas worker starting", "worker", workerID, "device", *device, "concurrency", *concurrency, "queues", q)
+		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry,
+		Models: &worker.Models{Pool: inference.NewPool(*modelCache, *concurrency), Device: string(dev), NoTTA: *noTTA}}
+	logger.Info("aomas worker starting", "worker", workerID, "device", dev, "device_asked", *device, "concurrency", *concurrency, "queues", q)
 	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -103,7 +112,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	slices.Sort(names)
 	wg.Go(func() {
-		worker.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: *device,
+		worker.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: string(dev), DeviceAsked: *device,
 			Queues: names, Concurrency: *concurrency, StartedAt: time.Now()}, 5*time.Second)
 	})
 	if *janitorEvery > 0 {
@@ -124,6 +133,24 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	stop()
 	wg.Wait()
 	return nil
+}
+
+// initDevice loads ONNX Runtime for the device asked: cpu, cuda (a clear exit when no GPU
+// or no CUDA provider is there) or auto. It returns the device chosen.
+func initDevice(device, lib string) (inference.Device, error) {
+	switch device {
+	case "cpu", "cuda", "auto":
+	default:
+		return "", &exitError{code: 2, err: fmt.Errorf("config: --device: %q is neither cpu, cuda nor auto", device)}
+	}
+	if lib == "" {
+		return "", &exitError{code: 2, err: fmt.Errorf("config: --device %s: no ONNX Runtime library: set AOMAS_ORT_LIB or --ort-lib (make deps puts it in .local/onnxruntime)", device)}
+	}
+	dev, err := inference.Init(lib, inference.Device(device))
+	if err != nil {
+		return "", &exitError{code: 2, err: fmt.Errorf("config: --device %s: %w", device, err)}
+	}
+	return dev, nil
 }
 
 func parseQueues(s string) (map[string]int, error) {

@@ -85,6 +85,19 @@ type CreateCasePayload struct {
 	Case *db.Case `json:"case"`
 }
 
+// One detector a segment step ran.
+type DetectorUse struct {
+	// classical-log (cones), classical-hessian (capillaries), or the model's name and version.
+	Detector string `json:"detector"`
+	// Why it ran: params (the run said detector: classical), run (the run's model version),
+	// deployed (the deployed model for the task and modality), none deployed (no model: classical).
+	Choice string `json:"choice"`
+	// The model version that ran; null for a classical detector.
+	ModelVersion *db.ModelVersion `json:"modelVersion,omitempty"`
+	// Where the model ran: cpu or cuda; null for a classical detector.
+	Device *string `json:"device,omitempty"`
+}
+
 // A scan's field of view and the eye it imaged, converted to a pixel size with q = 0.01306·(axialLengthMm − 1.82) mm per degree (Bennett, Rudnicka & Edgar 1994).
 type DeviceCalibration struct {
 	AxialLengthMm  float64 `json:"axialLengthMm"`
@@ -290,6 +303,17 @@ type SaveLabelInput struct {
 	BaseVersion int `json:"baseVersion"`
 	// The document, JSON.
 	Document string `json:"document"`
+}
+
+// What found a run's cells and vessels (its segment step), and on which device.
+type Segmentation struct {
+	// The cone detector.
+	Cones *DetectorUse `json:"cones"`
+	// The capillary detector; null for a run segmented before capillaries were.
+	Capillaries *DetectorUse `json:"capillaries,omitempty"`
+	// The cone model's mean per-mark uncertainty, 0 (the 8 flips and rotations agree on every
+	// mark) to 1; QC raises HIGH_UNCERTAINTY above its limit. Null for the classical detector.
+	MeanUncertainty *float64 `json:"meanUncertainty,omitempty"`
 }
 
 type ServiceHealth struct {

@@ -30,7 +30,11 @@ import (
 // newPipelineAPI is newAPI with the pipeline wired in and an in-process worker consuming
 // its steps, so that uploads are run and measured over HTTP as in production. The api's
 // token is a technician's (every project).
-func newPipelineAPI(t *testing.T) *api {
+func newPipelineAPI(t *testing.T) *api { t.Helper(); return newPipelineAPIWith(t, nil) }
+
+// newPipelineAPIWith is newPipelineAPI whose worker runs models (nil: classical only), with
+// the test models (testenv.ConvModels) registered as deployed when it does.
+func newPipelineAPIWith(t *testing.T, models *worker.Models) *api {
 	t.Helper()
 	conn := testenv.Postgres(t)
 	rdb, redisURL := testenv.Redis(t)
@@ -63,8 +67,12 @@ func newPipelineAPI(t *testing.T) *api {
 	w := asynq.NewServer(opt, asynq.Config{Concurrency: 2, Queues: jobs.DefaultQueues(), LogLevel: asynq.FatalLevel,
 		TaskCheckInterval: 2 * time.Millisecond, DelayedTaskCheckInterval: 200 * time.Millisecond, RetryDelayFunc: worker.RetryDelay})
 	require.NoError(t, w.Start(worker.NewServeMux(worker.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
-		Logger: logger, WorkerID: "calibration-test", Lease: 10 * time.Second, MaxRetry: 2})))
+		Logger: logger, WorkerID: "calibration-test", Lease: 10 * time.Second, MaxRetry: 2, Models: models})))
 	t.Cleanup(w.Shutdown)
+	if models != nil {
+		_, err := jobs.RegisterShipped(context.Background(), conn, store, testenv.ConvModels(), logger)
+		require.NoError(t, err)
+	}
 	admin, _ := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
 	_, tech := testenv.Account(t, conn, policy, rbac.RoleTech, rbac.AllProjects)
 	return &api{t: t, url: srv.URL + "/graphql", db: &countingDB{DB: conn}, raw: conn, policy: policy, token: tech, admin: admin}

@@ -24,6 +24,9 @@ type metricsOutput struct {
 	// imaging.ConeRingProminence); CheckRing says it was measured.
 	RingExcess float64 `json:"ring_excess"`
 	CheckRing  bool    `json:"check_ring"`
+	// ModelUncertainty is the cone model's mean per-mark uncertainty (segment), for QC;
+	// absent for the classical detector.
+	ModelUncertainty *float64 `json:"model_uncertainty,omitempty"`
 	// NotAOImage: nothing was measured (see preprocessOutput.NotAOImage).
 	NotAOImage bool `json:"not_ao_image,omitempty"`
 }
@@ -65,7 +68,7 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		scale = 1
 	}
 	m := imaging.ConeMetrics(pts, pre.W, pre.H, scale, imaging.ConeMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
-	out := metricsOutput{Count: m.Count, UmPerPx: sc.umPerPx, PixelSizeSource: sc.pixelSource}
+	out := metricsOutput{Count: m.Count, UmPerPx: sc.umPerPx, PixelSizeSource: sc.pixelSource, ModelUncertainty: seg.MeanUncertainty}
 	if finite(m.ICDUm.Value) {
 		out.DetectedSpacingPx = m.ICDUm.Value / scale
 	}
@@ -124,6 +127,38 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		all = append(all, metric{"cone_density", m.DensityPerMM2, "cells/mm²"}, metric{"nnd", m.NNDUm, "µm"}, metric{"icd", m.ICDUm, "µm"})
 	} else {
 		all = append(all, metric{"nnd_px", m.NNDUm, "px"}, metric{"icd_px", m.ICDUm, "px"})
+	}
+	// The capillary network the segment step found, measured at the same calibration.
+	if seg.Vessels != nil {
+		if err := sc.report(ctx, 0.85, "measuring capillaries"); err != nil {
+			return nil, err
+		}
+		vm, err := sc.get(ctx, seg.Vessels.MapKey)
+		if err != nil {
+			return nil, err
+		}
+		vs, err := sc.get(ctx, seg.Vessels.SamplesKey)
+		if err != nil {
+			return nil, err
+		}
+		vres, err := decodeVessels(vm, vs)
+		if err != nil {
+			return nil, err
+		}
+		cm := imaging.CapillaryMetrics(vres, scale, imaging.CapillaryMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
+		// With no branch or no centre line, tortuosity and diameter are undefined (CapillaryMetrics
+		// answers 0): not recorded.
+		all = append(all, metric{"capillary_area_density", cm.AreaDensity, "%"})
+		if cm.Branches > 0 {
+			all = append(all, metric{"capillary_tortuosity", cm.Tortuosity, ""})
+		}
+		switch {
+		case len(vres.Samples) == 0:
+		case calibrated:
+			all = append(all, metric{"capillary_length_density", cm.LengthDensityPerMM, "mm/mm²"}, metric{"capillary_diameter", cm.MeanDiameterUm, "µm"})
+		default:
+			all = append(all, metric{"capillary_diameter_px", cm.MeanDiameterUm, "px"})
+		}
 	}
 	for _, e := range all {
 		if !finite(e.est.Value) {

@@ -64,7 +64,7 @@ func TestRunCompletes(t *testing.T) {
 		t.Logf("step %-10s %6.1f ms", s, float64(st.FinishedAt.Sub(*st.StartedAt).Microseconds())/1000)
 	}
 	a, b := outputsOf(t, e.conn, runs[0].ID), outputsOf(t, e.conn, runs[1].ID)
-	require.Len(t, a, 6) // image, preview, points, mask, uncertainty, orientation
+	require.Len(t, a, 8) // image, preview, points, mask, uncertainty, vessels, vessel samples, orientation
 	require.Equal(t, a, b, "two runs of the same input must write the same bytes")
 }
 

@@ -182,7 +182,7 @@ func TestWorkerKilledMidStep(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, db.StatusSucceeded, waitRun(t, e.conn, ref.ID, 60*time.Second).Status)
 	killed, undisturbed := outputsOf(t, e.conn, run.ID), outputsOf(t, e.conn, ref.ID)
-	require.Len(t, killed, 6)
+	require.Len(t, killed, 8) // image, preview, points, mask, uncertainty, vessels, vessel samples, orientation
 	require.Equal(t, undisturbed, killed, "outputs are byte-identical to an undisturbed run")
 	var mk, mu []db.Metric
 	require.NoError(t, e.conn.Select(&mk, `SELECT name, value, unit, ci95_low, ci95_high, region FROM metrics WHERE run_id = $1 ORDER BY name`, run.ID))

@@ -8,6 +8,10 @@ import (
 	"github.com/aomas/aomas/jobs"
 )
 
+// MaxModelUncertainty is the highest mean per-mark uncertainty of the cone model that QC
+// accepts without HIGH_UNCERTAINTY. See the note in docs for how it was set.
+const MaxModelUncertainty = 0.2
+
 // qcOutput lists the codes raised.
 type qcOutput struct {
 	Flags []string `json:"flags"`
@@ -37,7 +41,11 @@ func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 			EccentricityDeg: sc.params.EccentricityDeg, HasEccentricity: sc.params.EccentricityDeg > 0,
 			Uncalibrated: !(met.UmPerPx > 0), DetectedSpacingPx: met.DetectedSpacingPx, SpectrumSpacingPx: met.SpectrumSpacingPx,
 			CheckRing: met.CheckRing, RingExcess: met.RingExcess,
-			Limits: imaging.QCLimits{SpacingTolerance: imaging.SpacingTolerance(imaging.ConeModality(sc.params.Modality))}}
+			Limits: imaging.QCLimits{SpacingTolerance: imaging.SpacingTolerance(imaging.ConeModality(sc.params.Modality)),
+				MaxUncertainty: MaxModelUncertainty}}
+		if met.ModelUncertainty != nil {
+			in.ModelUncertainty = *met.ModelUncertainty
+		}
 		flags = imaging.QC(in)
 	}
 	res := &stepResult{setQC: true, output: qcOutput{Flags: []string{}}}

@@ -51,6 +51,8 @@ type Deps struct {
 	// MaxRetry is how often a failing step is retried before it fails, for the steps this
 	// worker enqueues (jobs.DefaultMaxRetry).
 	MaxRetry int
+	// Models runs the learned detectors; nil: this worker runs the classical ones only.
+	Models *Models
 }
 
 // Runtime claims, runs and completes steps, and reconciles the queue with PostgreSQL.
@@ -63,12 +65,13 @@ type Runtime struct {
 	metrics   *Metrics
 	workerID  string
 	lease     time.Duration
+	models    *Models
 }
 
 // New returns the runtime over d.
 func New(d Deps) *Runtime {
 	rt := &Runtime{db: d.DB, store: d.Objects, inspector: d.Inspector, log: d.Logger, metrics: d.Metrics,
-		workerID: d.WorkerID, lease: d.Lease}
+		workerID: d.WorkerID, lease: d.Lease, models: d.Models}
 	if rt.log == nil {
 		rt.log = slog.Default()
 	}

@@ -53,9 +53,12 @@ type stepContext struct {
 	// set later gives new outputs.
 	umPerPx     float64
 	pixelSource string
-	rep         *reporter
-	log         *slog.Logger
-	arts        []db.Artifact
+	// plan is the segment step's detectors, chosen in the claim (part of its hash).
+	plan    detectorPlan
+	planErr error
+	rep     *reporter
+	log     *slog.Logger
+	arts    []db.Artifact
 }
 
 // input decodes the output document of a finished step.
@@ -235,9 +238,24 @@ func (rt *Runtime) claim(ctx context.Context, pl jobs.StepPayload) (*stepContext
 			}
 			salt = fmt.Sprintf("calibration=%g %s", um, src)
 		}
+		var plan detectorPlan
+		var planErr error
+		if pl.Step == jobs.StepSegment {
+			rp, err := jobs.ParseParams(run.Params)
+			if err != nil {
+				return fmt.Errorf("%w: %w", err, asynq.SkipRetry)
+			}
+			// A plan refused for good (no such model, no models on this worker) fails the
+			// step through its handler, so that the run records why.
+			plan, planErr = rt.planDetectors(ctx, tx, run, rp)
+			if planErr != nil && !errors.Is(planErr, asynq.SkipRetry) {
+				return planErr
+			}
+			salt = plan.salt()
+		}
 		sc, err = rt.stepContext(run, pl.Step, steps, salt)
 		if sc != nil {
-			sc.umPerPx, sc.pixelSource = um, src
+			sc.umPerPx, sc.pixelSource, sc.plan, sc.planErr = um, src, plan, planErr
 		}
 		return err
 	})

@@ -141,6 +141,25 @@ function runName(r: RunSummary): string {
   return `${c.subject.code} ${c.eye}${r.volume.filename ? ` · ${r.volume.filename}` : ''}`;
 }
 
+/** SegmentationLine says what found a run's cones and capillaries, and on which device. */
+function SegmentationLine({ seg }: { seg: NonNullable<RunDetail['segmentation']> }) {
+  const use = (u: { detector: string; choice: string; device?: string | null }) =>
+    `${u.detector}${u.device ? ` on ${u.device}` : ''} (${u.choice})`;
+  return (
+    <p className="run-segmentation" data-testid="run-segmentation">
+      <small>
+        Cones: <span data-testid="cone-detector">{use(seg.cones)}</span>
+        {seg.capillaries && (
+          <>
+            {' · '}Capillaries: <span data-testid="capillary-detector">{use(seg.capillaries)}</span>
+          </>
+        )}
+        {seg.meanUncertainty != null && <> · mean uncertainty {seg.meanUncertainty.toFixed(3)}</>}
+      </small>
+    </p>
+  );
+}
+
 /** RunMonitor shows one run: live progress events in order, its steps, metrics and QC flags. */
 function RunMonitor({ runId }: { runId: string }) {
   const [detail, setDetail] = useState<RunDetail | null>(null);
@@ -223,6 +242,7 @@ function RunMonitor({ runId }: { runId: string }) {
         <progress max={1} value={fraction} data-testid="progress-bar" data-fraction={fraction} />
         <span>{last?.message ?? ''}</span>
       </div>
+      {detail?.segmentation && <SegmentationLine seg={detail.segmentation} />}
       <DataTable
         data-testid="run-steps"
         columns={['Step', 'Status', { label: 'Attempts', num: true }, 'Error']}

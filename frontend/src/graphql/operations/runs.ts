@@ -23,6 +23,7 @@ export const RUNS_QUERY = RUNS_QUERY_DOC + SUMMARY;
 // Labelers may not read metrics: they ask with withMetrics false.
 const RUN_QUERY_DOC = /* GraphQL */ `query Run($id: ID!, $withMetrics: Boolean! = true) { run(id: $id) { ...RunSummaryFields
   steps { name status attempts error startedAt finishedAt }
+  segmentation { meanUncertainty cones { detector choice device } capillaries { detector choice device } }
   metrics @include(if: $withMetrics) { name value unit ci95Low ci95High }
   qcFlags { code severity message } } }`;
 export const RUN_QUERY = RUN_QUERY_DOC + SUMMARY;
