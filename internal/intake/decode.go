@@ -38,7 +38,7 @@ func OpenPlanes(ctx context.Context, store *storage.Store, v db.Volume, limits i
 	opts.Sidecar = nil
 	if v.SourceFormat == ingest.FormatRaw {
 		opts.Sidecar, err = ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType,
-			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm}, v.Axes())
 		if err != nil {
 			_ = obj.Close()
 			return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
@@ -51,3 +51,4 @@ func OpenPlanes(ctx context.Context, store *storage.Store, v db.Volume, limits i
 	}
 	return &Planes{Result: res, obj: obj}, nil
 }
+

@@ -129,7 +129,7 @@ func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm}, v.Axes())
 	if err != nil {
 		return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
 	}
