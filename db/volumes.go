@@ -43,19 +43,19 @@ func ReadyVolumeByIngestKey(ctx context.Context, q sqlx.QueryerContext, caseID i
 
 // VolumeUpload is a ticket for a two-step upload.
 type VolumeUpload struct {
-	ID        string    `db:"id"`
-	CaseID    int64     `db:"case_id"`
-	Filename  string    `db:"filename"`
-	SizeBytes int64     `db:"size_bytes"`
-	ObjectKey string    `db:"object_key"`
-	UmPerPx   *float64  `db:"um_per_px"`
-	Modality  *string   `db:"modality"`
+	ID        string   `db:"id"`
+	CaseID    int64    `db:"case_id"`
+	Filename  string   `db:"filename"`
+	SizeBytes int64    `db:"size_bytes"`
+	ObjectKey string   `db:"object_key"`
+	UmPerPx   *float64 `db:"um_per_px"`
+	Modality  *string  `db:"modality"`
 	// VolumeKind is the kind stated with the ticket (FRAME_STACK or OCT_VOLUME), nil for none.
-	VolumeKind *string `db:"volume_kind"`
-	Sidecar   *string   `db:"sidecar"`
-	ExpiresAt time.Time `db:"expires_at"`
-	VolumeID  *int64    `db:"volume_id"`
-	CreatedAt time.Time `db:"created_at"`
+	VolumeKind *string   `db:"volume_kind"`
+	Sidecar    *string   `db:"sidecar"`
+	ExpiresAt  time.Time `db:"expires_at"`
+	VolumeID   *int64    `db:"volume_id"`
+	CreatedAt  time.Time `db:"created_at"`
 	// UserID is the account that asked for the ticket; only it may complete the upload.
 	UserID *int64 `db:"user_id"`
 }

@@ -51,4 +51,3 @@ func OpenPlanes(ctx context.Context, store *storage.Store, v db.Volume, limits i
 	}
 	return &Planes{Result: res, obj: obj}, nil
 }
-
