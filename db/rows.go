@@ -101,6 +101,15 @@ func (v *Volume) Axes() []string {
 	return strings.Split(*v.RawAxes, ",")
 }
 
+// StatedKind is the volume kind its uploader stated, "" when the kind came from elsewhere:
+// a re-read of the file must be told it again to lay the volume out the same way.
+func (v *Volume) StatedKind() string {
+	if v.VolumeKindSource == "UPLOADER" {
+		return v.VolumeKind
+	}
+	return ""
+}
+
 // Pixel size sources (volumes.pixel_size_source).
 const (
 	PixelSizeUploader = "UPLOADER"

@@ -90,6 +90,10 @@ func (r *Result) BScan(b int, dst []float32) error {
 // OCT volume whose B-scans are those frames: each frame's rows become depth.
 func asBScans(res *Result) {
 	frame := res.plane
+	if frame == nil {
+		res.Rows, res.Frames = res.Frames, res.Rows
+		return
+	}
 	l := bscanLayout{x: res.Cols, y: res.Frames, z: res.Rows, bscan: frame}
 	l.install(res)
 }

@@ -277,6 +277,14 @@ func Parse(r io.ReaderAt, size int64, name string, opts Options) (*Result, error
 	if err == nil {
 		err = settleKind(res, opts.VolumeKind)
 	}
+	if err == nil && res.VolumeKind == KindOCTVolume && res.VolumeKindSource == KindSourceUploader {
+		// A sequence of frames (TIFF pages, DICOM frames, raw slices) stated to be an OCT is
+		// a sequence of B-scans, as OCT devices and ImageJ export them.
+		asBScans(res)
+		if res.Format == FormatRaw {
+			res.RawAxes = bscanAxes
+		}
+	}
 	if err != nil {
 		res.Decodable = false
 		if res.whyNot == nil {

@@ -30,6 +30,9 @@ const (
 	KindSourceDefault = "DEFAULT"
 )
 
+// bscanAxes are the sidecar axes of a raw OCT stored B-scan by B-scan.
+var bscanAxes = []string{"bscan", "depth", "ascan"}
+
 // ValidVolumeKind reports whether k is one of the kinds.
 func ValidVolumeKind(k string) bool { return k == KindFrameStack || k == KindOCTVolume }
 

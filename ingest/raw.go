@@ -22,13 +22,14 @@ import (
 // int32 or float32), the last axis varying fastest, and no header. axes names the axes and
 // with them the volume's kind; it is one of
 //
-//	["z", "y", "x"]               the default: slices, rows, columns (kind from volumeKind)
 //	["frame", "y", "x"]           a FRAME_STACK: frames in time of rows of columns
-//	["depth", "bscan", "ascan"]   an OCT_VOLUME stored en-face plane by plane
 //	["bscan", "depth", "ascan"]   an OCT_VOLUME stored B-scan by B-scan (most exports)
+//	["depth", "bscan", "ascan"]   an OCT_VOLUME stored en-face plane by plane
 //
-// volumeKind (FRAME_STACK or OCT_VOLUME) states the kind; it must agree with axes. With
-// neither, the kind is the uploader's to state. spacingUm is [x, y, z] of the volume in
+// Without axes the file is frames of rows of columns, [z, y, x]. volumeKind (FRAME_STACK or
+// OCT_VOLUME) states the kind and must agree with axes; an OCT_VOLUME without axes is
+// stored B-scan by B-scan, as is a raw volume without either whose uploader states
+// OCT_VOLUME (a sequence of frames stated to be an OCT is a sequence of B-scans). spacingUm is [x, y, z] of the volume in
 // micrometres (for an OCT: between A-scans, between B-scans, between depth samples) and may
 // be left out (unknown spacing). Unknown keys are an error, so a misspelt key is not
 // silently ignored.
@@ -45,7 +46,6 @@ var sidecarLayouts = []struct {
 	axes []string
 	kind string
 }{
-	{[]string{"z", "y", "x"}, ""},
 	{[]string{"frame", "y", "x"}, KindFrameStack},
 	{[]string{"depth", "bscan", "ascan"}, KindOCTVolume},
 	{[]string{"bscan", "depth", "ascan"}, KindOCTVolume},
@@ -60,7 +60,7 @@ func (sc Sidecar) kind() (string, bool) {
 			k = l.kind
 		}
 	}
-	return k, len(sc.Axes) == 3 && sc.Axes[0] == "bscan"
+	return k, slices.Equal(sc.Axes, bscanAxes) || sc.Axes == nil && k == KindOCTVolume
 }
 
 // sidecarMaxBytes bounds the sidecar JSON; a real one is a few dozen bytes.
@@ -102,7 +102,7 @@ func ParseSidecar(b []byte) (Sidecar, error) {
 			}
 		}
 		if !known {
-			return sc, reject(CodeBadSidecar, `"axes" is %q; expected ["z","y","x"], ["frame","y","x"], ["depth","bscan","ascan"] or ["bscan","depth","ascan"]`, sc.Axes)
+			return sc, reject(CodeBadSidecar, `"axes" is %q; expected ["frame","y","x"], ["bscan","depth","ascan"] or ["depth","bscan","ascan"]`, sc.Axes)
 		}
 	}
 	if sc.VolumeKind != "" && !ValidVolumeKind(sc.VolumeKind) {
@@ -128,7 +128,7 @@ func ParseSidecar(b []byte) (Sidecar, error) {
 // x and y are both known; an unknown z is then 0.
 func RecordedSidecar(dims [3]int, dtype string, spacingUm [3]*float64, axes []string) ([]byte, error) {
 	side := Sidecar{Dims: []int64{int64(dims[0]), int64(dims[1]), int64(dims[2])}, DType: dtype, Axes: axes}
-	if len(axes) == 3 && axes[0] == "bscan" {
+	if slices.Equal(axes, bscanAxes) {
 		side.Dims[0], side.Dims[1] = int64(dims[1]), int64(dims[0])
 	}
 	if spacingUm[0] != nil && spacingUm[1] != nil {
@@ -189,8 +189,11 @@ func parseRaw(res *Result, r io.ReaderAt, size int64, opts Options) error {
 		}
 		return nil
 	}
-	res.RawAxes = sc.Axes
 	kind, bscanMajor := sc.kind()
+	res.RawAxes = sc.Axes
+	if bscanMajor {
+		res.RawAxes = bscanAxes
+	}
 	if kind != "" {
 		res.VolumeKind, res.VolumeKindSource = kind, KindSourceSidecar
 	}

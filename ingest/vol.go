@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 )
 
 // The Heidelberg Spectralis .vol raw export, as described publicly by the "Open Heyex Raw
@@ -133,6 +134,16 @@ func cString(b []byte) string {
 	return strings.TrimSpace(strings.ToValidUTF8(string(b), ""))
 }
 
+// volDate turns a .vol date (days since 1899-12-30, as OLE automation dates count) into
+// DICOM's YYYYMMDD, "" when it is not a plausible date.
+func volDate(days float64) string {
+	if !(days > 0 && days < 200*366) {
+		return ""
+	}
+	t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(days))
+	return t.Format("20060102")
+}
+
 // mmToUm converts a positive, finite length in mm below 1 m to µm; anything else is
 // unknown (0).
 func mmToUm(mm float64) float64 {
@@ -166,7 +177,7 @@ func parseVol(res *Result, r io.ReaderAt, size int64, opts Options) error {
 	res.Study.Manufacturer = "Heidelberg Engineering"
 	res.VolumeKind, res.VolumeKindSource = KindOCTVolume, KindSourceFile
 	res.Subject.PatientID = cString(hb[140:161])
-	res.Study.StudyInstanceUID = cString(hb[104:120])
+	res.Subject.BirthDate = volDate(f64(164))
 	switch strings.ToUpper(h.ScanPosition) {
 	case "OD", "OS":
 		res.Study.Laterality = strings.ToUpper(h.ScanPosition)
