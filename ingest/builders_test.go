@@ -87,6 +87,7 @@ func writeElems(buf *bytes.Buffer, elems []dcmElem, implicit bool) {
 // dicomFile is a synthetic DICOM: header attributes plus native pixels or JPEG fragments.
 type dicomFile struct {
 	ts           string
+	sop          string // Secondary Capture when empty
 	modality     string
 	rows, cols   int
 	frames       int // 0 leaves NumberOfFrames out
@@ -107,10 +108,14 @@ func (f dicomFile) bytes() []byte {
 	var out bytes.Buffer
 	out.Write(make([]byte, 128))
 	out.WriteString("DICM")
+	sop := f.sop
+	if sop == "" {
+		sop = "1.2.840.10008.5.1.4.1.1.7"
+	}
 	var m bytes.Buffer
 	writeElems(&m, []dcmElem{
 		{group: 2, elem: 1, vr: "OB", val: []byte{0, 1}},
-		dStr(2, 2, "UI", "1.2.840.10008.5.1.4.1.1.7"),
+		dStr(2, 2, "UI", sop),
 		dStr(2, 3, "UI", "1.2.826.0.1.3680043.2.1125.1.1"),
 		dStr(2, 0x10, "UI", f.ts),
 		dStr(2, 0x12, "UI", "1.2.826.0.1.3680043.2.1125.99"),
@@ -124,7 +129,7 @@ func (f dicomFile) bytes() []byte {
 		photo = "MONOCHROME2"
 	}
 	elems := []dcmElem{
-		dStr(8, 0x16, "UI", "1.2.840.10008.5.1.4.1.1.7"),
+		dStr(8, 0x16, "UI", sop),
 		dStr(8, 0x18, "UI", "1.2.826.0.1.3680043.2.1125.1.1"),
 		dStr(8, 0x20, "DA", "20240131"),
 		dStr(8, 0x60, "CS", f.modality),
@@ -352,4 +357,36 @@ func volPix(b, z, x int) float32 {
 		return math.MaxFloat32
 	}
 	return float32(1+b*1000+z*10+x) / 1e5
+}
+
+// octDICOM is a synthetic Ophthalmic Tomography image: 3 frames (B-scans) of 4 rows (depth)
+// by 5 columns (A-scans), 16-bit, pixel spacing 3.9 µm (rows) by 11.5 µm (columns) in the
+// shared functional groups, and frame positions 0.12 mm apart in the per-frame ones. Frame
+// b, row d, column x holds b·100 + d·10 + x.
+func octDICOM(ts string) dicomFile {
+	pix := make([]uint16, 0, 60)
+	for b := range 3 {
+		for d := range 4 {
+			for x := range 5 {
+				pix = append(pix, uint16(b*100+d*10+x))
+			}
+		}
+	}
+	var perFrame [][]dcmElem
+	for b := range 3 {
+		perFrame = append(perFrame, []dcmElem{{group: 0x20, elem: 0x9113, vr: "SQ", items: [][]dcmElem{{
+			dStr(0x20, 0x32, "DS", "1.5\\"+strconv.FormatFloat(-0.2+0.12*float64(b), 'f', 2, 64)+"\\0"),
+		}}}})
+	}
+	return dicomFile{ts: ts, sop: SOPOphthalmicTomography, modality: "OPT", rows: 4, cols: 5, frames: 3, bits: 16,
+		patientID: "OCT-1", laterality: "R", native: le16(pix),
+		extra: []dcmElem{
+			{group: 0x5200, elem: 0x9229, vr: "SQ", items: [][]dcmElem{{
+				{group: 0x28, elem: 0x9110, vr: "SQ", items: [][]dcmElem{{
+					dStr(0x18, 0x50, "DS", "0.02"),
+					dStr(0x28, 0x30, "DS", "0.0039\\0.0115"),
+				}}},
+			}}},
+			{group: 0x5200, elem: 0x9230, vr: "SQ", items: perFrame},
+		}}
 }
