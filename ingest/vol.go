@@ -286,6 +286,15 @@ func (h *VolHeader) readRow(b, d int, dst []float32) error {
 	return volSamples(dst, b)
 }
 
+// BoundaryNames names the boundaries the first B-scan's header holds (see Boundary.Name).
+func (h *VolHeader) BoundaryNames() []string {
+	out := make([]string, h.NumSeg)
+	for i := range out {
+		out[i] = volBoundaryName(i)
+	}
+	return out
+}
+
 // SLO reads the scanning laser ophthalmoscope image of a .vol file: SLOWidth·SLOHeight
 // grey values, row-major.
 func (h *VolHeader) SLO() ([]byte, error) {

@@ -179,7 +179,7 @@ func TestVolMalformed(t *testing.T) {
 		{"NaN boundary", putF32(good, first+256, float32(math.NaN())), CodeCorrupt, "boundaries"},
 		{"boundary count changes", otherSeg, CodeCorrupt, "boundaries"},
 	}
-	
+
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Parse(bytes.NewReader(tc.data), int64(len(tc.data)), "bad.vol", Options{})
