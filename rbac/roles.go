@@ -37,6 +37,9 @@ var seedReleases = []struct {
 	// device. Model.modality and ModelVersion.card fall under release 2's Model.* and
 	// ModelVersion.*.
 	{20, []string{"Segmentation.*", "DetectorUse.*"}},
+	// Volume kinds (issue 17; numbered after its migration, 00030): every data role reads
+	// them through Volume.*; a scanner reads the kind recorded for its own upload.
+	{30, []string{"Volume.volumeKind", "Volume.volumeKindSource"}},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.
