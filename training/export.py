@@ -135,7 +135,7 @@ def main():
             "train_seconds": round(meta["seconds"]), "threads": meta["threads"],
         }
         card["metrics"] = {"validation": {
-            "protocol": "held-back phantoms: centre-line F1 with 2 px tolerance (skeleton of prob >= threshold vs truth centre-lines), median |diameter error| in px at single-vessel skeleton pixels; CI: bootstrap over images",
+            "protocol": "held-back phantoms: centre-line F1 with 2 px tolerance (skeleton of prob >= threshold vs truth centre-lines), median |diameter error| in px at single-vessel skeleton pixels (network: imaging.VesselsFromMask, probability integrated across the vessel); CI: bootstrap over images",
             "centreline_f1": {"value": ev["network"]["f1"], "ci95": ev["network"]["f1_ci95"]},
             "precision": ev["network"]["precision"], "recall": ev["network"]["recall"],
             "median_diameter_error_px": ev["network"]["median_diameter_error_px"],

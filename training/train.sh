@@ -22,8 +22,13 @@ $PY training/train_cones.py --modality split --seed "$SEED" --steps "${SPLIT_STE
 b=$!
 wait $a || { cat "$WORK/logs/chain-a.log"; exit 1; }
 wait $b || { cat "$WORK/logs/chain-b.log"; exit 1; }
-$PY training/evaluate_cones.py --modality confocal
-$PY training/evaluate_cones.py --modality split
+$PY training/evaluate_cones.py --modality confocal > "$WORK/logs/eval-confocal.log" 2>&1 &
+a=$!
+$PY training/evaluate_cones.py --modality split > "$WORK/logs/eval-split.log" 2>&1 &
+b=$!
 go run ./training/prep capeval -work "$WORK" > "$WORK/capillaries.eval.json"
+wait $a || { cat "$WORK/logs/eval-confocal.log"; exit 1; }
+wait $b || { cat "$WORK/logs/eval-split.log"; exit 1; }
+tail -n 4 "$WORK/logs/eval-confocal.log" "$WORK/logs/eval-split.log"
 $PY training/export.py
 echo "make train: $(( $(date +%s) - start )) s"
