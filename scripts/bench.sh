@@ -44,6 +44,8 @@ go test -run '^$' -bench 'SmallRunEndToEnd' -benchtime 30x ./internal/bench/pipe
 
 section "Segment step on a 512x512 image on one worker (issue 15): shipped models on the CPU with and without test-time augmentation, beside the classical detectors"
 go test -run '^$' -bench 'SegmentStep512' -benchtime 5x ./internal/bench/pipeline/ | grep Benchmark
+echo "  HIGH_UNCERTAINTY limits against the validation subjects (worker.MaxModelUncertainty):"
+go test -run '^$' -bench 'UncertaintyThreshold' -benchtime 1x -v ./jobs/worker/ | grep -E 'Benchmark|limit|flagged:'
 
 section "Annotation engine in Node (issue 8): Voronoi cells of 50,000 marks on a 4096x4096 mosaic"
 (cd frontend && npx vitest bench --run 2>&1 | sed 's/\x1b\[[0-9;]*m//g' | grep -E '^ +(name|·)')

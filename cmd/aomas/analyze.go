@@ -207,7 +207,7 @@ func analyzeFile(ctx context.Context, name string, cfg analyzeConfig) (*analyzeR
 	}
 	rec.ConeCount = len(rec.Points)
 	qcIn := imaging.QCInput{SNR: rec.SNR, ConeCount: rec.ConeCount, CountCones: true,
-		EccentricityDeg: cfg.eccDeg, HasEccentricity: cfg.eccDeg > 0, Limits: imaging.QCLimits{MaxUncertainty: worker.MaxModelUncertainty}}
+		EccentricityDeg: cfg.eccDeg, HasEccentricity: cfg.eccDeg > 0, Limits: imaging.QCLimits{MaxUncertainty: worker.MaxModelUncertainty(cfg.modality)}}
 	if rec.ModelUncertainty != nil {
 		qcIn.ModelUncertainty = *rec.ModelUncertainty
 	}

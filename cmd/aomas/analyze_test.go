@@ -50,6 +50,23 @@ func TestPhantomAnalyzeScore(t *testing.T) {
 	t.Logf("phantom → analyze → score: %d cones detected, Dice %.4f, density %.0f/mm² (truth %.0f)",
 		rec.ConeCount, s.Dice, rec.Metrics.DensityPerMM2.Value, truth.DensityPerMM2)
 	require.GreaterOrEqual(t, s.Dice, 0.97)
+	require.Equal(t, "cones-confocal 1.0.0", rec.Detector, "analyze runs the shipped model by default")
+	require.NotNil(t, rec.ModelUncertainty)
+
+	// --detector classical keeps the classical detector.
+	out.Reset()
+	require.NoError(t, runAnalyze(ctx, []string{"--json", "--detector", "classical", "--points-out", pts, "--um-per-px", "0.5",
+		"--eccentricity-deg", "1.5", filepath.Join(dir, "image.tif")}, &out, &errb), errb.String())
+	var cls analyzeRecord
+	require.NoError(t, json.Unmarshal(out.Bytes(), &cls))
+	require.Equal(t, "classical-log", cls.Detector)
+	require.Nil(t, cls.ModelUncertainty)
+	out.Reset()
+	require.NoError(t, runScore(ctx, []string{"--truth", truthCSV, "--points", pts, "--image", filepath.Join(dir, "image.tif"), "--json"}, &out, &errb), errb.String())
+	var sc imaging.Score
+	require.NoError(t, json.Unmarshal(out.Bytes(), &sc))
+	t.Logf("classical: %d cones, Dice %.4f", cls.ConeCount, sc.Dice)
+	require.GreaterOrEqual(t, sc.Dice, 0.97)
 
 	out.Reset()
 	require.NoError(t, runAnalyze(ctx, []string{filepath.Join(dir, "image.tif")}, &out, &errb))

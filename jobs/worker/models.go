@@ -2,7 +2,6 @@ package worker
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -131,20 +130,4 @@ func (rt *Runtime) model(ctx context.Context, ref *db.ModelRef) (*inference.Mode
 		return nil, fmt.Errorf("load model %s %s: %w", ref.Name, ref.Version, err)
 	}
 	return m, nil
-}
-
-// cardPostprocess is the part of a model card the worker reads itself.
-type cardPostprocess struct {
-	Postprocess struct {
-		Threshold float64 `json:"threshold"`
-	} `json:"postprocess"`
-}
-
-// vesselThreshold is the probability above which the capillary model's pixels are vessel.
-func vesselThreshold(ref *db.ModelRef) float64 {
-	var c cardPostprocess
-	if json.Unmarshal([]byte(ref.Card), &c) != nil || c.Postprocess.Threshold <= 0 || c.Postprocess.Threshold >= 1 {
-		return 0.5
-	}
-	return c.Postprocess.Threshold
 }

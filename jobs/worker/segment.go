@@ -155,7 +155,7 @@ func segmentVessels(ctx context.Context, sc *stepContext, img *imaging.Image) (*
 		if err != nil {
 			return nil, fmt.Errorf("capillary model %s: %w", out.Detector, err)
 		}
-		res = imaging.VesselsFromProbability(prob, vesselThreshold(ref), minVesselAreaPx)
+		res = imaging.VesselsFromMask(inference.Mask(prob, m.Card().Postprocess.Threshold), prob.Pix, prob.W, prob.H, minVesselAreaPx)
 	} else {
 		res = imaging.DetectVessels(img, imaging.VesselOptions{})
 	}
