@@ -157,13 +157,13 @@ type layerWork struct {
 	darkCost, brightCost, wideCost []float32
 	wide                           *Image
 	kw                             []float32
-	d    []float32 // dynamic-programming costs of the current column
-	dp   []float32 // … and of the previous one
-	back []int16
-	kx   []float32
-	kz   []float32
-	kd   []float32
-	bands [][]int
+	d                              []float32 // dynamic-programming costs of the current column
+	dp                             []float32 // … and of the previous one
+	back                           []int16
+	kx                             []float32
+	kz                             []float32
+	kd                             []float32
+	bands                          [][]int
 	// result holds the refined boundaries of the last B-scan.
 	result [NumBoundaries][]float32
 }

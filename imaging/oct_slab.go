@@ -241,3 +241,49 @@ func MotionContrast(vols []*Volume, mode MotionContrastMode) (*Volume, error) {
 	}
 	return out, nil
 }
+
+// GridMean is the mean of a grid's cells with a 95% interval from the spread of the means
+// of k×k sub-regions (normal approximation over the sub-region means).
+func GridMean(g ScalarGrid, k int) Estimate {
+	k = max(1, min(k, g.Cols, g.Rows))
+	sums, cnts := make([]float64, k*k), make([]float64, k*k)
+	var all, n float64
+	for r := range g.Rows {
+		for c := range g.Cols {
+			v := g.Values[r*g.Cols+c]
+			if math.IsNaN(v) {
+				continue
+			}
+			t := (r*k/g.Rows)*k + c*k/g.Cols
+			sums[t] += v
+			cnts[t]++
+			all += v
+			n++
+		}
+	}
+	e := Estimate{Value: math.NaN(), CI95Low: math.NaN(), CI95High: math.NaN()}
+	if n == 0 {
+		return e
+	}
+	e.Value = all / n
+	var means []float64
+	for t := range sums {
+		if cnts[t] > 0 {
+			means = append(means, sums[t]/cnts[t])
+		}
+	}
+	if len(means) < 2 {
+		return e
+	}
+	var m, ss float64
+	for _, v := range means {
+		m += v
+	}
+	m /= float64(len(means))
+	for _, v := range means {
+		ss += (v - m) * (v - m)
+	}
+	se := math.Sqrt(ss/float64(len(means)-1)) / math.Sqrt(float64(len(means)))
+	e.CI95Low, e.CI95High = e.Value-1.96*se, e.Value+1.96*se
+	return e
+}
