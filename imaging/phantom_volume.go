@@ -290,6 +290,7 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 	if !o.NoStriations {
 		img, nt := PhantomNerveFibres(NervePhantomOptions{Size: side, Seed: o.Seed, SNR: math.Inf(1)})
 		striation = crop(img)
+		nt.SNR = o.SNR // the striation itself is rendered noise-free
 		truth.Nerve = &nt
 	}
 	sample := func(pix []float32, x, y float64) float64 {
