@@ -155,6 +155,7 @@ type layerWork struct {
 	// wideCost is the same after 15 µm of depth smoothing, whose minimum sits in the middle
 	// of the thick, flat-bottomed ONL.
 	darkCost, brightCost, wideCost []float32
+	biased                         []float32
 	wide                           *Image
 	kw                             []float32
 	d                              []float32 // dynamic-programming costs of the current column
@@ -171,7 +172,7 @@ type layerWork struct {
 func newLayerWork(w, h int, o LayerOptions) *layerWork {
 	lw := &layerWork{w: w, h: h, o: o, raw: NewImage(w, h), tmp: NewImage(w, h), s: NewImage(w, h), dark: NewImage(w, h),
 		grad: make([]float32, w*h), cpos: make([]float32, w*h), cneg: make([]float32, w*h),
-		darkCost: make([]float32, w*h), brightCost: make([]float32, w*h), wideCost: make([]float32, w*h), wide: NewImage(w, h),
+		darkCost: make([]float32, w*h), brightCost: make([]float32, w*h), wideCost: make([]float32, w*h), wide: NewImage(w, h), biased: make([]float32, w*h),
 		d: make([]float32, h), dp: make([]float32, h), back: make([]int16, w*h),
 		kx: gaussKernel(o.SmoothXPx), kz: gaussKernel(o.SmoothZPx), kd: gaussKernel(3 * o.SmoothZPx)}
 	lw.kw = gaussKernel(15 / o.AxialUm)
@@ -235,8 +236,11 @@ func (lw *layerWork) segment() {
 	// thick and so stand out of the speckle better than their edges, then each
 	// light-to-dark edge between a bright band and the dark band below it.
 	onl, _ := lw.path(lw.wideCost, shift(ilm, lw.px(30)), shift(elm, -lw.px(9)))
-	inl, _ := lw.path(lw.darkCost, shift(ilm, lw.px(20)), shift(onl, -lw.px(40)))
-	opl, _ := lw.path(lw.brightCost, shift(inl, lw.px(6)), shift(onl, -lw.px(15)))
+	// The OPL/ONL is the first light-to-dark edge above the ONL: a slight preference for
+	// depth keeps the IPL/INL, further up, from taking its place.
+	oplonl0 := lw.deepestEdge(shift(onl, -lw.px(75)), shift(onl, -lw.px(3)))
+	inl, _ := lw.path(lw.darkCost, shift(ilm, lw.px(20)), shift(oplonl0, -lw.px(6)))
+	opl, _ := lw.path(lw.brightCost, shift(inl, lw.px(6)), shift(oplonl0, -1))
 	gcl, _ := lw.path(lw.darkCost, shift(ilm, lw.px(9)), shift(inl, -lw.px(21)))
 	ipl, _ := lw.path(lw.brightCost, shift(gcl, lw.px(6)), shift(inl, -lw.px(6)))
 	rnfl, _ := lw.path(lw.brightCost, shift(ilm, 1), shift(gcl, -lw.px(6)))
@@ -252,6 +256,26 @@ func (lw *layerWork) segment() {
 		}
 		lw.refine(lw.result[k], p, sign)
 	}
+}
+
+// deepestEdgePreference is the extra cost, per window height, of a light-to-dark edge at
+// the top of deepestEdge's window over one at its bottom.
+const deepestEdgePreference = 0.25
+
+// deepestEdge is the light-to-dark path between lo and hi with a cost rising linearly
+// towards the top of the window.
+func (lw *layerWork) deepestEdge(lo, hi []int) []int {
+	w, h := lw.w, lw.h
+	c := lw.biased
+	for x := range w {
+		a, b := min(max(lo[x], 1), h-2), min(max(hi[x], 1), h-2)
+		span := float32(max(b-a, 1))
+		for z := a; z <= b; z++ {
+			c[z*w+x] = lw.cneg[z*w+x] + deepestEdgePreference*float32(b-z)/span
+		}
+	}
+	p, _ := lw.path(c, lo, hi)
+	return p
 }
 
 // refine places each column's boundary at the parabolic peak of the signed gradient
