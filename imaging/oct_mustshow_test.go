@@ -106,7 +106,7 @@ func runOCTTrial(t testing.TB, x, y, z int, seed uint64, snr float64) octTrial {
 	}
 	// Cones on the photoreceptor slab against the same detector on the 2D phantom.
 	opts := ConeDetectOptions{EccentricityDeg: 1.5, UmPerPx: 1}
-	pr := Normalize(slabs[SlabPhotoreceptor], NormalizeOptions{})
+	pr := Normalize(ReduceSpeckle(slabs[SlabPhotoreceptor], SpeckleOptions{Sigma: ConeSlabSpeckleSigma}), NormalizeOptions{})
 	tr.coneF1 = ScoreDetections(DetectCones(pr, opts), truth.Mosaic.Cones, x, y).F1
 	plane, ptruth := PhantomCones(ConePhantomOptions{Width: x, Height: y, Seed: seed, EccentricityDeg: 1.5, UmPerPx: 1, SNR: snr})
 	tr.coneF1Plane = ScoreDetections(DetectCones(plane, opts), ptruth.Cones, x, y).F1

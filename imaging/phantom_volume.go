@@ -196,6 +196,10 @@ var volumeLayerSpec = [...]struct {
 // of the layer whose top it is (RPE_BM: the choroid's top, i.e. the RPE's bottom).
 var boundaryLayer = [NumBoundaries]int{1, 2, 4, 6, 7, 9, 11, 13}
 
+// mosaicFloor is the share of the photoreceptor bands' reflectivity that the cone mosaic
+// leaves between cones.
+const mosaicFloor = 0.3
+
 // vesselReflectivity is the reflectivity of blood in a capillary relative to the RPE.
 const vesselReflectivity = 0.6
 
@@ -343,7 +347,8 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 			for i, l := range truth.Layers {
 				refl[i] = l.Reflectivity
 				if l.Mosaic {
-					refl[i] *= m
+					// The cones modulate the bands; the bands do not vanish between them.
+					refl[i] *= mosaicFloor + (1-mosaicFloor)*m
 				}
 			}
 			if striation != nil {

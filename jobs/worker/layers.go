@@ -167,6 +167,9 @@ func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
+		if s.Name == imaging.SlabPhotoreceptor {
+			img = imaging.ReduceSpeckle(img, imaging.SpeckleOptions{Sigma: imaging.ConeSlabSpeckleSigma})
+		}
 		norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
 		key, err := sc.put(ctx, "slab-"+s.Name+".f32", "application/octet-stream", "slab:"+s.Name, encodeFloat32(norm.Pix))
 		if err != nil {
