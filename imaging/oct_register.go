@@ -33,7 +33,7 @@ func (m BScanMotion) RMS() float64 {
 // BScanRegisterOptions tunes RegisterBScans.
 type BScanRegisterOptions struct {
 	// SmoothPx is the Gaussian σ applied to each B-scan before correlation, which
-	// suppresses the speckle that differs from B-scan to B-scan (default 1.5).
+	// suppresses the speckle that differs from B-scan to B-scan (default 1).
 	SmoothPx float64
 	// MaxShiftPx bounds the shift between neighbouring B-scans searched (default 8).
 	MaxShiftPx int
@@ -55,7 +55,7 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	}
 	sigma := opts.SmoothPx
 	if sigma <= 0 {
-		sigma = 1.5
+		sigma = 1
 	}
 	workers := opts.Workers
 	if workers <= 0 {
@@ -100,7 +100,7 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	lag2 := make([]meas, n)
 	pair := func(a, b int) meas {
 		dz, pk := profileShift(prof[a], prof[b], maxShift)
-		dx := lateralShift(smooth[a], smooth[b], int(math.Round(dz)), maxShift)
+		dx := lateralShift(smooth[a], smooth[b], int(math.Round(dz)), maxShift, 0, v.Z)
 		return meas{dx, dz, pk}
 	}
 	parallelFrames(n, workers, func(get func() (int, bool)) {
@@ -160,27 +160,42 @@ func profileShift(a, b []float64, maxShift int) (float64, float64) {
 }
 
 // lateralShift returns d such that b(x, z) ≈ a(x − d, z − dz), from the correlation of the
-// rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak.
-func lateralShift(a, b *Image, dz, maxShift int) float64 {
-	w, h := a.W, a.H
-	corr := func(d int) float64 {
-		var sab, saa, sbb float64
-		for z := max(0, dz); z < min(h, h+dz); z++ {
-			ra := a.Pix[(z-dz)*w : (z-dz+1)*w]
-			rb := b.Pix[z*w : (z+1)*w]
-			for x := max(0, d) + maxShift; x < min(w, w+d)-maxShift; x++ {
+// rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak. Each row's
+// correlation curve is weighted by how well that row matches at all (its best normalised
+// correlation, squared): rows of laterally structured tissue (the cone mosaic, vessels,
+// fibre bundles) carry the shift, rows of bare speckle, independent from one B-scan to the
+// next, only noise.
+func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) float64 {
+	w := a.W
+	n := 2*maxShift + 1
+	total := make([]float64, n)
+	curve := make([]float64, n)
+	for z := max(z0, dz); z < min(z1, a.H+dz); z++ {
+		ra := a.Pix[(z-dz)*w : (z-dz+1)*w]
+		rb := b.Pix[z*w : (z+1)*w]
+		best := 0.0
+		for i := range n {
+			d := i - maxShift
+			var sab, saa, sbb float64
+			for x := maxShift + max(0, d); x < w-maxShift+min(0, d); x++ {
 				p, q := float64(ra[x-d]), float64(rb[x])
 				sab += p * q
 				saa += p * p
 				sbb += q * q
 			}
+			c := 0.0
+			if saa > 0 && sbb > 0 {
+				c = sab / math.Sqrt(saa*sbb)
+			}
+			curve[i] = c
+			best = math.Max(best, c)
 		}
-		if saa <= 0 || sbb <= 0 {
-			return 0
+		wt := best * best
+		for i := range n {
+			total[i] += wt * curve[i]
 		}
-		return sab / math.Sqrt(saa*sbb)
 	}
-	d, _ := peakShift(corr, maxShift)
+	d, _ := peakShift(func(i int) float64 { return total[i+maxShift] }, maxShift)
 	return d
 }
 
