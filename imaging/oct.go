@@ -16,9 +16,9 @@ const (
 	BoundaryNFLGCL        // RNFL / ganglion cell layer
 	BoundaryIPLINL        // inner plexiform / inner nuclear layer
 	BoundaryOPLONL        // outer plexiform / outer nuclear layer
-	BoundaryELM           // external limiting membrane (its inner edge)
-	BoundaryISOS          // inner/outer segment junction (ellipsoid zone, its inner edge)
-	BoundaryCOST          // cone outer-segment tips (interdigitation zone, its inner edge)
+	BoundaryELM           // external limiting membrane (the centre of its line)
+	BoundaryISOS          // inner/outer segment junction (the centre of the ellipsoid-zone band)
+	BoundaryCOST          // cone outer-segment tips (the centre of the interdigitation-zone band)
 	BoundaryRPEBM         // RPE / Bruch's membrane (the RPE's outer edge)
 	NumBoundaries
 )

@@ -249,7 +249,16 @@ func (lw *layerWork) segment() {
 	oplonl, _ := lw.path(lw.cneg, opl, onl)
 	paths := [NumBoundaries][]int{ilm, nflgcl, iplinl, oplonl, elm, isos, cost, rpe}
 	lw.bands = [][]int{rnfl, gcl, ipl, inl, opl, onl}
+	// The ELM, IS/OS and COST are thin bright lines: their boundary is the line's centre,
+	// the intensity ridge just below the dark-to-light edge found.
+	// The COST band lies right on the brighter RPE: its ridge is sought only a voxel deep.
+	lw.ridge(lw.result[BoundaryELM], paths[BoundaryELM], lw.px(9))
+	lw.ridge(lw.result[BoundaryISOS], paths[BoundaryISOS], lw.px(9))
+	lw.ridge(lw.result[BoundaryCOST], paths[BoundaryCOST], 1)
 	for k, p := range paths {
+		if k == BoundaryELM || k == BoundaryISOS || k == BoundaryCOST {
+			continue
+		}
 		sign := float32(1)
 		if k == BoundaryNFLGCL || k == BoundaryIPLINL || k == BoundaryOPLONL || k == BoundaryRPEBM {
 			sign = -1
@@ -276,6 +285,26 @@ func (lw *layerWork) deepestEdge(lo, hi []int) []int {
 	}
 	p, _ := lw.path(c, lo, hi)
 	return p
+}
+
+// ridge places each column's boundary at the sub-voxel intensity maximum of the smoothed
+// B-scan within reach voxels below the edge path p.
+func (lw *layerWork) ridge(dst []float32, p []int, reach int) {
+	w, h := lw.w, lw.h
+	for x, z0 := range p {
+		best := min(max(z0, 1), h-2)
+		for z := best; z <= min(z0+reach, h-2); z++ {
+			if lw.s.Pix[z*w+x] > lw.s.Pix[best*w+x] {
+				best = z
+			}
+		}
+		a, b, c := lw.s.Pix[(best-1)*w+x], lw.s.Pix[best*w+x], lw.s.Pix[(best+1)*w+x]
+		off := float32(0)
+		if den := a - 2*b + c; den < 0 {
+			off = min(max(0.5*(a-c)/den, -0.5), 0.5)
+		}
+		dst[x] = float32(best) + off
+	}
 }
 
 // refine places each column's boundary at the parabolic peak of the signed gradient

@@ -27,12 +27,12 @@ const (
 )
 
 // DefaultSlabs are the slabs an OCT run projects unless told otherwise: the photoreceptor
-// slab from the IS/OS to just below the COST (the cone mosaic), the nerve-fibre layer, and
+// slab from the IS/OS band to the COST band (the cone mosaic), the nerve-fibre layer, and
 // the superficial, intermediate and deep capillary plexuses (just below the NFL/GCL, at
 // the top of the INL, and above the OPL/ONL by the INL/OPL junction).
 func DefaultSlabs() []Slab {
 	return []Slab{
-		{SlabPhotoreceptor, "ISOS", 0, "COST", 2, ProjectMean},
+		{SlabPhotoreceptor, "ISOS", -1, "COST", 1, ProjectMean},
 		{SlabNFL, "ILM", 1, "NFL_GCL", 0, ProjectMean},
 		{SlabSVP, "NFL_GCL", 1, "NFL_GCL", 6, ProjectMean},
 		{SlabICP, "IPL_INL", 0, "IPL_INL", 4, ProjectMean},

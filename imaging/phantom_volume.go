@@ -168,8 +168,9 @@ func (t VolumeTruth) SurfaceOffset(x, y float64, w, h int) float64 {
 
 // volumeLayerSpec lists the layers from the vitreous down: thickness in µm and
 // reflectivity relative to the RPE, after typical OCT appearance of the parafovea.
-// The interfaces named in LayerBoundaryNames are the tops of RNFL (ILM), GCL (NFL_GCL),
-// INL (IPL_INL), ONL (OPL_ONL), ELM, IS/OS (ISOS) and COST, and the bottom of the RPE (RPE_BM).
+// The boundaries named in LayerBoundaryNames are the tops of RNFL (ILM), GCL (NFL_GCL),
+// INL (IPL_INL) and ONL (OPL_ONL), the centres of the thin ELM, IS/OS (ISOS) and COST
+// bands, and the bottom of the RPE (RPE_BM).
 var volumeLayerSpec = [...]struct {
 	name     string
 	um, refl float64
@@ -341,7 +342,11 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 			}
 			tops[0] = math.Inf(-1)
 			for k, li := range boundaryLayer {
-				truth.Boundaries[k][y*o.X+x] = float32(tops[li])
+				z := tops[li]
+				if k == BoundaryELM || k == BoundaryISOS || k == BoundaryCOST {
+					z = (tops[li] + tops[li+1]) / 2 // thin bright lines: their centre
+				}
+				truth.Boundaries[k][y*o.X+x] = float32(z)
 			}
 			m := sample(mosaic.Pix, xr, float64(y))
 			for i, l := range truth.Layers {
