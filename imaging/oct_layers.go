@@ -79,9 +79,9 @@ func (l *LayerBoundaries) At(k, x, y int) float32 { return l.Z[k][y*l.X+x] }
 // before. Restricted to edges between neighbouring columns with a bounded depth step,
 // the graph's shortest path is a column-wise dynamic program, solved exactly here. The
 // order (after Chiu's): the ILM and the outer band are the two most prominent
-// dark-to-light edges at least 60 µm apart; the IS/OS and COST are the two strongest
-// dark-to-light edges within 45 µm of the outer one; RPE/Bruch's membrane is the
-// light-to-dark edge within 45 µm below the COST; the ELM the dark-to-light edge 12–45 µm
+// dark-to-light edges at least 60 µm apart; the IS/OS is the upper of the two strongest
+// dark-to-light edges within 45 µm of the outer one; RPE/Bruch's membrane the light-to-dark
+// edge 20–90 µm below the IS/OS; the COST the dark-to-light edge 17–36 µm above that; the ELM the dark-to-light edge 12–45 µm
 // above the IS/OS; the three
 // strongest light-to-dark edges between ILM and ELM (NFL/GCL, IPL/INL, OPL/ONL). Each
 // boundary is refined to sub-voxel depth on its gradient peak and the surfaces smoothed
@@ -229,8 +229,15 @@ func (lw *layerWork) segment() {
 	anchors := lw.strongest(lw.cpos, full(1), full(h-2), 2, lw.px(60))
 	ilm, anchor := anchors[0], anchors[1]
 	outer := lw.strongest(lw.cpos, shift(anchor, -lw.px(45)), shift(anchor, lw.px(45)), 2, lw.px(9))
-	isos, cost := outer[0], outer[1]
-	rpe, _ := lw.path(lw.cneg, shift(cost, lw.px(3)), shift(cost, lw.px(45)))
+	isos := outer[0]
+	// Below the IS/OS: the RPE's outer edge, then the COST's edge above the RPE band (not
+	// the COST-to-RPE step, which is strong where the cones leave gaps).
+	rpe, _ := lw.path(lw.cneg, shift(isos, lw.px(20)), shift(isos, lw.px(90)))
+	costLo, costHi := shift(rpe, -lw.px(36)), shift(rpe, -lw.px(17))
+	for x := range w {
+		costLo[x] = max(costLo[x], isos[x]+lw.px(12))
+	}
+	cost, _ := lw.path(lw.cpos, costLo, costHi)
 	elm, _ := lw.path(lw.cpos, shift(isos, -lw.px(45)), shift(isos, -lw.px(12)))
 	// Inner retina: the bands first (dark ONL, INL, GCL; bright OPL, IPL, RNFL), which are
 	// thick and so stand out of the speckle better than their edges, then each

@@ -156,7 +156,7 @@ func TestOCTPhantomMustShow(t *testing.T) {
 			snr, math.Sqrt(sum.motionLat), math.Sqrt(sum.motionAx), sum.coneF1, sum.coneF1Plane, sum.coneF1/sum.coneF1Plane,
 			sum.plexusF1[0], sum.plexusF1[1], sum.plexusF1[2], sum.nerveOrientationErr)
 		for k := range NumBoundaries {
-			require.LessOrEqual(t, sum.layerMAE[k], 1.5, "boundary %s", LayerBoundaryNames[k])
+			require.LessOrEqual(t, sum.layerMAE[k], 1.0, "boundary %s", LayerBoundaryNames[k])
 		}
 		require.Less(t, math.Sqrt(sum.motionAx), 0.2)
 		require.Greater(t, sum.coneF1/sum.coneF1Plane, 0.8)
