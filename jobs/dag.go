@@ -93,7 +93,8 @@ type RunParams struct {
 	// Seed seeds the bootstrap of the metrics' confidence intervals (default 1).
 	Seed uint64 `json:"seed,omitempty"`
 	// VolumeKind is FRAME_STACK or OCT_VOLUME. StartRun records the volume's kind here
-	// (read from the volume; a caller may state it for a volume that does not know it).
+	// (volumes.volume_kind; a caller may state it for a volume whose kind nobody stated,
+	// e.g. a TIFF of en-face depth planes as aomas phantom --kind volume writes).
 	VolumeKind string `json:"volumeKind,omitempty"`
 	// Slabs are the en-face slabs of an OCT run (imaging.DefaultSlabs when none are
 	// given; StartRun records them), by name: photoreceptor (cones), nfl (nerve fibres),

@@ -1,34 +1,21 @@
 package jobs
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
-
+	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/ingest"
 )
 
-// volumeKind reads the kind the volume recorded at upload (volumes.volume_kind), or ""
-// where the schema has no such column yet or the volume does not know it.
-func volumeKind(ctx context.Context, q sqlx.QueryerContext, volumeID int64) (string, error) {
-	var has bool
-	if err := sqlx.GetContext(ctx, q, &has, `SELECT EXISTS (SELECT 1 FROM information_schema.columns
-		WHERE table_schema = current_schema() AND table_name = 'volumes' AND column_name = 'volume_kind')`); err != nil {
-		return "", fmt.Errorf("volume kind column: %w", err)
+// volumeKind is the kind the volume recorded at upload, or "" where nobody stated one (the
+// FRAME_STACK default), so that a run may state it.
+func volumeKind(v db.Volume) string {
+	if v.VolumeKindSource == ingest.KindSourceDefault {
+		return ""
 	}
-	if !has {
-		return "", nil
-	}
-	var kind *string
-	if err := sqlx.GetContext(ctx, q, &kind, `SELECT volume_kind FROM volumes WHERE id = $1`, volumeID); err != nil {
-		return "", fmt.Errorf("volume %d kind: %w", volumeID, err)
-	}
-	if kind == nil {
-		return "", nil
-	}
-	return *kind, nil
+	return v.VolumeKind
 }
 
 // recordKind returns the run's params, for an OCT volume with the kind and the slab

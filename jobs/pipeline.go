@@ -88,11 +88,7 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 		if v.Status != "READY" {
 			return fmt.Errorf("%w: volume %d is %s, not READY", ErrInvalidRun, v.ID, v.Status)
 		}
-		kind, err := volumeKind(ctx, tx, v.ID)
-		if err != nil {
-			return err
-		}
-		if in.Params, err = recordKind(in.Params, rp, kind); err != nil {
+		if in.Params, err = recordKind(in.Params, rp, volumeKind(v)); err != nil {
 			return err
 		}
 		steps := stepsOf(kindOf(in.Params), false)

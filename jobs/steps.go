@@ -1,6 +1,10 @@
 package jobs
 
-import "slices"
+import (
+	"slices"
+
+	"github.com/aomas/aomas/ingest"
+)
 
 // Pipeline step names, in run order.
 const (
@@ -54,8 +58,8 @@ func Inputs(step string) []string { return slices.Clone(stepDeps[step]) }
 
 // Volume kinds (the volumes.volume_kind column, the volumeKind run parameter).
 const (
-	KindFrameStack = "FRAME_STACK"
-	KindOCTVolume  = "OCT_VOLUME"
+	KindFrameStack = ingest.KindFrameStack
+	KindOCTVolume  = ingest.KindOCTVolume
 )
 
 // stepsOf returns the steps of a new run on a volume of the given kind: an OCT volume is

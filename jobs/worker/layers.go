@@ -76,10 +76,8 @@ func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	var opts ingest.Options
-	if in.SourceFormat == ingest.FormatRaw {
-		if opts.Sidecar, err = rawSidecar(ctx, sc, in.VolumeID); err != nil {
-			return nil, err
-		}
+	if opts.Sidecar, opts.VolumeKind, err = readAgain(ctx, sc, in.VolumeID, in.SourceFormat); err != nil {
+		return nil, err
 	}
 	if err := sc.report(ctx, 0.05, "decoding"); err != nil {
 		return nil, err
