@@ -45,6 +45,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ecc := fs.Float64("eccentricity-deg", 0, "retinal eccentricity in degrees; sets the expected spacing and the normal density range")
 	detector := fs.String("detector", "classical", "cone detector (only classical runs in-process)")
 	modality := fs.String("modality", string(imaging.ConeConfocal), "confocal or split-detector")
+	axialUm := fs.Float64("axial-um", 0, "with --layers-out: the depth sampling in µm (places the layer search windows; unknown: 3.5)")
 	layersOut := fs.String("layers-out", "", "treat FILE as an OCT volume (pages are depths, x A-scans, y B-scans), segment its retinal layers and write the boundaries to this CSV (bscan,x,layer,z; one input file only)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: aomas analyze [--layers-out FILE.csv] [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector classical] [--modality confocal|split-detector] FILE...")
@@ -64,6 +65,8 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		problem = fmt.Sprintf("--detector %q is not available in-process (use classical)", *detector)
 	case *modality != string(imaging.ConeConfocal) && *modality != string(imaging.ConeSplitDetector):
 		problem = fmt.Sprintf("--modality %q: want confocal or split-detector", *modality)
+	case *axialUm < 0 || *axialUm > 50 || math.IsNaN(*axialUm):
+		problem = "--axial-um must be between 0 and 50"
 	case *umPerPx < 0 || math.IsNaN(*umPerPx) || math.IsInf(*umPerPx, 0):
 		problem = "--um-per-px must be positive"
 	case *ecc < 0 || *ecc > 60 || math.IsNaN(*ecc):
@@ -75,7 +78,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errExit(2)
 	}
 	if *layersOut != "" {
-		return analyzeLayers(ctx, fs.Arg(0), *layersOut, stdout)
+		return analyzeLayers(ctx, fs.Arg(0), *layersOut, *axialUm, stdout)
 	}
 	var tw *tabwriter.Writer
 	if !*asJSON {
