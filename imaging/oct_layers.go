@@ -479,22 +479,43 @@ func absInt(v int) int {
 }
 
 // percentileAbs returns the q-quantile of the positive (pos) or negative values' magnitudes
-// (at least a tiny positive number).
+// (at least a tiny positive number), from a 4096-bin histogram: it only scales costs, and a
+// sort per B-scan would cost more than the graph search.
 func percentileAbs(g []float32, q float64, pos bool) float32 {
-	var vals []float32
+	var top float32
+	n := 0
 	for _, v := range g {
-		if pos && v > 0 {
-			vals = append(vals, v)
-		} else if !pos && v < 0 {
-			vals = append(vals, -v)
+		if !pos {
+			v = -v
+		}
+		if v > 0 {
+			top = max(top, v)
+			n++
 		}
 	}
-	if len(vals) == 0 {
+	if n == 0 || !(top > 0) {
 		return 1e-12
 	}
-	i := min(len(vals)-1, int(q*float64(len(vals))))
-	slices.Sort(vals)
-	return max(vals[i], 1e-12)
+	const bins = 4096
+	var hist [bins]int32
+	scale := float32(bins) / top
+	for _, v := range g {
+		if !pos {
+			v = -v
+		}
+		if v > 0 {
+			hist[min(int(v*scale), bins-1)]++
+		}
+	}
+	want := int(q * float64(n))
+	c := 0
+	for i, h := range hist {
+		c += int(h)
+		if c > want {
+			return max(float32(i+1)/scale, 1e-12)
+		}
+	}
+	return top
 }
 
 // WithMotion maps boundaries found on a motion-corrected volume (CorrectBScanMotion) back
