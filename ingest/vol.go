@@ -59,7 +59,8 @@ const (
 )
 
 // VolHeader is what the header of a Heidelberg .vol file holds, less the patient fields
-// (PatientID, DOB, the ids), which go to Result.Subject.
+// (PatientID, DOB, the ids), which go to Result.Subject. SLO and Boundaries read from the
+// io.ReaderAt given to Parse, which must still be readable.
 type VolHeader struct {
 	Version              string
 	SizeX, NumBScans     int
