@@ -53,8 +53,10 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	detector := fs.String("detector", "model", "cone detector: model (the shipped network for the modality, through ONNX Runtime on the CPU) or classical (LoG)")
 	ortLib := fs.String("ort-lib", os.Getenv("AOMAS_ORT_LIB"), "the ONNX Runtime shared library, for --detector model (env AOMAS_ORT_LIB)")
 	modality := fs.String("modality", string(imaging.ConeConfocal), "confocal or split-detector")
+	axialUm := fs.Float64("axial-um", 0, "with --layers-out: the depth sampling in µm (places the layer search windows; unknown: 3.5)")
+	layersOut := fs.String("layers-out", "", "treat FILE as an OCT volume (pages are depths, x A-scans, y B-scans), segment its retinal layers and write the boundaries to this CSV (bscan,x,layer,z; one input file only)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: aomas analyze [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector model|classical] [--modality confocal|split-detector] FILE...")
+		fmt.Fprintln(stderr, "usage: aomas analyze [--layers-out FILE.csv] [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector model|classical] [--modality confocal|split-detector] FILE...")
 		fmt.Fprintln(stderr, "FILE is a PNG or TIFF image; a multi-page TIFF is a frame stack, registered and averaged first.")
 		fs.PrintDefaults()
 	}
@@ -65,12 +67,14 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	switch {
 	case fs.NArg() == 0:
 		problem = "give at least one FILE"
-	case (*pointsOut != "" || *overlayOut != "") && fs.NArg() > 1:
-		problem = "--points-out and --overlay-out take a single input FILE"
+	case (*pointsOut != "" || *overlayOut != "" || *layersOut != "") && fs.NArg() > 1:
+		problem = "--points-out, --overlay-out and --layers-out take a single input FILE"
 	case *detector != "classical" && *detector != "model":
 		problem = fmt.Sprintf("--detector %q: want model or classical", *detector)
 	case *modality != string(imaging.ConeConfocal) && *modality != string(imaging.ConeSplitDetector):
 		problem = fmt.Sprintf("--modality %q: want confocal or split-detector", *modality)
+	case *axialUm < 0 || *axialUm > 50 || math.IsNaN(*axialUm):
+		problem = "--axial-um must be between 0 and 50"
 	case *umPerPx < 0 || math.IsNaN(*umPerPx) || math.IsInf(*umPerPx, 0):
 		problem = "--um-per-px must be positive"
 	case *ecc < 0 || *ecc > 60 || math.IsNaN(*ecc):
@@ -80,6 +84,9 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "analyze: %s\n", problem)
 		fs.Usage()
 		return errExit(2)
+	}
+	if *layersOut != "" {
+		return analyzeLayers(ctx, fs.Arg(0), *layersOut, *axialUm, stdout)
 	}
 	cfg := analyzeConfig{umPerPx: *umPerPx, eccDeg: *ecc, modality: imaging.ConeModality(*modality)}
 	if *detector == "model" {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/inference"
-	"github.com/aomas/aomas/jobs"
 )
 
 // segmentOutput is the detected cone centres and their mask (and an uncertainty grid, kind
@@ -52,7 +51,7 @@ func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, sc.planErr
 	}
 	var in preprocessOutput
-	if err := sc.input(jobs.StepPreprocess, &in); err != nil {
+	if _, err := sc.enFace(&in); err != nil {
 		return nil, err
 	}
 	if in.NotAOImage != "" {
