@@ -184,10 +184,10 @@ type Label struct {
 
 // Model is a named model of the registry.
 type Model struct {
-	ID          int64     `db:"id"`
-	Name        string    `db:"name"`
-	Task        string    `db:"task"`
-	Description string    `db:"description"`
+	ID          int64  `db:"id"`
+	Name        string `db:"name"`
+	Task        string `db:"task"`
+	Description string `db:"description"`
 	// Modality is the images it reads: confocal, split-detector or any.
 	Modality string `db:"modality"`
 	// Project is the one project that may run it; nil for the models every project shares.
