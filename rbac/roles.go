@@ -33,6 +33,9 @@ var seedReleases = []struct {
 	// The per-cell distributions of runs (results charts). Numbered after the branch's
 	// migration (00014) so that releases written in parallel do not share a version.
 	{14, []string{"CellDistributions.*", "Histogram.*"}},
+	// Retinal layers in the viewer (issue 17; numbered after its migration, 00038): a B-scan's
+	// boundaries, thickness maps and slabs for every data role, and a labeler's corrections.
+	{38, append([]string{"Mutation.saveLayerBoundary"}, typePatterns(layerTypes)...)},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.
