@@ -2,6 +2,7 @@ package resolvers
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -81,27 +82,28 @@ func parseLayersCSV(r io.Reader, X, Y int) (*layerTable, error) {
 	line := 0
 	for sc.Scan() {
 		line++
-		s := strings.TrimSpace(sc.Text())
+		s := bytes.TrimSpace(sc.Bytes())
 		if line == 1 {
-			if s != "bscan,x,layer,z" {
+			if string(s) != "bscan,x,layer,z" {
 				return nil, fmt.Errorf("line 1: header %q is not bscan,x,layer,z", s)
 			}
 			continue
 		}
-		if s == "" {
+		if len(s) == 0 {
 			continue
 		}
-		bs, rest, ok1 := strings.Cut(s, ",")
-		xs, rest, ok2 := strings.Cut(rest, ",")
-		name, zs, ok3 := strings.Cut(rest, ",")
-		b, errB := strconv.Atoi(bs)
-		x, errX := strconv.Atoi(xs)
-		z, errZ := strconv.ParseFloat(zs, 32)
-		l := slices.Index(labels.LayerNames[:], name)
+		// Bytes, not strings: a 512-B-scan volume has two million rows.
+		bs, rest, ok1 := bytes.Cut(s, comma)
+		xs, rest, ok2 := bytes.Cut(rest, comma)
+		name, zs, ok3 := bytes.Cut(rest, comma)
+		b, okB := atoi(bs)
+		x, okX := atoi(xs)
+		z, errZ := strconv.ParseFloat(string(zs), 32)
+		l := layerIndex(name)
 		switch {
-		case !ok1 || !ok2 || !ok3 || errB != nil || errX != nil || errZ != nil || math.IsInf(z, 0):
+		case !ok1 || !ok2 || !ok3 || !okB || !okX || errZ != nil || math.IsInf(z, 0):
 			return nil, fmt.Errorf("line %d: %q is not bscan,x,layer,z", line, s)
-		case b < 0 || b >= Y || x < 0 || x >= X:
+		case b >= Y || x >= X:
 			return nil, fmt.Errorf("line %d: B-scan %d, x %d is outside the %d×%d volume", line, b, x, X, Y)
 		case l < 0:
 			return nil, fmt.Errorf("line %d: layer %q is not one of %v", line, name, labels.LayerNames)
@@ -112,6 +114,32 @@ func parseLayersCSV(r io.Reader, X, Y int) (*layerTable, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+var comma = []byte{','}
+
+// atoi reads a non-negative decimal of at most 9 digits.
+func atoi(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 9 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func layerIndex(name []byte) int {
+	for i, n := range labels.LayerNames {
+		if string(name) == n {
+			return i
+		}
+	}
+	return -1
 }
 
 // LayerTables keeps the parsed layers of recent runs, so that stepping through B-scans
