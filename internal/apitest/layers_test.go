@@ -230,8 +230,8 @@ func TestRunLayersAndCorrections(t *testing.T) {
 	require.Equal(t, 2, c.Bscan)
 	require.Equal(t, []struct{ X, Z float64 }{{0, 6}, {15, 10}, {31, 6}}, c.Points)
 	require.Len(t, c.Z, 32)
-	require.InDelta(t, 8, c.Z[7], 1e-3)  // halfway from (0, 6) to (15, 10)
-	require.InDelta(t, 8, c.Z[23], 1e-3) // halfway back down
+	require.InDelta(t, 6+4*7.0/15, c.Z[7], 1e-9) // between (0, 6) and (15, 10)
+	require.InDelta(t, 8, c.Z[23], 1e-9)         // halfway from (15, 10) to (31, 6)
 	require.InDelta(t, truthZ(2, 5, 0), *d.Run.Layers[0].Z[5], 1e-4, "the model's boundary is kept beside it")
 	analyst.mustQuery(layersQuery, map[string]any{"id": runID, "b": 3}, &d)
 	require.Empty(t, d.Run.Volume.LayerCorrections)
