@@ -247,8 +247,9 @@ describe('retinal layers in the viewer', () => {
       const reloaded = JSON.parse(await canvas.getAttribute('data-handles'));
       assert.equal(reloaded.length, after.length);
       assert.ok(Math.abs(reloaded[k][1] - after[k][1]) < 1.5, `the saved point is where it was dropped: ${after[k][1]} vs ${reloaded[k][1]}`);
-      await page.keyboard.press('Escape');
       t.diagnostic(`screenshot: ${await screenshot(page, 'layers-reloaded')}`);
+      await page.keyboard.press('Escape');
+      await page.getByTestId('bscan-correct').waitFor();
       await page.getByTestId('bscan-slider').fill('13');
       await page.locator('[data-testid="bscan-canvas"][data-bscan="13"]').waitFor();
       assert.doesNotMatch(await legend.textContent(), /✎/, 'no correction on B-scan 13');

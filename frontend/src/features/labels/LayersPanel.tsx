@@ -113,6 +113,7 @@ export function LayersPanel(p: Props) {
     im.src = slice.png;
   }, [slice]);
   const hostRef = useRef<HTMLDivElement>(null);
+  const sectionRef = useRef<HTMLElement>(null);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [size, setSize] = useState({ width: 400, height: 240 });
   useEffect(() => {
@@ -123,7 +124,7 @@ export function LayersPanel(p: Props) {
     return () => ro.disconnect();
   }, []);
   // Depth is sampled differently from the lateral axis: draw pixels at their size in µm when known.
-  const aspect = slice?.umPerPxX && slice.umPerPxY ? slice.umPerPxY / slice.umPerPxX : 1;
+  const aspect = slice?.umPerPxX && slice.umPerPxY ? slice.umPerPxY / slice.umPerPxX : null;
   const fit: Fit | null = slice ? fitBScan(size.width, size.height, slice.width, slice.height, aspect) : null;
 
   useEffect(() => {
@@ -155,6 +156,8 @@ export function LayersPanel(p: Props) {
     const from = savedCorrections.get(active) ?? seedControlPoints(model, SEED_POINTS, slice.height);
     setDraft({ layer: active, bscan, points: from });
     setSaved(null);
+    // Keys (Esc, Ctrl+S, 1–8) reach the panel while the points are being dragged.
+    sectionRef.current?.focus();
   }, [slice, layers, active, savedCorrections, bscan]);
 
   const drag = useRef<number | null>(null);
@@ -236,7 +239,7 @@ export function LayersPanel(p: Props) {
   const spacingZ = oct?.volume.spacingUm.z ?? null;
 
   return (
-    <section className="label-panel layers-panel" aria-label="Retinal layers" data-testid="layers-panel" onKeyDown={onKey} tabIndex={-1}>
+    <section ref={sectionRef} className="label-panel layers-panel" aria-label="Retinal layers" data-testid="layers-panel" onKeyDown={onKey} tabIndex={-1}>
       <div className="layers-panel__bscan">
         <div className="slice-panel__controls">
           <span>B-scan</span>
@@ -290,7 +293,7 @@ export function LayersPanel(p: Props) {
             </li>
           ))}
         </ul>
-        <p className="layers-panel__hint">Solid: the layers step · dashed under a bold line: corrected (✎).</p>
+        <p className="layers-panel__hint">Solid: the layers step; dashed under a bold line: corrected (✎). Keys 1–8.</p>
         {canEdit && (
           <div className="label-panel__actions" data-testid="bscan-edit">
             {!liveDraft ? (

@@ -580,7 +580,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
                 id: 'layers',
                 title: 'B-scan & layers',
                 keepAlive: true,
-                place: { of: 'image', side: 'below' as const, size: 330 },
+                place: { of: 'image', side: 'below' as const, size: 400 },
                 content: (
                   <LayersPanel
                     volumeId={volume.id}

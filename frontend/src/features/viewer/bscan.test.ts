@@ -51,8 +51,9 @@ describe('fitBScan', () => {
     const back = toImage(f, s.x, s.y);
     expect(back.x).toBeCloseTo(10);
     expect(back.z).toBeCloseTo(20);
-    // An unknown aspect is 1 px : 1 px.
-    expect(fitBScan(400, 200, 100, 50, Number.NaN).sy).toBe(fitBScan(400, 200, 100, 50).sx);
+    // Pixel sizes unknown: the B-scan fills the view.
+    expect(fitBScan(400, 200, 100, 50, null)).toEqual({ x0: 0, y0: 0, sx: 4, sy: 4 });
+    expect(fitBScan(400, 200, 100, 25, Number.NaN)).toEqual({ x0: 0, y0: 0, sx: 4, sy: 8 });
   });
 });
 
@@ -75,7 +76,7 @@ describe('boundaries', () => {
 
   it('draws every boundary in its own colour, dashed under a correction, with the correction and its control points', () => {
     const { ctx, calls } = recordingContext();
-    const f = fitBScan(100, 100, 10, 10);
+    const f = fitBScan(100, 100, 10, 10, 1);
     const layers = [
       { layer: 'ILM' as LayerName, z: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1] },
       { layer: 'RPE_BM' as LayerName, z: [8, 8, 8, null, 8, 8, 8, 8, 8, 8] },

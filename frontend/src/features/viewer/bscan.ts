@@ -34,14 +34,17 @@ export interface Fit {
 
 /**
  * fitBScan fits a width×depth image into a view, centred; aspect is how much taller a depth
- * pixel is than a lateral one (µm per depth px / µm per lateral px; 1 when unknown).
+ * pixel is than a lateral one (µm per depth px / µm per lateral px). Without it (null: the
+ * pixel sizes are not known) the B-scan fills the view, as OCT viewers show B-scans.
  */
-export function fitBScan(viewW: number, viewH: number, width: number, depth: number, aspect = 1): Fit {
-  const a = Number.isFinite(aspect) && aspect > 0 ? aspect : 1;
-  const s = Math.max(1e-6, Math.min(viewW / Math.max(1, width), viewH / Math.max(1, depth * a)));
+export function fitBScan(viewW: number, viewH: number, width: number, depth: number, aspect: number | null = null): Fit {
+  if (aspect === null || !Number.isFinite(aspect) || aspect <= 0) {
+    return { x0: 0, y0: 0, sx: viewW / Math.max(1, width), sy: viewH / Math.max(1, depth) };
+  }
+  const s = Math.max(1e-6, Math.min(viewW / Math.max(1, width), viewH / Math.max(1, depth * aspect)));
   const w = width * s;
-  const h = depth * a * s;
-  return { x0: (viewW - w) / 2, y0: (viewH - h) / 2, sx: s, sy: s * a };
+  const h = depth * aspect * s;
+  return { x0: (viewW - w) / 2, y0: (viewH - h) / 2, sx: s, sy: s * aspect };
 }
 
 export function toScreen(f: Fit, p: BoundaryPoint): { x: number; y: number } {
