@@ -52,7 +52,8 @@ async function s3Put(key, body, contentType) {
   let k = hmac(`AWS4${env('AOMAS_S3_SECRET_KEY')}`, day);
   for (const part of [region, 's3', 'aws4_request']) k = hmac(k, part);
   const signature = createHmac('sha256', k).update(toSign).digest('hex');
-  const { host: _, ...sent } = headers;
+  // fetch sets Host itself (the same host:port); it is signed above all the same.
+  const sent = Object.fromEntries(Object.entries(headers).filter(([h]) => h !== 'host'));
   const res = await fetch(`http://${host}${uri}`, {
     method: 'PUT',
     body,

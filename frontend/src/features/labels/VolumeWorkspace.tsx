@@ -270,11 +270,10 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
     ? pending.map((r, i) => ({ points: r.points, caption: `${i + 1}` }))
     : open.map((r, i) => ({ points: r.points, caption: `${i + 1}` }));
 
-  // A new array when what the layer shows changes: the canvas redraws on a new layer list.
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the layer is mutable; these say when it changed
+  // A new array when what the layers show changes: the canvas redraws on a new layer list.
   const overlays = useMemo(
     () => [...(heat ? [heat.heat] : []), review, bscanLine],
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- the layers are mutable; these say when they changed
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the layers are mutable; diff, pending, label and bscan say when they changed
     [review, diff, pending, label, heat, bscanLine, bscan],
   );
 

@@ -52,8 +52,8 @@ describe('fitBScan', () => {
     expect(back.x).toBeCloseTo(10);
     expect(back.z).toBeCloseTo(20);
     // Pixel sizes unknown: the B-scan fills the view.
-    expect(fitBScan(400, 200, 100, 50, null)).toEqual({ x0: 0, y0: 0, sx: 4, sy: 4 });
-    expect(fitBScan(400, 200, 100, 25, Number.NaN)).toEqual({ x0: 0, y0: 0, sx: 4, sy: 8 });
+    expect(fitBScan(412, 212, 100, 50, null)).toEqual({ x0: 6, y0: 6, sx: 4, sy: 4 });
+    expect(fitBScan(412, 212, 100, 25, Number.NaN)).toEqual({ x0: 6, y0: 6, sx: 4, sy: 8 });
   });
 });
 

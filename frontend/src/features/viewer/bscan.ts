@@ -25,6 +25,9 @@ export interface BoundaryPoint {
 }
 
 /** Fit places the image in the panel: screen = (x0 + x·sx, y0 + z·sy), CSS pixels. */
+/** FILL_PAD is the margin (CSS px) around a B-scan that fills its view. */
+export const FILL_PAD = 6;
+
 export interface Fit {
   x0: number;
   y0: number;
@@ -39,7 +42,9 @@ export interface Fit {
  */
 export function fitBScan(viewW: number, viewH: number, width: number, depth: number, aspect: number | null = null): Fit {
   if (aspect === null || !Number.isFinite(aspect) || aspect <= 0) {
-    return { x0: 0, y0: 0, sx: viewW / Math.max(1, width), sy: viewH / Math.max(1, depth) };
+    // A margin keeps the control points at the edges whole and in reach.
+    const pad = Math.min(FILL_PAD, viewW / 8, viewH / 8);
+    return { x0: pad, y0: pad, sx: (viewW - 2 * pad) / Math.max(1, width), sy: (viewH - 2 * pad) / Math.max(1, depth) };
   }
   const s = Math.max(1e-6, Math.min(viewW / Math.max(1, width), viewH / Math.max(1, depth * aspect)));
   const w = width * s;
