@@ -340,18 +340,20 @@ func (r *Resolver) runThicknessLayers(ctx context.Context, run *db.Run) ([]strin
 	return out, nil
 }
 
-// slabParam is one slab definition in a run's parameters.
+// slabParam is one slab definition in a run's parameters (imaging.Slab's JSON, which the
+// pipeline records in every OCT run's parameters, defaults included).
 type slabParam struct {
 	Name           string   `json:"name"`
 	Top            *string  `json:"top"`
 	Bottom         *string  `json:"bottom"`
-	TopOffsetPx    *float64 `json:"top_offset_px"`
-	BottomOffsetPx *float64 `json:"bottom_offset_px"`
+	TopOffsetPx    *float64 `json:"topOffsetPx"`
+	BottomOffsetPx *float64 `json:"bottomOffsetPx"`
 	Mode           *string  `json:"mode"`
 }
 
-// runSlabs lists the slabs run defined (its parameters' "slabs") and those it stored an
-// image of (artifacts "slab:<name>"), definitions first in their order.
+// runSlabs lists the slabs run defined (its parameters' "slabs") and those it projected
+// (artifacts "slab:<name>", the float32 projection, and "slab-preview:<name>", its PNG: the
+// image), definitions first in their order.
 func (r *Resolver) runSlabs(ctx context.Context, run *db.Run) ([]*model.Slab, error) {
 	var params struct {
 		Slabs []slabParam `json:"slabs"`
@@ -376,7 +378,11 @@ func (r *Resolver) runSlabs(ctx context.Context, run *db.Run) ([]*model.Slab, er
 	}
 	for _, a := range arts {
 		name, ok := strings.CutPrefix(a.Kind, "slab:")
-		if !ok || name == "" {
+		preview, isPreview := strings.CutPrefix(a.Kind, "slab-preview:")
+		if isPreview {
+			name, ok = preview, true
+		}
+		if !ok || name == "" || (byName[name] == nil && len(out) >= 64) {
 			continue
 		}
 		s := byName[name]
@@ -385,7 +391,7 @@ func (r *Resolver) runSlabs(ctx context.Context, run *db.Run) ([]*model.Slab, er
 			byName[name] = s
 			out = append(out, s)
 		}
-		if s.Image == nil {
+		if isPreview && s.Image == nil {
 			s.Image = a
 		}
 	}

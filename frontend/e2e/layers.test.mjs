@@ -128,7 +128,7 @@ describe('retinal layers in the viewer', () => {
       return layer(from)[edge] + surfaceOffset(truth, x, b, X, Y);
     };
     const slabs = [
-      { name: 'photoreceptor', top: 'ISOS', bottom: 'COST', top_offset_px: -1, bottom_offset_px: 1, mode: 'mean' },
+      { name: 'photoreceptor', top: 'ISOS', topOffsetPx: -1, bottom: 'COST', bottomOffsetPx: 1, mode: 'mean' },
       { name: 'svp', top: 'ILM', bottom: 'IPL_INL', mode: 'max' },
     ];
     const run = Number(
@@ -144,7 +144,7 @@ describe('retinal layers in the viewer', () => {
     const grows = Math.ceil(Y / cell);
     const values = [];
     for (let r = 0; r < grows; r++) for (let c = 0; c < cols; c++) values.push(depth(r * cell, c * cell, 7) - depth(r * cell, c * cell, 0));
-    await storeArtifact(run, 'layers', 'thickness-RETINA.json', 'application/json', 'thickness:RETINA', Buffer.from(JSON.stringify({ cellPx: cell, cols, rows: grows, values })));
+    await storeArtifact(run, 'layers', 'thickness-TOTAL.json', 'application/json', 'thickness:TOTAL', Buffer.from(JSON.stringify({ cellPx: cell, cols, rows: grows, values })));
     // En-face planes of the volume stand in for the projections: the photoreceptor slab at the
     // IS/OS depth, and the preprocessed image at the ganglion-cell layer.
     const plane = async (z) => {
@@ -152,7 +152,7 @@ describe('retinal layers in the viewer', () => {
       return Buffer.from(d.volume.slice.png.replace(/^data:image\/png;base64,/, ''), 'base64');
     };
     const isos = Math.round(layer('IS/OS').z0 + 2);
-    await storeArtifact(run, 'slabs', 'slab-photoreceptor.png', 'image/png', 'slab:photoreceptor', await plane(isos));
+    await storeArtifact(run, 'layers', 'slab-photoreceptor.png', 'image/png', 'slab-preview:photoreceptor', await plane(isos));
     await storeArtifact(run, 'preprocess', 'preview.png', 'image/png', 'preview', await plane(Math.round((layer('GCL').z0 + layer('GCL').z1) / 2)));
     Object.assign(fx, { volumeId: vol.id, X, Y, Z, truth, depth, run });
   });
@@ -196,11 +196,11 @@ describe('retinal layers in the viewer', () => {
       t.diagnostic(`screenshot: ${await screenshot(page, 'layers-slab')}`);
 
       // The thickness map over the main view, with its colour scale in µm or px (never guessed).
-      await page.getByTestId('thickness-picker').selectOption('RETINA');
+      await page.getByTestId('thickness-picker').selectOption('TOTAL');
       const scale = page.getByTestId('legend-thickness');
       await scale.waitFor();
       const spacing = (await gql(url, 'query($id: ID!) { volume(id: $id) { spacingUm { z } } }', { id: fx.volumeId })).volume.spacingUm.z;
-      assert.match(await scale.textContent(), spacing ? /Thickness RETINA\s*µm/ : /Thickness RETINA\s*px/);
+      assert.match(await scale.textContent(), spacing ? /Thickness TOTAL\s*µm/ : /Thickness TOTAL\s*px/);
       t.diagnostic(`thickness colour scale: ${await scale.getAttribute('aria-label')} (depth spacing ${spacing ?? 'unknown'})`);
       t.diagnostic(`screenshot: ${await screenshot(page, 'layers-thickness')}`);
 

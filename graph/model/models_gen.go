@@ -354,8 +354,8 @@ type SetVolumeCalibrationPayload struct {
 }
 
 // An en-face slab the run projected between two boundaries. Its definition comes from the run's
-// parameters ("slabs": [{name, top, bottom, top_offset_px, bottom_offset_px, mode}]); its image
-// from the artifact of kind "slab:<name>".
+// parameters ("slabs": [{name, top, topOffsetPx, bottom, bottomOffsetPx, mode}], recorded by the
+// pipeline); its image from the artifact of kind "slab-preview:<name>" (PNG).
 type Slab struct {
 	Name string `json:"name"`
 	// The boundary the slab starts at (with topOffsetPx below it); null when the run did not record it.
@@ -365,7 +365,7 @@ type Slab struct {
 	BottomOffsetPx *float64 `json:"bottomOffsetPx,omitempty"`
 	// mean or max.
 	Projection *string `json:"projection,omitempty"`
-	// The projected en-face image; null when the pipeline stored none.
+	// The projected en-face image (PNG); null when the pipeline stored none.
 	Image *db.Artifact `json:"image,omitempty"`
 }
 

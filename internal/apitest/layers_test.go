@@ -47,7 +47,7 @@ func (a *api) storedLayersRun(volumeID string, X, Y int) string {
 	a.t.Helper()
 	_, vol, err := gid.Decode(volumeID)
 	require.NoError(a.t, err)
-	params := `{"slabs": [{"name": "photoreceptor", "top": "ISOS", "bottom": "COST", "top_offset_px": -2, "bottom_offset_px": 2, "mode": "mean"},
+	params := `{"slabs": [{"name": "photoreceptor", "top": "ISOS", "bottom": "COST", "topOffsetPx": -2, "bottomOffsetPx": 2, "mode": "mean"},
 		{"name": "svp", "top": "ILM", "bottom": "IPL_INL", "mode": "max"}]}`
 	var run int64
 	require.NoError(a.t, a.raw.Get(&run, `INSERT INTO runs (volume_id, status, params) VALUES ($1, 'SUCCEEDED', $2) RETURNING id`, vol, params))
@@ -70,8 +70,10 @@ func (a *api) storedLayersRun(volumeID string, X, Y int) string {
 	}
 	grid, err := json.Marshal(g)
 	require.NoError(a.t, err)
-	a.putArtifact(run, "layers", "thickness-RETINA.json", "application/json", "thickness:RETINA", grid)
-	a.putArtifact(run, "slabs", "slab-photoreceptor.png", "image/png", "slab:photoreceptor", []byte("\x89PNG\r\n\x1a\n"))
+	a.putArtifact(run, "layers", "thickness-TOTAL.json", "application/json", "thickness:TOTAL", grid)
+	a.putArtifact(run, "layers", "slab-photoreceptor.f32", "application/octet-stream", "slab:photoreceptor", make([]byte, 4*X*Y))
+	a.putArtifact(run, "layers", "slab-photoreceptor.png", "image/png", "slab-preview:photoreceptor", []byte("\x89PNG\r\n\x1a\n"))
+	a.putArtifact(run, "layers", "slab-nfl.f32", "application/octet-stream", "slab:nfl", make([]byte, 4*X*Y))
 	return gid.Encode("Run", run)
 }
 
@@ -183,18 +185,22 @@ func TestRunLayersAndCorrections(t *testing.T) {
 			}
 		}
 	}
-	analyst.mustQuery(thick, map[string]any{"id": runID, "l": "RETINA"}, &th)
-	require.Equal(t, []string{"RETINA"}, th.Run.ThicknessLayers)
+	analyst.mustQuery(thick, map[string]any{"id": runID, "l": "TOTAL"}, &th)
+	require.Equal(t, []string{"TOTAL"}, th.Run.ThicknessLayers)
 	require.NotNil(t, th.Run.ThicknessMap)
 	require.Equal(t, "µm", th.Run.ThicknessMap.Unit)
 	require.Equal(t, 4, th.Run.ThicknessMap.Grid.Cols)
 	require.InDelta(t, 35*3.9, th.Run.ThicknessMap.Grid.Values[0], 1e-9)
-	require.Len(t, th.Run.Slabs, 2)
+	require.Len(t, th.Run.Slabs, 3, "the two defined, and one projected without a definition")
 	require.Equal(t, "photoreceptor", *th.Run.Slabs[0].Name)
 	require.Equal(t, "ISOS", *th.Run.Slabs[0].Top)
 	require.Equal(t, -2.0, *th.Run.Slabs[0].TopOffsetPx)
-	require.Equal(t, "slab:photoreceptor", th.Run.Slabs[0].Image.Kind)
+	require.Equal(t, "slab-preview:photoreceptor", th.Run.Slabs[0].Image.Kind)
+	require.Equal(t, "image/png", th.Run.Slabs[0].Image.ContentType)
 	require.Nil(t, th.Run.Slabs[1].Image, "the svp slab was defined, not projected")
+	require.Equal(t, "nfl", *th.Run.Slabs[2].Name)
+	require.Nil(t, th.Run.Slabs[2].Top)
+	require.Nil(t, th.Run.Slabs[2].Image, "its float32 projection is no image for the browser")
 	analyst.mustQuery(thick, map[string]any{"id": runID, "l": "ILM"}, &th)
 	require.Nil(t, th.Run.ThicknessMap, "no map stored for ILM")
 	res = analyst.query(thick, map[string]any{"id": runID, "l": "../x"})
@@ -202,7 +208,7 @@ func TestRunLayersAndCorrections(t *testing.T) {
 
 	// Without a depth spacing the map stays in px: never a guessed µm.
 	pxRun := a.storedLayersRun(a.octVolume(caseID, nil), 32, 6)
-	analyst.mustQuery(thick, map[string]any{"id": pxRun, "l": "RETINA"}, &th)
+	analyst.mustQuery(thick, map[string]any{"id": pxRun, "l": "TOTAL"}, &th)
 	require.Equal(t, "px", th.Run.ThicknessMap.Unit)
 	require.InDelta(t, 35, th.Run.ThicknessMap.Grid.Values[0], 1e-9)
 
@@ -293,7 +299,7 @@ func TestLayersStayInTheirProject(t *testing.T) {
 	_, tok := testenv.Account(t, a.raw, a.policy, rbac.RoleAdmin, "eyes")
 	eyes := a.as(tok)
 	for _, probe := range []struct{ root, q string }{
-		{"run", `query($r: ID!) { run(id: $r) { layers(bscan: 2) { layer z } thicknessMap(layer: "RETINA") { unit } slabs { name } } }`},
+		{"run", `query($r: ID!) { run(id: $r) { layers(bscan: 2) { layer z } thicknessMap(layer: "TOTAL") { unit } slabs { name } } }`},
 		{"volume", `query($v: ID!) { volume(id: $v) { layerCorrections(bscan: 2) { points { x z } } } }`},
 		{"saveLayerBoundary", `mutation($v: ID!) { saveLayerBoundary(input: {volumeId: $v, bscan: 2, layer: ILM, baseVersion: 1,
 			points: [{x: 0, z: 40}, {x: 31, z: 40}]}) { id } }`},
