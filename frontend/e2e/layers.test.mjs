@@ -12,7 +12,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -122,11 +122,25 @@ describe('retinal layers in the viewer', () => {
     const volumeRow = Number(Buffer.from(vol.id, 'base64url').toString().split(':')[1]);
     assert.ok(volumeRow > 0, `volume id ${vol.id}`);
 
-    const layer = (name) => truth.layers.find((l) => l.name === name);
-    const depth = (b, x, i) => {
-      const [, from, edge] = BOUNDARIES[i];
-      return layer(from)[edge] + surfaceOffset(truth, x, b, X, Y);
-    };
+    // The boundaries' truth: the phantom's layers_truth.csv where it writes one (the layers
+    // CSV format itself), else its layers' depths (truth.json) with their tilt and curvature.
+    const truthCsv = path.join(dir, 'layers_truth.csv');
+    let depth;
+    if (existsSync(truthCsv)) {
+      const table = new Map();
+      for (const line of readFileSync(truthCsv, 'utf8').trim().split('\n').slice(1)) {
+        const [b, x, n, z] = line.split(',');
+        table.set(`${b},${x},${n}`, Number(z));
+      }
+      depth = (b, x, i) => table.get(`${b},${x},${BOUNDARIES[i][0]}`) ?? null;
+    } else {
+      const layer = (name) => truth.layers.find((l) => l.name === name);
+      depth = (b, x, i) => {
+        const [, from, edge] = BOUNDARIES[i];
+        return layer(from)[edge] + surfaceOffset(truth, x, b, X, Y);
+      };
+    }
+    const centre = (i) => depth(Math.floor(Y / 2), Math.floor(X / 2), i);
     const slabs = [
       { name: 'photoreceptor', top: 'ISOS', topOffsetPx: -1, bottom: 'COST', bottomOffsetPx: 1, mode: 'mean' },
       { name: 'svp', top: 'ILM', bottom: 'IPL_INL', mode: 'max' },
@@ -136,9 +150,16 @@ describe('retinal layers in the viewer', () => {
            VALUES (${volumeRow}, 'SUCCEEDED', '${JSON.stringify({ slabs })}', now(), now()) RETURNING id`).split('\n')[0],
     );
     const rows = ['bscan,x,layer,z'];
-    for (let b = 0; b < Y; b++) for (let x = 0; x < X; x++) BOUNDARIES.forEach(([n], i) => rows.push(`${b},${x},${n},${depth(b, x, i).toFixed(2)}`));
+    for (let b = 0; b < Y; b++) {
+      for (let x = 0; x < X; x++) {
+        BOUNDARIES.forEach(([n], i) => {
+          const z = depth(b, x, i);
+          if (z !== null) rows.push(`${b},${x},${n},${z.toFixed(2)}`);
+        });
+      }
+    }
     await storeArtifact(run, 'layers', 'layers.csv', 'text/csv', 'layers', Buffer.from(rows.join('\n') + '\n'));
-    // The retina's thickness (ILM to RPE/BM) per 8-px cell, in depth pixels.
+    // The retina's thickness (ILM to RPE/BM) per 8-px cell, in depth pixels (voxels), as the step stores it.
     const cell = 8;
     const cols = Math.ceil(X / cell);
     const grows = Math.ceil(Y / cell);
@@ -151,9 +172,9 @@ describe('retinal layers in the viewer', () => {
       const d = await gql(url, 'query($id: ID!, $z: Int!) { volume(id: $id) { slice(axis: Z, index: $z) { png } } }', { id: vol.id, z });
       return Buffer.from(d.volume.slice.png.replace(/^data:image\/png;base64,/, ''), 'base64');
     };
-    const isos = Math.round(layer('IS/OS').z0 + 2);
+    const isos = Math.round(centre(5) + 2);
     await storeArtifact(run, 'layers', 'slab-photoreceptor.png', 'image/png', 'slab-preview:photoreceptor', await plane(isos));
-    await storeArtifact(run, 'preprocess', 'preview.png', 'image/png', 'preview', await plane(Math.round((layer('GCL').z0 + layer('GCL').z1) / 2)));
+    await storeArtifact(run, 'preprocess', 'preview.png', 'image/png', 'preview', await plane(Math.round((centre(1) + centre(2)) / 2)));
     Object.assign(fx, { volumeId: vol.id, X, Y, Z, truth, depth, run });
   });
 
