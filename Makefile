@@ -85,7 +85,8 @@ test-go:
 	$(ENV) $(GOTEST) --format pkgname-and-test-fails --jsonfile $(LOCAL)/test/go.json -- -race -count=1 -timeout 15m ./...
 
 test-fuzz:
-	$(ENV) go test -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME) ./ingest/
+	$(ENV) go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(ENV) go test -run '^$$' -fuzz '^FuzzVol$$' -fuzztime $(FUZZTIME) ./ingest/
 
 test-web: frontend/node_modules/.installed
 	cd frontend && npm run --silent lint

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"strings"
 	"time"
 
 	"github.com/lib/pq"
@@ -83,6 +84,30 @@ type Volume struct {
 	// IngestKey fingerprints the bytes with the inputs they were read with (sidecar, pixel
 	// size, modality): a READY volume is found again by it within its case only.
 	IngestKey *string `db:"ingest_key"`
+	// VolumeKind is ingest.KindFrameStack or ingest.KindOCTVolume, and VolumeKindSource who
+	// said so (FILE, SIDECAR, UPLOADER or DEFAULT).
+	VolumeKind       string `db:"volume_kind"`
+	VolumeKindSource string `db:"volume_kind_source"`
+	// RawAxes is a raw volume's sidecar axes, comma-separated (nil for the default layout
+	// and for other formats).
+	RawAxes *string `db:"raw_axes"`
+}
+
+// Axes returns a raw volume's recorded sidecar axes, nil for the default layout.
+func (v *Volume) Axes() []string {
+	if v.RawAxes == nil || *v.RawAxes == "" {
+		return nil
+	}
+	return strings.Split(*v.RawAxes, ",")
+}
+
+// StatedKind is the volume kind its uploader stated, "" when the kind came from elsewhere:
+// a re-read of the file must be told it again to lay the volume out the same way.
+func (v *Volume) StatedKind() string {
+	if v.VolumeKindSource == "UPLOADER" {
+		return v.VolumeKind
+	}
+	return ""
 }
 
 // Pixel size sources (volumes.pixel_size_source).

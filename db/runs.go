@@ -357,7 +357,8 @@ func VolumeByIDForRun(ctx context.Context, q sqlx.QueryerContext, id int64) (Vol
 	var v Volume
 	if err := sqlx.GetContext(ctx, q, &v, `SELECT id, case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um,
 		spacing_z_um, dtype, size_bytes, sha256, source_format, object_key, status, error_code, error, filename,
-		created_at, updated_at, pixel_size_source, axial_length_mm, scan_fov_deg, scan_fov_px FROM volumes WHERE id = $1`, id); err != nil {
+		created_at, updated_at, pixel_size_source, axial_length_mm, scan_fov_deg, scan_fov_px,
+		volume_kind, volume_kind_source, raw_axes FROM volumes WHERE id = $1`, id); err != nil {
 		if isNoRows(err) {
 			return Volume{}, fmt.Errorf("volume %d: %w", id, ErrNotFound)
 		}

@@ -13,12 +13,14 @@ func InsertVolume(ctx context.Context, q sqlx.ExtContext, v Volume) (Volume, err
 	var out Volume
 	err := sqlx.GetContext(ctx, q, &out, `
 		INSERT INTO volumes (case_id, modality, dim_z, dim_y, dim_x, spacing_x_um, spacing_y_um, spacing_z_um,
-			dtype, size_bytes, sha256, ingest_key, source_format, object_key, filename, status, error_code, error, pixel_size_source)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+			dtype, size_bytes, sha256, ingest_key, source_format, object_key, filename, status, error_code, error, pixel_size_source,
+			volume_kind, volume_kind_source, raw_axes)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 		RETURNING *`,
 		v.CaseID, v.Modality, v.DimZ, v.DimY, v.DimX, v.SpacingXUm, v.SpacingYUm, v.SpacingZUm,
 		v.DataType, v.SizeBytes, v.SHA256, v.IngestKey, v.SourceFormat, v.ObjectKey, v.Filename, v.Status, v.ErrorCode, v.Error,
-		pixelSizeSource(v.PixelSizeSource))
+		pixelSizeSource(v.PixelSizeSource), orDefault(v.VolumeKind, VolumeKindFrameStack), orDefault(v.VolumeKindSource, VolumeKindSourceDefault),
+		v.RawAxes)
 	if err != nil {
 		return Volume{}, fmt.Errorf("insert volume: %w", err)
 	}
@@ -41,17 +43,19 @@ func ReadyVolumeByIngestKey(ctx context.Context, q sqlx.QueryerContext, caseID i
 
 // VolumeUpload is a ticket for a two-step upload.
 type VolumeUpload struct {
-	ID        string    `db:"id"`
-	CaseID    int64     `db:"case_id"`
-	Filename  string    `db:"filename"`
-	SizeBytes int64     `db:"size_bytes"`
-	ObjectKey string    `db:"object_key"`
-	UmPerPx   *float64  `db:"um_per_px"`
-	Modality  *string   `db:"modality"`
-	Sidecar   *string   `db:"sidecar"`
-	ExpiresAt time.Time `db:"expires_at"`
-	VolumeID  *int64    `db:"volume_id"`
-	CreatedAt time.Time `db:"created_at"`
+	ID        string   `db:"id"`
+	CaseID    int64    `db:"case_id"`
+	Filename  string   `db:"filename"`
+	SizeBytes int64    `db:"size_bytes"`
+	ObjectKey string   `db:"object_key"`
+	UmPerPx   *float64 `db:"um_per_px"`
+	Modality  *string  `db:"modality"`
+	// VolumeKind is the kind stated with the ticket (FRAME_STACK or OCT_VOLUME), nil for none.
+	VolumeKind *string   `db:"volume_kind"`
+	Sidecar    *string   `db:"sidecar"`
+	ExpiresAt  time.Time `db:"expires_at"`
+	VolumeID   *int64    `db:"volume_id"`
+	CreatedAt  time.Time `db:"created_at"`
 	// UserID is the account that asked for the ticket; only it may complete the upload.
 	UserID *int64 `db:"user_id"`
 }
@@ -59,9 +63,9 @@ type VolumeUpload struct {
 // InsertVolumeUpload records a ticket.
 func InsertVolumeUpload(ctx context.Context, q sqlx.ExecerContext, u VolumeUpload) error {
 	_, err := q.ExecContext(ctx, `
-		INSERT INTO volume_uploads (id, case_id, filename, size_bytes, object_key, um_per_px, modality, sidecar, expires_at, user_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		u.ID, u.CaseID, u.Filename, u.SizeBytes, u.ObjectKey, u.UmPerPx, u.Modality, u.Sidecar, u.ExpiresAt, u.UserID)
+		INSERT INTO volume_uploads (id, case_id, filename, size_bytes, object_key, um_per_px, modality, sidecar, expires_at, user_id, volume_kind)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		u.ID, u.CaseID, u.Filename, u.SizeBytes, u.ObjectKey, u.UmPerPx, u.Modality, u.Sidecar, u.ExpiresAt, u.UserID, u.VolumeKind)
 	if err != nil {
 		return fmt.Errorf("insert upload ticket: %w", err)
 	}
@@ -86,6 +90,21 @@ func CompleteVolumeUpload(ctx context.Context, q sqlx.ExecerContext, id string, 
 		return fmt.Errorf("complete upload %s: %w", id, err)
 	}
 	return nil
+}
+
+// Volume kinds and their sources as stored (volumes.volume_kind, volume_kind_source); the
+// meanings are ingest's (ingest.KindFrameStack …).
+const (
+	VolumeKindFrameStack    = "FRAME_STACK"
+	VolumeKindOCT           = "OCT_VOLUME"
+	VolumeKindSourceDefault = "DEFAULT"
+)
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func pixelSizeSource(s string) string {

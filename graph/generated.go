@@ -589,6 +589,8 @@ type ComplexityRoot struct {
 		SpacingUm         func(childComplexity int) int
 		Status            func(childComplexity int) int
 		UmPerPx           func(childComplexity int) int
+		VolumeKind        func(childComplexity int) int
+		VolumeKindSource  func(childComplexity int) int
 	}
 
 	VolumeSlice struct {
@@ -822,6 +824,9 @@ type VolumeResolver interface {
 	LayerCorrections(ctx context.Context, obj *db.Volume, bscan int) ([]*model.LayerCorrection, error)
 
 	CurrentRun(ctx context.Context, obj *db.Volume) (*db.Run, error)
+
+	VolumeKind(ctx context.Context, obj *db.Volume) (model.VolumeKind, error)
+	VolumeKindSource(ctx context.Context, obj *db.Volume) (model.VolumeKindSource, error)
 }
 type WorkItemResolver interface {
 	Kind(ctx context.Context, obj *db.WorkItem) (model.WorkKind, error)
@@ -3222,6 +3227,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.UmPerPx(childComplexity), true
+	case "Volume.volumeKind":
+		if e.ComplexityRoot.Volume.VolumeKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.VolumeKind(childComplexity), true
+	case "Volume.volumeKindSource":
+		if e.ComplexityRoot.Volume.VolumeKindSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Volume.VolumeKindSource(childComplexity), true
 
 	case "VolumeSlice.axis":
 		if e.ComplexityRoot.VolumeSlice.Axis == nil {
@@ -3542,7 +3559,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/system.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3562,6 +3579,7 @@ var sources = []*ast.Source{
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
 	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
+	{Name: "schema/volumekind.graphqls", Input: sourceData("schema/volumekind.graphqls"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -4503,6 +4521,10 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_archivedAt(ctx, field)
 	case "archiveReason":
 		return ec.fieldContext_Volume_archiveReason(ctx, field)
+	case "volumeKind":
+		return ec.fieldContext_Volume_volumeKind(ctx, field)
+	case "volumeKindSource":
+		return ec.fieldContext_Volume_volumeKindSource(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Volume", field.Name)
 }
@@ -16558,6 +16580,52 @@ func (ec *executionContext) fieldContext_Volume_archiveReason(_ context.Context,
 	return graphql.NewScalarFieldContext("Volume", field, false, false, "String")
 }
 
+func (ec *executionContext) _Volume_volumeKind(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_volumeKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().VolumeKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.VolumeKind) graphql.Marshaler {
+			return ec.marshalNVolumeKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_volumeKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, true, true, "VolumeKind")
+}
+
+func (ec *executionContext) _Volume_volumeKindSource(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_volumeKindSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Volume().VolumeKindSource(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.VolumeKindSource) graphql.Marshaler {
+			return ec.marshalNVolumeKindSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKindSource(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_volumeKindSource(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Volume", field, true, true, "VolumeKindSource")
+}
+
 func (ec *executionContext) _VolumeSlice_axis(ctx context.Context, field graphql.CollectedField, obj *model.VolumeSlice) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -19035,7 +19103,7 @@ func (ec *executionContext) unmarshalInputRequestVolumeUploadInput(ctx context.C
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"caseId", "filename", "sizeBytes", "umPerPx", "modality", "sidecar"}
+	fieldsInOrder := [...]string{"caseId", "filename", "sizeBytes", "umPerPx", "modality", "sidecar", "volumeKind"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19084,6 +19152,13 @@ func (ec *executionContext) unmarshalInputRequestVolumeUploadInput(ctx context.C
 				return it, err
 			}
 			it.Sidecar = data
+		case "volumeKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("volumeKind"))
+			data, err := ec.unmarshalOVolumeKind2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VolumeKind = data
 		}
 	}
 	return it, nil
@@ -19658,7 +19733,7 @@ func (ec *executionContext) unmarshalInputUploadVolumeInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"caseId", "umPerPx", "modality", "sidecar"}
+	fieldsInOrder := [...]string{"caseId", "umPerPx", "modality", "sidecar", "volumeKind"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -19693,6 +19768,13 @@ func (ec *executionContext) unmarshalInputUploadVolumeInput(ctx context.Context,
 				return it, err
 			}
 			it.Sidecar = data
+		case "volumeKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("volumeKind"))
+			data, err := ec.unmarshalOVolumeKind2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VolumeKind = data
 		}
 	}
 	return it, nil
@@ -23302,6 +23384,18 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "volumeKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_volumeKind(ctx, field, obj)
+				})
+		case "volumeKindSource":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_volumeKindSource(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -25341,6 +25435,26 @@ func (ec *executionContext) marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdb�
 	return ec._Volume(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNVolumeKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx context.Context, v any) (model.VolumeKind, error) {
+	var res model.VolumeKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVolumeKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx context.Context, sel ast.SelectionSet, v model.VolumeKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNVolumeKindSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKindSource(ctx context.Context, v any) (model.VolumeKindSource, error) {
+	var res model.VolumeKindSource
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNVolumeKindSource2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKindSource(ctx context.Context, sel ast.SelectionSet, v model.VolumeKindSource) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNVolumeStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeStatus(ctx context.Context, v any) (model.VolumeStatus, error) {
 	var res model.VolumeStatus
 	err := res.UnmarshalGQL(v)
@@ -26032,6 +26146,22 @@ func (ec *executionContext) marshalOVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdb�
 		return graphql.Null
 	}
 	return ec._Volume(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOVolumeKind2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx context.Context, v any) (*model.VolumeKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.VolumeKind)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOVolumeKind2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeKind(ctx context.Context, sel ast.SelectionSet, v *model.VolumeKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOVolumeSlice2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐVolumeSlice(ctx context.Context, sel ast.SelectionSet, v *model.VolumeSlice) graphql.Marshaler {

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 )
@@ -27,7 +28,7 @@ func MetricCatalog() []MetricInfo {
 	both := func(confocal, split string) []ModalityMeaning {
 		return []ModalityMeaning{{"confocal", confocal}, {"split-detector", split}}
 	}
-	return []MetricInfo{
+	cat := []MetricInfo{
 		{"cone_count", "cells", "Cone photoreceptors detected in the image (bound and unbound).",
 			both("Waveguiding cones: bright spots; rods and dim cones are missed near the fovea.",
 				"Cone inner segments, including cones that do not waveguide; rods are not counted.")},
@@ -47,6 +48,35 @@ func MetricCatalog() []MetricInfo {
 		{"nfl_coherence", "", "Mean coherence of the structure tensor, 0 (no direction, e.g. a cone mosaic) to 1 (perfect striation).",
 			both("Near 0 on a cone mosaic; high on the nerve-fibre layer.", "Near 0 on a cone mosaic.")},
 	}
+	return append(cat, octMetricCatalog()...)
+}
+
+// octMetricCatalog lists the metrics only OCT runs record: per vascular slab of
+// DefaultSlabs, per retinal layer, and of the nerve-fibre layer slab.
+func octMetricCatalog() []MetricInfo {
+	oct := func(meaning string) []ModalityMeaning { return []ModalityMeaning{{"oct", meaning}} }
+	plexus := map[string]string{SlabSVP: "superficial", SlabICP: "intermediate", SlabDCP: "deep"}
+	var out []MetricInfo
+	for _, s := range DefaultSlabs() {
+		p, ok := plexus[s.Name]
+		if !ok {
+			continue
+		}
+		slab := fmt.Sprintf("the %s vascular plexus slab (%s%+g to %s%+g voxels)", p, s.Top, s.TopOffsetPx, s.Bottom, s.BottomOffsetPx)
+		out = append(out,
+			MetricInfo{"capillary_area_density_" + s.Name, "%", "Share of the en-face field covered by capillaries in " + slab + ", Hessian vesselness, with a bootstrap 95% interval.", oct("Structural OCT: capillaries brighter than the surrounding layer.")},
+			MetricInfo{"capillary_length_density_" + s.Name, "mm/mm²", "Capillary centre-line length per field area in " + slab + ". Needs a calibrated pixel size.", oct("Skeleton of the vessel mask.")},
+			MetricInfo{"capillary_diameter_" + s.Name, "µm", "Mean capillary diameter (half-maximum width across the vessel) in " + slab + ". Needs a calibrated pixel size (else _px).", oct("Lateral resolution bounds the smallest measurable diameter.")},
+			MetricInfo{"capillary_tortuosity_" + s.Name, "", "Mean path length over chord of the capillary branches in " + slab + " (1 is straight).", oct("Branches shorter than 15 px are left out.")},
+		)
+	}
+	out = append(out, MetricInfo{"nfl_bundle_width", "µm", "Width of the bright nerve-fibre bundles on the NFL slab (ILM to NFL/GCL). Needs a calibrated pixel size (else nfl_bundle_width_px).", oct("From profiles across the fibres' orientation.")})
+	for _, l := range RetinalLayers {
+		out = append(out, MetricInfo{"thickness_" + l.Name, "µm",
+			fmt.Sprintf("Mean thickness from %s to %s over the field, with a 95%% interval from 4×4 sub-regions. Needs the depth sampling (else thickness_%s_px, in voxels).",
+				LayerBoundaryNames[l.Top], LayerBoundaryNames[l.Bottom], l.Name), oct("Boundaries by graph search on gradient images (Chiu et al. 2010).")})
+	}
+	return out
 }
 
 // MetricNames returns the catalogued metric names.

@@ -32,11 +32,13 @@ func TestPhantomVolumeEnFaceShowsMosaic(t *testing.T) {
 		looks int
 		minR  float64 // on the mean projection
 	}{
-		{1, 1, 0.5}, {2, 1, 0.5}, {3, 4, 0.75},
+		{1, 1, 0.4}, {2, 1, 0.4}, {3, 4, 0.6},
 	}
 	for _, tc := range cases {
 		seed := tc.seed
-		v, truth := PhantomVolume(VolumePhantomOptions{X: 96, Y: 96, Z: 112, Seed: seed, SpeckleLooks: tc.looks})
+		// The plain flat retina of the en-face checks: no pit, vessels, striation or motion.
+		v, truth := PhantomVolume(VolumePhantomOptions{X: 96, Y: 96, Z: 112, Seed: seed, SpeckleLooks: tc.looks,
+			PitDepth: -1, NoPlexuses: true, NoStriations: true, MotionAxialPx: -1, MotionLateralPx: -1})
 		require.Equal(t, 96*96*112, len(v.Vox))
 		require.NotEmpty(t, truth.Mosaic.Cones)
 		require.Less(t, truth.PhotoreceptorZ0, truth.PhotoreceptorZ1)

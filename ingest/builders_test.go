@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/binary"
+	"math"
 	"slices"
 	"strconv"
 )
@@ -86,6 +87,7 @@ func writeElems(buf *bytes.Buffer, elems []dcmElem, implicit bool) {
 // dicomFile is a synthetic DICOM: header attributes plus native pixels or JPEG fragments.
 type dicomFile struct {
 	ts           string
+	sop          string // Secondary Capture when empty
 	modality     string
 	rows, cols   int
 	frames       int // 0 leaves NumberOfFrames out
@@ -106,10 +108,14 @@ func (f dicomFile) bytes() []byte {
 	var out bytes.Buffer
 	out.Write(make([]byte, 128))
 	out.WriteString("DICM")
+	sop := f.sop
+	if sop == "" {
+		sop = "1.2.840.10008.5.1.4.1.1.7"
+	}
 	var m bytes.Buffer
 	writeElems(&m, []dcmElem{
 		{group: 2, elem: 1, vr: "OB", val: []byte{0, 1}},
-		dStr(2, 2, "UI", "1.2.840.10008.5.1.4.1.1.7"),
+		dStr(2, 2, "UI", sop),
 		dStr(2, 3, "UI", "1.2.826.0.1.3680043.2.1125.1.1"),
 		dStr(2, 0x10, "UI", f.ts),
 		dStr(2, 0x12, "UI", "1.2.826.0.1.3680043.2.1125.99"),
@@ -123,7 +129,7 @@ func (f dicomFile) bytes() []byte {
 		photo = "MONOCHROME2"
 	}
 	elems := []dcmElem{
-		dStr(8, 0x16, "UI", "1.2.840.10008.5.1.4.1.1.7"),
+		dStr(8, 0x16, "UI", sop),
 		dStr(8, 0x18, "UI", "1.2.826.0.1.3680043.2.1125.1.1"),
 		dStr(8, 0x20, "DA", "20240131"),
 		dStr(8, 0x60, "CS", f.modality),
@@ -263,4 +269,124 @@ func le16(v []uint16) []byte {
 		b = binary.LittleEndian.AppendUint16(b, x)
 	}
 	return b
+}
+
+// volSpec is a synthetic Heidelberg .vol file, written from the published layout (see
+// vol.go): a 2048-byte header, the SLO image, then per B-scan a header (with the
+// boundaries inside it) and SizeZ rows of SizeX float32.
+type volSpec struct {
+	version           string // "HSF-OCT-103" when empty
+	sizeX, nB, sizeZ  int
+	scaleX, dist, scZ float64 // mm
+	sloW, sloH        int
+	bscanHdr          int // 256 when 0; the boundaries, at 256, must fit in it
+	pos               string
+	patientID         string
+	dobDays           float64
+	pix               func(b, z, x int) float32 // stored (linear) value
+	seg               [][]float32               // seg[s][b·sizeX+x], nil for none
+	bscanMagic        string                    // "HSF-BS-103" when empty
+	hdrSizeInBScan    int                       // 0 repeats bscanHdr
+}
+
+func (v volSpec) bytes() []byte {
+	le := binary.LittleEndian
+	hdr := v.bscanHdr
+	if hdr == 0 {
+		hdr = 256
+	}
+	ver := v.version
+	if ver == "" {
+		ver = "HSF-OCT-103"
+	}
+	h := make([]byte, 2048)
+	copy(h[0:12], ver)
+	le.PutUint32(h[12:], uint32(int32(v.sizeX)))
+	le.PutUint32(h[16:], uint32(int32(v.nB)))
+	le.PutUint32(h[20:], uint32(int32(v.sizeZ)))
+	le.PutUint64(h[24:], math.Float64bits(v.scaleX))
+	le.PutUint64(h[32:], math.Float64bits(v.dist))
+	le.PutUint64(h[40:], math.Float64bits(v.scZ))
+	le.PutUint32(h[48:], uint32(int32(v.sloW)))
+	le.PutUint32(h[52:], uint32(int32(v.sloH)))
+	le.PutUint64(h[56:], math.Float64bits(0.0114))
+	le.PutUint64(h[64:], math.Float64bits(0.0114))
+	le.PutUint32(h[72:], 30)
+	copy(h[84:88], v.pos)
+	le.PutUint32(h[100:], uint32(int32(hdr)))
+	copy(h[140:161], v.patientID)
+	le.PutUint64(h[164:], math.Float64bits(v.dobDays))
+	out := append([]byte(nil), h...)
+	for i := range v.sloW * v.sloH {
+		out = append(out, byte(i*7))
+	}
+	for b := range v.nB {
+		bh := make([]byte, hdr)
+		magic := v.bscanMagic
+		if magic == "" {
+			magic = "HSF-BS-103"
+		}
+		copy(bh[0:12], magic)
+		inner := v.hdrSizeInBScan
+		if inner == 0 {
+			inner = hdr
+		}
+		le.PutUint32(bh[12:], uint32(int32(inner)))
+		le.PutUint64(bh[16:], math.Float64bits(float64(b)))
+		le.PutUint32(bh[48:], uint32(len(v.seg)))
+		le.PutUint32(bh[52:], 256)
+		for s, line := range v.seg {
+			for x := range v.sizeX {
+				le.PutUint32(bh[256+(s*v.sizeX+x)*4:], math.Float32bits(line[b*v.sizeX+x]))
+			}
+		}
+		out = append(out, bh...)
+		for z := range v.sizeZ {
+			for x := range v.sizeX {
+				out = le.AppendUint32(out, math.Float32bits(v.pix(b, z, x)))
+			}
+		}
+	}
+	return out
+}
+
+// volPix is a ramp of distinct linear values in (0, 1), with the format's invalid marker
+// in the first A-scan of every B-scan.
+func volPix(b, z, x int) float32 {
+	if x == 0 {
+		return math.MaxFloat32
+	}
+	return float32(1+b*1000+z*10+x) / 1e5
+}
+
+// octDICOM is a synthetic Ophthalmic Tomography image: 3 frames (B-scans) of 4 rows (depth)
+// by 5 columns (A-scans), 16-bit, pixel spacing 3.9 µm (rows) by 11.5 µm (columns) in the
+// shared functional groups, and frame positions 0.12 mm apart in the per-frame ones. Frame
+// b, row d, column x holds b·100 + d·10 + x.
+func octDICOM(ts string) dicomFile {
+	pix := make([]uint16, 0, 60)
+	for b := range 3 {
+		for d := range 4 {
+			for x := range 5 {
+				pix = append(pix, uint16(b*100+d*10+x))
+			}
+		}
+	}
+	var perFrame [][]dcmElem
+	for b := range 3 {
+		perFrame = append(perFrame, []dcmElem{{group: 0x20, elem: 0x9113, vr: "SQ", items: [][]dcmElem{{
+			dStr(0x20, 0x32, "DS", "1.5\\"+strconv.FormatFloat(-0.2+0.12*float64(b), 'f', 2, 64)+"\\0"),
+		}}}})
+	}
+	return dicomFile{ts: ts, sop: SOPOphthalmicTomography, modality: "OPT", rows: 4, cols: 5, frames: 3, bits: 16,
+		patientID: "OCT-1", laterality: "R", native: le16(pix),
+		extra: []dcmElem{
+			{group: 0x5200, elem: 0x9229, vr: "SQ", items: [][]dcmElem{{
+				{group: 0x28, elem: 0x9110, vr: "SQ", items: [][]dcmElem{{
+					dStr(0x18, 0x50, "DS", "0.02"),
+					dStr(0x28, 0x30, "DS", "0.0039\\0.0115"),
+				}}},
+			}}},
+			{group: 0x5200, elem: 0x9230, vr: "SQ", items: perFrame},
+		}}
 }

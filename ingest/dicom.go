@@ -76,8 +76,29 @@ func describeTS(tsUID, name string) string {
 }
 
 // parseDICOM fills res from a DICOM file whose data (after the preamble and "DICM", or
-// from byte 0 for a file without them) starts at start.
+// from byte 0 for a file without them) starts at start. An Ophthalmic Tomography image's
+// frames are B-scans: its dims are remapped to x A-scans, y B-scans, z depth (see
+// KindOCTVolume), whether or not its pixels decode here.
 func parseDICOM(res *Result, r io.ReaderAt, size, start int64, opts Options) error {
+	err := parseDICOMFrames(res, r, size, start, opts)
+	if res.SOPClassUID != SOPOphthalmicTomography || res.Rows <= 0 || res.Cols <= 0 || res.Frames <= 0 {
+		return err
+	}
+	if err == nil && res.SamplesPerPixel != 1 {
+		res.plane, res.frameRow = nil, nil
+		err = reject(CodeUnsupportedPixelFormat, "an Ophthalmic Tomography image with %d samples per pixel (B-scans are grey)", res.SamplesPerPixel)
+	}
+	if res.plane == nil {
+		res.Rows, res.Frames = res.Frames, res.Rows
+		return err
+	}
+	l := bscanLayout{x: res.Cols, y: res.Frames, z: res.Rows, bscan: res.plane, row: res.frameRow}
+	l.install(res)
+	return err
+}
+
+// parseDICOMFrames reads a DICOM frame by frame: plane z is frame z.
+func parseDICOMFrames(res *Result, r io.ReaderAt, size, start int64, opts Options) error {
 	tagDictOnce.Do(func() { _, _ = tag.Find(tag.PixelData) })
 	s := &dicomScanner{w: &window{r: r, size: size}, size: size, bo: binary.LittleEndian, implicit: true}
 	kind := tsNative
@@ -117,6 +138,9 @@ func parseDICOM(res *Result, r io.ReaderAt, size, start int64, opts Options) err
 		return err
 	}
 	fillDICOM(res, &ds)
+	if err := dicomKind(res, &ds); err != nil {
+		return err
+	}
 
 	px := s.pixel
 	if px != nil && px.truncated != "" {
@@ -183,6 +207,13 @@ func planDICOMPixels(res *Result, ds *dicom.Dataset, r io.ReaderAt, size int64, 
 		}
 		planar := firstInt(ds, tag.PlanarConfiguration, 0) == 1
 		res.plane = nativePlanes(r, size, px.valOff, res, st, bo, planar)
+		if res.SamplesPerPixel == 1 {
+			frame := int64(res.Rows) * int64(res.Cols) * int64(st.size())
+			line := int64(res.Cols) * int64(st.size())
+			res.frameRow = func(f, row int, dst []float32) error {
+				return readSamples(r, px.valOff+int64(f)*frame+int64(row)*line, size, dst, st, bo)
+			}
+		}
 	case tsJPEGBaseline:
 		if px.length >= 0 {
 			return reject(CodeCorrupt, "pixel data is native but %s is encapsulated", describeTS(res.TransferSyntaxUID, res.TransferSyntaxName))

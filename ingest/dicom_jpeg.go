@@ -47,6 +47,8 @@ func jpegFrames(r io.ReaderAt, size int64, frags []span, frames int) ([][]span, 
 
 // jpegPlanes decodes JPEG Baseline frames, one at a time, reducing colour to luma.
 func jpegPlanes(r io.ReaderAt, size int64, frames [][]span, res *Result) func(int, []float32) error {
+	// The frame size, as the header states it now: an OCT's dims are remapped afterwards.
+	cols, rows := res.Cols, res.Rows
 	return func(z int, dst []float32) error {
 		var buf []byte
 		for _, f := range frames[z] {
@@ -60,9 +62,9 @@ func jpegPlanes(r io.ReaderAt, size int64, frames [][]span, res *Result) func(in
 		if err != nil {
 			return reject(CodeCorrupt, "frame %d is not a decodable JPEG: %v", z, err)
 		}
-		if cfg.Width != res.Cols || cfg.Height != res.Rows {
+		if cfg.Width != cols || cfg.Height != rows {
 			return reject(CodeDimensionMismatch, "frame %d is a %d×%d JPEG but the header says %d×%d",
-				z, cfg.Width, cfg.Height, res.Cols, res.Rows)
+				z, cfg.Width, cfg.Height, cols, rows)
 		}
 		img, err := jpeg.Decode(bytes.NewReader(buf))
 		if err != nil {

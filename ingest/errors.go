@@ -29,6 +29,9 @@ const (
 	CodeMismatchedPages = "MISMATCHED_PAGES"
 	// CodeBadSidecar: a raw volume whose JSON sidecar is missing, malformed or inconsistent.
 	CodeBadSidecar = "BAD_SIDECAR"
+	// CodeKindConflict: the volume kind stated with the upload contradicts the file or its
+	// sidecar (an OCT DICOM stated FRAME_STACK), or is not a kind.
+	CodeKindConflict = "KIND_CONFLICT"
 )
 
 // RejectError says why a file cannot be ingested. Reason is a precise sentence for a

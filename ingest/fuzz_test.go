@@ -27,6 +27,9 @@ func FuzzParse(f *testing.F) {
 	f.Add(buildTIFF(binary.BigEndian, []tiffPageSpec{{w: 2, h: 2, bits: 16, pix: ramp(4, 999, 65536)}}, 0), []byte(nil))
 	f.Add(le16(ramp(24, 7, 65536)), []byte(`{"dims":[2,3,4],"dtype":"uint16","spacingUm":[1,1,2]}`))
 	f.Add([]byte{}, []byte(nil))
+	f.Add(volFixture().bytes(), []byte(nil))
+	f.Add(octDICOM(tsExplicitLE).bytes(), []byte(nil))
+	f.Add(le16(ramp(24, 7, 65536)), []byte(`{"dims":[2,3,4],"dtype":"uint16","axes":["bscan","depth","ascan"]}`))
 
 	f.Fuzz(func(t *testing.T, data, sidecar []byte) {
 		opts := Options{MaxVoxels: 1 << 22}
@@ -53,6 +56,64 @@ func FuzzParse(f *testing.F) {
 		}
 		if int64(len(v.Vox)) != res.Voxels() || v.X != res.Cols || v.Y != res.Rows || v.Z != res.Frames {
 			t.Fatalf("volume %dx%dx%d (%d voxels) for a %dx%dx%d header", v.X, v.Y, v.Z, len(v.Vox), res.Cols, res.Rows, res.Frames)
+		}
+	})
+}
+
+// FuzzVol mutates a valid Heidelberg .vol (and truncations of it) through Parse, Volume,
+// BScan and Boundaries: nothing may panic, hang or fail with anything but a *RejectError,
+// and a decoded volume has the announced size.
+func FuzzVol(f *testing.F) {
+	good := volFixture().bytes()
+	f.Add(good)
+	f.Add(good[:2048])
+	f.Add(good[:len(good)-7])
+	noSeg := volFixture()
+	noSeg.seg = nil
+	f.Add(noSeg.bytes())
+	big := volSpec{sizeX: 16, nB: 4, sizeZ: 8, scaleX: 0.01, dist: 0.1, scZ: 0.004, pix: volPix}
+	f.Add(big.bytes())
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := Parse(bytes.NewReader(data), int64(len(data)), "fuzz.vol", Options{MaxVoxels: 1 << 20})
+		if res == nil {
+			t.Fatal("Parse returned a nil Result")
+		}
+		var rej *RejectError
+		if err != nil {
+			if !errors.As(err, &rej) {
+				t.Fatalf("Parse returned %T %v, not a *RejectError", err, err)
+			}
+			return
+		}
+		if res.Vol != nil {
+			if _, err := res.Vol.Boundaries(); err != nil && !errors.As(err, &rej) {
+				t.Fatalf("Boundaries returned %T %v, not a *RejectError", err, err)
+			}
+			if _, err := res.Vol.SLO(); err != nil && !errors.As(err, &rej) {
+				t.Fatalf("SLO returned %T %v", err, err)
+			}
+		}
+		if !res.Decodable {
+			return
+		}
+		if err := res.BScan(res.Rows-1, make([]float32, res.Cols*res.Frames)); err != nil && !errors.As(err, &rej) {
+			t.Fatalf("BScan returned %T %v, not a *RejectError", err, err)
+		}
+		v, err := res.Volume()
+		if err != nil {
+			if !errors.As(err, &rej) {
+				t.Fatalf("Volume returned %T %v, not a *RejectError", err, err)
+			}
+			return
+		}
+		if int64(len(v.Vox)) != res.Voxels() || v.X != res.Cols || v.Y != res.Rows || v.Z != res.Frames {
+			t.Fatalf("volume %dx%dx%d (%d voxels) for a %dx%dx%d header", v.X, v.Y, v.Z, len(v.Vox), res.Cols, res.Rows, res.Frames)
+		}
+		for _, x := range v.Vox {
+			if x != x || x < 0 {
+				t.Fatalf("decoded sample %v", x)
+			}
 		}
 	})
 }

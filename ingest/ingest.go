@@ -1,5 +1,6 @@
-// Package ingest sniffs and parses the volume formats aomas accepts — DICOM, multi-page TIFF
-// stacks and raw little-endian volumes with a JSON sidecar — into imaging volumes. Parsing is
+// Package ingest sniffs and parses the volume formats aomas accepts — DICOM (including
+// Ophthalmic Tomography and OCT En Face), multi-page TIFF stacks, Heidelberg Spectralis .vol
+// raw exports and raw little-endian volumes with a JSON sidecar — into imaging volumes. Parsing is
 // defensive: no length field is trusted before it is checked against the file size, every
 // rejection is a *RejectError with a stable code, and no input makes it panic or hang.
 package ingest
@@ -19,6 +20,7 @@ const (
 	FormatDICOM = "dicom"
 	FormatTIFF  = "tiff"
 	FormatRaw   = "raw"
+	FormatVol   = "vol"
 )
 
 // Default limits used when Options leaves them zero.
@@ -58,6 +60,9 @@ type Options struct {
 	// Sidecar is the JSON sidecar of a raw volume (see ParseSidecar). It is used only when
 	// the content is neither DICOM nor TIFF.
 	Sidecar []byte
+	// VolumeKind is the kind the caller states (KindFrameStack or KindOCTVolume), "" for
+	// none. A file or sidecar that says otherwise is a KIND_CONFLICT rejection.
+	VolumeKind string
 }
 
 func (o Options) maxBytes() int64 {
@@ -133,11 +138,14 @@ type Result struct {
 	TransferSyntaxUID string
 	// TransferSyntaxName is the human name of TransferSyntaxUID, when known.
 	TransferSyntaxName string
-	Frames             int // z: DICOM frames, TIFF pages, raw slices
-	Rows               int // y
-	Cols               int // x
-	SamplesPerPixel    int
-	BitsAllocated      int
+	// The volume's dimensions. For a FRAME_STACK, z is DICOM frames, TIFF pages or raw
+	// slices. For an OCT_VOLUME, x is A-scans per B-scan, y B-scans and z depth samples
+	// (see KindOCTVolume): a DICOM OCT's frames and a .vol's B-scans count y, not z.
+	Frames          int // z
+	Rows            int // y
+	Cols            int // x
+	SamplesPerPixel int
+	BitsAllocated   int
 	// DataType is the stored sample type: uint8, int8, uint16, int16, uint32, int32 or float32.
 	DataType string
 	// SpacingUm is the voxel spacing along x, y and z in micrometres; 0 where unknown.
@@ -147,9 +155,27 @@ type Result struct {
 	Size      int64
 	Subject   Subject
 	Study     Study
+	// VolumeKind is KindFrameStack or KindOCTVolume once the file was recognised, and
+	// VolumeKindSource says who said so (KindSourceFile, …, KindSourceDefault).
+	VolumeKind       string
+	VolumeKindSource string
+	// FramePositionsMm are a DICOM's per-frame Image Position (Patient) in mm, one per frame
+	// (per B-scan of an OCT), when every frame has one; nil otherwise.
+	FramePositionsMm [][3]float64
+	// Vol is the header of a Heidelberg .vol file (nil for other formats); its SLO image and
+	// the device's layer boundaries are read with SLO and Boundaries.
+	Vol *VolHeader
+	// RawAxes are a raw volume's sidecar axes (nil when the sidecar gives none).
+	RawAxes []string
 
 	// plane decodes plane z into dst (Rows·Cols samples).
 	plane func(z int, dst []float32) error
+	// bscan, when set, decodes B-scan y (Cols·Frames samples) by itself; fill, when set,
+	// decodes the whole volume faster than plane by plane.
+	bscan func(y int, dst []float32) error
+	fill  func(v *imaging.Volume) error
+	// frameRow, when set, decodes one row of one DICOM frame (native, one sample a pixel).
+	frameRow func(f, row int, dst []float32) error
 	// whyNot is returned by Volume when the pixels are not decodable.
 	whyNot error
 }
@@ -162,13 +188,19 @@ func (r *Result) Volume() (*imaging.Volume, error) {
 		return nil, err
 	}
 	v := &imaging.Volume{X: r.Cols, Y: r.Rows, Z: r.Frames, Vox: make([]float32, r.Voxels())}
+	v.SpacingUm = r.SpacingUm
+	if r.fill != nil {
+		if err := r.fill(v); err != nil {
+			return nil, err
+		}
+		return v, nil
+	}
 	n := r.Rows * r.Cols
 	for z := range r.Frames {
 		if err := r.plane(z, v.Vox[z*n:(z+1)*n]); err != nil {
 			return nil, err
 		}
 	}
-	v.SpacingUm = r.SpacingUm
 	return v, nil
 }
 
@@ -227,6 +259,9 @@ func Parse(r io.ReaderAt, size int64, name string, opts Options) (*Result, error
 	case isTIFF(head):
 		res.Format = FormatTIFF
 		err = parseTIFF(res, r, size, opts)
+	case isVol(head):
+		res.Format = FormatVol
+		err = parseVol(res, r, size, opts)
 	case opts.Sidecar != nil:
 		res.Format = FormatRaw
 		err = parseRaw(res, r, size, opts)
@@ -238,6 +273,17 @@ func Parse(r io.ReaderAt, size int64, name string, opts Options) (*Result, error
 	}
 	if err == nil && res.Decodable {
 		err = checkDecodedSize(res, size, opts)
+	}
+	if err == nil {
+		err = settleKind(res, opts.VolumeKind)
+	}
+	if err == nil && res.VolumeKind == KindOCTVolume && res.VolumeKindSource == KindSourceUploader {
+		// A sequence of frames (TIFF pages, DICOM frames, raw slices) stated to be an OCT is
+		// a sequence of B-scans, as OCT devices and ImageJ export them.
+		asBScans(res)
+		if res.Format == FormatRaw {
+			res.RawAxes = bscanAxes
+		}
 	}
 	if err != nil {
 		res.Decodable = false
@@ -255,7 +301,7 @@ func unknownFormat(name string) error {
 	case ".raw", ".bin":
 		return reject(CodeBadSidecar, "a raw volume needs a JSON sidecar giving dims and dtype")
 	}
-	return reject(CodeUnknownFormat, "the content is neither DICOM, TIFF nor a raw volume with a sidecar")
+	return reject(CodeUnknownFormat, "the content is neither DICOM, TIFF, Heidelberg .vol nor a raw volume with a sidecar")
 }
 
 // readFull reads len(p) bytes at off, turning a short read into a TRUNCATED rejection.

@@ -231,7 +231,7 @@ func TestRecordedSidecar(t *testing.T) {
 		{"y unknown", [3]*float64{&x, nil, &z}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := RecordedSidecar([3]int{2, 3, 4}, "uint16", tc.spacing)
+			b, err := RecordedSidecar([3]int{2, 3, 4}, "uint16", tc.spacing, nil)
 			require.NoError(t, err)
 			sc, err := ParseSidecar(b)
 			require.NoError(t, err)

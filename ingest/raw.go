@@ -7,22 +7,60 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 )
 
 // Sidecar is the JSON file that describes a raw volume, for example
 //
 //	{"dims": [64, 512, 512], "dtype": "uint16", "spacingUm": [0.75, 0.75, 2.5]}
+//	{"dims": [128, 496, 512], "dtype": "float32", "axes": ["bscan", "depth", "ascan"],
+//	 "spacingUm": [11.5, 47, 3.9]}
 //
-// dims is [z, y, x]: slices, rows, columns, outermost first. The raw file holds exactly
-// z·y·x little-endian samples of dtype (uint8, int8, uint16, int16, uint32, int32 or
-// float32) with x varying fastest and no header. spacingUm is [x, y, z] in micrometres and
-// may be left out (unknown spacing). Unknown keys are an error, so a misspelt key is not
+// dims gives the sizes outermost first, in the order of axes. The raw file holds exactly
+// their product of little-endian samples of dtype (uint8, int8, uint16, int16, uint32,
+// int32 or float32), the last axis varying fastest, and no header. axes names the axes and
+// with them the volume's kind; it is one of
+//
+//	["frame", "y", "x"]           a FRAME_STACK: frames in time of rows of columns
+//	["bscan", "depth", "ascan"]   an OCT_VOLUME stored B-scan by B-scan (most exports)
+//	["depth", "bscan", "ascan"]   an OCT_VOLUME stored en-face plane by plane
+//
+// Without axes the file is frames of rows of columns, [z, y, x]. volumeKind (FRAME_STACK or
+// OCT_VOLUME) states the kind and must agree with axes; an OCT_VOLUME without axes is
+// stored B-scan by B-scan, as is a raw volume without either whose uploader states
+// OCT_VOLUME (a sequence of frames stated to be an OCT is a sequence of B-scans). spacingUm is [x, y, z] of the volume in
+// micrometres (for an OCT: between A-scans, between B-scans, between depth samples) and may
+// be left out (unknown spacing). Unknown keys are an error, so a misspelt key is not
 // silently ignored.
 type Sidecar struct {
-	Dims      []int64   `json:"dims"`
-	DType     string    `json:"dtype"`
-	SpacingUm []float64 `json:"spacingUm,omitempty"`
+	Dims       []int64   `json:"dims"`
+	DType      string    `json:"dtype"`
+	SpacingUm  []float64 `json:"spacingUm,omitempty"`
+	Axes       []string  `json:"axes,omitempty"`
+	VolumeKind string    `json:"volumeKind,omitempty"`
+}
+
+// sidecarLayouts are the accepted axes and the kind each states ("" for none).
+var sidecarLayouts = []struct {
+	axes []string
+	kind string
+}{
+	{[]string{"frame", "y", "x"}, KindFrameStack},
+	{[]string{"depth", "bscan", "ascan"}, KindOCTVolume},
+	{[]string{"bscan", "depth", "ascan"}, KindOCTVolume},
+}
+
+// kind returns the kind the sidecar states ("" for none) and whether its file is stored
+// B-scan by B-scan.
+func (sc Sidecar) kind() (string, bool) {
+	k := sc.VolumeKind
+	for _, l := range sidecarLayouts {
+		if slices.Equal(l.axes, sc.Axes) && l.kind != "" {
+			k = l.kind
+		}
+	}
+	return k, slices.Equal(sc.Axes, bscanAxes) || sc.Axes == nil && k == KindOCTVolume
 }
 
 // sidecarMaxBytes bounds the sidecar JSON; a real one is a few dozen bytes.
@@ -53,6 +91,23 @@ func ParseSidecar(b []byte) (Sidecar, error) {
 	if _, ok := rawSampleType(sc.DType); !ok {
 		return sc, reject(CodeBadSidecar, `"dtype" is %q; expected uint8, int8, uint16, int16, uint32, int32 or float32`, sc.DType)
 	}
+	if sc.Axes != nil {
+		known := false
+		for _, l := range sidecarLayouts {
+			if slices.Equal(l.axes, sc.Axes) {
+				known = true
+				if l.kind != "" && sc.VolumeKind != "" && sc.VolumeKind != l.kind {
+					return sc, reject(CodeBadSidecar, `"axes" %q are those of an %s but "volumeKind" is %s`, sc.Axes, l.kind, sc.VolumeKind)
+				}
+			}
+		}
+		if !known {
+			return sc, reject(CodeBadSidecar, `"axes" is %q; expected ["frame","y","x"], ["bscan","depth","ascan"] or ["depth","bscan","ascan"]`, sc.Axes)
+		}
+	}
+	if sc.VolumeKind != "" && !ValidVolumeKind(sc.VolumeKind) {
+		return sc, reject(CodeBadSidecar, `"volumeKind" is %q; expected %s or %s`, sc.VolumeKind, KindFrameStack, KindOCTVolume)
+	}
 	if sc.SpacingUm != nil {
 		if len(sc.SpacingUm) != 3 {
 			return sc, reject(CodeBadSidecar, `"spacingUm" must be [x, y, z], got %d numbers`, len(sc.SpacingUm))
@@ -67,11 +122,15 @@ func ParseSidecar(b []byte) (Sidecar, error) {
 }
 
 // RecordedSidecar rebuilds the sidecar of a raw volume from what was recorded of it when
-// it was accepted (the sidecar itself is not stored): dims [z, y, x], the sample type, and
-// the spacing [x, y, z] in µm with nil for unknown. The spacing is kept only when x and y
-// are both known; an unknown z is then 0.
-func RecordedSidecar(dims [3]int, dtype string, spacingUm [3]*float64) ([]byte, error) {
-	side := Sidecar{Dims: []int64{int64(dims[0]), int64(dims[1]), int64(dims[2])}, DType: dtype}
+// it was accepted (the sidecar itself is not stored): the volume's dims [z, y, x], the
+// sample type, the spacing [x, y, z] in µm with nil for unknown, and the sidecar's axes
+// (nil for the default), which say how the file is laid out. The spacing is kept only when
+// x and y are both known; an unknown z is then 0.
+func RecordedSidecar(dims [3]int, dtype string, spacingUm [3]*float64, axes []string) ([]byte, error) {
+	side := Sidecar{Dims: []int64{int64(dims[0]), int64(dims[1]), int64(dims[2])}, DType: dtype, Axes: axes}
+	if slices.Equal(axes, bscanAxes) {
+		side.Dims[0], side.Dims[1] = int64(dims[1]), int64(dims[0])
+	}
 	if spacingUm[0] != nil && spacingUm[1] != nil {
 		side.SpacingUm = []float64{*spacingUm[0], *spacingUm[1], 0}
 		if spacingUm[2] != nil {
@@ -129,6 +188,22 @@ func parseRaw(res *Result, r io.ReaderAt, size int64, opts Options) error {
 			return fmt.Errorf("read raw plane %d: %w", z, err)
 		}
 		return nil
+	}
+	kind, bscanMajor := sc.kind()
+	res.RawAxes = sc.Axes
+	if bscanMajor {
+		res.RawAxes = bscanAxes
+	}
+	if kind != "" {
+		res.VolumeKind, res.VolumeKindSource = kind, KindSourceSidecar
+	}
+	if bscanMajor {
+		line := int64(res.Cols) * int64(st.size())
+		l := bscanLayout{x: res.Cols, y: res.Frames, z: res.Rows, bscan: res.plane,
+			row: func(b, d int, dst []float32) error {
+				return readSamples(r, int64(b)*plane+int64(d)*line, size, dst, st, binary.LittleEndian)
+			}}
+		l.install(res)
 	}
 	return nil
 }

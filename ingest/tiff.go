@@ -357,6 +357,8 @@ func (f *firstIFD) ReadAt(p []byte, off int64) (int, error) {
 
 // tiffPlanes decodes one page at a time.
 func tiffPlanes(r io.ReaderAt, size int64, bo binary.ByteOrder, pages []tiffPage, res *Result) func(int, []float32) error {
+	// The page size, as read now: an OCT's dims are remapped afterwards.
+	cols, rows := res.Cols, res.Rows
 	return func(z int, dst []float32) error {
 		f := &firstIFD{r: r}
 		if _, err := r.ReadAt(f.hdr[:4], 0); err != nil {
@@ -367,8 +369,8 @@ func tiffPlanes(r io.ReaderAt, size int64, bo binary.ByteOrder, pages []tiffPage
 		if err != nil {
 			return reject(CodeCorrupt, "page %d does not decode: %v", z, err)
 		}
-		if b := img.Bounds(); b.Dx() != res.Cols || b.Dy() != res.Rows {
-			return reject(CodeMismatchedPages, "page %d decodes to %d×%d, not %d×%d", z, b.Dx(), b.Dy(), res.Cols, res.Rows)
+		if b := img.Bounds(); b.Dx() != cols || b.Dy() != rows {
+			return reject(CodeMismatchedPages, "page %d decodes to %d×%d, not %d×%d", z, b.Dx(), b.Dy(), cols, rows)
 		}
 		switch img.(type) {
 		case *image.Gray, *image.Gray16:

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/ingest"
 )
 
@@ -91,7 +92,18 @@ type RunParams struct {
 	Modality string `json:"modality,omitempty"`
 	// Seed seeds the bootstrap of the metrics' confidence intervals (default 1).
 	Seed uint64 `json:"seed,omitempty"`
+	// VolumeKind is FRAME_STACK or OCT_VOLUME. StartRun records the volume's kind here
+	// (volumes.volume_kind; a caller may state it for a volume whose kind nobody stated,
+	// e.g. a TIFF of en-face depth planes as aomas phantom --kind volume writes).
+	VolumeKind string `json:"volumeKind,omitempty"`
+	// Slabs are the en-face slabs of an OCT run (imaging.DefaultSlabs when none are
+	// given; StartRun records them), by name: photoreceptor (cones), nfl (nerve fibres),
+	// svp, icp and dcp (capillaries of the three plexuses). At most maxSlabs.
+	Slabs []imaging.Slab `json:"slabs,omitempty"`
 }
+
+// maxSlabs bounds the slabs one run projects.
+const maxSlabs = 16
 
 // ParseParams reads a run's params JSON; what it refuses is ErrInvalidRun.
 func ParseParams(s string) (RunParams, error) {
@@ -118,6 +130,22 @@ func ParseParams(s string) (RunParams, error) {
 		if err := ingest.CheckEccentricityDeg(*given.EccentricityDeg); err != nil {
 			return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
 		}
+	}
+	if rp.VolumeKind != "" && rp.VolumeKind != KindFrameStack && rp.VolumeKind != KindOCTVolume {
+		return rp, fmt.Errorf("%w: params: volumeKind %q is neither FRAME_STACK nor OCT_VOLUME", ErrInvalidRun, rp.VolumeKind)
+	}
+	if len(rp.Slabs) > maxSlabs {
+		return rp, fmt.Errorf("%w: params: %d slabs, at most %d", ErrInvalidRun, len(rp.Slabs), maxSlabs)
+	}
+	names := map[string]bool{}
+	for _, sl := range rp.Slabs {
+		if err := sl.Check(); err != nil {
+			return rp, fmt.Errorf("%w: params: %w", ErrInvalidRun, err)
+		}
+		if sl.Name == "" || len(sl.Name) > 32 || names[sl.Name] {
+			return rp, fmt.Errorf("%w: params: slab name %q empty, too long or repeated", ErrInvalidRun, sl.Name)
+		}
+		names[sl.Name] = true
 	}
 	if rp.Modality != "" && rp.Modality != "confocal" && rp.Modality != "split-detector" {
 		return rp, fmt.Errorf("%w: params: modality %q is neither confocal nor split-detector", ErrInvalidRun, rp.Modality)

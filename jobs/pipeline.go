@@ -74,13 +74,13 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 	if in.Params == "" {
 		in.Params = "{}"
 	}
-	if _, err := ParseParams(in.Params); err != nil {
+	rp, err := ParseParams(in.Params)
+	if err != nil {
 		return db.Run{}, err
 	}
-	steps := stepsOf(false)
 	var run db.Run
 	var queued []db.StepState
-	err := db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
+	err = db.InTx(ctx, p.db, func(tx *sqlx.Tx) error {
 		v, err := db.VolumeByIDForRun(ctx, tx, in.VolumeID)
 		if err != nil {
 			return err
@@ -88,6 +88,10 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 		if v.Status != "READY" {
 			return fmt.Errorf("%w: volume %d is %s, not READY", ErrInvalidRun, v.ID, v.Status)
 		}
+		if in.Params, err = recordKind(in.Params, rp, volumeKind(v)); err != nil {
+			return err
+		}
+		steps := stepsOf(kindOf(in.Params), false)
 		run, err = db.CreateRun(ctx, tx, db.NewRun{VolumeID: in.VolumeID, ModelVersionID: in.ModelVersionID,
 			Params: in.Params, Priority: in.Priority}, steps, []string{StepValidate})
 		if err != nil {

@@ -138,7 +138,7 @@ var (
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
 		"VolumeUploadTicket.*", "Case.id", "Case.eye", "Case.createdAt", "Volume.id", "Volume.status", "Volume.sha256",
-		"Volume.sizeBytes", "Volume.errorCode", "Volume.error", "Volume.createdAt"}
+		"Volume.sizeBytes", "Volume.errorCode", "Volume.error", "Volume.createdAt", "Volume.volumeKind", "Volume.volumeKindSource"}
 )
 
 // DefaultPolicy returns the rules seeded into a new database (every project):

@@ -33,6 +33,9 @@ var seedReleases = []struct {
 	// The per-cell distributions of runs (results charts). Numbered after the branch's
 	// migration (00014) so that releases written in parallel do not share a version.
 	{14, []string{"CellDistributions.*", "Histogram.*"}},
+	// Volume kinds (issue 17; numbered after its migration, 00030): every data role reads
+	// them through Volume.*; a scanner reads the kind recorded for its own upload.
+	{30, []string{"Volume.volumeKind", "Volume.volumeKindSource"}},
 	// Retinal layers in the viewer (issue 17; numbered after its migration, 00038): a B-scan's
 	// boundaries, thickness maps and slabs for every data role, and a labeler's corrections.
 	{38, append([]string{"Mutation.saveLayerBoundary"}, typePatterns(layerTypes)...)},

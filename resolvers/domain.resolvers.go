@@ -124,6 +124,7 @@ func (r *mutationResolver) UploadVolume(ctx context.Context, file graphql.Upload
 	if err != nil {
 		return nil, err
 	}
+	in.VolumeKind = statedKind(input.VolumeKind)
 	var out intake.Outcome
 	if ra, ok := file.File.(readerAt); ok && file.Size >= 0 {
 		out, err = r.Intake.IngestFile(ctx, ra, file.Size, in)
@@ -138,6 +139,7 @@ func (r *mutationResolver) RequestVolumeUpload(ctx context.Context, input model.
 	if err != nil {
 		return nil, err
 	}
+	in.VolumeKind = statedKind(input.VolumeKind)
 	owner, err := uploadOwner(ctx)
 	if err != nil {
 		return nil, err

@@ -15,6 +15,9 @@ section "Imaging (issue 6)"
 go test -run '^$' -bench 'PhaseCorrelate512|RegisterAverage|DetectCones|ConeMetrics10k' -benchtime 10x ./imaging/ | grep Benchmark
 go test -run '^$' -bench 'AnalyzeStack' -benchtime 3x ./cmd/aomas/ | grep Benchmark
 
+section "OCT volumes (issue 17): layers of a 512 B-scan x 496 x 512 volume (target < 30 s on 2 cores) and the whole OCT analysis (target < 60 s)"
+go test -run '^$' -bench 'OCTLayers512|OCTAnalysis512' -benchtime 1x -timeout 30m ./imaging/ | grep Benchmark
+
 section "DICOM parsing against pydicom (issue 3)"
 dcm=$(mktemp --suffix=.dcm)
 trap 'rm -f "$dcm"' EXIT

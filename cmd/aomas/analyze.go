@@ -45,8 +45,9 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ecc := fs.Float64("eccentricity-deg", 0, "retinal eccentricity in degrees; sets the expected spacing and the normal density range")
 	detector := fs.String("detector", "classical", "cone detector (only classical runs in-process)")
 	modality := fs.String("modality", string(imaging.ConeConfocal), "confocal or split-detector")
+	layersOut := fs.String("layers-out", "", "treat FILE as an OCT volume (pages are depths, x A-scans, y B-scans), segment its retinal layers and write the boundaries to this CSV (bscan,x,layer,z; one input file only)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: aomas analyze [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector classical] [--modality confocal|split-detector] FILE...")
+		fmt.Fprintln(stderr, "usage: aomas analyze [--layers-out FILE.csv] [--json] [--points-out FILE.csv] [--um-per-px X] [--eccentricity-deg E] [--overlay-out FILE.png] [--detector classical] [--modality confocal|split-detector] FILE...")
 		fmt.Fprintln(stderr, "FILE is a PNG or TIFF image; a multi-page TIFF is a frame stack, registered and averaged first.")
 		fs.PrintDefaults()
 	}
@@ -57,8 +58,8 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	switch {
 	case fs.NArg() == 0:
 		problem = "give at least one FILE"
-	case (*pointsOut != "" || *overlayOut != "") && fs.NArg() > 1:
-		problem = "--points-out and --overlay-out take a single input FILE"
+	case (*pointsOut != "" || *overlayOut != "" || *layersOut != "") && fs.NArg() > 1:
+		problem = "--points-out, --overlay-out and --layers-out take a single input FILE"
 	case *detector != "classical":
 		problem = fmt.Sprintf("--detector %q is not available in-process (use classical)", *detector)
 	case *modality != string(imaging.ConeConfocal) && *modality != string(imaging.ConeSplitDetector):
@@ -72,6 +73,9 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, "analyze: %s\n", problem)
 		fs.Usage()
 		return errExit(2)
+	}
+	if *layersOut != "" {
+		return analyzeLayers(ctx, fs.Arg(0), *layersOut, stdout)
 	}
 	var tw *tabwriter.Writer
 	if !*asJSON {

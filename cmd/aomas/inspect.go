@@ -33,6 +33,41 @@ type inspectRecord struct {
 	SpacingUm         [3]float64 `json:"spacingUm"`
 	Decodable         bool       `json:"decodable"`
 	Error             *string    `json:"error"`
+	// VolumeKind is FRAME_STACK (z is time) or OCT_VOLUME (z is depth), "" when the file
+	// was not recognised; VolumeKindSource says who said so (FILE, SIDECAR, UPLOADER, DEFAULT).
+	VolumeKind       string `json:"volumeKind"`
+	VolumeKindSource string `json:"volumeKindSource"`
+	// Dims are the volume's axes: for an OCT, x A-scans per B-scan, y B-scans, z depth
+	// samples; for a frame stack, x columns, y rows, z frames. Spacing is in µm along each,
+	// null where unknown.
+	Dims    inspectDims    `json:"dims"`
+	Spacing inspectSpacing `json:"spacing"`
+	// DeviceBoundaries names the layer boundaries the device stored (a .vol), null otherwise.
+	DeviceBoundaries []string `json:"deviceBoundaries"`
+}
+
+type inspectDims struct {
+	X int `json:"x"`
+	Y int `json:"y"`
+	Z int `json:"z"`
+}
+
+type inspectSpacing struct {
+	X    *float64 `json:"x"`
+	Y    *float64 `json:"y"`
+	Z    *float64 `json:"z"`
+	Unit string   `json:"unit"`
+}
+
+func spacingOf(sp [3]float64) inspectSpacing {
+	out := inspectSpacing{Unit: "um"}
+	for i, p := range []**float64{&out.X, &out.Y, &out.Z} {
+		if sp[i] > 0 {
+			v := sp[i]
+			*p = &v
+		}
+	}
+	return out
 }
 
 // runInspect prints what the ingester sees in each file, without any service. It exits 2
@@ -43,6 +78,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	asJSON := fs.Bool("json", false, "print one JSON object per file")
 	headerOnly := fs.Bool("header-only", false, "read headers only; do not decode the pixels to prove they decode")
 	maxBytes := fs.Int64("max-bytes", ingest.DefaultMaxBytes, "reject files larger than this many bytes")
+	kind := fs.String("volume-kind", "", "state the volume kind (FRAME_STACK or OCT_VOLUME) as an upload would; a file that says otherwise is rejected")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: aomas inspect [--json] [--header-only] FILE...")
 		fmt.Fprintln(stderr, "A raw volume FILE needs a sidecar FILE.json or FILE-without-extension.json beside it.")
@@ -58,14 +94,14 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var tw *tabwriter.Writer
 	if !*asJSON {
 		tw = tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "FILE\tFORMAT\tMODALITY\tTRANSFER SYNTAX\tFRAMES\tROWS\tCOLS\tSPP\tBITS\tSPACING µm (x,y,z)\tDECODABLE\tERROR")
+		fmt.Fprintln(tw, "FILE\tFORMAT\tKIND\tMODALITY\tTRANSFER SYNTAX\tFRAMES\tROWS\tCOLS\tSPP\tBITS\tSPACING µm (x,y,z)\tDECODABLE\tERROR")
 	}
 	rejected := 0
 	for _, name := range fs.Args() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec := inspectFile(name, ingest.Options{MaxBytes: *maxBytes}, !*headerOnly)
+		rec := inspectFile(name, ingest.Options{MaxBytes: *maxBytes, VolumeKind: *kind}, !*headerOnly)
 		if rec.Error != nil {
 			rejected++
 		}
@@ -83,7 +119,7 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if rec.Error != nil {
 			errText = *rec.Error
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%t\t%s\n", rec.File, dash(rec.Format), dash(rec.Modality),
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%t\t%s\n", rec.File, dash(rec.Format), dash(rec.VolumeKind), dash(rec.Modality),
 			dash(rec.TransferSyntaxUID), rec.Frames, rec.Rows, rec.Cols, rec.SamplesPerPixel, rec.BitsAllocated,
 			spacingText(rec.SpacingUm), rec.Decodable, errText)
 	}
@@ -133,6 +169,12 @@ func inspectFile(name string, opts ingest.Options, decode bool) inspectRecord {
 	rec.Frames, rec.Rows, rec.Cols = res.Frames, res.Rows, res.Cols
 	rec.SamplesPerPixel, rec.BitsAllocated = res.SamplesPerPixel, res.BitsAllocated
 	rec.SpacingUm, rec.Decodable = res.SpacingUm, res.Decodable
+	rec.VolumeKind, rec.VolumeKindSource = res.VolumeKind, res.VolumeKindSource
+	rec.Dims = inspectDims{X: res.Cols, Y: res.Rows, Z: res.Frames}
+	rec.Spacing = spacingOf(res.SpacingUm)
+	if res.Vol != nil {
+		rec.DeviceBoundaries = res.Vol.BoundaryNames()
+	}
 	if perr != nil {
 		return fail(perr)
 	}

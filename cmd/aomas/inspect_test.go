@@ -15,6 +15,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aomas/aomas/internal/testenv"
 )
 
 func inspectExitCode(t *testing.T, err error) int {
@@ -48,8 +50,9 @@ func TestRunInspect(t *testing.T) {
 	write("bad.raw.json", []byte(`{"dims":[20,30,40],"dtype":"uint16"}`))
 	empty := write("empty.dcm", nil)
 
-	keys := []string{"bitsAllocated", "cols", "decodable", "error", "file", "format", "frames", "modality",
-		"rows", "samplesPerPixel", "sopClassUid", "spacingUm", "transferSyntaxUid"}
+	volPath := write("scan.vol", testenv.VolFile(8, 3, 5, 0.0115, 0.12, 0.0039, func(b, z, x int) float32 { return float32(b+z+x+1) / 100 }))
+	keys := []string{"bitsAllocated", "cols", "decodable", "deviceBoundaries", "dims", "error", "file", "format", "frames", "modality",
+		"rows", "samplesPerPixel", "sopClassUid", "spacing", "spacingUm", "transferSyntaxUid", "volumeKind", "volumeKindSource"}
 	tests := []struct {
 		name   string
 		files  []string
@@ -67,6 +70,22 @@ func TestRunInspect(t *testing.T) {
 			require.Equal(t, "raw", recs[1]["format"])
 			require.Equal(t, []any{0.5, 0.5, 2.0}, recs[1]["spacingUm"])
 			require.Equal(t, []any{3.0, 4.0, 2.0}, []any{recs[1]["rows"], recs[1]["cols"], recs[1]["frames"]})
+			require.Equal(t, "FRAME_STACK", recs[1]["volumeKind"])
+			require.Equal(t, "DEFAULT", recs[1]["volumeKindSource"], "nobody said: the default, recorded as such")
+			require.Equal(t, map[string]any{"x": 4.0, "y": 3.0, "z": 2.0}, recs[1]["dims"])
+		}},
+		{"Heidelberg .vol is an OCT volume", []string{volPath}, 0, func(t *testing.T, recs []map[string]any) {
+			require.Equal(t, "vol", recs[0]["format"])
+			require.Equal(t, "OCT_VOLUME", recs[0]["volumeKind"])
+			require.Equal(t, "FILE", recs[0]["volumeKindSource"])
+			require.Equal(t, map[string]any{"x": 8.0, "y": 3.0, "z": 5.0}, recs[0]["dims"], "x A-scans, y B-scans, z depth")
+			sp := recs[0]["spacing"].(map[string]any)
+			require.InDelta(t, 11.5, sp["x"], 1e-9)
+			require.InDelta(t, 120, sp["y"], 1e-9)
+			require.InDelta(t, 3.9, sp["z"], 1e-9)
+			require.Equal(t, "um", sp["unit"])
+			require.Equal(t, []any{"ILM"}, recs[0]["deviceBoundaries"])
+			require.Equal(t, true, recs[0]["decodable"])
 		}},
 		{"rejected files", []string{good, cut, bad, empty, filepath.Join(dir, "missing.dcm")}, 2, func(t *testing.T, recs []map[string]any) {
 			require.Nil(t, recs[0]["error"])
@@ -110,4 +129,10 @@ func TestRunInspect(t *testing.T) {
 	t.Logf("table output:\n%s", out.String())
 
 	require.Equal(t, 2, inspectExitCode(t, runInspect(context.Background(), nil, &bytes.Buffer{}, &bytes.Buffer{})))
+
+	// A stated kind the file contradicts is a rejection, not an override.
+	out.Reset()
+	err = runInspect(context.Background(), []string{"--json", "--volume-kind", "FRAME_STACK", volPath}, &out, &bytes.Buffer{})
+	require.Equal(t, 2, inspectExitCode(t, err))
+	require.Contains(t, out.String(), "KIND_CONFLICT")
 }

@@ -61,6 +61,7 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	var imgs []*imaging.Image
 	var truth any
+	var layers *imaging.LayerBoundaries
 	switch *kind {
 	case "cones":
 		imgs, truth = imaging.PhantomConeStack(imaging.ConePhantomOptions{
@@ -73,8 +74,9 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		img, t := imaging.PhantomNerveFibres(imaging.NervePhantomOptions{Size: *size, Seed: *seed, SNR: *snr})
 		imgs, truth = []*imaging.Image{img}, t
 	case "volume":
-		vol, t := imaging.PhantomVolume(imaging.VolumePhantomOptions{X: *size, Y: *size, Seed: *seed, EccentricityDeg: *ecc})
+		vol, t := imaging.PhantomVolume(imaging.VolumePhantomOptions{X: *size, Y: *size, Seed: *seed, EccentricityDeg: *ecc, SNR: *snr})
 		imgs, truth = volumeSlices(vol), t
+		layers = &imaging.LayerBoundaries{X: vol.X, Y: vol.Y, Z: t.Boundaries}
 	default:
 		fmt.Fprintf(stderr, "phantom: unknown --kind %q (want cones, capillaries, nerve-fibres or volume)\n", *kind)
 		return errExit(2)
@@ -93,6 +95,22 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	truthPath := filepath.Join(*out, "truth.json")
 	if err := os.WriteFile(truthPath, append(js, '\n'), 0o644); err != nil {
 		return fmt.Errorf("write truth: %w", err)
+	}
+	if layers != nil {
+		// The layer boundaries' truth, in the format of aomas analyze --layers-out.
+		p := filepath.Join(*out, "layers_truth.csv")
+		f, err := os.Create(p)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", p, err)
+		}
+		err = imaging.WriteLayersCSV(f, layers)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+		truthPath += " and " + p
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d×%d, %d page(s)) and %s\n", imgPath, imgs[0].W, imgs[0].H, len(imgs), truthPath)
 	return nil

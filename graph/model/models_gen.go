@@ -267,6 +267,8 @@ type RequestVolumeUploadInput struct {
 	UmPerPx   *float64 `json:"umPerPx,omitempty"`
 	Modality  *string  `json:"modality,omitempty"`
 	Sidecar   *string  `json:"sidecar,omitempty"`
+	// As UploadVolumeInput.volumeKind.
+	VolumeKind *VolumeKind `json:"volumeKind,omitempty"`
 }
 
 type ReviewRegionInput struct {
@@ -416,6 +418,8 @@ type UploadVolumeInput struct {
 	Modality *string  `json:"modality,omitempty"`
 	// For raw volumes: the JSON sidecar (dims, dtype, spacingUm).
 	Sidecar *string `json:"sidecar,omitempty"`
+	// States the volume's kind. A file that says otherwise (an OCT DICOM stated FRAME_STACK) is REJECTED with KIND_CONFLICT; frames of a file that says nothing (TIFF pages, DICOM frames, raw slices) stated OCT_VOLUME are B-scans.
+	VolumeKind *VolumeKind `json:"volumeKind,omitempty"`
 }
 
 type UploadVolumePayload struct {
@@ -1146,6 +1150,128 @@ func (e *StepStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e StepStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a volume's z axis is. Read from the file (a Heidelberg .vol, a DICOM SOP class), or stated by a raw volume's sidecar or the uploader; a file that says nothing and an upload that states nothing give FRAME_STACK with the source DEFAULT. Never guessed silently.
+type VolumeKind string
+
+const (
+	// AOSLO video and other en-face stacks: z is time (frames are registered and averaged).
+	VolumeKindFrameStack VolumeKind = "FRAME_STACK"
+	// An OCT volume: dims.x A-scans per B-scan, dims.y B-scans, dims.z depth samples; B-scan b is the slice at axis Y, index b.
+	VolumeKindOctVolume VolumeKind = "OCT_VOLUME"
+)
+
+var AllVolumeKind = []VolumeKind{
+	VolumeKindFrameStack,
+	VolumeKindOctVolume,
+}
+
+func (e VolumeKind) IsValid() bool {
+	switch e {
+	case VolumeKindFrameStack, VolumeKindOctVolume:
+		return true
+	}
+	return false
+}
+
+func (e VolumeKind) String() string {
+	return string(e)
+}
+
+func (e *VolumeKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = VolumeKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid VolumeKind", str)
+	}
+	return nil
+}
+
+func (e VolumeKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *VolumeKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e VolumeKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Who said what a volume's kind is.
+type VolumeKindSource string
+
+const (
+	// The file's own structure: a .vol is an OCT volume; a DICOM's SOP class (Ophthalmic Tomography, OCT En Face, ophthalmic photography) states it.
+	VolumeKindSourceFile VolumeKindSource = "FILE"
+	// A raw volume's sidecar (volumeKind or axes).
+	VolumeKindSourceSidecar VolumeKindSource = "SIDECAR"
+	// Stated with the upload (UploadVolumeInput.volumeKind).
+	VolumeKindSourceUploader VolumeKindSource = "UPLOADER"
+	// Nobody said; FRAME_STACK.
+	VolumeKindSourceDefault VolumeKindSource = "DEFAULT"
+)
+
+var AllVolumeKindSource = []VolumeKindSource{
+	VolumeKindSourceFile,
+	VolumeKindSourceSidecar,
+	VolumeKindSourceUploader,
+	VolumeKindSourceDefault,
+}
+
+func (e VolumeKindSource) IsValid() bool {
+	switch e {
+	case VolumeKindSourceFile, VolumeKindSourceSidecar, VolumeKindSourceUploader, VolumeKindSourceDefault:
+		return true
+	}
+	return false
+}
+
+func (e VolumeKindSource) String() string {
+	return string(e)
+}
+
+func (e *VolumeKindSource) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = VolumeKindSource(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid VolumeKindSource", str)
+	}
+	return nil
+}
+
+func (e VolumeKindSource) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *VolumeKindSource) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e VolumeKindSource) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

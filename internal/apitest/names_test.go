@@ -118,7 +118,7 @@ func TestMetricNamesAreCheckedAndCatalogued(t *testing.T) {
 	for _, m := range c.MetricCatalog {
 		units[m.Name] = m.Unit
 		require.NotEmpty(t, m.Description, m.Name)
-		require.Len(t, m.Modalities, 2, m.Name)
+		require.NotEmpty(t, m.Modalities, m.Name) // AOSLO metrics name both modalities, OCT-only ones "oct"
 	}
 	require.Equal(t, "cells/mm²", units["cone_density"])
 	require.Equal(t, "µm", units["nnd"])

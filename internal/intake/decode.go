@@ -35,10 +35,10 @@ func OpenPlanes(ctx context.Context, store *storage.Store, v db.Volume, limits i
 		return nil, err
 	}
 	opts := limits
-	opts.Sidecar = nil
+	opts.Sidecar, opts.VolumeKind = nil, v.StatedKind()
 	if v.SourceFormat == ingest.FormatRaw {
 		opts.Sidecar, err = ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType,
-			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm}, v.Axes())
 		if err != nil {
 			_ = obj.Close()
 			return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)

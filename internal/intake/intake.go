@@ -49,6 +49,9 @@ type Input struct {
 	UmPerPx  *float64
 	Modality string
 	Sidecar  []byte
+	// VolumeKind is the kind the uploader states (ingest.KindFrameStack or
+	// ingest.KindOCTVolume), "" for none.
+	VolumeKind string
 }
 
 // Outcome is what became of a file.
@@ -107,7 +110,7 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 	}
 
 	opts := s.Limits
-	opts.MaxBytes, opts.Sidecar = s.maxBytes(), in.Sidecar
+	opts.MaxBytes, opts.Sidecar, opts.VolumeKind = s.maxBytes(), in.Sidecar, in.VolumeKind
 	res, perr := ingest.Parse(f, size, in.Filename, opts)
 	var rej *ingest.RejectError
 	if perr != nil && !errors.As(perr, &rej) {
@@ -159,7 +162,8 @@ func ingestKey(sha string, in Input) string {
 		UmPerPx  *float64 `json:"um_per_px"`
 		Modality string   `json:"modality"`
 		Sidecar  []byte   `json:"sidecar"`
-	}{sha, in.UmPerPx, in.Modality, in.Sidecar})
+		Kind     string   `json:"volume_kind,omitempty"`
+	}{sha, in.UmPerPx, in.Modality, in.Sidecar, in.VolumeKind})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -205,6 +209,16 @@ func volumeRow(in Input, res *ingest.Result, size int64) db.Volume {
 	if in.UmPerPx != nil {
 		v.SpacingXUm, v.SpacingYUm = in.UmPerPx, in.UmPerPx
 		v.PixelSizeSource = db.PixelSizeUploader
+	}
+	// The kind as ingest settled it (file, sidecar, uploader, else the recorded default);
+	// a file refused before it was read keeps what the uploader stated.
+	v.VolumeKind, v.VolumeKindSource = res.VolumeKind, res.VolumeKindSource
+	if v.VolumeKind == "" && in.VolumeKind != "" && ingest.ValidVolumeKind(in.VolumeKind) {
+		v.VolumeKind, v.VolumeKindSource = in.VolumeKind, ingest.KindSourceUploader
+	}
+	if len(res.RawAxes) > 0 {
+		axes := strings.Join(res.RawAxes, ",")
+		v.RawAxes = &axes
 	}
 	return v
 }

@@ -62,6 +62,9 @@ func (s *Service) RequestUpload(ctx context.Context, in Input, owner Owner, size
 		sc := string(in.Sidecar)
 		up.Sidecar = &sc
 	}
+	if in.VolumeKind != "" {
+		up.VolumeKind = &in.VolumeKind
+	}
 	if err := db.InsertVolumeUpload(ctx, s.DB, up); err != nil {
 		return Ticket{}, err
 	}
@@ -107,6 +110,9 @@ func (s *Service) CompleteUpload(ctx context.Context, id string, owner Owner, no
 	}
 	if up.Sidecar != nil {
 		in.Sidecar = []byte(*up.Sidecar)
+	}
+	if up.VolumeKind != nil {
+		in.VolumeKind = *up.VolumeKind
 	}
 	out, err := s.IngestReader(ctx, io.LimitReader(r, up.SizeBytes), in)
 	if err != nil {

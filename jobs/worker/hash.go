@@ -18,6 +18,9 @@ func inputHash(run db.Run, step string, inputs map[string]string, deps []string,
 		fmt.Fprintf(h, "model=%d\n", *run.ModelVersionID)
 	}
 	for _, d := range deps {
+		if _, ok := inputs[d]; !ok {
+			continue // a step of the other branch of the DAG
+		}
 		fmt.Fprintf(h, "input %s=%s\n", d, inputs[d])
 	}
 	if salt != "" {

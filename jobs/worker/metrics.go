@@ -32,9 +32,11 @@ type metricsOutput struct {
 func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var pre preprocessOutput
 	var seg segmentOutput
-	if err := sc.input(jobs.StepPreprocess, &pre); err != nil {
+	oct, err := sc.enFace(&pre)
+	if err != nil {
 		return nil, err
 	}
+	var b []byte
 	if err := sc.input(jobs.StepSegment, &seg); err != nil {
 		return nil, err
 	}
@@ -42,7 +44,7 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		// Not an AO retinal image: nothing is measured, QC says why.
 		return &stepResult{output: metricsOutput{NotAOImage: true, PixelSizeSource: sc.pixelSource}, replaceMetrics: true}, nil
 	}
-	b, err := sc.get(ctx, seg.PointsKey)
+	b, err = sc.get(ctx, seg.PointsKey)
 	if err != nil {
 		return nil, err
 	}
@@ -100,7 +102,14 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		out.CheckRing = true
 	}
 	res.output = out
-	nerve := imaging.NerveFibreOrientation(img, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
+	nerveImg := img
+	if oct != nil {
+		// Nerve fibres are measured on the NFL slab of an OCT volume.
+		if nerveImg, err = sc.slab(ctx, oct, imaging.SlabNFL); err != nil {
+			return nil, err
+		}
+	}
+	nerve := imaging.NerveFibreOrientation(nerveImg, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))
 	if err != nil {
 		return nil, err
@@ -138,6 +147,16 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 			mt.CI95Low, mt.CI95High = &lo, &hi
 		}
 		res.metrics = append(res.metrics, mt)
+	}
+	if oct != nil {
+		if err := sc.report(ctx, 0.85, "measuring capillaries and layer thickness"); err != nil {
+			return nil, err
+		}
+		more, err := octMetrics(ctx, sc, oct, nerve, seed)
+		if err != nil {
+			return nil, err
+		}
+		res.metrics = append(res.metrics, more...)
 	}
 	return res, nil
 }

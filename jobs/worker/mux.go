@@ -19,6 +19,7 @@ func NewServeMux(d Deps) *asynq.ServeMux {
 		jobs.StepSegment:    segmentStep,
 		jobs.StepMetrics:    metricsStep,
 		jobs.StepQC:         qcStep,
+		jobs.StepLayers:     layersStep,
 	} {
 		mux.Handle(jobs.StepTaskType(name), &stepHandler{rt: rt, name: name, fn: fn})
 	}

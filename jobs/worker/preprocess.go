@@ -51,10 +51,8 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	var opts ingest.Options
-	if in.SourceFormat == ingest.FormatRaw {
-		if opts.Sidecar, err = rawSidecar(ctx, sc, in.VolumeID); err != nil {
-			return nil, err
-		}
+	if opts.Sidecar, opts.VolumeKind, err = readAgain(ctx, sc, in.VolumeID, in.SourceFormat); err != nil {
+		return nil, err
 	}
 	if err := sc.report(ctx, 0.2, "decoding"); err != nil {
 		return nil, err
@@ -123,17 +121,21 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	return &stepResult{output: out}, nil
 }
 
-// rawSidecar rebuilds a raw volume's sidecar from what ingest recorded of it at upload.
-func rawSidecar(ctx context.Context, sc *stepContext, volumeID int64) ([]byte, error) {
+// readAgain returns what the file must be read with to give the volume ingest recorded: a
+// raw volume's sidecar, rebuilt from the record, and the kind its uploader stated.
+func readAgain(ctx context.Context, sc *stepContext, volumeID int64, format string) ([]byte, string, error) {
 	v, err := db.VolumeByIDForRun(ctx, sc.rt.db, volumeID)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm})
+	if format != ingest.FormatRaw {
+		return nil, v.StatedKind(), nil
+	}
+	b, err := ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType, [3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm}, v.Axes())
 	if err != nil {
-		return nil, fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
+		return nil, "", fmt.Errorf("sidecar of volume %d: %w", v.ID, err)
 	}
-	return b, nil
+	return b, v.StatedKind(), nil
 }
 
 // calibration is the pixel size the run measures with: the run's umPerPx parameter when

@@ -19,7 +19,7 @@ type qcOutput struct {
 func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var pre preprocessOutput
 	var met metricsOutput
-	if err := sc.input(jobs.StepPreprocess, &pre); err != nil {
+	if _, err := sc.enFace(&pre); err != nil {
 		return nil, err
 	}
 	if err := sc.input(jobs.StepMetrics, &met); err != nil {

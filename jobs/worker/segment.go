@@ -14,7 +14,6 @@ import (
 	"github.com/hibiken/asynq"
 
 	"github.com/aomas/aomas/imaging"
-	"github.com/aomas/aomas/jobs"
 )
 
 // segmentOutput is the detected cone centres and their mask (and an uncertainty grid, kind "uncertainty").
@@ -31,7 +30,7 @@ type segmentOutput struct {
 // issue swaps the model in here.
 func segmentStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	var in preprocessOutput
-	if err := sc.input(jobs.StepPreprocess, &in); err != nil {
+	if _, err := sc.enFace(&in); err != nil {
 		return nil, err
 	}
 	if in.NotAOImage != "" {

@@ -211,7 +211,16 @@ export type UploadVolumeInput = {
   sidecar?: string | null | undefined;
   /** Overrides the in-plane spacing read from the file. */
   umPerPx?: number | null | undefined;
+  /** States the volume's kind. A file that says otherwise (an OCT DICOM stated FRAME_STACK) is REJECTED with KIND_CONFLICT; frames of a file that says nothing (TIFF pages, DICOM frames, raw slices) stated OCT_VOLUME are B-scans. */
+  volumeKind?: VolumeKind | null | undefined;
 };
+
+/** What a volume's z axis is. Read from the file (a Heidelberg .vol, a DICOM SOP class), or stated by a raw volume's sidecar or the uploader; a file that says nothing and an upload that states nothing give FRAME_STACK with the source DEFAULT. Never guessed silently. */
+export type VolumeKind =
+  /** AOSLO video and other en-face stacks: z is time (frames are registered and averaged). */
+  | 'FRAME_STACK'
+  /** An OCT volume: dims.x A-scans per B-scan, dims.y B-scans, dims.z depth samples; B-scan b is the slice at axis Y, index b. */
+  | 'OCT_VOLUME';
 
 export type VolumeStatus =
   | 'READY'

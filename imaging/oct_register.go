@@ -1,0 +1,293 @@
+package imaging
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+)
+
+// BScanMotion is the eye motion of each B-scan of an OCT volume: B-scan y shows the
+// retina moved by (+DX[y], +DZ[y]) px (lateral along x, axial along z). It is relative:
+// the mean and the linear and quadratic trends along y are removed, since they cannot be
+// told from the retina's own tilt and curvature.
+type BScanMotion struct {
+	DX []float64 `json:"dx"`
+	DZ []float64 `json:"dz"`
+	// Peak is each pair's depth-profile correlation (B-scan y against y−1; Peak[0] = 1).
+	Peak []float64 `json:"peak"`
+}
+
+// RMS returns the root-mean-square displacement, lateral and axial together.
+func (m BScanMotion) RMS() float64 {
+	if len(m.DX) == 0 {
+		return 0
+	}
+	var ss float64
+	for i := range m.DX {
+		ss += m.DX[i]*m.DX[i] + m.DZ[i]*m.DZ[i]
+	}
+	return math.Sqrt(ss / float64(len(m.DX)))
+}
+
+// BScanRegisterOptions tunes RegisterBScans.
+type BScanRegisterOptions struct {
+	// SmoothPx is the Gaussian σ applied to each B-scan before correlation, which
+	// suppresses the speckle that differs from B-scan to B-scan (default 1).
+	SmoothPx float64
+	// MaxShiftPx bounds the shift between neighbouring B-scans searched (default 8).
+	MaxShiftPx int
+	// Workers is the number of B-scan pairs registered in parallel (0: GOMAXPROCS).
+	Workers int
+}
+
+// RegisterBScans estimates the motion between B-scans: each B-scan against its
+// predecessor and the one before (lags 1 and 2), the axial shift by cross-correlating the
+// B-scans' mean depth profiles and the lateral shift by cross-correlating their rows
+// (mean removed per row, after the axial shift), both refined to sub-pixel by a parabola
+// through the correlation peak; the pairwise shifts are chained along y by least squares
+// and the chain's quadratic trend removed. Plain (not phase) correlation of smoothed
+// B-scans is used because the speckle, independent from one B-scan to the next, fills
+// the high frequencies that phase correlation would weigh up.
+func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
+	if v == nil || v.X*v.Y*v.Z != len(v.Vox) || v.X < 8 || v.Z < 8 {
+		return BScanMotion{}, errors.New("register B-scans: volume missing, inconsistent or smaller than 8×8 per B-scan")
+	}
+	sigma := opts.SmoothPx
+	if sigma <= 0 {
+		sigma = 1
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	maxShift := opts.MaxShiftPx
+	if maxShift <= 0 {
+		maxShift = 8
+	}
+	maxShift = min(maxShift, v.X/4, v.Z/4)
+	n := v.Y
+	m := BScanMotion{DX: make([]float64, n), DZ: make([]float64, n), Peak: make([]float64, n)}
+	m.Peak[0] = 1
+	if n < 2 {
+		return m, nil
+	}
+	// Smoothed B-scans and their depth profiles are computed once and shared read-only.
+	smooth := make([]*Image, n)
+	prof := make([][]float64, n)
+	parallelFrames(n, workers, func(get func() (int, bool)) {
+		buf := NewImage(v.X, v.Z)
+		for b, ok := get(); ok; b, ok = get() {
+			bscanInto(buf, v, b)
+			img := GaussianBlur(buf, sigma)
+			p := make([]float64, v.Z)
+			for z := range v.Z {
+				row := img.Pix[z*v.X : (z+1)*v.X]
+				s := 0.0
+				for _, q := range row {
+					s += float64(q)
+				}
+				p[z] = s / float64(v.X)
+				for x := range row {
+					row[x] -= float32(p[z])
+				}
+			}
+			smooth[b], prof[b] = img, p
+		}
+	})
+	type meas struct{ dx, dz, peak float64 }
+	lag1 := make([]meas, n)
+	lag2 := make([]meas, n)
+	pair := func(a, b int) meas {
+		dz, pk := profileShift(prof[a], prof[b], maxShift)
+		dx := lateralShift(smooth[a], smooth[b], int(math.Round(dz)), maxShift, 0, v.Z)
+		return meas{dx, dz, pk}
+	}
+	parallelFrames(n, workers, func(get func() (int, bool)) {
+		for b, ok := get(); ok; b, ok = get() {
+			if b >= 1 {
+				lag1[b] = pair(b-1, b)
+			}
+			if b >= 2 {
+				lag2[b] = pair(b-2, b)
+			}
+		}
+	})
+	for b := 1; b < n; b++ {
+		m.Peak[b] = lag1[b].peak
+	}
+	solve := func(get func(meas) float64) []float64 {
+		d1 := make([]float64, n)
+		d2 := make([]float64, n)
+		for b := range n {
+			d1[b], d2[b] = get(lag1[b]), get(lag2[b])
+		}
+		return chainShifts(d1, d2)
+	}
+	m.DX = solve(func(q meas) float64 { return q.dx })
+	m.DZ = solve(func(q meas) float64 { return q.dz })
+	removeQuadratic(m.DX)
+	removeQuadratic(m.DZ)
+	return m, nil
+}
+
+// profileShift returns d such that b(z) ≈ a(z − d), by normalised cross-correlation over
+// |d| ≤ maxShift with a parabolic sub-sample peak, and the peak correlation.
+func profileShift(a, b []float64, maxShift int) (float64, float64) {
+	n := len(a)
+	corr := func(d int) float64 {
+		var sab, saa, sbb, ma, mb float64
+		cnt := 0
+		for z := max(0, d); z < min(n, n+d); z++ {
+			ma += a[z-d]
+			mb += b[z]
+			cnt++
+		}
+		ma /= float64(cnt)
+		mb /= float64(cnt)
+		for z := max(0, d); z < min(n, n+d); z++ {
+			x, y := a[z-d]-ma, b[z]-mb
+			sab += x * y
+			saa += x * x
+			sbb += y * y
+		}
+		if saa <= 0 || sbb <= 0 {
+			return 0
+		}
+		return sab / math.Sqrt(saa*sbb)
+	}
+	return peakShift(corr, maxShift)
+}
+
+// lateralShift returns d such that b(x, z) ≈ a(x − d, z − dz), from the correlation of the
+// rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak. Each row's
+// correlation curve is weighted by how well that row matches at all (its best normalised
+// correlation, squared): rows of laterally structured tissue (the cone mosaic, vessels,
+// fibre bundles) carry the shift, rows of bare speckle, independent from one B-scan to the
+// next, only noise.
+func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) float64 {
+	w := a.W
+	n := 2*maxShift + 1
+	total := make([]float64, n)
+	curve := make([]float64, n)
+	for z := max(z0, dz); z < min(z1, a.H+dz); z++ {
+		ra := a.Pix[(z-dz)*w : (z-dz+1)*w]
+		rb := b.Pix[z*w : (z+1)*w]
+		best := 0.0
+		for i := range n {
+			d := i - maxShift
+			var sab, saa, sbb float64
+			for x := maxShift + max(0, d); x < w-maxShift+min(0, d); x++ {
+				p, q := float64(ra[x-d]), float64(rb[x])
+				sab += p * q
+				saa += p * p
+				sbb += q * q
+			}
+			c := 0.0
+			if saa > 0 && sbb > 0 {
+				c = sab / math.Sqrt(saa*sbb)
+			}
+			curve[i] = c
+			best = math.Max(best, c)
+		}
+		wt := best * best
+		for i := range n {
+			total[i] += wt * curve[i]
+		}
+	}
+	d, _ := peakShift(func(i int) float64 { return total[i+maxShift] }, maxShift)
+	return d
+}
+
+// peakShift evaluates corr over [−maxShift, maxShift] and returns the parabolic sub-sample
+// position of its maximum and the maximum.
+func peakShift(corr func(int) float64, maxShift int) (float64, float64) {
+	c := make([]float64, 2*maxShift+1)
+	best := 0
+	for i := range c {
+		c[i] = corr(i - maxShift)
+		if c[i] > c[best] {
+			best = i
+		}
+	}
+	d := float64(best - maxShift)
+	if best > 0 && best < len(c)-1 {
+		d += parabolic(c[best-1], c[best], c[best+1])
+	}
+	return d, c[best]
+}
+
+// chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] in the least-squares
+// sense (s[0] = 0) by Gauss–Seidel iterations started from the lag-1 chain.
+func chainShifts(d1, d2 []float64) []float64 {
+	n := len(d1)
+	s := make([]float64, n)
+	for b := 1; b < n; b++ {
+		s[b] = s[b-1] + d1[b]
+	}
+	if n < 3 {
+		return s
+	}
+	for range 200 {
+		delta := 0.0
+		for b := 1; b < n; b++ {
+			var sum, cnt float64
+			sum += s[b-1] + d1[b]
+			cnt++
+			if b >= 2 {
+				sum += s[b-2] + d2[b]
+				cnt++
+			}
+			if b+1 < n {
+				sum += s[b+1] - d1[b+1]
+				cnt++
+			}
+			if b+2 < n {
+				sum += s[b+2] - d2[b+2]
+				cnt++
+			}
+			nv := sum / cnt
+			delta = math.Max(delta, math.Abs(nv-s[b]))
+			s[b] = nv
+		}
+		if delta < 1e-4 {
+			break
+		}
+	}
+	return s
+}
+
+// CorrectBScanMotion returns the volume with the motion undone: B-scan y is resampled
+// (bilinearly, edges clamped) at (x + DX[y], z + DZ[y]).
+func CorrectBScanMotion(v *Volume, m BScanMotion) (*Volume, error) {
+	if len(m.DX) != v.Y || len(m.DZ) != v.Y {
+		return nil, fmt.Errorf("correct B-scan motion: %d shifts for %d B-scans", len(m.DX), v.Y)
+	}
+	out := &Volume{X: v.X, Y: v.Y, Z: v.Z, SpacingUm: v.SpacingUm, Vox: make([]float32, len(v.Vox))}
+	parallelFrames(v.Y, runtime.GOMAXPROCS(0), func(get func() (int, bool)) {
+		xs := make([]int, v.X)
+		fx := make([]float32, v.X)
+		for y, ok := get(); ok; y, ok = get() {
+			for x := range v.X {
+				p := math.Min(math.Max(float64(x)+m.DX[y], 0), float64(v.X-1))
+				xs[x] = min(int(p), v.X-2)
+				fx[x] = float32(p - float64(xs[x]))
+			}
+			for z := range v.Z {
+				q := math.Min(math.Max(float64(z)+m.DZ[y], 0), float64(v.Z-1))
+				z0 := min(int(q), v.Z-2)
+				fz := float32(q - float64(z0))
+				r0 := v.Vox[(z0*v.Y+y)*v.X:][:v.X]
+				r1 := v.Vox[((z0+1)*v.Y+y)*v.X:][:v.X]
+				dst := out.Vox[(z*v.Y+y)*v.X:][:v.X]
+				for x := range dst {
+					i, f := xs[x], fx[x]
+					a := r0[i] + f*(r0[i+1]-r0[i])
+					b := r1[i] + f*(r1[i+1]-r1[i])
+					dst[x] = a + fz*(b-a)
+				}
+			}
+		}
+	})
+	return out, nil
+}
