@@ -216,6 +216,23 @@ type ComplexityRoot struct {
 		Version    func(childComplexity int) int
 	}
 
+	LayerBoundary struct {
+		Layer func(childComplexity int) int
+		Z     func(childComplexity int) int
+	}
+
+	LayerCorrection struct {
+		Bscan  func(childComplexity int) int
+		Layer  func(childComplexity int) int
+		Points func(childComplexity int) int
+		Z      func(childComplexity int) int
+	}
+
+	LayerPoint struct {
+		X func(childComplexity int) int
+		Z func(childComplexity int) int
+	}
+
 	Mask struct {
 		ContentType func(childComplexity int) int
 		DownloadURL func(childComplexity int) int
@@ -328,6 +345,7 @@ type ComplexityRoot struct {
 		RevokeRole           func(childComplexity int, input model.RoleGrantInput) int
 		RevokeToken          func(childComplexity int, id string) int
 		SaveLabel            func(childComplexity int, input model.SaveLabelInput) int
+		SaveLayerBoundary    func(childComplexity int, input model.SaveLayerBoundaryInput) int
 		SetRolePermissions   func(childComplexity int, role string, permissions []*model.RolePermissionInput) int
 		SetVolumeCalibration func(childComplexity int, input model.SetVolumeCalibrationInput) int
 		StartRun             func(childComplexity int, input model.StartRunInput) int
@@ -418,6 +436,7 @@ type ComplexityRoot struct {
 		FibreOrientation  func(childComplexity int) int
 		FinishedAt        func(childComplexity int) int
 		ID                func(childComplexity int) int
+		Layers            func(childComplexity int, bscan int) int
 		Masks             func(childComplexity int) int
 		Metrics           func(childComplexity int) int
 		ModelPoints       func(childComplexity int) int
@@ -427,9 +446,12 @@ type ComplexityRoot struct {
 		Progress          func(childComplexity int) int
 		QcFlags           func(childComplexity int) int
 		Segmentation      func(childComplexity int) int
+		Slabs             func(childComplexity int) int
 		StartedAt         func(childComplexity int) int
 		Status            func(childComplexity int) int
 		Steps             func(childComplexity int) int
+		ThicknessLayers   func(childComplexity int) int
+		ThicknessMap      func(childComplexity int, layer string) int
 		Uncertainty       func(childComplexity int) int
 		Volume            func(childComplexity int) int
 	}
@@ -489,6 +511,16 @@ type ComplexityRoot struct {
 		Volume func(childComplexity int) int
 	}
 
+	Slab struct {
+		Bottom         func(childComplexity int) int
+		BottomOffsetPx func(childComplexity int) int
+		Image          func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Projection     func(childComplexity int) int
+		Top            func(childComplexity int) int
+		TopOffsetPx    func(childComplexity int) int
+	}
+
 	Spacing struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
@@ -514,6 +546,12 @@ type ComplexityRoot struct {
 		HealthChanged func(childComplexity int, everyMs *int) int
 		RunProgress   func(childComplexity int, runID string) int
 		RunsChanged   func(childComplexity int, filter *model.RunFilter) int
+	}
+
+	ThicknessMap struct {
+		Grid  func(childComplexity int) int
+		Layer func(childComplexity int) int
+		Unit  func(childComplexity int) int
 	}
 
 	UploadVolumePayload struct {
@@ -556,6 +594,7 @@ type ComplexityRoot struct {
 		ID                func(childComplexity int) int
 		Labels            func(childComplexity int) int
 		LatestRun         func(childComplexity int) int
+		LayerCorrections  func(childComplexity int, bscan int) int
 		Modality          func(childComplexity int) int
 		PixelSizeSource   func(childComplexity int) int
 		Runs              func(childComplexity int) int
@@ -695,6 +734,7 @@ type MutationResolver interface {
 	SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error)
 	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error)
 	AssignVolume(ctx context.Context, volumeID string, userID *string) (*db.Volume, error)
+	SaveLayerBoundary(ctx context.Context, input model.SaveLayerBoundaryInput) (*db.Label, error)
 	ArchiveVolume(ctx context.Context, id string, reason string) (*db.Volume, error)
 	ArchiveCase(ctx context.Context, id string, reason string) (*db.Case, error)
 	UpdateCase(ctx context.Context, id string, input model.UpdateCaseInput) (*db.Case, error)
@@ -745,6 +785,10 @@ type RunResolver interface {
 	Uncertainty(ctx context.Context, obj *db.Run) (*imaging.ScalarGrid, error)
 
 	ModelPoints(ctx context.Context, obj *db.Run) (*string, error)
+	Layers(ctx context.Context, obj *db.Run, bscan int) ([]*model.LayerBoundary, error)
+	ThicknessMap(ctx context.Context, obj *db.Run, layer string) (*model.ThicknessMap, error)
+	ThicknessLayers(ctx context.Context, obj *db.Run) ([]string, error)
+	Slabs(ctx context.Context, obj *db.Run) ([]*model.Slab, error)
 	Current(ctx context.Context, obj *db.Run) (bool, error)
 	ModelVersion(ctx context.Context, obj *db.Run) (*db.ModelVersion, error)
 	Detector(ctx context.Context, obj *db.Run) (string, error)
@@ -794,6 +838,7 @@ type VolumeResolver interface {
 	Labels(ctx context.Context, obj *db.Volume) ([]*db.Label, error)
 	Assignee(ctx context.Context, obj *db.Volume) (*auth.User, error)
 	AssignedAt(ctx context.Context, obj *db.Volume) (*time.Time, error)
+	LayerCorrections(ctx context.Context, obj *db.Volume, bscan int) ([]*model.LayerCorrection, error)
 
 	CurrentRun(ctx context.Context, obj *db.Volume) (*db.Run, error)
 
@@ -1441,6 +1486,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.LabelEvent.Version(childComplexity), true
 
+	case "LayerBoundary.layer":
+		if e.ComplexityRoot.LayerBoundary.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerBoundary.Layer(childComplexity), true
+	case "LayerBoundary.z":
+		if e.ComplexityRoot.LayerBoundary.Z == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerBoundary.Z(childComplexity), true
+
+	case "LayerCorrection.bscan":
+		if e.ComplexityRoot.LayerCorrection.Bscan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerCorrection.Bscan(childComplexity), true
+	case "LayerCorrection.layer":
+		if e.ComplexityRoot.LayerCorrection.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerCorrection.Layer(childComplexity), true
+	case "LayerCorrection.points":
+		if e.ComplexityRoot.LayerCorrection.Points == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerCorrection.Points(childComplexity), true
+	case "LayerCorrection.z":
+		if e.ComplexityRoot.LayerCorrection.Z == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerCorrection.Z(childComplexity), true
+
+	case "LayerPoint.x":
+		if e.ComplexityRoot.LayerPoint.X == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerPoint.X(childComplexity), true
+	case "LayerPoint.z":
+		if e.ComplexityRoot.LayerPoint.Z == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LayerPoint.Z(childComplexity), true
+
 	case "Mask.contentType":
 		if e.ComplexityRoot.Mask.ContentType == nil {
 			break
@@ -1968,6 +2064,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveLabel(childComplexity, args["input"].(model.SaveLabelInput)), true
+	case "Mutation.saveLayerBoundary":
+		if e.ComplexityRoot.Mutation.SaveLayerBoundary == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_saveLayerBoundary_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SaveLayerBoundary(childComplexity, args["input"].(model.SaveLayerBoundaryInput)), true
 	case "Mutation.setRolePermissions":
 		if e.ComplexityRoot.Mutation.SetRolePermissions == nil {
 			break
@@ -2456,6 +2563,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.ID(childComplexity), true
+	case "Run.layers":
+		if e.ComplexityRoot.Run.Layers == nil {
+			break
+		}
+
+		args, err := ec.field_Run_layers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.Layers(childComplexity, args["bscan"].(int)), true
 	case "Run.masks":
 		if e.ComplexityRoot.Run.Masks == nil {
 			break
@@ -2510,6 +2628,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Segmentation(childComplexity), true
+	case "Run.slabs":
+		if e.ComplexityRoot.Run.Slabs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.Slabs(childComplexity), true
 	case "Run.startedAt":
 		if e.ComplexityRoot.Run.StartedAt == nil {
 			break
@@ -2528,6 +2652,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Run.Steps(childComplexity), true
+	case "Run.thicknessLayers":
+		if e.ComplexityRoot.Run.ThicknessLayers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Run.ThicknessLayers(childComplexity), true
+	case "Run.thicknessMap":
+		if e.ComplexityRoot.Run.ThicknessMap == nil {
+			break
+		}
+
+		args, err := ec.field_Run_thicknessMap_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Run.ThicknessMap(childComplexity, args["layer"].(string)), true
 	case "Run.uncertainty":
 		if e.ComplexityRoot.Run.Uncertainty == nil {
 			break
@@ -2735,6 +2876,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetVolumeCalibrationPayload.Volume(childComplexity), true
 
+	case "Slab.bottom":
+		if e.ComplexityRoot.Slab.Bottom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.Bottom(childComplexity), true
+	case "Slab.bottomOffsetPx":
+		if e.ComplexityRoot.Slab.BottomOffsetPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.BottomOffsetPx(childComplexity), true
+	case "Slab.image":
+		if e.ComplexityRoot.Slab.Image == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.Image(childComplexity), true
+	case "Slab.name":
+		if e.ComplexityRoot.Slab.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.Name(childComplexity), true
+	case "Slab.projection":
+		if e.ComplexityRoot.Slab.Projection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.Projection(childComplexity), true
+	case "Slab.top":
+		if e.ComplexityRoot.Slab.Top == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.Top(childComplexity), true
+	case "Slab.topOffsetPx":
+		if e.ComplexityRoot.Slab.TopOffsetPx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Slab.TopOffsetPx(childComplexity), true
+
 	case "Spacing.x":
 		if e.ComplexityRoot.Spacing.X == nil {
 			break
@@ -2843,6 +3027,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.RunsChanged(childComplexity, args["filter"].(*model.RunFilter)), true
+
+	case "ThicknessMap.grid":
+		if e.ComplexityRoot.ThicknessMap.Grid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThicknessMap.Grid(childComplexity), true
+	case "ThicknessMap.layer":
+		if e.ComplexityRoot.ThicknessMap.Layer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThicknessMap.Layer(childComplexity), true
+	case "ThicknessMap.unit":
+		if e.ComplexityRoot.ThicknessMap.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ThicknessMap.Unit(childComplexity), true
 
 	case "UploadVolumePayload.duplicate":
 		if e.ComplexityRoot.UploadVolumePayload.Duplicate == nil {
@@ -3027,6 +3230,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Volume.LatestRun(childComplexity), true
+	case "Volume.layerCorrections":
+		if e.ComplexityRoot.Volume.LayerCorrections == nil {
+			break
+		}
+
+		args, err := ec.field_Volume_layerCorrections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Volume.LayerCorrections(childComplexity, args["bscan"].(int)), true
 	case "Volume.modality":
 		if e.ComplexityRoot.Volume.Modality == nil {
 			break
@@ -3317,6 +3531,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
 			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
 			graphql.NewInputUnmarshaler("DeviceCalibrationInput", ec.unmarshalInputDeviceCalibrationInput),
+			graphql.NewInputUnmarshaler("LayerPointInput", ec.unmarshalInputLayerPointInput),
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
 			graphql.NewInputUnmarshaler("MetricTableFilter", ec.unmarshalInputMetricTableFilter),
 			graphql.NewInputUnmarshaler("PointInput", ec.unmarshalInputPointInput),
@@ -3326,6 +3541,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RolePermissionInput", ec.unmarshalInputRolePermissionInput),
 			graphql.NewInputUnmarshaler("RunFilter", ec.unmarshalInputRunFilter),
 			graphql.NewInputUnmarshaler("SaveLabelInput", ec.unmarshalInputSaveLabelInput),
+			graphql.NewInputUnmarshaler("SaveLayerBoundaryInput", ec.unmarshalInputSaveLayerBoundaryInput),
 			graphql.NewInputUnmarshaler("SetVolumeCalibrationInput", ec.unmarshalInputSetVolumeCalibrationInput),
 			graphql.NewInputUnmarshaler("StartRunInput", ec.unmarshalInputStartRunInput),
 			graphql.NewInputUnmarshaler("UpdateCaseInput", ec.unmarshalInputUpdateCaseInput),
@@ -3422,7 +3638,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
+//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3437,6 +3653,7 @@ var sources = []*ast.Source{
 	{Name: "schema/access.graphqls", Input: sourceData("schema/access.graphqls"), BuiltIn: false},
 	{Name: "schema/domain.graphqls", Input: sourceData("schema/domain.graphqls"), BuiltIn: false},
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
+	{Name: "schema/layers.graphqls", Input: sourceData("schema/layers.graphqls"), BuiltIn: false},
 	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
 	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
@@ -3750,6 +3967,40 @@ func (ec *executionContext) childFields_LabelEvent(ctx context.Context, field gr
 		return ec.fieldContext_LabelEvent_regions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type LabelEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_LayerBoundary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "layer":
+		return ec.fieldContext_LayerBoundary_layer(ctx, field)
+	case "z":
+		return ec.fieldContext_LayerBoundary_z(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LayerBoundary", field.Name)
+}
+
+func (ec *executionContext) childFields_LayerCorrection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bscan":
+		return ec.fieldContext_LayerCorrection_bscan(ctx, field)
+	case "layer":
+		return ec.fieldContext_LayerCorrection_layer(ctx, field)
+	case "points":
+		return ec.fieldContext_LayerCorrection_points(ctx, field)
+	case "z":
+		return ec.fieldContext_LayerCorrection_z(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LayerCorrection", field.Name)
+}
+
+func (ec *executionContext) childFields_LayerPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "x":
+		return ec.fieldContext_LayerPoint_x(ctx, field)
+	case "z":
+		return ec.fieldContext_LayerPoint_z(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LayerPoint", field.Name)
 }
 
 func (ec *executionContext) childFields_Mask(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4072,6 +4323,14 @@ func (ec *executionContext) childFields_Run(ctx context.Context, field graphql.C
 		return ec.fieldContext_Run_finishedAt(ctx, field)
 	case "modelPoints":
 		return ec.fieldContext_Run_modelPoints(ctx, field)
+	case "layers":
+		return ec.fieldContext_Run_layers(ctx, field)
+	case "thicknessMap":
+		return ec.fieldContext_Run_thicknessMap(ctx, field)
+	case "thicknessLayers":
+		return ec.fieldContext_Run_thicknessLayers(ctx, field)
+	case "slabs":
+		return ec.fieldContext_Run_slabs(ctx, field)
 	case "current":
 		return ec.fieldContext_Run_current(ctx, field)
 	case "modelVersion":
@@ -4198,6 +4457,26 @@ func (ec *executionContext) childFields_SetVolumeCalibrationPayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type SetVolumeCalibrationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Slab(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_Slab_name(ctx, field)
+	case "top":
+		return ec.fieldContext_Slab_top(ctx, field)
+	case "bottom":
+		return ec.fieldContext_Slab_bottom(ctx, field)
+	case "topOffsetPx":
+		return ec.fieldContext_Slab_topOffsetPx(ctx, field)
+	case "bottomOffsetPx":
+		return ec.fieldContext_Slab_bottomOffsetPx(ctx, field)
+	case "projection":
+		return ec.fieldContext_Slab_projection(ctx, field)
+	case "image":
+		return ec.fieldContext_Slab_image(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Slab", field.Name)
+}
+
 func (ec *executionContext) childFields_Spacing(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "x":
@@ -4238,6 +4517,18 @@ func (ec *executionContext) childFields_SubjectIdentity(ctx context.Context, fie
 		return ec.fieldContext_SubjectIdentity_sex(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SubjectIdentity", field.Name)
+}
+
+func (ec *executionContext) childFields_ThicknessMap(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "layer":
+		return ec.fieldContext_ThicknessMap_layer(ctx, field)
+	case "grid":
+		return ec.fieldContext_ThicknessMap_grid(ctx, field)
+	case "unit":
+		return ec.fieldContext_ThicknessMap_unit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ThicknessMap", field.Name)
 }
 
 func (ec *executionContext) childFields_UploadVolumePayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4332,6 +4623,8 @@ func (ec *executionContext) childFields_Volume(ctx context.Context, field graphq
 		return ec.fieldContext_Volume_assignee(ctx, field)
 	case "assignedAt":
 		return ec.fieldContext_Volume_assignedAt(ctx, field)
+	case "layerCorrections":
+		return ec.fieldContext_Volume_layerCorrections(ctx, field)
 	case "filename":
 		return ec.fieldContext_Volume_filename(ctx, field)
 	case "currentRun":
@@ -4816,6 +5109,20 @@ func (ec *executionContext) field_Mutation_saveLabel_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_saveLayerBoundary_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.SaveLayerBoundaryInput, error) {
+			return ec.unmarshalNSaveLayerBoundaryInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSaveLayerBoundaryInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setRolePermissions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5230,6 +5537,34 @@ func (ec *executionContext) field_Run_cellDistributions_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Run_layers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bscan",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bscan"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Run_thicknessMap_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "layer",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["layer"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_healthChanged_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5269,6 +5604,20 @@ func (ec *executionContext) field_Subscription_runsChanged_args(ctx context.Cont
 		return nil, err
 	}
 	args["filter"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Volume_layerCorrections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bscan",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bscan"] = arg0
 	return args, nil
 }
 
@@ -8118,6 +8467,199 @@ func (ec *executionContext) fieldContext_LabelEvent_regions(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _LayerBoundary_layer(ctx context.Context, field graphql.CollectedField, obj *model.LayerBoundary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerBoundary_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RetinalLayer) graphql.Marshaler {
+			return ec.marshalNRetinalLayer2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRetinalLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerBoundary_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerBoundary", field, false, false, "RetinalLayer")
+}
+
+func (ec *executionContext) _LayerBoundary_z(ctx context.Context, field graphql.CollectedField, obj *model.LayerBoundary) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerBoundary_z(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Z, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕᚖfloat64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerBoundary_z(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerBoundary", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LayerCorrection_bscan(ctx context.Context, field graphql.CollectedField, obj *model.LayerCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerCorrection_bscan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bscan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerCorrection_bscan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerCorrection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _LayerCorrection_layer(ctx context.Context, field graphql.CollectedField, obj *model.LayerCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerCorrection_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.RetinalLayer) graphql.Marshaler {
+			return ec.marshalNRetinalLayer2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRetinalLayer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerCorrection_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerCorrection", field, false, false, "RetinalLayer")
+}
+
+func (ec *executionContext) _LayerCorrection_points(ctx context.Context, field graphql.CollectedField, obj *model.LayerCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerCorrection_points(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Points, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LayerPoint) graphql.Marshaler {
+			return ec.marshalNLayerPoint2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerCorrection_points(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LayerCorrection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LayerPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LayerCorrection_z(ctx context.Context, field graphql.CollectedField, obj *model.LayerCorrection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerCorrection_z(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Z, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []float64) graphql.Marshaler {
+			return ec.marshalNFloat2ᚕfloat64ᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerCorrection_z(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerCorrection", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LayerPoint_x(ctx context.Context, field graphql.CollectedField, obj *model.LayerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerPoint_x(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.X, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerPoint_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerPoint", field, false, false, "Float")
+}
+
+func (ec *executionContext) _LayerPoint_z(ctx context.Context, field graphql.CollectedField, obj *model.LayerPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LayerPoint_z(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Z, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LayerPoint_z(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LayerPoint", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Mask_kind(ctx context.Context, field graphql.CollectedField, obj *db.Artifact) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10470,6 +11012,68 @@ func (ec *executionContext) fieldContext_Mutation_assignVolume(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_assignVolume_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_saveLayerBoundary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_saveLayerBoundary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SaveLayerBoundary(ctx, fc.Args["input"].(model.SaveLayerBoundaryInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Label
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Label
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Label) graphql.Marshaler {
+			return ec.marshalNLabel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐLabel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_saveLayerBoundary(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Label(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_saveLayerBoundary_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -13316,6 +13920,149 @@ func (ec *executionContext) fieldContext_Run_modelPoints(_ context.Context, fiel
 	return graphql.NewScalarFieldContext("Run", field, true, true, "String")
 }
 
+func (ec *executionContext) _Run_layers(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_layers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().Layers(ctx, obj, fc.Args["bscan"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LayerBoundary) graphql.Marshaler {
+			return ec.marshalOLayerBoundary2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerBoundaryᚄ(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_layers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LayerBoundary(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_layers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_thicknessMap(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_thicknessMap(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Run().ThicknessMap(ctx, obj, fc.Args["layer"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ThicknessMap) graphql.Marshaler {
+			return ec.marshalOThicknessMap2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐThicknessMap(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Run_thicknessMap(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ThicknessMap(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Run_thicknessMap_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Run_thicknessLayers(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_thicknessLayers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().ThicknessLayers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_thicknessLayers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Run", field, true, true, "String")
+}
+
+func (ec *executionContext) _Run_slabs(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Run_slabs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Run().Slabs(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Slab) graphql.Marshaler {
+			return ec.marshalNSlab2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSlabᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Run_slabs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Run",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Slab(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Run_current(ctx context.Context, field graphql.CollectedField, obj *db.Run) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14278,6 +15025,176 @@ func (ec *executionContext) fieldContext_SetVolumeCalibrationPayload_run(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Slab_name(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "String")
+}
+
+func (ec *executionContext) _Slab_top(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_top(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Top, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_top(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "String")
+}
+
+func (ec *executionContext) _Slab_bottom(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_bottom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bottom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_bottom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "String")
+}
+
+func (ec *executionContext) _Slab_topOffsetPx(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_topOffsetPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TopOffsetPx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_topOffsetPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Slab_bottomOffsetPx(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_bottomOffsetPx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BottomOffsetPx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_bottomOffsetPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Slab_projection(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_projection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Projection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_projection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Slab", field, false, false, "String")
+}
+
+func (ec *executionContext) _Slab_image(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Slab_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Image, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Artifact) graphql.Marshaler {
+			return ec.marshalOMask2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐArtifact(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Slab_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Slab",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Mask(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Spacing_x(ctx context.Context, field graphql.CollectedField, obj *model.Spacing) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14841,6 +15758,84 @@ func (ec *executionContext) fieldContext_Subscription_runsChanged(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ThicknessMap_layer(ctx context.Context, field graphql.CollectedField, obj *model.ThicknessMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThicknessMap_layer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Layer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThicknessMap_layer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThicknessMap", field, false, false, "String")
+}
+
+func (ec *executionContext) _ThicknessMap_grid(ctx context.Context, field graphql.CollectedField, obj *model.ThicknessMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThicknessMap_grid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Grid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *imaging.ScalarGrid) graphql.Marshaler {
+			return ec.marshalNScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐScalarGrid(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThicknessMap_grid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ThicknessMap",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ScalarGrid(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ThicknessMap_unit(ctx context.Context, field graphql.CollectedField, obj *model.ThicknessMap) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ThicknessMap_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Unit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ThicknessMap_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ThicknessMap", field, false, false, "String")
 }
 
 func (ec *executionContext) _UploadVolumePayload_volume(ctx context.Context, field graphql.CollectedField, obj *model.UploadVolumePayload) (ret graphql.Marshaler) {
@@ -15816,6 +16811,50 @@ func (ec *executionContext) _Volume_assignedAt(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_Volume_assignedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Volume", field, true, true, "Time")
+}
+
+func (ec *executionContext) _Volume_layerCorrections(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Volume_layerCorrections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Volume().LayerCorrections(ctx, obj, fc.Args["bscan"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.LayerCorrection) graphql.Marshaler {
+			return ec.marshalNLayerCorrection2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerCorrectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Volume_layerCorrections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Volume",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LayerCorrection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Volume_layerCorrections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Volume_filename(ctx context.Context, field graphql.CollectedField, obj *db.Volume) (ret graphql.Marshaler) {
@@ -18171,6 +19210,55 @@ func UnmarshalDeviceCalibrationInput(ctx context.Context, raw any) (model.Device
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputLayerPointInput(ctx context.Context, obj any) (model.LayerPointInput, error) {
+	var it model.LayerPointInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"x", "z"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "x":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("x"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.X = data
+		case "z":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("z"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Z = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLayerPointInput unmarshals raw into the LayerPointInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLayerPointInput(ctx context.Context, raw any) (model.LayerPointInput, error) {
+	var out model.LayerPointInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LayerPointInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputMetricFilter(ctx context.Context, obj any) (model.MetricFilter, error) {
 	var it model.MetricFilter
 	if obj == nil {
@@ -18736,6 +19824,76 @@ func (ec *executionContext) unmarshalInputSaveLabelInput(ctx context.Context, ob
 func UnmarshalSaveLabelInput(ctx context.Context, raw any) (model.SaveLabelInput, error) {
 	var out model.SaveLabelInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveLabelInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSaveLayerBoundaryInput(ctx context.Context, obj any) (model.SaveLayerBoundaryInput, error) {
+	var it model.SaveLayerBoundaryInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"volumeId", "bscan", "layer", "baseVersion", "points"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "volumeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("volumeId"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VolumeID = data
+		case "bscan":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bscan"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bscan = data
+		case "layer":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("layer"))
+			data, err := ec.unmarshalNRetinalLayer2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRetinalLayer(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Layer = data
+		case "baseVersion":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseVersion"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseVersion = data
+		case "points":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("points"))
+			data, err := ec.unmarshalNLayerPointInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Points = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSaveLayerBoundaryInput unmarshals raw into the SaveLayerBoundaryInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSaveLayerBoundaryInput(ctx context.Context, raw any) (model.SaveLayerBoundaryInput, error) {
+	var out model.SaveLayerBoundaryInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SaveLayerBoundaryInput", raw, &out)
 	return out, err
 }
 
@@ -20082,6 +21240,130 @@ func (ec *executionContext) _LabelEvent(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var layerBoundaryImplementors = []string{"LayerBoundary"}
+
+func (ec *executionContext) _LayerBoundary(ctx context.Context, sel ast.SelectionSet, obj *model.LayerBoundary) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, layerBoundaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LayerBoundary")
+		case "layer":
+			out.Values[i] = ec._LayerBoundary_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "z":
+			out.Values[i] = ec._LayerBoundary_z(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var layerCorrectionImplementors = []string{"LayerCorrection"}
+
+func (ec *executionContext) _LayerCorrection(ctx context.Context, sel ast.SelectionSet, obj *model.LayerCorrection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, layerCorrectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LayerCorrection")
+		case "bscan":
+			out.Values[i] = ec._LayerCorrection_bscan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "layer":
+			out.Values[i] = ec._LayerCorrection_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "points":
+			out.Values[i] = ec._LayerCorrection_points(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "z":
+			out.Values[i] = ec._LayerCorrection_z(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var layerPointImplementors = []string{"LayerPoint"}
+
+func (ec *executionContext) _LayerPoint(ctx context.Context, sel ast.SelectionSet, obj *model.LayerPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, layerPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LayerPoint")
+		case "x":
+			out.Values[i] = ec._LayerPoint_x(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "z":
+			out.Values[i] = ec._LayerPoint_z(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var maskImplementors = []string{"Mask"}
 
 func (ec *executionContext) _Mask(ctx context.Context, sel ast.SelectionSet, obj *db.Artifact) graphql.Marshaler {
@@ -20849,6 +22131,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "saveLayerBoundary":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_saveLayerBoundary(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "archiveVolume":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_archiveVolume(ctx, field)
@@ -21526,6 +22815,30 @@ func (ec *executionContext) _Run(ctx context.Context, sel ast.SelectionSet, obj 
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Run_modelPoints(ctx, field, obj)
 				})
+		case "layers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_layers(ctx, field, obj)
+				})
+		case "thicknessMap":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_thicknessMap(ctx, field, obj)
+				})
+		case "thicknessLayers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_thicknessLayers(ctx, field, obj)
+				})
+		case "slabs":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Run_slabs(ctx, field, obj)
+				})
 		case "current":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -21961,6 +23274,69 @@ func (ec *executionContext) _SetVolumeCalibrationPayload(ctx context.Context, se
 	return out
 }
 
+var slabImplementors = []string{"Slab"}
+
+func (ec *executionContext) _Slab(ctx context.Context, sel ast.SelectionSet, obj *model.Slab) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, slabImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Slab")
+		case "name":
+			out.Values[i] = ec._Slab_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "top":
+			out.Values[i] = ec._Slab_top(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bottom":
+			out.Values[i] = ec._Slab_bottom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "topOffsetPx":
+			out.Values[i] = ec._Slab_topOffsetPx(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "bottomOffsetPx":
+			out.Values[i] = ec._Slab_bottomOffsetPx(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "projection":
+			out.Values[i] = ec._Slab_projection(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "image":
+			out.Values[i] = ec._Slab_image(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var spacingImplementors = []string{"Spacing"}
 
 func (ec *executionContext) _Spacing(ctx context.Context, sel ast.SelectionSet, obj *model.Spacing) graphql.Marshaler {
@@ -22130,6 +23506,49 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var thicknessMapImplementors = []string{"ThicknessMap"}
+
+func (ec *executionContext) _ThicknessMap(ctx context.Context, sel ast.SelectionSet, obj *model.ThicknessMap) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, thicknessMapImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ThicknessMap")
+		case "layer":
+			out.Values[i] = ec._ThicknessMap_layer(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grid":
+			out.Values[i] = ec._ThicknessMap_grid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unit":
+			out.Values[i] = ec._ThicknessMap_unit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var uploadVolumePayloadImplementors = []string{"UploadVolumePayload"}
@@ -22422,6 +23841,12 @@ func (ec *executionContext) _Volume(ctx context.Context, sel ast.SelectionSet, o
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Volume_assignedAt(ctx, field, obj)
+				})
+		case "layerCorrections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Volume_layerCorrections(ctx, field, obj)
 				})
 		case "filename":
 			out.Values[i] = ec._Volume_filename(ctx, field, obj)
@@ -23384,6 +24809,29 @@ func (ec *executionContext) marshalNFloat2ᚕfloat64ᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) unmarshalNFloat2ᚕᚖfloat64(ctx context.Context, v any) ([]*float64, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*float64, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOFloat2ᚖfloat64(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNFloat2ᚕᚖfloat64(ctx context.Context, sel ast.SelectionSet, v []*float64) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalOFloat2ᚖfloat64(ctx, sel, v[i])
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNGuardedCoordinate2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋrbacᚐCoordinateᚄ(ctx context.Context, sel ast.SelectionSet, v []*rbac.Coordinate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -23541,6 +24989,81 @@ func (ec *executionContext) marshalNLabelEvent2ᚖgithubᚗcomᚋaomasᚋaomas�
 		return graphql.Null
 	}
 	return ec._LabelEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLayerBoundary2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerBoundary(ctx context.Context, sel ast.SelectionSet, v *model.LayerBoundary) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LayerBoundary!")
+		return graphql.Null
+	}
+	return ec._LayerBoundary(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLayerCorrection2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerCorrectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LayerCorrection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLayerCorrection2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerCorrection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLayerCorrection2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerCorrection(ctx context.Context, sel ast.SelectionSet, v *model.LayerCorrection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LayerCorrection!")
+		return graphql.Null
+	}
+	return ec._LayerCorrection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNLayerPoint2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LayerPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLayerPoint2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLayerPoint2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPoint(ctx context.Context, sel ast.SelectionSet, v *model.LayerPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LayerPoint!")
+		return graphql.Null
+	}
+	return ec._LayerPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLayerPointInput2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointInputᚄ(ctx context.Context, v any) ([]*model.LayerPointInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*model.LayerPointInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLayerPointInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNLayerPointInput2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerPointInput(ctx context.Context, v any) (*model.LayerPointInput, error) {
+	res, err := ec.unmarshalInputLayerPointInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNMask2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐArtifactᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Artifact) graphql.Marshaler {
@@ -23911,6 +25434,16 @@ func (ec *executionContext) unmarshalNRequestVolumeUploadInput2githubᚗcomᚋao
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNRetinalLayer2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRetinalLayer(ctx context.Context, v any) (model.RetinalLayer, error) {
+	var res model.RetinalLayer
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRetinalLayer2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRetinalLayer(ctx context.Context, sel ast.SelectionSet, v model.RetinalLayer) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNReviewRegion2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐReviewRegionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.ReviewRegion) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24115,6 +25648,19 @@ func (ec *executionContext) unmarshalNSaveLabelInput2githubᚗcomᚋaomasᚋaoma
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNSaveLayerBoundaryInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSaveLayerBoundaryInput(ctx context.Context, v any) (model.SaveLayerBoundaryInput, error) {
+	res, err := ec.unmarshalInputSaveLayerBoundaryInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNScalarGrid2ᚖgithubᚗcomᚋaomasᚋaomasᚋimagingᚐScalarGrid(ctx context.Context, sel ast.SelectionSet, v *imaging.ScalarGrid) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ScalarGrid!")
+		return graphql.Null
+	}
+	return ec._ScalarGrid(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNServiceHealth2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐServiceHealthᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ServiceHealth) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -24150,6 +25696,30 @@ func (ec *executionContext) marshalNSetVolumeCalibrationPayload2ᚖgithubᚗcom�
 		return graphql.Null
 	}
 	return ec._SetVolumeCalibrationPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSlab2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSlabᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Slab) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSlab2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSlab(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSlab2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSlab(ctx context.Context, sel ast.SelectionSet, v *model.Slab) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Slab!")
+		return graphql.Null
+	}
+	return ec._Slab(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNSliceAxis2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSliceAxis(ctx context.Context, v any) (model.SliceAxis, error) {
@@ -24819,6 +26389,32 @@ func (ec *executionContext) marshalOLabel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdb�
 	return ec._Label(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOLayerBoundary2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerBoundaryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.LayerBoundary) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLayerBoundary2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐLayerBoundary(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalOMask2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐArtifact(ctx context.Context, sel ast.SelectionSet, v *db.Artifact) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Mask(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOMetricFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐMetricFilter(ctx context.Context, v any) (*model.MetricFilter, error) {
 	if v == nil {
 		return nil, nil
@@ -25011,6 +26607,13 @@ func (ec *executionContext) marshalOSubjectIdentity2ᚖgithubᚗcomᚋaomasᚋao
 		return graphql.Null
 	}
 	return ec._SubjectIdentity(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOThicknessMap2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐThicknessMap(ctx context.Context, sel ast.SelectionSet, v *model.ThicknessMap) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ThicknessMap(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {

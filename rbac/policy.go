@@ -105,7 +105,7 @@ var (
 	runWatch      = []string{"Subscription.runProgress", "Subscription.runsChanged"}
 	runMutations  = []string{"Mutation.startRun", "Mutation.cancelRun", "Mutation.retryRun"}
 	scanMutations = []string{"Mutation.createCase", "Mutation.uploadVolume", "Mutation.requestVolumeUpload", "Mutation.completeVolumeUpload"}
-	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel"}
+	labelEdits    = []string{"Mutation.saveLabel", "Mutation.submitLabel", "Mutation.saveLayerBoundary"}
 	// Every role lists and revokes its own API tokens (revoking another user's is for an
 	// admin of the token's project, decided by the resolver), and reads the names of the
 	// accounts it meets (a label's authors, a token's holder) but not their e-mail addresses.
@@ -115,6 +115,8 @@ var (
 	caseEdits = []string{"Mutation.archiveVolume", "Mutation.archiveCase", "Mutation.updateCase"}
 	// The analyst's table and the metric catalog.
 	tableTypes = []string{"MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
+	// Retinal layers of OCT runs: boundaries, corrections, thickness maps, slabs.
+	layerTypes = []string{"LayerBoundary", "LayerPoint", "LayerCorrection", "ThicknessMap", "Slab"}
 	// The work queue, for whoever labels or reviews (assigning volumes is the technician's).
 	workQueue = []string{"Query.myWork"}
 
@@ -123,7 +125,8 @@ var (
 		"Metric", "QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge",
 		"MetricConnection", "MetricEdge", "Health", "ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid",
 		"DeviceCalibration", "MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User", "CellDistributions", "Histogram",
-		"Segmentation", "DetectorUse"}
+		"Segmentation", "DetectorUse",
+		"LayerBoundary", "LayerPoint", "LayerCorrection", "ThicknessMap", "Slab"}
 	modelTypes = []string{"Model", "ModelVersion"}
 
 	opsTypes     = []string{"QueueStats", "Worker", "WorkerTask"}
@@ -131,7 +134,8 @@ var (
 	labelerTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
 		"QCFlag", "Label", "LabelEvent", "PageInfo", "CaseConnection", "CaseEdge", "RunConnection", "RunEdge", "Health",
 		"ServiceHealth", "BuildInfo", "FibreOrientation", "ScalarGrid", "DeviceCalibration", "WorkQueue", "WorkItem", "ReviewRegion", "Point", "User",
-		"Segmentation", "DetectorUse"}
+		"Segmentation", "DetectorUse",
+		"LayerBoundary", "LayerPoint", "LayerCorrection", "ThicknessMap", "Slab"}
 	// What a scanner reads of its own uploads' results, and no field that leads elsewhere
 	// (Volume.case, Case.subject, Case.volumes …), so that a payload is not a way into other cases.
 	scannerFields = []string{"CreateCasePayload.case", "UploadVolumePayload.volume", "UploadVolumePayload.duplicate",
@@ -150,8 +154,8 @@ var (
 //     data including the subject's identity and the original files, starts runs, sets a
 //     volume's pixel size (setVolumeCalibration, which re-runs metrics), corrects and
 //     archives cases and volumes.
-//   - labeler: reads cases, volumes, runs, masks and labels to correct cone points, saves
-//     and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
+//   - labeler: reads cases, volumes, runs, masks and labels to correct cone points and
+//     layer boundaries, saves and submits labels; never SubjectIdentity.*, Subject.identity or the original files.
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
 //   - myWork (the work queue) is for those who label or review; labelers and assignVolume
 //     (giving a volume to a labeler) are the technician's.

@@ -40,6 +40,9 @@ var seedReleases = []struct {
 	// Volume kinds (issue 17; numbered after its migration, 00030): every data role reads
 	// them through Volume.*; a scanner reads the kind recorded for its own upload.
 	{30, []string{"Volume.volumeKind", "Volume.volumeKindSource"}},
+	// Retinal layers in the viewer (issue 17; numbered after its migration, 00038): a B-scan's
+	// boundaries, thickness maps and slabs for every data role, and a labeler's corrections.
+	{38, append([]string{"Mutation.saveLayerBoundary"}, typePatterns(layerTypes)...)},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

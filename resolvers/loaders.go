@@ -18,24 +18,28 @@ type loaders struct {
 	slices atomic.Int32
 	// cellDistributions counts the Run.cellDistributions fields (MaxCellDistributionsPerOperation).
 	cellDistributions atomic.Int32
-	subject           batched[*db.Subject]
-	identity          batched[*db.SubjectIdentity]
-	caseByID          batched[*db.Case]
-	casesBySubj       batched[[]*db.Case]
-	volume            batched[*db.Volume]
-	volumesByCase     batched[[]*db.Volume]
-	run               batched[*db.Run]
-	runsByVolume      batched[[]*db.Run]
-	latestByCase      batched[*db.Run]
-	steps             batched[[]*db.RunStep]
-	metrics           batched[[]*db.Metric]
-	qcFlags           batched[[]*db.QCFlag]
-	artifacts         batched[[]*db.Artifact]
-	currentRun        batched[*db.Run]
-	detector          batched[*db.RunDetector]
-	userEmail         batched[*db.UserEmail]
-	assignment        batched[*db.Assignment]
-	label             batched[*db.Label]
+	// bscanFields counts Run.layers and Volume.layerCorrections (MaxBScanFieldsPerOperation);
+	// thicknessMaps the Run.thicknessMap fields (MaxThicknessMapsPerOperation).
+	bscanFields   atomic.Int32
+	thicknessMaps atomic.Int32
+	subject       batched[*db.Subject]
+	identity      batched[*db.SubjectIdentity]
+	caseByID      batched[*db.Case]
+	casesBySubj   batched[[]*db.Case]
+	volume        batched[*db.Volume]
+	volumesByCase batched[[]*db.Volume]
+	run           batched[*db.Run]
+	runsByVolume  batched[[]*db.Run]
+	latestByCase  batched[*db.Run]
+	steps         batched[[]*db.RunStep]
+	metrics       batched[[]*db.Metric]
+	qcFlags       batched[[]*db.QCFlag]
+	artifacts     batched[[]*db.Artifact]
+	currentRun    batched[*db.Run]
+	detector      batched[*db.RunDetector]
+	userEmail     batched[*db.UserEmail]
+	assignment    batched[*db.Assignment]
+	label         batched[*db.Label]
 }
 
 type loadersKey struct{}

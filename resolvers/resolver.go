@@ -53,6 +53,8 @@ type Resolver struct {
 
 	// Slices renders Volume.slice; nil leaves slices UNAVAILABLE.
 	Slices *Slicer
+	// LayerTables keeps parsed layer boundaries of recent runs (Run.layers); nil parses each time.
+	LayerTables *LayerTables
 
 	// Access (issue 4): the policy, the accounts it names, and the audit log (access.resolvers.go).
 	Enforcer *rbac.Enforcer

@@ -80,12 +80,13 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 			TempDir: filepath.Join(c.DataDir, "tmp")},
 		Labels: &labels.Service{DB: d.db, Store: d.store},
 		// Slices are read under ingest's default limits, the ones uploads were accepted by.
-		Slices:   resolvers.NewSlicer(0, 0, ingest.Options{}),
-		Enforcer: acc.policy,
-		Accounts: acc.accounts,
-		Audit:    d.db,
-		Tokens:   acc.tokens,
-		Ends:     acc.ends,
+		Slices:      resolvers.NewSlicer(0, 0, ingest.Options{}),
+		LayerTables: resolvers.NewLayerTables(0),
+		Enforcer:    acc.policy,
+		Accounts:    acc.accounts,
+		Audit:       d.db,
+		Tokens:      acc.tokens,
+		Ends:        acc.ends,
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aomas/aomas/db"
+	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/auth"
 	"github.com/aomas/aomas/rbac"
 )
@@ -139,6 +140,34 @@ type Histogram struct {
 	// How many values (cells) the histogram holds.
 	Total int     `json:"total"`
 	Mean  float64 `json:"mean"`
+}
+
+// One boundary on one B-scan, as the layers step found it.
+type LayerBoundary struct {
+	Layer RetinalLayer `json:"layer"`
+	// Depth z (px) at each x = 0 … width−1; null where the step found none.
+	Z []*float64 `json:"z"`
+}
+
+// A labeler's correction of one boundary on one B-scan (from the volume's layers label).
+type LayerCorrection struct {
+	Bscan int          `json:"bscan"`
+	Layer RetinalLayer `json:"layer"`
+	// The control points the corrected boundary runs through, left to right.
+	Points []*LayerPoint `json:"points"`
+	// The corrected boundary's depth (px) at each x = 0 … width−1: linear between control points, level beyond the first and last.
+	Z []float64 `json:"z"`
+}
+
+// A position on a B-scan, in pixels.
+type LayerPoint struct {
+	X float64 `json:"x"`
+	Z float64 `json:"z"`
+}
+
+type LayerPointInput struct {
+	X float64 `json:"x"`
+	Z float64 `json:"z"`
 }
 
 type MetricConnection struct {
@@ -307,6 +336,16 @@ type SaveLabelInput struct {
 	Document string `json:"document"`
 }
 
+type SaveLayerBoundaryInput struct {
+	VolumeID string       `json:"volumeId"`
+	Bscan    int          `json:"bscan"`
+	Layer    RetinalLayer `json:"layer"`
+	// The layers label's version the edit started from (0 for none). A different current version is a CONFLICT: nothing is overwritten.
+	BaseVersion int `json:"baseVersion"`
+	// 2 to 512 control points, x strictly increasing, inside the B-scan; none removes the correction.
+	Points []*LayerPointInput `json:"points"`
+}
+
 // What found a run's cells and vessels (its segment step), and on which device.
 type Segmentation struct {
 	// The cone detector.
@@ -340,6 +379,22 @@ type SetVolumeCalibrationPayload struct {
 	Run *db.Run `json:"run,omitempty"`
 }
 
+// An en-face slab the run projected between two boundaries. Its definition comes from the run's
+// parameters ("slabs": [{name, top, topOffsetPx, bottom, bottomOffsetPx, mode}], recorded by the
+// pipeline); its image from the artifact of kind "slab-preview:<name>" (PNG).
+type Slab struct {
+	Name string `json:"name"`
+	// The boundary the slab starts at (with topOffsetPx below it); null when the run did not record it.
+	Top            *string  `json:"top,omitempty"`
+	Bottom         *string  `json:"bottom,omitempty"`
+	TopOffsetPx    *float64 `json:"topOffsetPx,omitempty"`
+	BottomOffsetPx *float64 `json:"bottomOffsetPx,omitempty"`
+	// mean or max.
+	Projection *string `json:"projection,omitempty"`
+	// The projected en-face image (PNG); null when the pipeline stored none.
+	Image *db.Artifact `json:"image,omitempty"`
+}
+
 type Spacing struct {
 	X *float64 `json:"x,omitempty"`
 	Y *float64 `json:"y,omitempty"`
@@ -357,6 +412,14 @@ type StartRunInput struct {
 }
 
 type Subscription struct {
+}
+
+// A thickness map of a run: one value per square cell of the en-face (x, y) plane.
+type ThicknessMap struct {
+	Layer string              `json:"layer"`
+	Grid  *imaging.ScalarGrid `json:"grid"`
+	// µm when the volume's depth spacing is known (or the map was stored in µm); px (depth samples) otherwise.
+	Unit string `json:"unit"`
 }
 
 type UpdateCaseInput struct {
@@ -742,6 +805,82 @@ func (e *QCSeverity) UnmarshalJSON(b []byte) error {
 }
 
 func (e QCSeverity) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// The retinal boundaries the layers step segments, inner to outer.
+type RetinalLayer string
+
+const (
+	// Inner limiting membrane.
+	RetinalLayerIlm RetinalLayer = "ILM"
+	// Nerve-fibre layer / ganglion-cell layer.
+	RetinalLayerNflGcl RetinalLayer = "NFL_GCL"
+	// Inner plexiform / inner nuclear layer.
+	RetinalLayerIPLInl RetinalLayer = "IPL_INL"
+	// Outer plexiform / outer nuclear layer.
+	RetinalLayerOplOnl RetinalLayer = "OPL_ONL"
+	// External limiting membrane.
+	RetinalLayerElm RetinalLayer = "ELM"
+	// Inner/outer-segment junction (ellipsoid zone).
+	RetinalLayerIsos RetinalLayer = "ISOS"
+	// Cone outer-segment tips.
+	RetinalLayerCost RetinalLayer = "COST"
+	// Retinal pigment epithelium / Bruch's membrane.
+	RetinalLayerRpeBm RetinalLayer = "RPE_BM"
+)
+
+var AllRetinalLayer = []RetinalLayer{
+	RetinalLayerIlm,
+	RetinalLayerNflGcl,
+	RetinalLayerIPLInl,
+	RetinalLayerOplOnl,
+	RetinalLayerElm,
+	RetinalLayerIsos,
+	RetinalLayerCost,
+	RetinalLayerRpeBm,
+}
+
+func (e RetinalLayer) IsValid() bool {
+	switch e {
+	case RetinalLayerIlm, RetinalLayerNflGcl, RetinalLayerIPLInl, RetinalLayerOplOnl, RetinalLayerElm, RetinalLayerIsos, RetinalLayerCost, RetinalLayerRpeBm:
+		return true
+	}
+	return false
+}
+
+func (e RetinalLayer) String() string {
+	return string(e)
+}
+
+func (e *RetinalLayer) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = RetinalLayer(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid RetinalLayer", str)
+	}
+	return nil
+}
+
+func (e RetinalLayer) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *RetinalLayer) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e RetinalLayer) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -103,13 +103,14 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	pipe := jobs.NewPipeline(jobs.Deps{DB: conn, Queue: client, Redis: rdb, Inspector: insp,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), MaxRetry: 3})
 	res := &resolvers.Resolver{
-		Pipeline: pipe,
-		Checker:  checker,
-		DB:       cdb,
-		Store:    store,
-		Intake:   &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
-		Labels:   &labels.Service{DB: cdb, Store: store},
-		Slices:   resolvers.NewSlicer(0, 0, ingest.Options{}),
+		Pipeline:    pipe,
+		Checker:     checker,
+		DB:          cdb,
+		Store:       store,
+		Intake:      &intake.Service{DB: cdb, Store: store, SubjectKey: []byte("test-subject-key-0123"), MaxBytes: maxUpload, TempDir: t.TempDir()},
+		Labels:      &labels.Service{DB: cdb, Store: store},
+		Slices:      resolvers.NewSlicer(0, 0, ingest.Options{}),
+		LayerTables: resolvers.NewLayerTables(0),
 
 		Enforcer: policy,
 		Accounts: accounts,

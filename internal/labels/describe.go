@@ -78,6 +78,9 @@ func parse(b []byte) (*parsed, bool) {
 // save), e.g. "+1 mark, 1 mark moved, −1 mark; +1 vessel line; mask +1,204 px", or "no change".
 // It is empty when either is not an annotation document.
 func Describe(prev, next []byte) string {
+	if d := describeLayers(prev, next); d != "" {
+		return d
+	}
 	n, ok := parse(next)
 	if !ok {
 		return ""

@@ -28,7 +28,7 @@ const maxDocument = 32 << 20
 // label of each.
 func knownKind(kind string) bool {
 	switch kind {
-	case "cones", "vessels", "nerve_fibres", "roi":
+	case "cones", "vessels", "nerve_fibres", "roi", LayersKind:
 		return true
 	}
 	return false
@@ -67,7 +67,7 @@ type SaveInput struct {
 
 func (in SaveInput) validate() error {
 	if !knownKind(in.Kind) {
-		return &InputError{Reason: fmt.Sprintf("kind %q is not one of cones, vessels, nerve_fibres, roi", in.Kind)}
+		return &InputError{Reason: fmt.Sprintf("kind %q is not one of cones, vessels, nerve_fibres, roi, layers", in.Kind)}
 	}
 	if len(in.Document) > maxDocument || !json.Valid([]byte(in.Document)) {
 		return &InputError{Reason: fmt.Sprintf("document must be valid JSON of at most %d bytes", maxDocument)}
@@ -92,6 +92,14 @@ func DocumentKey(volumeID int64, kind string, doc []byte) string {
 // and the new one written first, and the transaction that locks the row only checks that
 // the version is still the base and records the new one.
 func (s *Service) Save(ctx context.Context, in SaveInput) (db.Label, error) {
+	if in.Kind == LayersKind {
+		// Its documents are built from checked boundaries only (SaveBoundary).
+		return db.Label{}, &InputError{Reason: "a layers label is saved one boundary at a time (saveLayerBoundary)"}
+	}
+	return s.save(ctx, in)
+}
+
+func (s *Service) save(ctx context.Context, in SaveInput) (db.Label, error) {
 	if err := in.validate(); err != nil {
 		return db.Label{}, err
 	}

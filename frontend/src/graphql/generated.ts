@@ -61,6 +61,11 @@ export type Eye =
   /** left eye */
   | 'OS';
 
+export type LayerPointInput = {
+  x: number;
+  z: number;
+};
+
 export type MetricTableFilter = {
   caseId?: string | null | undefined;
   /** Only cases carrying this tag. */
@@ -92,6 +97,25 @@ export type PointInput = {
 export type QcSeverity =
   | 'error'
   | 'warning';
+
+/** The retinal boundaries the layers step segments, inner to outer. */
+export type RetinalLayer =
+  /** Cone outer-segment tips. */
+  | 'COST'
+  /** External limiting membrane. */
+  | 'ELM'
+  /** Inner limiting membrane. */
+  | 'ILM'
+  /** Inner plexiform / inner nuclear layer. */
+  | 'IPL_INL'
+  /** Inner/outer-segment junction (ellipsoid zone). */
+  | 'ISOS'
+  /** Nerve-fibre layer / ganglion-cell layer. */
+  | 'NFL_GCL'
+  /** Outer plexiform / outer nuclear layer. */
+  | 'OPL_ONL'
+  /** Retinal pigment epithelium / Bruch's membrane. */
+  | 'RPE_BM';
 
 export type ReviewRegionInput = {
   /** What to change there; may be empty when the review's comment covers it. */
@@ -131,6 +155,16 @@ export type SaveLabelInput = {
   document: string;
   /** cones, vessels, nerve_fibres or roi. */
   kind: string;
+  volumeId: string;
+};
+
+export type SaveLayerBoundaryInput = {
+  /** The layers label's version the edit started from (0 for none). A different current version is a CONFLICT: nothing is overwritten. */
+  baseVersion: number;
+  bscan: number;
+  layer: RetinalLayer;
+  /** 2 to 512 control points, x strictly increasing, inside the B-scan; none removes the correction. */
+  points: Array<LayerPointInput>;
   volumeId: string;
 };
 
@@ -394,6 +428,37 @@ export type VolumeSliceQueryVariables = Exact<{
 
 
 export type VolumeSliceQuery = { volume: { slice: { axis: SliceAxis, index: number, count: number, width: number, height: number, umPerPxX: number | null, umPerPxY: number | null, png: string } | null } | null };
+
+export type BScanQueryVariables = Exact<{
+  volume: string;
+  run: string;
+  bscan: number;
+}>;
+
+
+export type BScanQuery = { volume: { slice: { index: number, count: number, width: number, height: number, umPerPxX: number | null, umPerPxY: number | null, png: string } | null, layerCorrections: Array<{ layer: RetinalLayer, points: Array<{ x: number, z: number }> }>, labels: Array<{ id: string, kind: string, version: number, state: string }> } | null, run: { layers: Array<{ layer: RetinalLayer, z: Array<number | null> }> | null } | null };
+
+export type OctRunQueryVariables = Exact<{
+  run: string;
+}>;
+
+
+export type OctRunQuery = { run: { id: string, thicknessLayers: Array<string>, slabs: Array<{ name: string, top: string | null, bottom: string | null, topOffsetPx: number | null, bottomOffsetPx: number | null, projection: string | null, image: { kind: string, contentType: string, downloadUrl: string | null } | null }>, volume: { spacingUm: { z: number | null } } } | null };
+
+export type ThicknessQueryVariables = Exact<{
+  run: string;
+  layer: string;
+}>;
+
+
+export type ThicknessQuery = { run: { thicknessMap: { layer: string, unit: string, grid: { cellPx: number, cols: number, rows: number, values: Array<number> } } | null } | null };
+
+export type SaveLayerBoundaryMutationVariables = Exact<{
+  input: SaveLayerBoundaryInput;
+}>;
+
+
+export type SaveLayerBoundaryMutation = { saveLayerBoundary: { id: string, kind: string, version: number, state: string, history: Array<{ version: number, changes: string }> } };
 
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 

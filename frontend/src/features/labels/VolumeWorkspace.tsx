@@ -4,7 +4,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { ErrorNote } from '../../components/ui/ErrorNote';
 import { errorText, GraphQLRequestError, request } from '../../graphql/client';
-import type { LabelQuery, ReviewLabelMutation, SaveLabelMutation, SubmitLabelMutation, VolumeWorkspaceQuery } from '../../graphql/generated';
+import type { LabelQuery, OctRunQuery, ReviewLabelMutation, SaveLabelMutation, SubmitLabelMutation, ThicknessQuery, VolumeWorkspaceQuery } from '../../graphql/generated';
+import { OCT_RUN_QUERY, THICKNESS_QUERY, type OctRun } from '../../graphql/operations/layers';
 import { AssignPanel } from './AssignPanel';
 import {
   LABEL_QUERY,
@@ -29,7 +30,18 @@ import {
   VoronoiLayer,
 } from '../annotation';
 import { useSession } from '../session';
-import { HeatmapLayer, OrientationLayer, Workspace, type ImagePointer, type ImageSource, type PointerPhase, type WorkspaceKit } from '../viewer';
+import {
+  BScanLineLayer,
+  HeatLegend,
+  HeatmapLayer,
+  OrientationLayer,
+  Workspace,
+  type ImagePointer,
+  type ImageSource,
+  type PointerPhase,
+  type WorkspaceKit,
+} from '../viewer';
+import { LayersPanel } from './LayersPanel';
 import { RunResults } from './RunResults';
 import { SlicePanel } from './SlicePanel';
 
@@ -186,6 +198,62 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
   const [showDiff, setShowDiff] = useState(canReview && loaded.modelPoints.length > 0);
   const review = useMemo(() => new ReviewLayer(), []);
 
+  // OCT runs: a B-scan with its layer boundaries, the slab the main view shows, a thickness map over it.
+  const run = volume.latestRun ?? null;
+  const hasLayers = !!run?.masks.some((m) => m.kind === 'layers' || m.kind.startsWith('slab:') || m.kind.startsWith('thickness:'));
+  const [bscan, setBScan] = useState(Math.floor(volume.dims.y / 2));
+  const [oct, setOct] = useState<OctRun | null>(null);
+  const [slab, setSlab] = useState<string | null>(null);
+  const [slabImage, setSlabImage] = useState<{ name: string; image: ImageSource } | null>(null);
+  const [slabProblem, setSlabProblem] = useState<string | null>(null);
+  const [thickness, setThickness] = useState<string | null>(null);
+  const [thicknessMap, setThicknessMap] = useState<{ layer: string; heat: HeatmapLayer; unit: string } | null>(null);
+  const bscanLine = useMemo(() => new BScanLineLayer(doc.width), [doc.width]);
+  bscanLine.bscan = hasLayers ? bscan : null;
+  useEffect(() => {
+    if (!run || !hasLayers) return;
+    const ac = new AbortController();
+    request<OctRunQuery>(OCT_RUN_QUERY, { run: run.id }, { signal: ac.signal })
+      .then((d) => setOct(d.run))
+      .catch(() => {});
+    return () => ac.abort();
+  }, [run, hasLayers]);
+  useEffect(() => {
+    setSlabProblem(null);
+    if (!slab) return;
+    const s = oct?.slabs.find((q) => q.name === slab);
+    const url = s?.image?.downloadUrl;
+    if (!url) {
+      setSlabProblem('Its image is missing (the pipeline stored none): the main view still shows the preprocessed image.');
+      return;
+    }
+    let live = true;
+    loadImage(url)
+      .then((im) => live && setSlabImage({ name: slab, image: im }))
+      .catch(() => live && setSlabProblem('Its image did not load: the main view still shows the preprocessed image.'));
+    return () => {
+      live = false;
+    };
+  }, [slab, oct]);
+  useEffect(() => {
+    if (!thickness || !run) return;
+    const ac = new AbortController();
+    request<ThicknessQuery>(THICKNESS_QUERY, { run: run.id, layer: thickness }, { signal: ac.signal })
+      .then((d) => {
+        const m = d.run?.thicknessMap;
+        if (!m) return;
+        const g = m.grid;
+        const heat = new HeatmapLayer({ data: Float32Array.from(g.values), width: g.cols, height: g.rows }, g.cols * g.cellPx, g.rows * g.cellPx);
+        heat.visible = true;
+        heat.opacity = 0.5;
+        setThicknessMap({ layer: m.layer, heat, unit: m.unit });
+      })
+      .catch(() => {});
+    return () => ac.abort();
+  }, [thickness, run]);
+  const heat = thickness && thicknessMap?.layer === thickness ? thicknessMap : null;
+  const shownImage = slab && slabImage?.name === slab ? slabImage.image : image;
+
   useEffect(() => kit.editor.subscribe(() => setRevision(doc.revision)), [kit.editor, doc]);
 
   // The labeler's marks against the model's: recomputed when the marks change.
@@ -202,9 +270,12 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
     ? pending.map((r, i) => ({ points: r.points, caption: `${i + 1}` }))
     : open.map((r, i) => ({ points: r.points, caption: `${i + 1}` }));
 
-  // A new array when what the layer shows changes: the canvas redraws on a new layer list.
-  // eslint-disable-next-line react-hooks/exhaustive-deps -- the layer is mutable; these say when it changed
-  const overlays = useMemo(() => [review], [review, diff, pending, label]);
+  // A new array when what the layers show changes: the canvas redraws on a new layer list.
+  const overlays = useMemo(
+    () => [...(heat ? [heat.heat] : []), review, bscanLine],
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the layers are mutable; diff, pending, label and bscan say when they changed
+    [review, diff, pending, label, heat, bscanLine, bscan],
+  );
 
   // Drawing a region: drag a rectangle over the image.
   const dragFrom = useRef<{ x: number; y: number } | null>(null);
@@ -330,6 +401,10 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
         setShowDiff((v) => !v);
         return true;
       }
+      if (hasLayers && !e.ctrlKey && !e.metaKey && (e.key === '[' || e.key === ']')) {
+        setBScan((b) => Math.max(0, Math.min(volume.dims.y - 1, b + (e.key === ']' ? 1 : -1))));
+        return true;
+      }
       if (e.key === 'Escape' && drawing) {
         setDrawing(false);
         review.draft = null;
@@ -337,7 +412,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
       }
       return false;
     },
-    [editable, conflict, dirty, save, loaded.modelPoints.length, drawing, review],
+    [editable, conflict, dirty, save, loaded.modelPoints.length, drawing, review, hasLayers, volume.dims.y],
   );
 
   // Leaving with unsaved marks asks first.
@@ -485,7 +560,7 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
   return (
     <Workspace
       kit={kit}
-      image={image}
+      image={shownImage}
       umPerPx={umPerPx}
       label={`Volume of ${volume.case.subject.code} ${volume.case.eye}`}
       layout="viewer.volume"
@@ -498,7 +573,34 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           place: { of: 'metrics', side: 'within' },
         },
         { id: 'slices', title: 'Slices', content: <SlicePanel volumeId={volume.id} dims={volume.dims} />, place: { of: 'metrics', side: 'within' } },
+        ...(hasLayers && run
+          ? [
+              {
+                id: 'layers',
+                title: 'B-scan & layers',
+                keepAlive: true,
+                place: { of: 'image', side: 'below' as const, size: 400 },
+                content: (
+                  <LayersPanel
+                    volumeId={volume.id}
+                    runId={run.id}
+                    dims={volume.dims}
+                    bscan={bscan}
+                    onBScan={setBScan}
+                    canEdit={canEdit}
+                    oct={oct}
+                    slab={slab}
+                    onSlab={setSlab}
+                    thickness={thickness}
+                    onThickness={setThickness}
+                    slabProblem={slabProblem}
+                  />
+                ),
+              },
+            ]
+          : []),
       ]}
+      scales={heat ? <HeatLegend title={`Thickness ${heat.layer}`} unit={heat.unit} range={heat.heat.scale()} testId="legend-thickness" /> : undefined}
       extraKey={extraKey}
       overlays={overlays}
       capture={drawing ? capture : undefined}
@@ -522,7 +624,8 @@ function Labelling({ loaded, onReload }: { loaded: Loaded; onReload(): void }) {
           <span data-testid="viewer-pixel-size" data-source={volume.pixelSizeSource}>
             {volume.umPerPx === null ? 'pixel size unknown: distances in px' : `${volume.umPerPx} µm/px (${PIXEL_SOURCE[volume.pixelSizeSource]})`}
           </span>
-          {image ? '' : ' · no preprocessed image yet'}
+          {shownImage ? '' : ' · no preprocessed image yet'}
+          {slab && shownImage !== image ? <span data-testid="viewer-slab"> · slab {slab}</span> : ''}
         </div>
       }
     />

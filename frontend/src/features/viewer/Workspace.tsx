@@ -61,7 +61,7 @@ function SidesChart({ summary }: { summary: VoronoiSummary }) {
 }
 
 /** HeatLegend is a colour scale: the ramp, round ticks along it, and what the values are in. */
-function HeatLegend({ title, unit, range, testId }: { title: string; unit: string; range: readonly [number, number] | null; testId: string }) {
+export function HeatLegend({ title, unit, range, testId }: { title: string; unit: string; range: readonly [number, number] | null; testId: string }) {
   if (!range) return null;
   const [lo, hi] = range;
   const ticks = niceTicks(lo, hi, 4);
@@ -158,12 +158,14 @@ interface WorkspaceProps {
   overlays?: readonly CanvasLayer[];
   /** legend adds entries to the legend under the image. */
   legend?: ReactNode;
+  /** scales adds colour scales over the image (an overlay the page draws, e.g. a thickness map). */
+  scales?: ReactNode;
   /** capture, while given, takes the primary button from the editor and the hand tool (drawing a review region); it returns true for input it used. */
   capture?: (phase: PointerPhase, p: ImagePointer) => boolean;
 }
 
 /** Workspace is the image canvas with the annotation engine, its toolbar, metrics and status. */
-export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey, overlays, legend, capture }: WorkspaceProps) {
+export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = [], footer, extraKey, overlays, legend, scales, capture }: WorkspaceProps) {
   const { editor, layer, heat, density, voronoi, fibres, navigator } = kit;
   const canvasRef = useRef<ImageCanvasHandle>(null);
   const dockRef = useRef<DockLayoutHandle>(null);
@@ -350,11 +352,12 @@ export function Workspace({ kit, image, umPerPx, label, badge, layout, panels = 
         autoFocus
       />
       {badge}
-      {(visibility.uncertainty || visibility.density || visibility.fibres) && (
+      {(visibility.uncertainty || visibility.density || visibility.fibres || scales) && (
         <div className="viewer__scales" data-testid="color-scales">
           {visibility.uncertainty && <HeatLegend title="Uncertainty" unit="0 clear – 1 look here first" range={heat.scale()} testId="legend-uncertainty" />}
           {visibility.density && <HeatLegend title="Density" unit="cones/mm²" range={density.scale()} testId="legend-density" />}
           {visibility.fibres && <OrientationLegend />}
+          {scales}
         </div>
       )}
       <div className="viewer__legend" aria-label="Legend">

@@ -6,3 +6,22 @@ export { HeatmapLayer } from './heatmapLayer';
 export type { CanvasLayer, ImagePointer, ImageSource, PointerPhase } from './ImageCanvas';
 export { OrientationLayer } from './orientationLayer';
 export { Workspace, type WorkspaceKit } from './Workspace';
+export {
+  drawBoundaries,
+  fitBScan,
+  hitControlPoint,
+  insertControlPoint,
+  LAYER_COLORS,
+  LAYER_NAMES,
+  moveControlPoint,
+  removeControlPoint,
+  sameBoundary,
+  seedControlPoints,
+  toImage,
+  toScreen,
+  type BoundaryPoint,
+  type Fit,
+  type LayerName,
+} from './bscan';
+export { BScanLineLayer } from './bscanLineLayer';
+export { HeatLegend } from './Workspace';
