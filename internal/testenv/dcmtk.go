@@ -1,0 +1,17 @@
+package testenv
+
+import (
+	"os/exec"
+	"testing"
+)
+
+// Dcmtk returns the path of a dcmtk tool (echoscu, storescu, storescp, dcmodify, …); a
+// missing one fails the test: DICOM network tests need a real peer.
+func Dcmtk(t testing.TB, tool string) string {
+	t.Helper()
+	p, err := exec.LookPath(tool)
+	if err != nil {
+		t.Fatalf("dcmtk's %s is not installed (make deps installs it: scripts/apt.sh dcmtk): %v", tool, err)
+	}
+	return p
+}
