@@ -5,11 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
+
+// aeTitle is a DICOM AE title: 1 to 16 printable ASCII characters, no backslash, no
+// leading or trailing space (the table checks the same).
+var aeTitle = regexp.MustCompile(`^[!-\[\]-~]([ -\[\]-~]{0,14}[!-\[\]-~])?$`)
+
+// ValidAETitle reports whether s is an AE title.
+func ValidAETitle(s string) bool { return aeTitle.MatchString(s) }
 
 // DicomPeer is a calling AE title allowed to push DICOM into a project.
 type DicomPeer struct {
@@ -41,22 +49,30 @@ func DicomPeers(ctx context.Context, q sqlx.QueryerContext, projects []string) (
 	return out, err
 }
 
-// PutDicomPeer allows ae to push into project (moving it there if it was allowed elsewhere).
-func PutDicomPeer(ctx context.Context, q sqlx.QueryerContext, ae, project, by string) (DicomPeer, error) {
+// ErrPeerElsewhere reports an AE title that another project holds.
+var ErrPeerElsewhere = errors.New("the AE title is allowed in another project")
+
+// PutDicomPeer allows ae to push into project. An AE title held by another project is
+// ErrPeerElsewhere unless move is set (the configuration's list is authoritative).
+func PutDicomPeer(ctx context.Context, q sqlx.QueryerContext, ae, project, by string, move bool) (DicomPeer, error) {
 	var p DicomPeer
 	err := sqlx.GetContext(ctx, q, &p, `INSERT INTO dicom_peers (ae_title, project, created_by) VALUES ($1, $2, $3)
 		ON CONFLICT (ae_title) DO UPDATE SET project = EXCLUDED.project, created_by = EXCLUDED.created_by, created_at = now()
-		RETURNING *`, ae, project, by)
+		WHERE $4 OR dicom_peers.project = EXCLUDED.project
+		RETURNING *`, ae, project, by, move)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, fmt.Errorf("put dicom peer %q: %w", ae, ErrPeerElsewhere)
+	}
 	if err != nil {
 		return p, fmt.Errorf("put dicom peer %q: %w", ae, err)
 	}
 	return p, nil
 }
 
-// DeleteDicomPeer removes ae; ErrNotFound when it was not allowed.
-func DeleteDicomPeer(ctx context.Context, q sqlx.QueryerContext, ae string) (DicomPeer, error) {
+// DeleteDicomPeer removes ae from project; ErrNotFound when project does not hold it.
+func DeleteDicomPeer(ctx context.Context, q sqlx.QueryerContext, ae, project string) (DicomPeer, error) {
 	var p DicomPeer
-	err := sqlx.GetContext(ctx, q, &p, `DELETE FROM dicom_peers WHERE ae_title = $1 RETURNING *`, ae)
+	err := sqlx.GetContext(ctx, q, &p, `DELETE FROM dicom_peers WHERE ae_title = $1 AND project = $2 RETURNING *`, ae, project)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}

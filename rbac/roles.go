@@ -33,6 +33,9 @@ var seedReleases = []struct {
 	// The per-cell distributions of runs (results charts). Numbered after the branch's
 	// migration (00014) so that releases written in parallel do not share a version.
 	{14, []string{"CellDistributions.*", "Histogram.*"}},
+	// DICOM network intake (issue 18): the technician sees which calling AE titles may send;
+	// allowing and removing them stays the admin's.
+	{40, dicomPeerReads},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aomas/aomas/db"
 )
 
 // dicomConfig is the DICOM network service's part of the configuration.
@@ -24,10 +26,6 @@ type dicomConfig struct {
 	Quiet time.Duration
 }
 
-// aeTitle is a DICOM AE title: 1 to 16 printable ASCII characters, no backslash, no
-// leading or trailing space.
-var aeTitle = regexp.MustCompile(`^[!-\[\]-~]([ -\[\]-~]{0,14}[!-\[\]-~])?$`)
-
 var projectRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 
 // parseDicomAllow reads CALLING_AE=PROJECT[,…].
@@ -39,7 +37,7 @@ func parseDicomAllow(v string) (map[string]string, error) {
 		switch {
 		case !ok:
 			return nil, fmt.Errorf("%q is not CALLING_AE=PROJECT", p)
-		case !aeTitle.MatchString(ae):
+		case !db.ValidAETitle(ae):
 			return nil, fmt.Errorf("%q is not an AE title (1 to 16 printable ASCII characters, no backslash)", ae)
 		case !projectRe.MatchString(project):
 			return nil, fmt.Errorf("%q is not a project name (a-z, 0-9, _ and -)", project)
@@ -75,7 +73,7 @@ func dicomSettings() []setting {
 			return nil
 		}},
 		{"dicom-ae-title", "AOMAS_DICOM_AE_TITLE", "AOMAS", "the AE title callers must address (called AE title)", needDICOM, func(c *config, v string) error {
-			if !aeTitle.MatchString(v) {
+			if !db.ValidAETitle(v) {
 				return errors.New("not an AE title (1 to 16 printable ASCII characters, no backslash)")
 			}
 			c.DICOM.AETitle = v

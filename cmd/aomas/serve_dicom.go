@@ -35,7 +35,7 @@ func newDicom(c *config, conn *sqlx.DB, in *intake.Service, policy *rbac.Enforce
 // allowConfigured writes the AE titles of --dicom-allow into the allow list, audited.
 func allowConfigured(ctx context.Context, conn *sqlx.DB, allow map[string]string) error {
 	for ae, project := range allow {
-		if _, err := db.PutDicomPeer(ctx, conn, ae, project, "config"); err != nil {
+		if _, err := db.PutDicomPeer(ctx, conn, ae, project, "config", true); err != nil {
 			return err
 		}
 		if _, err := audit.AppendDB(ctx, conn, audit.Entry{Actor: "config", Action: rbac.ActWrite, Object: "DicomPeer:" + ae,
