@@ -240,7 +240,9 @@ func (r *Receiver) add(s Sender, k groupKey, m *member) {
 		r.groups[k] = g
 	}
 	if g.timer != nil {
-		g.timer.Stop()
+		if g.timer.Stop() {
+			r.flushQ.Done() // the close it would have run
+		}
 		g.timer = nil
 	}
 	if old, ok := g.members[m.sop]; ok {

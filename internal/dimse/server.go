@@ -72,8 +72,8 @@ type Server struct {
 	Handler Handler
 	// AbstractSyntaxes are the storage SOP classes accepted; Verification always is.
 	AbstractSyntaxes map[string]bool
-	// TransferSyntaxes are those accepted for storage, in the server's order of preference
-	// when a context proposes several.
+	// TransferSyntaxes are those accepted for storage; of those a context proposes, the
+	// first in the requestor's order is taken (a sender that puts deflate first wants it).
 	TransferSyntaxes []string
 	// MaxAssociations bounds concurrent associations; more are refused (transient).
 	MaxAssociations int
@@ -262,8 +262,8 @@ func (s *Server) negotiate(rq *AssociateRQ) []acceptedContext {
 		if accept != nil {
 			a.result = pcTransferSyntaxesNotSupp
 		pick:
-			for _, ours := range accept {
-				for _, ts := range pc.TransferSyntaxes {
+			for _, ts := range pc.TransferSyntaxes {
+				for _, ours := range accept {
 					if ts == ours {
 						a.result, a.ts = pcAccept, ts
 						break pick
