@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -148,7 +149,9 @@ func (d *dicomAPI) volumes(t *testing.T, project string) map[int64]volumeRow {
 func (d *dicomAPI) allowPeer(t *testing.T, token, ae string) {
 	t.Helper()
 	d.withToken(token, func() {
-		var out struct{ AllowDicomPeer struct{ AeTitle, Project string } }
+		var out struct {
+			AllowDicomPeer struct{ AeTitle, Project string }
+		}
 		d.mustQuery(`mutation($ae: String!) { allowDicomPeer(aeTitle: $ae) { aeTitle project } }`, map[string]any{"ae": ae}, &out)
 		require.Equal(t, ae, out.AllowDicomPeer.AeTitle)
 	})
@@ -337,7 +340,9 @@ func TestDicomPeersAuthorization(t *testing.T) {
 	}
 	// The technician reads the list; the scanner and the labeler do not.
 	a.withToken(tech, func() {
-		var out struct{ DicomPeers []struct{ AeTitle, Project string } }
+		var out struct {
+			DicomPeers []struct{ AeTitle, Project string }
+		}
 		a.mustQuery(list, nil, &out)
 		require.Equal(t, []struct{ AeTitle, Project string }{{"WARD_CT", "ward"}}, out.DicomPeers)
 	})
@@ -362,5 +367,138 @@ func TestDicomPeersAuthorization(t *testing.T) {
 	// Every change is in the audit log.
 	require.NoError(t, a.raw.Get(&n, `SELECT count(*) FROM audit_log WHERE object LIKE 'Mutation.allowDicomPeer%' AND outcome = 'ok'`))
 	require.GreaterOrEqual(t, n, 1)
-	_ = http.StatusOK
+}
+
+// dicomweb runs one of the DICOMweb client scripts with token and returns what it printed.
+func (d *dicomAPI) dicomweb(t *testing.T, token string, script string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var cmd *exec.Cmd
+	path := filepath.Join(testenv.RepoRoot(t), "scripts", script)
+	if strings.HasSuffix(script, ".py") {
+		py, err := exec.LookPath("python3")
+		require.NoError(t, err, "python3 is needed for the DICOMweb client")
+		cmd = exec.CommandContext(ctx, py, append([]string{path}, args...)...)
+	} else {
+		testenv.Tool(t, "curl")
+		cmd = exec.CommandContext(ctx, path, args...)
+	}
+	cmd.Env = append(os.Environ(), "AOMAS_TOKEN="+token)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	return string(out)
+}
+
+type pyResult struct {
+	Status int             `json:"status"`
+	Body   json.RawMessage `json:"body"`
+}
+
+type dicomAttr struct {
+	VR    string            `json:"vr"`
+	Value []json.RawMessage `json:"Value"`
+}
+
+func decodePy(t *testing.T, out string) pyResult {
+	t.Helper()
+	var r pyResult
+	require.NoError(t, json.Unmarshal([]byte(out), &r), out)
+	return r
+}
+
+func sopSeq(t *testing.T, body []byte, tag string) []map[string]dicomAttr {
+	t.Helper()
+	var doc map[string]struct {
+		Value []map[string]dicomAttr `json:"Value"`
+	}
+	require.NoError(t, json.Unmarshal(body, &doc), string(body))
+	return doc[tag].Value
+}
+
+func TestDicomWebStowQido(t *testing.T) {
+	d := newDicomAPI(t)
+	files, _ := dicomFiles(t)
+
+	// STOW-RS with curl: half the files.
+	out := d.dicomweb(t, d.token, "dicomweb-stow-curl.sh", append([]string{d.baseURL}, files[:6]...)...)
+	status, body, _ := strings.Cut(out, "\n")
+	require.Equal(t, "200", status, out)
+	refs := sopSeq(t, []byte(body), "00081199")
+	require.Len(t, refs, 6, out)
+	require.Empty(t, sopSeq(t, []byte(body), "00081198"))
+
+	// STOW-RS with a Python client building its own multipart body: the rest.
+	r := decodePy(t, d.dicomweb(t, d.token, "dicomweb_client.py", append([]string{"stow", d.baseURL}, files[6:]...)...))
+	require.Equal(t, 200, r.Status, string(r.Body))
+	require.Len(t, sopSeq(t, r.Body, "00081199"), 6)
+
+	// A rejected instance beside a good one: 202, the failure with its reason code.
+	bad := filepath.Join(t.TempDir(), "bad.dcm")
+	b, err := os.ReadFile(files[2])
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(bad, b, 0o644))
+	o, err := dcmtkRun(t, "dcmodify", "-nb", "-gin", "-m", "(0028,0010)=100", bad)
+	require.NoError(t, err, o)
+	r = decodePy(t, d.dicomweb(t, d.token, "dicomweb_client.py", "stow", d.baseURL, bad, files[0]))
+	require.Equal(t, 202, r.Status, string(r.Body))
+	failed := sopSeq(t, r.Body, "00081198")
+	require.Len(t, failed, 1)
+	require.Equal(t, "49152", string(failed[0]["00081197"].Value[0]), "0xC000: cannot understand")
+	require.Len(t, sopSeq(t, r.Body, "00081199"), 1)
+	d.recv.Drain()
+
+	// Everything landed once: 13 instance records (12 READY, 1 REJECTED), 7 volumes + 1 REJECTED.
+	inst := d.instances(t, "default")
+	require.Len(t, inst, 13)
+	vols := d.volumes(t, "default")
+	require.Len(t, vols, 8)
+	for _, row := range inst {
+		require.True(t, strings.HasPrefix(row.Source, "stow:user:"), row.Source)
+	}
+
+	// QIDO-RS lists the studies and series received, with counts and no identity.
+	r = decodePy(t, d.dicomweb(t, d.token, "dicomweb_client.py", "studies", d.baseURL))
+	require.Equal(t, 200, r.Status)
+	var studies []map[string]dicomAttr
+	require.NoError(t, json.Unmarshal(r.Body, &studies))
+	require.Len(t, studies, 6, "five suyashkumar studies and the synthetic one")
+	require.NotContains(t, string(r.Body), "ACRIN", "no patient identity in QIDO answers")
+	found := false
+	for _, s := range studies {
+		if string(s["0020000D"].Value[0]) == `"2.25.1800002"` {
+			found = true
+			require.Equal(t, "2", string(s["00201206"].Value[0]))
+			require.Equal(t, "7", string(s["00201208"].Value[0]))
+			require.Equal(t, `"OPT"`, string(s["00080061"].Value[0]))
+		}
+	}
+	require.True(t, found, string(r.Body))
+	r = decodePy(t, d.dicomweb(t, d.token, "dicomweb_client.py", "series", d.baseURL, "2.25.1800002"))
+	require.Equal(t, 200, r.Status)
+	var series []map[string]dicomAttr
+	require.NoError(t, json.Unmarshal(r.Body, &series))
+	require.Len(t, series, 2)
+
+	// Scoped to the caller's project and role.
+	_, ward := testenv.Account(t, d.raw, d.policy, rbac.RoleAdmin, "ward")
+	r = decodePy(t, d.dicomweb(t, ward, "dicomweb_client.py", "studies", d.baseURL))
+	require.Equal(t, 200, r.Status)
+	require.JSONEq(t, "[]", string(r.Body))
+	r = decodePy(t, d.dicomweb(t, ward, "dicomweb_client.py", "series", d.baseURL, "2.25.1800002"))
+	require.JSONEq(t, "[]", string(r.Body))
+	_, labeler := testenv.Account(t, d.raw, d.policy, rbac.RoleLabeler, "default")
+	r = decodePy(t, d.dicomweb(t, labeler, "dicomweb_client.py", "stow", d.baseURL, files[0]))
+	require.Equal(t, http.StatusForbidden, r.Status)
+	_, scanner := testenv.Account(t, d.raw, d.policy, rbac.RoleScanner, "default")
+	r = decodePy(t, d.dicomweb(t, scanner, "dicomweb_client.py", "studies", d.baseURL))
+	require.Equal(t, http.StatusForbidden, r.Status, "a scanner stores but does not list")
+	req, _ := http.NewRequest(http.MethodGet, d.baseURL+"/dicomweb/studies", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	var denied int
+	require.NoError(t, d.raw.Get(&denied, `SELECT count(*) FROM audit_log WHERE object LIKE '%(DICOMweb)' AND outcome = 'denied'`))
+	require.GreaterOrEqual(t, denied, 2)
 }

@@ -15,3 +15,13 @@ func Dcmtk(t testing.TB, tool string) string {
 	}
 	return p
 }
+
+// Tool returns the path of a program the tests drive (curl, …); a missing one fails the test.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is not installed: %v", name, err)
+	}
+	return p
+}
