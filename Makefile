@@ -30,6 +30,7 @@ help:
 ## deps: everything the build and the tests need, installed once and cached under .local/.
 deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed
 	@command -v /usr/bin/chromium >/dev/null || scripts/apt.sh chromium chromium-driver fonts-dejavu-core
+	@command -v storescu >/dev/null && command -v dcmodify >/dev/null || scripts/apt.sh dcmtk
 	@/usr/bin/python3 -c 'import pydicom' 2>/dev/null || scripts/apt.sh python3-pydicom python3-numpy || true
 	@go mod download
 	@go mod download -modfile=internal/tools/go.mod
@@ -88,6 +89,7 @@ test-go:
 test-fuzz:
 	$(ENV) go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/
 	$(ENV) go test -run '^$$' -fuzz '^FuzzVol$$' -fuzztime $(FUZZTIME) ./ingest/
+	$(ENV) go test -run '^$$' -fuzz '^FuzzPDUReader$$' -fuzztime $(FUZZTIME) ./internal/dimse/
 
 test-web: frontend/node_modules/.installed
 	cd frontend && npm run --silent lint

@@ -154,6 +154,13 @@ type ComplexityRoot struct {
 		FieldOfViewPx  func(childComplexity int) int
 	}
 
+	DicomPeer struct {
+		AETitle   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		CreatedBy func(childComplexity int) int
+		Project   func(childComplexity int) int
+	}
+
 	Dims struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
@@ -332,6 +339,7 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AllowDicomPeer       func(childComplexity int, aeTitle string) int
 		ArchiveCase          func(childComplexity int, id string, reason string) int
 		ArchiveVolume        func(childComplexity int, id string, reason string) int
 		AssignVolume         func(childComplexity int, volumeID string, userID *string) int
@@ -339,6 +347,7 @@ type ComplexityRoot struct {
 		CompleteVolumeUpload func(childComplexity int, uploadID string) int
 		CreateCase           func(childComplexity int, input model.CreateCaseInput) int
 		GrantRole            func(childComplexity int, input model.RoleGrantInput) int
+		RemoveDicomPeer      func(childComplexity int, aeTitle string) int
 		RequestVolumeUpload  func(childComplexity int, input model.RequestVolumeUploadInput) int
 		RetryRun             func(childComplexity int, id string) int
 		ReviewLabel          func(childComplexity int, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) int
@@ -377,6 +386,7 @@ type ComplexityRoot struct {
 		AuditLog       func(childComplexity int, filter *model.AuditFilter, first *int, before *string) int
 		Case           func(childComplexity int, id string) int
 		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
+		DicomPeers     func(childComplexity int) int
 		Health         func(childComplexity int) int
 		Label          func(childComplexity int, id string) int
 		Labelers       func(childComplexity int) int
@@ -730,6 +740,8 @@ type MutationResolver interface {
 	RevokeRole(ctx context.Context, input model.RoleGrantInput) (bool, error)
 	SetRolePermissions(ctx context.Context, role string, permissions []*model.RolePermissionInput) (*model.Role, error)
 	RevokeToken(ctx context.Context, id string) (*auth.Token, error)
+	AllowDicomPeer(ctx context.Context, aeTitle string) (*db.DicomPeer, error)
+	RemoveDicomPeer(ctx context.Context, aeTitle string) (*db.DicomPeer, error)
 	SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error)
 	SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error)
 	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error)
@@ -755,6 +767,7 @@ type QueryResolver interface {
 	AuditLog(ctx context.Context, filter *model.AuditFilter, first *int, before *string) ([]*audit.Record, error)
 	MyTokens(ctx context.Context) ([]*auth.Token, error)
 	APITokens(ctx context.Context) ([]*auth.Token, error)
+	DicomPeers(ctx context.Context) ([]*db.DicomPeer, error)
 	Node(ctx context.Context, id string) (db.Node, error)
 	Case(ctx context.Context, id string) (*db.Case, error)
 	Cases(ctx context.Context, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) (*model.CaseConnection, error)
@@ -1232,6 +1245,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DeviceCalibration.FieldOfViewPx(childComplexity), true
+
+	case "DicomPeer.aeTitle":
+		if e.ComplexityRoot.DicomPeer.AETitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DicomPeer.AETitle(childComplexity), true
+	case "DicomPeer.createdAt":
+		if e.ComplexityRoot.DicomPeer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DicomPeer.CreatedAt(childComplexity), true
+	case "DicomPeer.createdBy":
+		if e.ComplexityRoot.DicomPeer.CreatedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DicomPeer.CreatedBy(childComplexity), true
+	case "DicomPeer.project":
+		if e.ComplexityRoot.DicomPeer.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DicomPeer.Project(childComplexity), true
 
 	case "Dims.x":
 		if e.ComplexityRoot.Dims.X == nil {
@@ -1921,6 +1959,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelVersion.WeightsURL(childComplexity), true
 
+	case "Mutation.allowDicomPeer":
+		if e.ComplexityRoot.Mutation.AllowDicomPeer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_allowDicomPeer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AllowDicomPeer(childComplexity, args["aeTitle"].(string)), true
 	case "Mutation.archiveCase":
 		if e.ComplexityRoot.Mutation.ArchiveCase == nil {
 			break
@@ -1998,6 +2047,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantRole(childComplexity, args["input"].(model.RoleGrantInput)), true
+	case "Mutation.removeDicomPeer":
+		if e.ComplexityRoot.Mutation.RemoveDicomPeer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeDicomPeer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveDicomPeer(childComplexity, args["aeTitle"].(string)), true
 	case "Mutation.requestVolumeUpload":
 		if e.ComplexityRoot.Mutation.RequestVolumeUpload == nil {
 			break
@@ -2238,6 +2298,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CaseFilter), args["orderBy"].(*model.CaseOrder)), true
+	case "Query.dicomPeers":
+		if e.ComplexityRoot.Query.DicomPeers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DicomPeers(childComplexity), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -3638,7 +3704,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
+//go:embed "schema/access.graphqls" "schema/dicom.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3651,6 +3717,7 @@ func sourceData(filename string) string {
 
 var sources = []*ast.Source{
 	{Name: "schema/access.graphqls", Input: sourceData("schema/access.graphqls"), BuiltIn: false},
+	{Name: "schema/dicom.graphqls", Input: sourceData("schema/dicom.graphqls"), BuiltIn: false},
 	{Name: "schema/domain.graphqls", Input: sourceData("schema/domain.graphqls"), BuiltIn: false},
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
 	{Name: "schema/layers.graphqls", Input: sourceData("schema/layers.graphqls"), BuiltIn: false},
@@ -3843,6 +3910,20 @@ func (ec *executionContext) childFields_DeviceCalibration(ctx context.Context, f
 		return ec.fieldContext_DeviceCalibration_fieldOfViewPx(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DeviceCalibration", field.Name)
+}
+
+func (ec *executionContext) childFields_DicomPeer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "aeTitle":
+		return ec.fieldContext_DicomPeer_aeTitle(ctx, field)
+	case "project":
+		return ec.fieldContext_DicomPeer_project(ctx, field)
+	case "createdBy":
+		return ec.fieldContext_DicomPeer_createdBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_DicomPeer_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DicomPeer", field.Name)
 }
 
 func (ec *executionContext) childFields_Dims(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4871,6 +4952,20 @@ func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_allowDicomPeer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "aeTitle",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["aeTitle"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_archiveCase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4990,6 +5085,20 @@ func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, r
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeDicomPeer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "aeTitle",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["aeTitle"] = arg0
 	return args, nil
 }
 
@@ -7468,6 +7577,98 @@ func (ec *executionContext) _DeviceCalibration_fieldOfViewPx(ctx context.Context
 }
 func (ec *executionContext) fieldContext_DeviceCalibration_fieldOfViewPx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DeviceCalibration", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DicomPeer_aeTitle(ctx context.Context, field graphql.CollectedField, obj *db.DicomPeer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DicomPeer_aeTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AETitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DicomPeer_aeTitle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DicomPeer", field, false, false, "String")
+}
+
+func (ec *executionContext) _DicomPeer_project(ctx context.Context, field graphql.CollectedField, obj *db.DicomPeer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DicomPeer_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DicomPeer_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DicomPeer", field, false, false, "String")
+}
+
+func (ec *executionContext) _DicomPeer_createdBy(ctx context.Context, field graphql.CollectedField, obj *db.DicomPeer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DicomPeer_createdBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DicomPeer_createdBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DicomPeer", field, false, false, "String")
+}
+
+func (ec *executionContext) _DicomPeer_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.DicomPeer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DicomPeer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DicomPeer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DicomPeer", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Dims_z(ctx context.Context, field graphql.CollectedField, obj *model.Dims) (ret graphql.Marshaler) {
@@ -10770,6 +10971,130 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_allowDicomPeer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_allowDicomPeer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AllowDicomPeer(ctx, fc.Args["aeTitle"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.DicomPeer
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.DicomPeer
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.DicomPeer) graphql.Marshaler {
+			return ec.marshalNDicomPeer2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_allowDicomPeer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DicomPeer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_allowDicomPeer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeDicomPeer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeDicomPeer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveDicomPeer(ctx, fc.Args["aeTitle"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.DicomPeer
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.DicomPeer
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.DicomPeer) graphql.Marshaler {
+			return ec.marshalNDicomPeer2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeDicomPeer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DicomPeer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeDicomPeer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_saveLabel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12113,6 +12438,56 @@ func (ec *executionContext) fieldContext_Query_apiTokens(_ context.Context, fiel
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ApiToken(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dicomPeers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dicomPeers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DicomPeers(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*db.DicomPeer
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*db.DicomPeer
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.DicomPeer) graphql.Marshaler {
+			return ec.marshalNDicomPeer2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeerᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dicomPeers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DicomPeer(ctx, field)
 		},
 	}
 	return fc, nil
@@ -20831,6 +21206,54 @@ func (ec *executionContext) _DeviceCalibration(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var dicomPeerImplementors = []string{"DicomPeer"}
+
+func (ec *executionContext) _DicomPeer(ctx context.Context, sel ast.SelectionSet, obj *db.DicomPeer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dicomPeerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DicomPeer")
+		case "aeTitle":
+			out.Values[i] = ec._DicomPeer_aeTitle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "project":
+			out.Values[i] = ec._DicomPeer_project(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdBy":
+			out.Values[i] = ec._DicomPeer_createdBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._DicomPeer_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var dimsImplementors = []string{"Dims"}
 
 func (ec *executionContext) _Dims(ctx context.Context, sel ast.SelectionSet, obj *model.Dims) graphql.Marshaler {
@@ -22103,6 +22526,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "allowDicomPeer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_allowDicomPeer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeDicomPeer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeDicomPeer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "saveLabel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_saveLabel(ctx, field)
@@ -22399,6 +22836,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_apiTokens(ctx, field)
+				})
+		case "dicomPeers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dicomPeers(ctx, field)
 				})
 		case "node":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -24746,6 +25189,30 @@ func (ec *executionContext) marshalNDetectorUse2ᚖgithubᚗcomᚋaomasᚋaomas�
 		return graphql.Null
 	}
 	return ec._DetectorUse(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDicomPeer2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeerᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.DicomPeer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDicomPeer2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDicomPeer2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐDicomPeer(ctx context.Context, sel ast.SelectionSet, v *db.DicomPeer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DicomPeer!")
+		return graphql.Null
+	}
+	return ec._DicomPeer(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDims2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDims(ctx context.Context, sel ast.SelectionSet, v *model.Dims) graphql.Marshaler {

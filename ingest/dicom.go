@@ -112,7 +112,15 @@ func parseDICOMFrames(res *Result, r io.ReaderAt, size, start int64, opts Option
 		if m.hasTS {
 			res.TransferSyntaxUID = m.transferSyntax
 			res.TransferSyntaxName, kind = transferSyntax(m.transferSyntax)
-			if kind == tsDeflated || res.TransferSyntaxName == "" {
+			if kind == tsDeflated {
+				ir, isize, err := inflateDataSet(r, size, m.end, opts)
+				if err != nil {
+					return err
+				}
+				r, size, kind = ir, isize, tsNative
+				s = &dicomScanner{w: &window{r: r, size: size}, size: size, bo: binary.LittleEndian}
+			}
+			if res.TransferSyntaxName == "" {
 				// The data set itself cannot be read: only the meta group is known.
 				return reject(CodeUnsupportedTransferSyntax, "%s is not decodable here; only the file meta header was read",
 					describeTS(res.TransferSyntaxUID, res.TransferSyntaxName))
@@ -263,6 +271,8 @@ func fillDICOM(res *Result, ds *dicom.Dataset) {
 		StudyDate:         firstString(ds, tag.StudyDate),
 		Manufacturer:      firstString(ds, tag.Manufacturer),
 		Model:             firstString(ds, tag.ManufacturerModelName),
+		AcquisitionNumber: strings.TrimSpace(firstString(ds, tag.AcquisitionNumber)),
+		InstanceNumber:    firstInt(ds, tag.InstanceNumber, 0),
 	}
 	lat := firstString(ds, tag.ImageLaterality)
 	if lat == "" {

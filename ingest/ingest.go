@@ -128,6 +128,9 @@ type Study struct {
 	Model             string
 	// Laterality is OD (right eye) or OS (left eye) from ImageLaterality or Laterality, or "".
 	Laterality string
+	// AcquisitionNumber and InstanceNumber order the instances of a series ("" and 0 when absent).
+	AcquisitionNumber string
+	InstanceNumber    int
 }
 
 // Result is what Parse found in a file. Counts are 0 when unknown.

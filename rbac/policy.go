@@ -117,6 +117,8 @@ var (
 	tableTypes = []string{"MetricInfo", "MetricModalityMeaning", "MetricTable", "MetricTableRow", "MetricTableCell"}
 	// Retinal layers of OCT runs: boundaries, corrections, thickness maps, slabs.
 	layerTypes = []string{"LayerBoundary", "LayerPoint", "LayerCorrection", "ThicknessMap", "Slab"}
+	// The calling AE titles allowed to push DICOM into a project (changed by admins only).
+	dicomPeerReads = []string{"Query.dicomPeers", "DicomPeer.*"}
 	// The work queue, for whoever labels or reviews (assigning volumes is the technician's).
 	workQueue = []string{"Query.myWork"}
 
@@ -159,6 +161,8 @@ var (
 //   - reviewing a label (approve / return) is for ml_engineer and tech (and admin).
 //   - myWork (the work queue) is for those who label or review; labelers and assignVolume
 //     (giving a volume to a labeler) are the technician's.
+//   - the DICOM allow list (dicomPeers): tech reads it; allowDicomPeer and removeDicomPeer
+//     are the admin's. DICOMweb STOW-RS asks for uploadVolume, QIDO-RS for cases.
 //   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
 //     other root field; of types, only what those mutations return about the upload itself.
 func DefaultPolicy() []Rule {
@@ -217,6 +221,7 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActRead, types(dataTypes...)...)
 	add(RoleTech, ActRead, types(uploadTypes...)...)
 	add(RoleTech, ActRead, "Subject.identity", "SubjectIdentity.*", "Volume.downloadUrl")
+	add(RoleTech, ActRead, dicomPeerReads...)
 
 	add(RoleLabeler, ActRead, publicReads...)
 	add(RoleLabeler, ActRead, "Query.node", "Query.case", "Query.cases", "Query.volume", "Query.run", "Query.runs", "Query.label")

@@ -43,6 +43,9 @@ var seedReleases = []struct {
 	// Retinal layers in the viewer (issue 17; numbered after its migration, 00038): a B-scan's
 	// boundaries, thickness maps and slabs for every data role, and a labeler's corrections.
 	{38, append([]string{"Mutation.saveLayerBoundary"}, typePatterns(layerTypes)...)},
+	// DICOM network intake (issue 18): the technician sees which calling AE titles may send;
+	// allowing and removing them stays the admin's.
+	{40, dicomPeerReads},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

@@ -36,6 +36,11 @@ make --no-print-directory build >/dev/null
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
 AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/upload -bin bin/aomas -n "${UPLOAD_N:-512}" 2> >(grep -v 'level=INFO' >&2)
 
+section "DICOM C-STORE: storescu -> aomas beside storescu -> dcmtk storescp, same machine, same run (issue 18; target >= 1x)"
+PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
+AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/dicomstore -bin bin/aomas -n "${DICOM_N:-240}" 2> >(grep -v 'level=INFO' >&2)
+go test -run '^$' -bench 'PDU' -benchtime 2s ./internal/dimse/ | grep Benchmark
+
 section "Slices of the largest volume the limits allow, 20 clients at once (issue 13; target: serve's peak RSS < 512 MiB)"
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
 AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/slices -bin bin/aomas 2> >(grep -v 'level=INFO' >&2)

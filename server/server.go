@@ -54,6 +54,8 @@ type Options struct {
 	// Anonymous and SignedIn bound each document before validation; zero values take
 	// AnonymousLimits() and SignedInLimits().
 	Anonymous, SignedIn DocumentLimits
+	// DICOMweb serves /dicomweb/ (STOW-RS, QIDO-RS) behind Auth; nil: not served.
+	DICOMweb http.Handler
 }
 
 // New returns the handler for every route aomas serves.
@@ -80,6 +82,9 @@ func New(opts Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]any{"password": opts.Auth != nil, "oidc": opts.OIDC != nil})
 	}))
 	mux.Handle("/graphql", m.wrap("graphql", gql))
+	if opts.DICOMweb != nil && opts.Auth != nil {
+		mux.Handle("/dicomweb/", m.wrap("dicomweb", opts.Auth.Authenticate(opts.DICOMweb)))
+	}
 	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})))

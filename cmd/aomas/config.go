@@ -40,6 +40,7 @@ type config struct {
 	// MutationLimit is every role's mutation limit but those in MutationLimits.
 	MutationLimit  auth.LimiterConfig
 	MutationLimits map[string]auth.LimiterConfig
+	DICOM          dicomConfig
 }
 
 // need says which groups of settings a command uses; only those are validated, so that
@@ -51,7 +52,8 @@ const (
 	needRedis
 	needS3
 	needHTTP
-	needAll = needDB | needRedis | needS3 | needHTTP
+	needDICOM
+	needAll = needDB | needRedis | needS3 | needHTTP | needDICOM
 )
 
 // setting is one configuration value: a flag, its AOMAS_* variable and its default.
@@ -62,6 +64,10 @@ type setting struct {
 }
 
 func settings() []setting {
+	return append(coreSettings(), dicomSettings()...)
+}
+
+func coreSettings() []setting {
 	return []setting{
 		{"database-url", "AOMAS_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/aomas?sslmode=disable", "PostgreSQL URL", needDB, func(c *config, v string) error {
 			u, err := url.Parse(v)

@@ -95,6 +95,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	defer closePipe()
 	res.Pipeline = pipe
+	dcm := newDicom(c, d.db, res.Intake, acc.policy, logger)
+	defer dcm.receiver.Drain()
 	h := server.New(server.Options{
 		Schema:           resolvers.Schema(res, acc.guard),
 		Guard:            acc.guard,
@@ -108,6 +110,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AllowedOrigins:   c.WSOrigins,
 		AroundOperations: res.LoaderMiddleware(),
 		MaxUploadBytes:   c.MaxUpload,
+		DICOMweb:         dcm.web.Handler(),
 	})
 	if *dropDir != "" {
 		w := &dropdir.Watcher{Dir: *dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),
@@ -117,6 +120,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 				logger.Error("drop folder stopped", "err", err)
 			}
 		}()
+	}
+	var dicomErr <-chan error
+	if c.DICOM.Listen != "" {
+		if dicomErr, err = dcm.serve(ctx, c, d.db, logger); err != nil {
+			return err
+		}
 	}
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", c.Listen)
 	if err != nil {
@@ -129,6 +138,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
+	case err := <-dicomErr:
+		if err != nil {
+			return fmt.Errorf("dicom: %w", err)
+		}
 	case <-ctx.Done():
 	}
 	logger.Info("shutting down")

@@ -80,6 +80,11 @@ func newAPI(t *testing.T) *api { t.Helper(); return newAPIWith(t, nil) }
 type setup struct {
 	guard   *resolvers.Guard
 	checker *health.Checker
+	// res and conn are the server's, for parts a test adds (the DICOM service).
+	res  *resolvers.Resolver
+	conn *sqlx.DB
+	// dicomweb, when a test sets it, is served at /dicomweb/.
+	dicomweb http.Handler
 }
 
 // newAPIWith is newAPI with adjust applied to the server's parts before it starts.
@@ -116,8 +121,9 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 		Accounts: accounts,
 		Audit:    conn,
 	}
+	st := &setup{guard: guard, checker: checker, res: res, conn: conn}
 	if adjust != nil {
-		adjust(&setup{guard: guard, checker: checker})
+		adjust(st)
 	}
 	h := server.New(server.Options{
 		Schema: resolvers.Schema(res, guard),
@@ -129,6 +135,7 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 		MaxComplexity:    50000,
 		AroundOperations: res.LoaderMiddleware(),
 		MaxUploadBytes:   maxUpload,
+		DICOMweb:         st.dicomweb,
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -32,6 +32,8 @@ type Options struct {
 	Bucket string
 	// MaxUploadBytes is the server's --max-upload-bytes.
 	MaxUploadBytes int64
+	// Args are more flags for aomas serve.
+	Args []string
 }
 
 // Server is a running `aomas serve` process.
@@ -70,8 +72,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, o.Bin, "serve", "--listen", addr, "--data-dir", s.tmp, "--s3-bucket", o.Bucket, "--migrate",
-		"--max-upload-bytes", strconv.FormatInt(o.MaxUploadBytes, 10))
+	args := append([]string{"serve", "--listen", addr, "--data-dir", s.tmp, "--s3-bucket", o.Bucket, "--migrate",
+		"--max-upload-bytes", strconv.FormatInt(o.MaxUploadBytes, 10)}, o.Args...)
+	cmd := exec.CommandContext(ctx, o.Bin, args...)
 	cmd.Stderr = os.Stderr
 	cmd.Env = append(os.Environ(), "TMPDIR="+s.tmp)
 	if err := cmd.Start(); err != nil {
