@@ -33,6 +33,8 @@ var seedReleases = []struct {
 	// The per-cell distributions of runs (results charts). Numbered after the branch's
 	// migration (00014) so that releases written in parallel do not share a version.
 	{14, []string{"CellDistributions.*", "Histogram.*"}},
+	// Exports and coordinate-file imports (issue 18; numbered after its migration, 00045).
+	{45, append(append(append([]string{}, exportFields...), "Mutation.exportMetrics", "Mutation.exportMarks", "Mutation.importMarks"), typePatterns(exportTypes)...)},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

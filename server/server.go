@@ -51,6 +51,8 @@ type Options struct {
 	Guard *resolvers.Guard
 	// OIDC adds single sign-on (GET /auth/oidc/login); nil: local accounts only.
 	OIDC *OIDC
+	// ExportFiles serves folder exports' files at /exports/files/ (signed links); nil: none.
+	ExportFiles http.Handler
 	// Anonymous and SignedIn bound each document before validation; zero values take
 	// AnonymousLimits() and SignedInLimits().
 	Anonymous, SignedIn DocumentLimits
@@ -83,6 +85,9 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})))
+	if opts.ExportFiles != nil {
+		mux.Handle("GET /exports/files/", m.wrap("exports", opts.ExportFiles))
+	}
 	mux.Handle("GET /readyz", m.wrap("readyz", readyz(opts.Checker)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/", m.wrap("spa", spa(opts.SPA)))

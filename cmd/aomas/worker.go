@@ -91,6 +91,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	workerID := worker.ID(host, os.Getpid())
 	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
 		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry}
+	if deps.Exports, err = newExports(ctx, c, d, nil, logger.With("component", "exports")); err != nil {
+		return err
+	}
 	logger.Info("aomas worker starting", "worker", workerID, "device", *device, "concurrency", *concurrency, "queues", q)
 	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)
