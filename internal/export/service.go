@@ -100,6 +100,9 @@ type Service struct {
 	PageRows int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
+	// Wrap, when set, wraps the destination's sink for a run (tests stop a run between
+	// files with it, as a dying worker would).
+	Wrap func(Sink) Sink
 }
 
 // DefaultPageRows is how many rows an export reads per query.
@@ -199,6 +202,9 @@ func (s *Service) Run(ctx context.Context, id int64) error {
 	sink, err := s.sink(e.Destination)
 	if err != nil {
 		return s.fail(ctx, e, "the export destination is no longer configured")
+	}
+	if s.Wrap != nil {
+		sink = s.Wrap(sink)
 	}
 	if e, err = db.StartExport(ctx, s.DB, id); err != nil {
 		return err
