@@ -109,7 +109,7 @@ func GraphQL(opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
+	srv.AddTransport(streamingMultipart{MaxUploadSize: uploadLimit(opts)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	signedIn := opts.SignedIn
