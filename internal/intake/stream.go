@@ -71,6 +71,13 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 		return Outcome{}, err
 	}
 
+	// Bytes some volume already keeps are stored once: that object is used and ours dropped.
+	stored := key
+	if k, err := db.StoredObjectBySHA(ctx, s.DB, sha); err == nil && k != key {
+		if st, err := s.Store.Stat(ctx, k); err == nil && st.Size == size {
+			stored = k
+		}
+	}
 	ra := &headThenStore{head: lr.head, size: size}
 	if size > int64(len(lr.head)) {
 		rest, _, err := s.Store.Open(ctx, key)
@@ -88,7 +95,7 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 		return Outcome{}, fmt.Errorf("read upload: %w", perr)
 	}
 	v := volumeRow(in, res, size)
-	v.SHA256, v.ObjectKey, v.IngestKey = &sha, &key, &ik
+	v.SHA256, v.ObjectKey, v.IngestKey = &sha, &stored, &ik
 	setReject(&v, rej)
 	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		c, err := db.CaseByID(ctx, tx, in.CaseID)
@@ -103,7 +110,7 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 		if v, err = db.InsertVolume(ctx, tx, v); err != nil {
 			return err
 		}
-		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: key, SizeBytes: size, SHA256: sha, ContentType: obj.ContentType, Kind: "volume"})
+		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: stored, SizeBytes: size, SHA256: sha, ContentType: obj.ContentType, Kind: "volume"})
 		return err
 	})
 	if db.IsUniqueViolation(err) {
@@ -115,7 +122,7 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 	if err != nil {
 		return Outcome{}, err
 	}
-	kept = true
+	kept = stored == key
 	return Outcome{Volume: v, Reject: rej}, nil
 }
 
