@@ -316,3 +316,15 @@ func (s *Store) RemoveBucket(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Keys lists the keys under prefix (tests and maintenance).
+func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("list %s: %w", prefix, o.Err)
+		}
+		out = append(out, o.Key)
+	}
+	return out, nil
+}
