@@ -18,7 +18,7 @@ FUZZTIME ?= 300000x
 export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
 
 .PHONY: help demo test deps services services-down generate check-generate web build vet lint \
-        test-go test-fuzz test-web test-e2e bench train clean
+        test-go test-exports test-fuzz test-web test-e2e bench train clean
 
 help:
 	@echo "make demo    install what is missing, start services, migrate, serve SPA + API on http://localhost:8080"
@@ -28,7 +28,7 @@ help:
 	@echo "make services / services-down   start / stop the local PostgreSQL, Redis and MinIO"
 
 ## deps: everything the build and the tests need, installed once and cached under .local/.
-deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed
+deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed $(LOCAL)/tools/parquet-reader/node_modules/hyparquet/package.json
 	@command -v /usr/bin/chromium >/dev/null || scripts/apt.sh chromium chromium-driver fonts-dejavu-core
 	@command -v storescu >/dev/null && command -v dcmodify >/dev/null || scripts/apt.sh dcmtk
 	@/usr/bin/python3 -c 'import pydicom' 2>/dev/null || scripts/apt.sh python3-pydicom python3-numpy || true
@@ -37,6 +37,11 @@ deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed
 
 $(LOCAL)/onnxruntime/VERSION: scripts/ort.sh
 	scripts/ort.sh
+
+# An independent Parquet reader for the export tests, in a private folder (not the SPA's tree).
+$(LOCAL)/tools/parquet-reader/node_modules/hyparquet/package.json:
+	mkdir -p $(LOCAL)/tools/parquet-reader
+	npm install --prefix $(LOCAL)/tools/parquet-reader --no-audit --no-fund --loglevel=error --no-save hyparquet@1.33.0
 
 frontend/node_modules/.installed: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
@@ -85,6 +90,10 @@ test: deps services
 
 test-go:
 	$(ENV) $(GOTEST) --format pkgname-and-test-fails --jsonfile $(LOCAL)/test/go.json -- -race -count=1 -timeout 15m ./...
+
+# The export must-show at full size: 100,000 metric rows to MinIO and a folder, CSV and Parquet.
+test-exports: deps services
+	$(ENV) AOMAS_EXPORT_TEST_ROWS=100000 go test -count=1 -run 'TestExport' -timeout 20m ./internal/export/
 
 test-fuzz:
 	$(ENV) go test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME) ./ingest/

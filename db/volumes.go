@@ -153,3 +153,17 @@ func LatestMeasuredRun(ctx context.Context, q sqlx.QueryerContext, volumeID int6
 	}
 	return r, nil
 }
+
+// StoredObjectBySHA returns the object key some volume keeps bytes of digest sha256 under,
+// so that the same bytes uploaded again are stored once; ErrNotFound when none does.
+func StoredObjectBySHA(ctx context.Context, q sqlx.QueryerContext, sha256 string) (string, error) {
+	var key string
+	err := sqlx.GetContext(ctx, q, &key, `SELECT object_key FROM volumes WHERE sha256 = $1 AND object_key IS NOT NULL ORDER BY id LIMIT 1`, sha256)
+	if isNoRows(err) {
+		return "", fmt.Errorf("object of %s: %w", sha256, ErrNotFound)
+	}
+	if err != nil {
+		return "", fmt.Errorf("object of %s: %w", sha256, err)
+	}
+	return key, nil
+}

@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	AuditEntry() AuditEntryResolver
 	Case() CaseResolver
+	Export() ExportResolver
 	Label() LabelResolver
 	LabelEvent() LabelEventResolver
 	Mask() MaskResolver
@@ -165,6 +166,33 @@ type ComplexityRoot struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
 		Z func(childComplexity int) int
+	}
+
+	Export struct {
+		CreatedAt        func(childComplexity int) int
+		Destination      func(childComplexity int) int
+		Error            func(childComplexity int) int
+		Files            func(childComplexity int) int
+		Filter           func(childComplexity int) int
+		FinishedAt       func(childComplexity int) int
+		Format           func(childComplexity int) int
+		ID               func(childComplexity int) int
+		IncludesIdentity func(childComplexity int) int
+		Kind             func(childComplexity int) int
+		Manifest         func(childComplexity int) int
+		Message          func(childComplexity int) int
+		Progress         func(childComplexity int) int
+		RowCount         func(childComplexity int) int
+		StartedAt        func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
+	ExportFile struct {
+		Name      func(childComplexity int) int
+		Rows      func(childComplexity int) int
+		Sha256    func(childComplexity int) int
+		SizeBytes func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	FibreOrientation struct {
@@ -346,7 +374,10 @@ type ComplexityRoot struct {
 		CancelRun            func(childComplexity int, id string) int
 		CompleteVolumeUpload func(childComplexity int, uploadID string) int
 		CreateCase           func(childComplexity int, input model.CreateCaseInput) int
+		ExportMarks          func(childComplexity int, filter *model.ExportMarksFilter, format model.ExportFormat, destination *model.ExportDestination, includeIdentity *bool) int
+		ExportMetrics        func(childComplexity int, filter *model.ExportMetricsFilter, format model.ExportFormat, destination model.ExportDestination, includeIdentity *bool) int
 		GrantRole            func(childComplexity int, input model.RoleGrantInput) int
+		ImportMarks          func(childComplexity int, volumeID string, file graphql.Upload) int
 		RemoveDicomPeer      func(childComplexity int, aeTitle string) int
 		RequestVolumeUpload  func(childComplexity int, input model.RequestVolumeUploadInput) int
 		RetryRun             func(childComplexity int, id string) int
@@ -387,6 +418,8 @@ type ComplexityRoot struct {
 		Case           func(childComplexity int, id string) int
 		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
 		DicomPeers     func(childComplexity int) int
+		Export         func(childComplexity int, id string) int
+		Exports        func(childComplexity int, first *int) int
 		Health         func(childComplexity int) int
 		Label          func(childComplexity int, id string) int
 		Labelers       func(childComplexity int) int
@@ -553,9 +586,10 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		HealthChanged func(childComplexity int, everyMs *int) int
-		RunProgress   func(childComplexity int, runID string) int
-		RunsChanged   func(childComplexity int, filter *model.RunFilter) int
+		ExportProgress func(childComplexity int, id string) int
+		HealthChanged  func(childComplexity int, everyMs *int) int
+		RunProgress    func(childComplexity int, runID string) int
+		RunsChanged    func(childComplexity int, filter *model.RunFilter) int
 	}
 
 	ThicknessMap struct {
@@ -692,6 +726,19 @@ type CaseResolver interface {
 	Volumes(ctx context.Context, obj *db.Case) ([]*db.Volume, error)
 	LatestRun(ctx context.Context, obj *db.Case) (*db.Run, error)
 }
+type ExportResolver interface {
+	ID(ctx context.Context, obj *db.Export) (string, error)
+	Kind(ctx context.Context, obj *db.Export) (model.ExportKind, error)
+	Format(ctx context.Context, obj *db.Export) (model.ExportFormat, error)
+	Destination(ctx context.Context, obj *db.Export) (model.ExportDestination, error)
+	Status(ctx context.Context, obj *db.Export) (model.ExportStatus, error)
+
+	Filter(ctx context.Context, obj *db.Export) (string, error)
+	IncludesIdentity(ctx context.Context, obj *db.Export) (bool, error)
+
+	Files(ctx context.Context, obj *db.Export) ([]*model.ExportFile, error)
+	Manifest(ctx context.Context, obj *db.Export) (*model.ExportFile, error)
+}
 type LabelResolver interface {
 	ID(ctx context.Context, obj *db.Label) (string, error)
 	Volume(ctx context.Context, obj *db.Label) (*db.Volume, error)
@@ -742,6 +789,9 @@ type MutationResolver interface {
 	RevokeToken(ctx context.Context, id string) (*auth.Token, error)
 	AllowDicomPeer(ctx context.Context, aeTitle string) (*db.DicomPeer, error)
 	RemoveDicomPeer(ctx context.Context, aeTitle string) (*db.DicomPeer, error)
+	ExportMetrics(ctx context.Context, filter *model.ExportMetricsFilter, format model.ExportFormat, destination model.ExportDestination, includeIdentity *bool) (*db.Export, error)
+	ExportMarks(ctx context.Context, filter *model.ExportMarksFilter, format model.ExportFormat, destination *model.ExportDestination, includeIdentity *bool) (*db.Export, error)
+	ImportMarks(ctx context.Context, volumeID string, file graphql.Upload) (*db.Label, error)
 	SaveLabel(ctx context.Context, input model.SaveLabelInput) (*db.Label, error)
 	SubmitLabel(ctx context.Context, id string, version int) (*db.Label, error)
 	ReviewLabel(ctx context.Context, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) (*db.Label, error)
@@ -776,6 +826,8 @@ type QueryResolver interface {
 	Runs(ctx context.Context, first *int, after *string, filter *model.RunFilter) (*model.RunConnection, error)
 	Metrics(ctx context.Context, first *int, after *string, filter *model.MetricFilter) (*model.MetricConnection, error)
 	Models(ctx context.Context) ([]*db.Model, error)
+	Exports(ctx context.Context, first *int) ([]*db.Export, error)
+	Export(ctx context.Context, id string) (*db.Export, error)
 	Label(ctx context.Context, id string) (*db.Label, error)
 	MyWork(ctx context.Context, first *int) (*model.WorkQueue, error)
 	Labelers(ctx context.Context) ([]*auth.User, error)
@@ -825,6 +877,7 @@ type SubjectResolver interface {
 }
 type SubscriptionResolver interface {
 	HealthChanged(ctx context.Context, everyMs *int) (<-chan *model.Health, error)
+	ExportProgress(ctx context.Context, id string) (<-chan *db.Export, error)
 	RunProgress(ctx context.Context, runID string) (<-chan *db.RunProgress, error)
 	RunsChanged(ctx context.Context, filter *model.RunFilter) (<-chan *db.Run, error)
 }
@@ -1289,6 +1342,134 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dims.Z(childComplexity), true
+
+	case "Export.createdAt":
+		if e.ComplexityRoot.Export.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.CreatedAt(childComplexity), true
+	case "Export.destination":
+		if e.ComplexityRoot.Export.Destination == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Destination(childComplexity), true
+	case "Export.error":
+		if e.ComplexityRoot.Export.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Error(childComplexity), true
+	case "Export.files":
+		if e.ComplexityRoot.Export.Files == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Files(childComplexity), true
+	case "Export.filter":
+		if e.ComplexityRoot.Export.Filter == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Filter(childComplexity), true
+	case "Export.finishedAt":
+		if e.ComplexityRoot.Export.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.FinishedAt(childComplexity), true
+	case "Export.format":
+		if e.ComplexityRoot.Export.Format == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Format(childComplexity), true
+	case "Export.id":
+		if e.ComplexityRoot.Export.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.ID(childComplexity), true
+	case "Export.includesIdentity":
+		if e.ComplexityRoot.Export.IncludesIdentity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.IncludesIdentity(childComplexity), true
+	case "Export.kind":
+		if e.ComplexityRoot.Export.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Kind(childComplexity), true
+	case "Export.manifest":
+		if e.ComplexityRoot.Export.Manifest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Manifest(childComplexity), true
+	case "Export.message":
+		if e.ComplexityRoot.Export.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Message(childComplexity), true
+	case "Export.progress":
+		if e.ComplexityRoot.Export.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Progress(childComplexity), true
+	case "Export.rowCount":
+		if e.ComplexityRoot.Export.RowCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.RowCount(childComplexity), true
+	case "Export.startedAt":
+		if e.ComplexityRoot.Export.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.StartedAt(childComplexity), true
+	case "Export.status":
+		if e.ComplexityRoot.Export.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Export.Status(childComplexity), true
+
+	case "ExportFile.name":
+		if e.ComplexityRoot.ExportFile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFile.Name(childComplexity), true
+	case "ExportFile.rows":
+		if e.ComplexityRoot.ExportFile.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFile.Rows(childComplexity), true
+	case "ExportFile.sha256":
+		if e.ComplexityRoot.ExportFile.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFile.Sha256(childComplexity), true
+	case "ExportFile.sizeBytes":
+		if e.ComplexityRoot.ExportFile.SizeBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFile.SizeBytes(childComplexity), true
+	case "ExportFile.url":
+		if e.ComplexityRoot.ExportFile.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ExportFile.URL(childComplexity), true
 
 	case "FibreOrientation.angleDeg":
 		if e.ComplexityRoot.FibreOrientation.AngleDeg == nil {
@@ -2036,6 +2217,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCase(childComplexity, args["input"].(model.CreateCaseInput)), true
+	case "Mutation.exportMarks":
+		if e.ComplexityRoot.Mutation.ExportMarks == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportMarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportMarks(childComplexity, args["filter"].(*model.ExportMarksFilter), args["format"].(model.ExportFormat), args["destination"].(*model.ExportDestination), args["includeIdentity"].(*bool)), true
+	case "Mutation.exportMetrics":
+		if e.ComplexityRoot.Mutation.ExportMetrics == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportMetrics_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportMetrics(childComplexity, args["filter"].(*model.ExportMetricsFilter), args["format"].(model.ExportFormat), args["destination"].(model.ExportDestination), args["includeIdentity"].(*bool)), true
 	case "Mutation.grantRole":
 		if e.ComplexityRoot.Mutation.GrantRole == nil {
 			break
@@ -2047,6 +2250,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GrantRole(childComplexity, args["input"].(model.RoleGrantInput)), true
+	case "Mutation.importMarks":
+		if e.ComplexityRoot.Mutation.ImportMarks == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_importMarks_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ImportMarks(childComplexity, args["volumeId"].(string), args["file"].(graphql.Upload)), true
 	case "Mutation.removeDicomPeer":
 		if e.ComplexityRoot.Mutation.RemoveDicomPeer == nil {
 			break
@@ -2304,6 +2518,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DicomPeers(childComplexity), true
+	case "Query.export":
+		if e.ComplexityRoot.Query.Export == nil {
+			break
+		}
+
+		args, err := ec.field_Query_export_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Export(childComplexity, args["id"].(string)), true
+	case "Query.exports":
+		if e.ComplexityRoot.Query.Exports == nil {
+			break
+		}
+
+		args, err := ec.field_Query_exports_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Exports(childComplexity, args["first"].(*int)), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -3060,6 +3296,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubjectIdentity.Sex(childComplexity), true
 
+	case "Subscription.exportProgress":
+		if e.ComplexityRoot.Subscription.ExportProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_exportProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.ExportProgress(childComplexity, args["id"].(string)), true
 	case "Subscription.healthChanged":
 		if e.ComplexityRoot.Subscription.HealthChanged == nil {
 			break
@@ -3597,6 +3844,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CaseOrder", ec.unmarshalInputCaseOrder),
 			graphql.NewInputUnmarshaler("CreateCaseInput", ec.unmarshalInputCreateCaseInput),
 			graphql.NewInputUnmarshaler("DeviceCalibrationInput", ec.unmarshalInputDeviceCalibrationInput),
+			graphql.NewInputUnmarshaler("ExportMarksFilter", ec.unmarshalInputExportMarksFilter),
+			graphql.NewInputUnmarshaler("ExportMetricsFilter", ec.unmarshalInputExportMetricsFilter),
 			graphql.NewInputUnmarshaler("LayerPointInput", ec.unmarshalInputLayerPointInput),
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
 			graphql.NewInputUnmarshaler("MetricTableFilter", ec.unmarshalInputMetricTableFilter),
@@ -3704,7 +3953,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/dicom.graphqls" "schema/domain.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
+//go:embed "schema/access.graphqls" "schema/dicom.graphqls" "schema/domain.graphqls" "schema/exports.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3719,6 +3968,7 @@ var sources = []*ast.Source{
 	{Name: "schema/access.graphqls", Input: sourceData("schema/access.graphqls"), BuiltIn: false},
 	{Name: "schema/dicom.graphqls", Input: sourceData("schema/dicom.graphqls"), BuiltIn: false},
 	{Name: "schema/domain.graphqls", Input: sourceData("schema/domain.graphqls"), BuiltIn: false},
+	{Name: "schema/exports.graphqls", Input: sourceData("schema/exports.graphqls"), BuiltIn: false},
 	{Name: "schema/labels.graphqls", Input: sourceData("schema/labels.graphqls"), BuiltIn: false},
 	{Name: "schema/layers.graphqls", Input: sourceData("schema/layers.graphqls"), BuiltIn: false},
 	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
@@ -3936,6 +4186,60 @@ func (ec *executionContext) childFields_Dims(ctx context.Context, field graphql.
 		return ec.fieldContext_Dims_x(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dims", field.Name)
+}
+
+func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Export_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Export_kind(ctx, field)
+	case "format":
+		return ec.fieldContext_Export_format(ctx, field)
+	case "destination":
+		return ec.fieldContext_Export_destination(ctx, field)
+	case "status":
+		return ec.fieldContext_Export_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_Export_progress(ctx, field)
+	case "message":
+		return ec.fieldContext_Export_message(ctx, field)
+	case "filter":
+		return ec.fieldContext_Export_filter(ctx, field)
+	case "includesIdentity":
+		return ec.fieldContext_Export_includesIdentity(ctx, field)
+	case "rowCount":
+		return ec.fieldContext_Export_rowCount(ctx, field)
+	case "files":
+		return ec.fieldContext_Export_files(ctx, field)
+	case "manifest":
+		return ec.fieldContext_Export_manifest(ctx, field)
+	case "error":
+		return ec.fieldContext_Export_error(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Export_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_Export_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Export_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Export", field.Name)
+}
+
+func (ec *executionContext) childFields_ExportFile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_ExportFile_name(ctx, field)
+	case "sizeBytes":
+		return ec.fieldContext_ExportFile_sizeBytes(ctx, field)
+	case "sha256":
+		return ec.fieldContext_ExportFile_sha256(ctx, field)
+	case "rows":
+		return ec.fieldContext_ExportFile_rows(ctx, field)
+	case "url":
+		return ec.fieldContext_ExportFile_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ExportFile", field.Name)
 }
 
 func (ec *executionContext) childFields_FibreOrientation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5074,6 +5378,82 @@ func (ec *executionContext) field_Mutation_createCase_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportMarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ExportMarksFilter, error) {
+			return ec.unmarshalOExportMarksFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportMarksFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ExportFormat, error) {
+			return ec.unmarshalNExportFormat2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "destination",
+		func(ctx context.Context, v any) (*model.ExportDestination, error) {
+			return ec.unmarshalOExportDestination2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["destination"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeIdentity",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeIdentity"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_exportMetrics_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ExportMetricsFilter, error) {
+			return ec.unmarshalOExportMetricsFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportMetricsFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "format",
+		func(ctx context.Context, v any) (model.ExportFormat, error) {
+			return ec.unmarshalNExportFormat2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFormat(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["format"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "destination",
+		func(ctx context.Context, v any) (model.ExportDestination, error) {
+			return ec.unmarshalNExportDestination2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["destination"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "includeIdentity",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["includeIdentity"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5085,6 +5465,28 @@ func (ec *executionContext) field_Mutation_grantRole_args(ctx context.Context, r
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_importMarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "volumeId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["volumeId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg1
 	return args, nil
 }
 
@@ -5444,6 +5846,34 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_exports_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_label_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5671,6 +6101,20 @@ func (ec *executionContext) field_Run_thicknessMap_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["layer"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_exportProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -7738,6 +8182,507 @@ func (ec *executionContext) _Dims_x(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Dims_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dims", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().ID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ID")
+}
+
+func (ec *executionContext) _Export_kind(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+			return ec.marshalNExportKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportKind")
+}
+
+func (ec *executionContext) _Export_format(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_format(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Format(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+			return ec.marshalNExportFormat2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFormat(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_format(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportFormat")
+}
+
+func (ec *executionContext) _Export_destination(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_destination(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Destination(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportDestination) graphql.Marshaler {
+			return ec.marshalNExportDestination2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_destination(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportDestination")
+}
+
+func (ec *executionContext) _Export_status(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Status(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.ExportStatus) graphql.Marshaler {
+			return ec.marshalNExportStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "ExportStatus")
+}
+
+func (ec *executionContext) _Export_progress(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Export_message(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "String")
+}
+
+func (ec *executionContext) _Export_filter(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_filter(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Filter(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_filter(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "String")
+}
+
+func (ec *executionContext) _Export_includesIdentity(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_includesIdentity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().IncludesIdentity(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_includesIdentity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Export_rowCount(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_rowCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RowCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_rowCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _Export_files(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_files(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Files(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ExportFile) graphql.Marshaler {
+			return ec.marshalNExportFile2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_files(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_manifest(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_manifest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Export().Manifest(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ExportFile) graphql.Marshaler {
+			return ec.marshalOExportFile2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFile(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_manifest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Export",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ExportFile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Export_error(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "String")
+}
+
+func (ec *executionContext) _Export_createdAt(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Export_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Export_startedAt(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Export_finishedAt(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Export_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Export_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Export", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ExportFile_name(ctx context.Context, field graphql.CollectedField, obj *model.ExportFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportFile_sizeBytes(ctx context.Context, field graphql.CollectedField, obj *model.ExportFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFile_sizeBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SizeBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFile_sizeBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFile", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ExportFile_sha256(ctx context.Context, field graphql.CollectedField, obj *model.ExportFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFile_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sha256, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFile_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ExportFile_rows(ctx context.Context, field graphql.CollectedField, obj *model.ExportFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFile_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFile_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFile", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _ExportFile_url(ctx context.Context, field graphql.CollectedField, obj *model.ExportFile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ExportFile_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ExportFile_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ExportFile", field, false, false, "String")
 }
 
 func (ec *executionContext) _FibreOrientation_cellPx(ctx context.Context, field graphql.CollectedField, obj *imaging.FibreOrientation) (ret graphql.Marshaler) {
@@ -11095,6 +12040,192 @@ func (ec *executionContext) fieldContext_Mutation_removeDicomPeer(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_exportMetrics(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportMetrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportMetrics(ctx, fc.Args["filter"].(*model.ExportMetricsFilter), fc.Args["format"].(model.ExportFormat), fc.Args["destination"].(model.ExportDestination), fc.Args["includeIdentity"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Export
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Export
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportMetrics(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportMetrics_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportMarks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportMarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportMarks(ctx, fc.Args["filter"].(*model.ExportMarksFilter), fc.Args["format"].(model.ExportFormat), fc.Args["destination"].(*model.ExportDestination), fc.Args["includeIdentity"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Export
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Export
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportMarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportMarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_importMarks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_importMarks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ImportMarks(ctx, fc.Args["volumeId"].(string), fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.Label
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Label
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Label) graphql.Marshaler {
+			return ec.marshalNLabel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐLabel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_importMarks(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Label(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_importMarks_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_saveLabel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12973,6 +14104,130 @@ func (ec *executionContext) fieldContext_Query_models(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Model(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exports(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Exports(ctx, fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*db.Export
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*db.Export
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*db.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exports(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_exports_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_export(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Export(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *db.Export
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Export
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Export) graphql.Marshaler {
+			return ec.marshalOExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_export(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_export_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -16005,6 +17260,68 @@ func (ec *executionContext) fieldContext_Subscription_healthChanged(ctx context.
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_healthChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_exportProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_exportProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().ExportProgress(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *db.Export
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.Export
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Export) graphql.Marshaler {
+			return ec.marshalNExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_exportProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Export(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_exportProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19585,6 +20902,154 @@ func UnmarshalDeviceCalibrationInput(ctx context.Context, raw any) (model.Device
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputExportMarksFilter(ctx context.Context, obj any) (model.ExportMarksFilter, error) {
+	var it model.ExportMarksFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["approvedOnly"]; !present {
+		asMap["approvedOnly"] = false
+	}
+
+	fieldsInOrder := [...]string{"caseId", "volumeId", "cohortTag", "approvedOnly"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "volumeId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("volumeId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VolumeID = data
+		case "cohortTag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cohortTag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CohortTag = data
+		case "approvedOnly":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("approvedOnly"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ApprovedOnly = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExportMarksFilter unmarshals raw into the ExportMarksFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExportMarksFilter(ctx context.Context, raw any) (model.ExportMarksFilter, error) {
+	var out model.ExportMarksFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExportMarksFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputExportMetricsFilter(ctx context.Context, obj any) (model.ExportMetricsFilter, error) {
+	var it model.ExportMetricsFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["includeSuperseded"]; !present {
+		asMap["includeSuperseded"] = false
+	}
+
+	fieldsInOrder := [...]string{"caseId", "cohortTag", "metric", "from", "to", "includeSuperseded"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "caseId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("caseId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CaseID = data
+		case "cohortTag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cohortTag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CohortTag = data
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "includeSuperseded":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("includeSuperseded"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IncludeSuperseded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalExportMetricsFilter unmarshals raw into the ExportMetricsFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalExportMetricsFilter(ctx context.Context, raw any) (model.ExportMetricsFilter, error) {
+	var out model.ExportMetricsFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ExportMetricsFilter", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputLayerPointInput(ctx context.Context, obj any) (model.LayerPointInput, error) {
 	var it model.LayerPointInput
 	if obj == nil {
@@ -21297,6 +22762,176 @@ func (ec *executionContext) _Dims(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var exportImplementors = []string{"Export"}
+
+func (ec *executionContext) _Export(ctx context.Context, sel ast.SelectionSet, obj *db.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Export")
+		case "id":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_id(ctx, field, obj)
+				})
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_kind(ctx, field, obj)
+				})
+		case "format":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_format(ctx, field, obj)
+				})
+		case "destination":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_destination(ctx, field, obj)
+				})
+		case "status":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_status(ctx, field, obj)
+				})
+		case "progress":
+			out.Values[i] = ec._Export_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "message":
+			out.Values[i] = ec._Export_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filter":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_filter(ctx, field, obj)
+				})
+		case "includesIdentity":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_includesIdentity(ctx, field, obj)
+				})
+		case "rowCount":
+			out.Values[i] = ec._Export_rowCount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "files":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_files(ctx, field, obj)
+				})
+		case "manifest":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Export_manifest(ctx, field, obj)
+				})
+		case "error":
+			out.Values[i] = ec._Export_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Export_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._Export_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Export_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var exportFileImplementors = []string{"ExportFile"}
+
+func (ec *executionContext) _ExportFile(ctx context.Context, sel ast.SelectionSet, obj *model.ExportFile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, exportFileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ExportFile")
+		case "name":
+			out.Values[i] = ec._ExportFile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sizeBytes":
+			out.Values[i] = ec._ExportFile_sizeBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sha256":
+			out.Values[i] = ec._ExportFile_sha256(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rows":
+			out.Values[i] = ec._ExportFile_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._ExportFile_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fibreOrientationImplementors = []string{"FibreOrientation"}
 
 func (ec *executionContext) _FibreOrientation(ctx context.Context, sel ast.SelectionSet, obj *imaging.FibreOrientation) graphql.Marshaler {
@@ -22540,6 +24175,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "exportMetrics":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportMetrics(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportMarks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportMarks(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "importMarks":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_importMarks(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "saveLabel":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_saveLabel(ctx, field)
@@ -22890,6 +24546,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_models(ctx, field)
+				})
+		case "exports":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exports(ctx, field)
+				})
+		case "export":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_export(ctx, field)
 				})
 		case "label":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -23942,6 +25610,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "healthChanged":
 		return ec._Subscription_healthChanged(ctx, fields[0])
+	case "exportProgress":
+		return ec._Subscription_exportProgress(ctx, fields[0])
 	case "runProgress":
 		return ec._Subscription_runProgress(ctx, fields[0])
 	case "runsChanged":
@@ -25221,6 +26891,94 @@ func (ec *executionContext) marshalNDims2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraph
 		return graphql.Null
 	}
 	return ec._Dims(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNExport2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExportᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Export) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx context.Context, sel ast.SelectionSet, v *db.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Export!")
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportDestination2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx context.Context, v any) (model.ExportDestination, error) {
+	var res model.ExportDestination
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportDestination2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx context.Context, sel ast.SelectionSet, v model.ExportDestination) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNExportFile2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFileᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ExportFile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNExportFile2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNExportFile2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFile(ctx context.Context, sel ast.SelectionSet, v *model.ExportFile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ExportFile!")
+		return graphql.Null
+	}
+	return ec._ExportFile(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNExportFormat2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFormat(ctx context.Context, v any) (model.ExportFormat, error) {
+	var res model.ExportFormat
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportFormat2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFormat(ctx context.Context, sel ast.SelectionSet, v model.ExportFormat) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportKind(ctx context.Context, v any) (model.ExportKind, error) {
+	var res model.ExportKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportKind2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportKind(ctx context.Context, sel ast.SelectionSet, v model.ExportKind) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNExportStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportStatus(ctx context.Context, v any) (model.ExportStatus, error) {
+	var res model.ExportStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNExportStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportStatus(ctx context.Context, sel ast.SelectionSet, v model.ExportStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) unmarshalNEye2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEye(ctx context.Context, v any) (model.Eye, error) {
@@ -26773,6 +28531,52 @@ func (ec *executionContext) unmarshalODeviceCalibrationInput2ᚖgithubᚗcomᚋa
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx context.Context, sel ast.SelectionSet, v *db.Export) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Export(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExportDestination2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx context.Context, v any) (*model.ExportDestination, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(model.ExportDestination)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOExportDestination2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportDestination(ctx context.Context, sel ast.SelectionSet, v *model.ExportDestination) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
+func (ec *executionContext) marshalOExportFile2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportFile(ctx context.Context, sel ast.SelectionSet, v *model.ExportFile) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ExportFile(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOExportMarksFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportMarksFilter(ctx context.Context, v any) (*model.ExportMarksFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputExportMarksFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOExportMetricsFilter2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐExportMetricsFilter(ctx context.Context, v any) (*model.ExportMetricsFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputExportMetricsFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOEye2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEye(ctx context.Context, v any) (*model.Eye, error) {
 	if v == nil {
 		return nil, nil
@@ -26846,6 +28650,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt642ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 

@@ -25,6 +25,8 @@ const (
 const (
 	// TypeVerifyArtifact re-reads a stored object and checks it against its recorded SHA-256.
 	TypeVerifyArtifact = "maintenance:verify-artifact"
+	// TypeExport writes an export of metrics or marks to the export store.
+	TypeExport = "export:write"
 
 	// Pipeline step task types: stepTypePrefix and the step's name.
 	TypeStepValidate      = stepTypePrefix + StepValidate

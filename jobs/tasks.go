@@ -90,3 +90,19 @@ func NewStepTask(runID int64, step string, gen int, priority string, maxRetry in
 	return asynq.NewTask(StepTaskType(step), b, asynq.Queue(QueueFor(priority)), asynq.TaskID(StepTaskID(runID, step, gen)),
 		asynq.MaxRetry(maxRetry)), nil
 }
+
+// ExportPayload names the export a task writes.
+type ExportPayload struct {
+	ExportID int64 `json:"export_id"`
+}
+
+// NewExportTask returns the task that writes export id; one task per export, retried
+// (from the start, the manifest last) after a crash.
+func NewExportTask(id int64) (*asynq.Task, error) {
+	b, err := json.Marshal(ExportPayload{ExportID: id})
+	if err != nil {
+		return nil, fmt.Errorf("export task payload: %w", err)
+	}
+	return asynq.NewTask(TypeExport, b, asynq.Queue(QueueBatch), asynq.TaskID(fmt.Sprintf("export:%d", id)), asynq.MaxRetry(3),
+		asynq.Retention(24*time.Hour)), nil
+}

@@ -121,6 +121,9 @@ var (
 	dicomPeerReads = []string{"Query.dicomPeers", "DicomPeer.*"}
 	// The work queue, for whoever labels or reviews (assigning volumes is the technician's).
 	workQueue = []string{"Query.myWork"}
+	// Exports: one's own list and progress, for whoever may export.
+	exportFields = []string{"Query.exports", "Query.export", "Subscription.exportProgress"}
+	exportTypes  = []string{"Export", "ExportFile"}
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
@@ -163,6 +166,10 @@ var (
 //     (giving a volume to a labeler) are the technician's.
 //   - the DICOM allow list (dicomPeers): tech reads it; allowDicomPeer and removeDicomPeer
 //     are the admin's. DICOMweb STOW-RS asks for uploadVolume, QIDO-RS for cases.
+//   - exports (exportMetrics) are the analysts' (researcher, ml_engineer) and admin's;
+//     exportMarks also the labeler's; identity goes into an export only for a caller who
+//     may read SubjectIdentity (so never a labeler's). importMarks is for those who edit
+//     labels (labeler, tech, ml_engineer).
 //   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
 //     other root field; of types, only what those mutations return about the upload itself.
 func DefaultPolicy() []Rule {
@@ -198,6 +205,9 @@ func DefaultPolicy() []Rule {
 	add(RoleMLEngineer, ActRead, types(modelTypes...)...)
 	add(RoleMLEngineer, ActRead, types(opsTypes...)...)
 	add(RoleMLEngineer, ActRead, "Volume.downloadUrl", "ModelVersion.weightsUrl")
+	add(RoleMLEngineer, ActWrite, "Mutation.exportMetrics", "Mutation.exportMarks", "Mutation.importMarks")
+	add(RoleMLEngineer, ActRead, exportFields...)
+	add(RoleMLEngineer, ActRead, types(exportTypes...)...)
 
 	add(RoleResearcher, ActRead, publicReads...)
 	add(RoleResearcher, ActRead, dataQueries...)
@@ -206,6 +216,9 @@ func DefaultPolicy() []Rule {
 	add(RoleResearcher, ActWrite, runMutations...)
 	add(RoleResearcher, ActRead, types(dataTypes...)...)
 	add(RoleResearcher, ActRead, types(modelTypes...)...)
+	add(RoleResearcher, ActWrite, "Mutation.exportMetrics", "Mutation.exportMarks")
+	add(RoleResearcher, ActRead, exportFields...)
+	add(RoleResearcher, ActRead, types(exportTypes...)...)
 
 	add(RoleTech, ActRead, publicReads...)
 	add(RoleTech, ActRead, dataQueries...)
@@ -215,6 +228,7 @@ func DefaultPolicy() []Rule {
 	add(RoleTech, ActWrite, caseEdits...)
 	add(RoleTech, ActWrite, "Mutation.reviewLabel")
 	add(RoleTech, ActWrite, "Mutation.setVolumeCalibration")
+	add(RoleTech, ActWrite, "Mutation.importMarks")
 	add(RoleTech, ActRead, workQueue...)
 	add(RoleTech, ActRead, "Query.labelers")
 	add(RoleTech, ActWrite, "Mutation.assignVolume")
@@ -229,6 +243,9 @@ func DefaultPolicy() []Rule {
 	add(RoleLabeler, ActRead, workQueue...)
 	add(RoleLabeler, ActRead, "Subscription.runProgress")
 	add(RoleLabeler, ActRead, types(labelerTypes...)...)
+	add(RoleLabeler, ActWrite, "Mutation.exportMarks", "Mutation.importMarks")
+	add(RoleLabeler, ActRead, exportFields...)
+	add(RoleLabeler, ActRead, types(exportTypes...)...)
 
 	add(RoleScanner, ActWrite, scanMutations...)
 	add(RoleScanner, ActRead, scannerFields...)

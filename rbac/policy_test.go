@@ -105,6 +105,23 @@ func TestDefaultPolicy(t *testing.T) {
 		{rbac.RoleMLEngineer, "eyes", "Query.workers", rbac.ActRead, true},
 		{rbac.RoleMLEngineer, "eyes", "Subject.identity", rbac.ActRead, false},
 		{rbac.RoleMLEngineer, "eyes", "Query.auditLog", rbac.ActRead, false},
+		// Exports (issue 18): analysts and admins export metrics; labelers export marks only
+		// and import coordinate files; scanners and technicians export nothing.
+		{rbac.RoleResearcher, "eyes", "Mutation.exportMetrics", rbac.ActWrite, true},
+		{rbac.RoleResearcher, "eyes", "Mutation.exportMarks", rbac.ActWrite, true},
+		{rbac.RoleResearcher, "other", "Mutation.exportMetrics", rbac.ActWrite, false},
+		{rbac.RoleResearcher, "eyes", "Export.files", rbac.ActRead, true},
+		{rbac.RoleMLEngineer, "eyes", "Mutation.exportMetrics", rbac.ActWrite, true},
+		{rbac.RoleMLEngineer, "eyes", "Mutation.importMarks", rbac.ActWrite, true},
+		{rbac.RoleLabeler, "eyes", "Mutation.exportMetrics", rbac.ActWrite, false},
+		{rbac.RoleLabeler, "eyes", "Mutation.exportMarks", rbac.ActWrite, true},
+		{rbac.RoleLabeler, "eyes", "Mutation.importMarks", rbac.ActWrite, true},
+		{rbac.RoleLabeler, "eyes", "Subscription.exportProgress", rbac.ActRead, true},
+		{rbac.RoleTech, "eyes", "Mutation.exportMetrics", rbac.ActWrite, false},
+		{rbac.RoleTech, "eyes", "Mutation.importMarks", rbac.ActWrite, true},
+		{rbac.RoleScanner, "eyes", "Mutation.exportMarks", rbac.ActWrite, false},
+		{rbac.RoleScanner, "eyes", "Query.exports", rbac.ActRead, false},
+		{rbac.RoleAdmin, "eyes", "Mutation.exportMetrics", rbac.ActWrite, true},
 	}
 	for _, c := range cases {
 		t.Run(c.role+" "+c.act+" "+c.obj+" in "+c.project, func(t *testing.T) {

@@ -46,6 +46,8 @@ var seedReleases = []struct {
 	// DICOM network intake (issue 18): the technician sees which calling AE titles may send;
 	// allowing and removing them stays the admin's.
 	{40, dicomPeerReads},
+	// Exports and coordinate-file imports (issue 18; numbered after its migration, 00045).
+	{45, append(append(append([]string{}, exportFields...), "Mutation.exportMetrics", "Mutation.exportMarks", "Mutation.importMarks"), typePatterns(exportTypes)...)},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

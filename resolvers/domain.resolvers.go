@@ -126,9 +126,13 @@ func (r *mutationResolver) UploadVolume(ctx context.Context, file graphql.Upload
 	}
 	in.VolumeKind = statedKind(input.VolumeKind)
 	var out intake.Outcome
-	if ra, ok := file.File.(readerAt); ok && file.Size >= 0 {
+	switch ra, ok := file.File.(readerAt); {
+	case file.Size < 0:
+		// Streamed from the connection: received, hashed and stored at once.
+		out, err = r.Intake.IngestStream(ctx, file.File, in)
+	case ok:
 		out, err = r.Intake.IngestFile(ctx, ra, file.Size, in)
-	} else {
+	default:
 		out, err = r.Intake.IngestReader(ctx, file.File, in)
 	}
 	return r.uploadPayload(ctx, out, err)

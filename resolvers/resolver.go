@@ -12,6 +12,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
@@ -50,6 +51,9 @@ type Resolver struct {
 	// Pipeline starts and steers runs and streams their progress (pipeline.resolvers.go);
 	// *jobs.Pipeline satisfies it.
 	Pipeline pipeline
+
+	// Exports creates, follows and serves exports (exports.resolvers.go); nil: UNAVAILABLE.
+	Exports *export.Service
 
 	// Slices renders Volume.slice; nil leaves slices UNAVAILABLE.
 	Slices *Slicer

@@ -31,7 +31,7 @@ else
   echo "  pydicom is not installed (apt-get install python3-pydicom) so the ratio is not measured"
 fi
 
-section "Upload of a 512^3 uint16 volume through the API into MinIO (issue 3)"
+section "Upload of a 512^3 uint16 volume through the API into MinIO, streamed (issues 3, 18): against a plain MinIO put, and serve's peak RSS"
 make --no-print-directory build >/dev/null
 PGOPTIONS="-c client_min_messages=warning" psql "$AOMAS_TEST_DATABASE_URL" -qc "DROP DATABASE IF EXISTS aomas_bench WITH (FORCE)" -c "CREATE DATABASE aomas_bench"
 AOMAS_DATABASE_URL=${AOMAS_TEST_DATABASE_URL%/*}/aomas_bench?sslmode=disable go run ./internal/bench/upload -bin bin/aomas -n "${UPLOAD_N:-512}" 2> >(grep -v 'level=INFO' >&2)

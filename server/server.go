@@ -51,6 +51,8 @@ type Options struct {
 	Guard *resolvers.Guard
 	// OIDC adds single sign-on (GET /auth/oidc/login); nil: local accounts only.
 	OIDC *OIDC
+	// ExportFiles serves folder exports' files at /exports/files/ (signed links); nil: none.
+	ExportFiles http.Handler
 	// Anonymous and SignedIn bound each document before validation; zero values take
 	// AnonymousLimits() and SignedInLimits().
 	Anonymous, SignedIn DocumentLimits
@@ -88,6 +90,9 @@ func New(opts Options) http.Handler {
 	mux.Handle("GET /healthz", m.wrap("healthz", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"status": "ok"})
 	})))
+	if opts.ExportFiles != nil {
+		mux.Handle("GET /exports/files/", m.wrap("exports", opts.ExportFiles))
+	}
 	mux.Handle("GET /readyz", m.wrap("readyz", readyz(opts.Checker)))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.Handle("/", m.wrap("spa", spa(opts.SPA)))
@@ -109,7 +114,7 @@ func GraphQL(opts Options) http.Handler {
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
-	srv.AddTransport(transport.MultipartForm{MaxUploadSize: uploadLimit(opts), MaxMemory: 32 << 20})
+	srv.AddTransport(streamingMultipart{MaxUploadSize: uploadLimit(opts)})
 	queries := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(queries)
 	signedIn := opts.SignedIn

@@ -112,6 +112,34 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, co
 	return Object{Key: key, Size: info.Size, SHA256: hex.EncodeToString(h.Sum(nil)), ContentType: contentType}, nil
 }
 
+// PutStream streams r, of a length not known beforehand, into key while hashing it, and
+// returns the object with its size and SHA-256. Parts are read into streamThreads buffers
+// and uploaded in parallel while the next part is read, so receiving and storing overlap;
+// memory stays at streamThreads parts. When r fails, the multipart upload is aborted:
+// nothing of key is left.
+func (s *Store) PutStream(ctx context.Context, key string, r io.Reader, contentType string) (Object, error) {
+	if contentType == "" {
+		contentType = "application/octet-stream"
+	}
+	h := sha256.New()
+	info, err := s.client.PutObject(ctx, s.bucket, key, io.TeeReader(r, h), -1, minio.PutObjectOptions{
+		ContentType:           contentType,
+		NumThreads:            streamThreads,
+		PartSize:              streamPartSize,
+		ConcurrentStreamParts: true,
+	})
+	if err != nil {
+		return Object{}, fmt.Errorf("put %s: %w", key, err)
+	}
+	return Object{Key: key, Size: info.Size, SHA256: hex.EncodeToString(h.Sum(nil)), ContentType: contentType}, nil
+}
+
+// streamThreads and streamPartSize bound a streamed upload's memory (threads × part size).
+const (
+	streamThreads  = 4
+	streamPartSize = 8 << 20
+)
+
 // uploadThreads and uploadPartSize bound what one upload holds in memory (one part buffer
 // per thread) while keeping parts in flight in parallel.
 const (
@@ -287,4 +315,16 @@ func (s *Store) RemoveBucket(ctx context.Context) error {
 		return fmt.Errorf("remove bucket %s: %w", s.bucket, err)
 	}
 	return nil
+}
+
+// Keys lists the keys under prefix (tests and maintenance).
+func (s *Store) Keys(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	for o := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+		if o.Err != nil {
+			return nil, fmt.Errorf("list %s: %w", prefix, o.Err)
+		}
+		out = append(out, o.Key)
+	}
+	return out, nil
 }

@@ -41,6 +41,10 @@ type config struct {
 	MutationLimit  auth.LimiterConfig
 	MutationLimits map[string]auth.LimiterConfig
 	DICOM          dicomConfig
+	// ExportS3 is the export store's bucket (endpoint and keys default to S3's); ExportDir
+	// the shared folder exports may go to ("": none).
+	ExportS3  storage.Config
+	ExportDir string
 }
 
 // need says which groups of settings a command uses; only those are validated, so that
@@ -128,6 +132,48 @@ func coreSettings() []setting {
 		}},
 		{"s3-region", "AOMAS_S3_REGION", "us-east-1", "S3 region", needS3, func(c *config, v string) error {
 			c.S3.Region = v
+			return nil
+		}},
+		{"export-s3-endpoint", "AOMAS_EXPORT_S3_ENDPOINT", "", "export store S3/MinIO endpoint host:port (empty: the object store's)", needS3, func(c *config, v string) error {
+			if v != "" {
+				if err := hostPort(v); err != nil {
+					return err
+				}
+			}
+			c.ExportS3.Endpoint = v
+			return nil
+		}},
+		{"export-s3-access-key", "AOMAS_EXPORT_S3_ACCESS_KEY", "", "export store access key (empty: the object store's)", needS3, func(c *config, v string) error {
+			c.ExportS3.AccessKey = v
+			return nil
+		}},
+		{"export-s3-secret-key", "AOMAS_EXPORT_S3_SECRET_KEY", "", "export store secret key (empty: the object store's)", needS3, func(c *config, v string) error {
+			c.ExportS3.SecretKey = v
+			return nil
+		}},
+		{"export-s3-bucket", "AOMAS_EXPORT_S3_BUCKET", "aomas-exports", "export store bucket (created at start; \"off\": no S3 exports)", needS3, func(c *config, v string) error {
+			if v != "off" {
+				if err := s3utils.CheckValidBucketNameStrict(v); err != nil {
+					return err
+				}
+			}
+			c.ExportS3.Bucket = v
+			return nil
+		}},
+		{"export-s3-secure", "AOMAS_EXPORT_S3_SECURE", "", "use TLS to reach the export store (empty: as the object store)", needS3, func(c *config, v string) error {
+			if v == "" {
+				return nil
+			}
+			b, err := strconv.ParseBool(v)
+			c.ExportS3.Secure = b
+			return err
+		}},
+		{"export-s3-region", "AOMAS_EXPORT_S3_REGION", "", "export store region (empty: the object store's)", needS3, func(c *config, v string) error {
+			c.ExportS3.Region = v
+			return nil
+		}},
+		{"export-dir", "AOMAS_EXPORT_DIR", "", "shared folder (an NFS mount, say) exports may be written to (empty: none)", needS3, func(c *config, v string) error {
+			c.ExportDir = v
 			return nil
 		}},
 		{"listen", "AOMAS_LISTEN", "127.0.0.1:8080", "HTTP listen address host:port", needHTTP, func(c *config, v string) error {

@@ -12,6 +12,8 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/hibiken/asynq"
+
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/intake"
@@ -97,6 +99,15 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	res.Pipeline = pipe
 	dcm := newDicom(c, d.db, res.Intake, acc.policy, logger)
 	defer dcm.receiver.Drain()
+	exportQueue, err := asynq.ParseRedisURI(c.RedisURL)
+	if err != nil {
+		return fmt.Errorf("redis url: %w", err)
+	}
+	exportClient := asynq.NewClient(exportQueue)
+	defer func() { _ = exportClient.Close() }()
+	if res.Exports, err = newExports(ctx, c, d, exportClient, logger.With("component", "exports")); err != nil {
+		return err
+	}
 	h := server.New(server.Options{
 		Schema:           resolvers.Schema(res, acc.guard),
 		Guard:            acc.guard,
@@ -111,6 +122,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		AroundOperations: res.LoaderMiddleware(),
 		MaxUploadBytes:   c.MaxUpload,
 		DICOMweb:         dcm.web.Handler(),
+		ExportFiles:      res.Exports.FileHandler(),
 	})
 	if *dropDir != "" {
 		w := &dropdir.Watcher{Dir: *dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),

@@ -100,6 +100,9 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
 		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry,
 		Models: &worker.Models{Pool: inference.NewPool(*modelCache, *concurrency), Device: string(dev), NoTTA: *noTTA}}
+	if deps.Exports, err = newExports(ctx, c, d, nil, logger.With("component", "exports")); err != nil {
+		return err
+	}
 	logger.Info("aomas worker starting", "worker", workerID, "device", dev, "device_asked", *device, "concurrency", *concurrency, "queues", q)
 	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)

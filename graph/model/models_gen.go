@@ -121,6 +121,42 @@ type Dims struct {
 	X int `json:"x"`
 }
 
+// A file of an export.
+type ExportFile struct {
+	Name      string `json:"name"`
+	SizeBytes int64  `json:"sizeBytes"`
+	// SHA-256 (hex) of the file's bytes, as the manifest lists it.
+	Sha256 string `json:"sha256"`
+	// Rows (table), or marks (coordinate file) it holds; 0 for the manifest.
+	Rows int64 `json:"rows"`
+	// A download link valid for an hour: presigned (S3) or served by this server (folder).
+	URL *string `json:"url,omitempty"`
+}
+
+// Which volumes' cone marks an export holds (their label's current version).
+type ExportMarksFilter struct {
+	CaseID    *string `json:"caseId,omitempty"`
+	VolumeID  *string `json:"volumeId,omitempty"`
+	CohortTag *string `json:"cohortTag,omitempty"`
+	// Only labels whose current version is approved.
+	ApprovedOnly *bool `json:"approvedOnly,omitempty"`
+}
+
+// Which metrics an export holds: by default every metric of each volume's current run in the project.
+type ExportMetricsFilter struct {
+	CaseID *string `json:"caseId,omitempty"`
+	// Only cases carrying this tag.
+	CohortTag *string `json:"cohortTag,omitempty"`
+	// Only this metric (a name from metricCatalog).
+	Metric *string `json:"metric,omitempty"`
+	// Runs created on or after this time.
+	From *time.Time `json:"from,omitempty"`
+	// Runs created before this time.
+	To *time.Time `json:"to,omitempty"`
+	// Superseded runs too (by default each volume's current run only).
+	IncludeSuperseded *bool `json:"includeSuperseded,omitempty"`
+}
+
 type Health struct {
 	Postgres      bool             `json:"postgres"`
 	Redis         bool             `json:"redis"`
@@ -573,6 +609,237 @@ func (e *CaseOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// Where an export is written: the configured export bucket (AOMAS_EXPORT_S3_*) or shared folder (AOMAS_EXPORT_DIR).
+type ExportDestination string
+
+const (
+	ExportDestinationS3     ExportDestination = "S3"
+	ExportDestinationFolder ExportDestination = "FOLDER"
+)
+
+var AllExportDestination = []ExportDestination{
+	ExportDestinationS3,
+	ExportDestinationFolder,
+}
+
+func (e ExportDestination) IsValid() bool {
+	switch e {
+	case ExportDestinationS3, ExportDestinationFolder:
+		return true
+	}
+	return false
+}
+
+func (e ExportDestination) String() string {
+	return string(e)
+}
+
+func (e *ExportDestination) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportDestination(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportDestination", str)
+	}
+	return nil
+}
+
+func (e ExportDestination) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportDestination) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportDestination) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// An export's file format. CSV and PARQUET are one table (typed columns in Parquet);
+// AO_COORDS (marks only) is one `<image stem>_coords.csv` per image: x,y per line, no header,
+// MATLAB 1-based pixels (the top-left pixel's centre is (1, 1)).
+type ExportFormat string
+
+const (
+	ExportFormatCSV      ExportFormat = "CSV"
+	ExportFormatParquet  ExportFormat = "PARQUET"
+	ExportFormatAoCoords ExportFormat = "AO_COORDS"
+)
+
+var AllExportFormat = []ExportFormat{
+	ExportFormatCSV,
+	ExportFormatParquet,
+	ExportFormatAoCoords,
+}
+
+func (e ExportFormat) IsValid() bool {
+	switch e {
+	case ExportFormatCSV, ExportFormatParquet, ExportFormatAoCoords:
+		return true
+	}
+	return false
+}
+
+func (e ExportFormat) String() string {
+	return string(e)
+}
+
+func (e *ExportFormat) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportFormat(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportFormat", str)
+	}
+	return nil
+}
+
+func (e ExportFormat) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportFormat) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportFormat) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What an export holds.
+type ExportKind string
+
+const (
+	ExportKindMetrics ExportKind = "METRICS"
+	ExportKindMarks   ExportKind = "MARKS"
+)
+
+var AllExportKind = []ExportKind{
+	ExportKindMetrics,
+	ExportKindMarks,
+}
+
+func (e ExportKind) IsValid() bool {
+	switch e {
+	case ExportKindMetrics, ExportKindMarks:
+		return true
+	}
+	return false
+}
+
+func (e ExportKind) String() string {
+	return string(e)
+}
+
+func (e *ExportKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportKind", str)
+	}
+	return nil
+}
+
+func (e ExportKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ExportStatus string
+
+const (
+	ExportStatusQueued    ExportStatus = "QUEUED"
+	ExportStatusRunning   ExportStatus = "RUNNING"
+	ExportStatusSucceeded ExportStatus = "SUCCEEDED"
+	ExportStatusFailed    ExportStatus = "FAILED"
+)
+
+var AllExportStatus = []ExportStatus{
+	ExportStatusQueued,
+	ExportStatusRunning,
+	ExportStatusSucceeded,
+	ExportStatusFailed,
+}
+
+func (e ExportStatus) IsValid() bool {
+	switch e {
+	case ExportStatusQueued, ExportStatusRunning, ExportStatusSucceeded, ExportStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e ExportStatus) String() string {
+	return string(e)
+}
+
+func (e *ExportStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ExportStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ExportStatus", str)
+	}
+	return nil
+}
+
+func (e ExportStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ExportStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ExportStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

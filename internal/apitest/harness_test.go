@@ -22,6 +22,7 @@ import (
 
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
@@ -70,6 +71,9 @@ type api struct {
 	token  string
 	admin  auth.User
 	store  *storage.Store
+	// exports is the server's export service (a folder destination, no worker: tests run
+	// exports with exports.Run, as the worker's handler does).
+	exports *export.Service
 }
 
 const maxUpload = 24 << 20
@@ -116,6 +120,8 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 		Labels:      &labels.Service{DB: cdb, Store: store},
 		Slices:      resolvers.NewSlicer(0, 0, ingest.Options{}),
 		LayerTables: resolvers.NewLayerTables(0),
+		Exports: &export.Service{DB: cdb, Folder: &export.DirSink{Dir: t.TempDir()}, Labels: &labels.Service{DB: cdb, Store: store},
+			Queue: client, Redis: rdb, URLKey: []byte("test-export-link-key")},
 
 		Enforcer: policy,
 		Accounts: accounts,
@@ -140,7 +146,7 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	admin, token := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
-	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin, store: store}
+	return &api{t: t, url: srv.URL + "/graphql", db: cdb, raw: conn, policy: policy, token: token, admin: admin, store: store, exports: res.Exports}
 }
 
 type gqlError struct {

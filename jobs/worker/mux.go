@@ -12,6 +12,9 @@ import (
 func NewServeMux(d Deps) *asynq.ServeMux {
 	mux := asynq.NewServeMux()
 	mux.Handle(jobs.TypeVerifyArtifact, &verifyArtifact{d: d})
+	if d.Exports != nil {
+		mux.Handle(jobs.TypeExport, &exportHandler{s: d.Exports})
+	}
 	rt := New(d)
 	for name, fn := range map[string]stepFunc{
 		jobs.StepValidate:   validateStep,

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/storage"
 )
@@ -48,6 +49,8 @@ type Deps struct {
 	WorkerID string
 	// Lease is how long a claimed step stays this worker's without renewal (DefaultLease).
 	Lease time.Duration
+	// Exports writes exports (jobs.TypeExport); nil: this worker takes none.
+	Exports *export.Service
 	// MaxRetry is how often a failing step is retried before it fails, for the steps this
 	// worker enqueues (jobs.DefaultMaxRetry).
 	MaxRetry int
