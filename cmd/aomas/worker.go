@@ -44,14 +44,16 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
-	dev, err := initDevice(*device, *ortLib)
-	if err != nil {
-		return err
-	}
 	if *poll <= 0 || *lease < 300*time.Millisecond || *maxRetry < 0 {
 		return &exitError{code: 2, err: errors.New("config: --poll must be positive, --lease at least 300ms and --max-retry not negative")}
 	}
+	// Settings first, so a bad value is named before the device is looked for; the device
+	// before any service, so a worker that cannot run models exits at once.
 	c, err := cf.load(getenv)
+	if err != nil {
+		return err
+	}
+	dev, err := initDevice(*device, *ortLib)
 	if err != nil {
 		return err
 	}
