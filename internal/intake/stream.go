@@ -88,7 +88,7 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 		ra.rest = rest
 	}
 	opts := s.Limits
-	opts.MaxBytes, opts.Sidecar = limit, in.Sidecar
+	opts.MaxBytes, opts.Sidecar, opts.VolumeKind = limit, in.Sidecar, in.VolumeKind
 	res, perr := ingest.Parse(ra, size, in.Filename, opts)
 	var rej *ingest.RejectError
 	if perr != nil && !errors.As(perr, &rej) {
