@@ -14,7 +14,8 @@ import (
 
 // aeTitle is a DICOM AE title: 1 to 16 printable ASCII characters, no backslash, no
 // leading or trailing space (the table checks the same).
-var aeTitle = regexp.MustCompile(`^[!-\[\]-~]([ -\[\]-~]{0,14}[!-\[\]-~])?$`)
+// Printable ASCII is \x20-\x7E; \x5C is the backslash, left out.
+var aeTitle = regexp.MustCompile(`^[\x21-\x5B\x5D-\x7E]([\x20-\x5B\x5D-\x7E]{0,14}[\x21-\x5B\x5D-\x7E])?$`)
 
 // ValidAETitle reports whether s is an AE title.
 func ValidAETitle(s string) bool { return aeTitle.MatchString(s) }

@@ -110,7 +110,7 @@ func SetExportProgress(ctx context.Context, q sqlx.QueryerContext, id int64, fra
 }
 
 // FinishExport records a finished export: its files, rows and the manifest's digest.
-func FinishExport(ctx context.Context, q sqlx.QueryerContext, id int64, rows int64, files json.RawMessage, manifestSHA string) (Export, error) {
+func FinishExport(ctx context.Context, q sqlx.QueryerContext, id, rows int64, files json.RawMessage, manifestSHA string) (Export, error) {
 	var out Export
 	err := sqlx.GetContext(ctx, q, &out, `UPDATE exports SET status = 'SUCCEEDED', progress = 1, message = 'done', row_count = $2,
 		files = $3, manifest_sha256 = $4, finished_at = now(), seq = seq + 1 WHERE id = $1 RETURNING *`, id, rows, []byte(files), manifestSHA)

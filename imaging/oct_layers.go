@@ -509,7 +509,7 @@ func percentileAbs(g []float32, q float64, pos bool) float32 {
 	}
 	want := int(q * float64(n))
 	c := 0
-	for i, h := range hist {
+	for i, h := range &hist {
 		c += int(h)
 		if c > want {
 			return max(float32(i+1)/scale, 1e-12)

@@ -88,8 +88,9 @@ func runOCTTrial(t testing.TB, x, y, z int, seed uint64, snr float64) octTrial {
 	require.NoError(t, err)
 	var tr octTrial
 	for i := range v.Y {
-		tr.motionLat += math.Pow(m.DX[i]-truth.MotionDX[i], 2) / float64(v.Y)
-		tr.motionAx += math.Pow(m.DZ[i]-truth.MotionDZ[i], 2) / float64(v.Y)
+		dx, dz := m.DX[i]-truth.MotionDX[i], m.DZ[i]-truth.MotionDZ[i]
+		tr.motionLat += dx * dx / float64(v.Y)
+		tr.motionAx += dz * dz / float64(v.Y)
 	}
 	tr.motionLat, tr.motionAx = math.Sqrt(tr.motionLat), math.Sqrt(tr.motionAx)
 	rv, err := CorrectBScanMotion(v, m)
@@ -130,7 +131,6 @@ func TestOCTPhantomMustShow(t *testing.T) {
 	for _, snr := range []float64{10, 5} {
 		var sum octTrial
 		worst := [NumBoundaries]float64{}
-		var coneRatio []float64
 		for seed := range uint64(seeds) {
 			tr := runOCTTrial(t, x, y, z, seed+1, snr)
 			for k := range worst {
@@ -141,7 +141,6 @@ func TestOCTPhantomMustShow(t *testing.T) {
 			sum.motionAx += tr.motionAx * tr.motionAx / float64(seeds)
 			sum.coneF1 += tr.coneF1 / float64(seeds)
 			sum.coneF1Plane += tr.coneF1Plane / float64(seeds)
-			coneRatio = append(coneRatio, tr.coneF1/tr.coneF1Plane)
 			for i := range sum.plexusF1 {
 				sum.plexusF1[i] += tr.plexusF1[i] / float64(seeds)
 			}

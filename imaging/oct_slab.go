@@ -121,7 +121,7 @@ func Flatten(v *Volume, l *LayerBoundaries, k int, target float64) (*Volume, *La
 		fl.Z[j] = make([]float32, plane)
 	}
 	for i := range plane {
-		d := float64(l.Z[k][i]) - target // out(z) = v(z + d)
+		d := float64(l.Z[k][i]) - target // the output at z samples the input at z + d
 		for z := range v.Z {
 			q := float64(z) + d
 			z0 := int(math.Floor(q))

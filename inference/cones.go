@@ -72,19 +72,19 @@ func softDisagreement(maps [][]float32, w, h int, pts []imaging.Point, tol float
 		cx, cy := int(math.Round(p.X)), int(math.Round(p.Y))
 		sum := 0.0
 		for _, heat := range maps {
-			best, any := float32(0), false
+			best, found := float32(0), false
 			for y := max(0, cy-r); y <= min(h-1, cy+r); y++ {
 				for x := max(0, cx-r); x <= min(w-1, cx+r); x++ {
 					dx, dy := float64(x)-p.X, float64(y)-p.Y
 					if dx*dx+dy*dy >= tol*tol {
 						continue
 					}
-					if v := heat[y*w+x]; !any || v > best {
-						best, any = v, true
+					if v := heat[y*w+x]; !found || v > best {
+						best, found = v, true
 					}
 				}
 			}
-			if !any && cx >= 0 && cy >= 0 && cx < w && cy < h {
+			if !found && cx >= 0 && cy >= 0 && cx < w && cy < h {
 				best = heat[cy*w+cx]
 			}
 			sum += float64(best)

@@ -68,10 +68,10 @@ func (r *Result) BScan(b int, dst []float32) error {
 		return err
 	}
 	if b < 0 || b >= r.Rows {
-		return fmt.Errorf("B-scan %d is outside 0..%d", b, r.Rows-1)
+		return fmt.Errorf("requested B-scan %d is outside 0..%d", b, r.Rows-1)
 	}
 	if len(dst) != r.Cols*r.Frames {
-		return fmt.Errorf("B-scan buffer holds %d samples, not %d", len(dst), r.Cols*r.Frames)
+		return fmt.Errorf("the B-scan buffer holds %d samples, not %d", len(dst), r.Cols*r.Frames)
 	}
 	if r.bscan != nil {
 		return r.bscan(b, dst)

@@ -52,7 +52,7 @@ func TestDeflatedExplicitLittleEndian(t *testing.T) {
 
 	// Truncated and corrupt deflate streams are typed rejections.
 	_, err = Parse(bytes.NewReader(file[:len(file)-4]), int64(len(file)-4), "a.dcm", Options{})
-	requireCode(t, err, CodeTruncated)
+	_ = requireCode(t, err, CodeTruncated)
 	bad := append([]byte(nil), file...)
 	for i := len(bad) - 40; i < len(bad); i++ {
 		bad[i] = 0xFF

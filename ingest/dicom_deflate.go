@@ -50,7 +50,7 @@ func (j *joinedReaderAt) ReadAt(p []byte, off int64) (int, error) {
 		k := min(int64(len(p)), j.split-off)
 		m, err := j.head.ReadAt(p[:k], off)
 		n += m
-		if err != nil && !(errors.Is(err, io.EOF) && int64(m) == k) {
+		if err != nil && (!errors.Is(err, io.EOF) || int64(m) != k) {
 			return n, err
 		}
 		p, off = p[k:], off+k

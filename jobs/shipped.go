@@ -59,8 +59,11 @@ func RegisterShipped(ctx context.Context, conn *sqlx.DB, store weightsStore, fsy
 			return added, fmt.Errorf("model card %s: %w", name, err)
 		}
 		modality, err := cardModality(c.Modality)
-		if err != nil || c.Name == "" || c.Version == "" || (c.Task != TaskCones && c.Task != TaskCapillaries) {
-			return added, fmt.Errorf("model card %s: name, version, task (cones or capillaries) and modality are required (%v)", name, err)
+		if err != nil {
+			return added, fmt.Errorf("model card %s: name, version, task (cones or capillaries) and modality are required (%w)", name, err)
+		}
+		if c.Name == "" || c.Version == "" || (c.Task != TaskCones && c.Task != TaskCapillaries) {
+			return added, fmt.Errorf("model card %s: name, version, task (cones or capillaries) and modality are required", name)
 		}
 		wname := strings.TrimSuffix(name, ".card.json") + ".onnx"
 		f, err := fsys.Open(wname)

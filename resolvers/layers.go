@@ -65,14 +65,14 @@ func (t *layerTable) bscan(b int) []*model.LayerBoundary {
 }
 
 // parseLayersCSV reads the layers step's CSV (header bscan,x,layer,z; 0-based pixels) of a
-// volume X A-scans wide with Y B-scans. A row outside the volume, an unknown layer or a
+// volume nx A-scans wide with ny B-scans. A row outside the volume, an unknown layer or a
 // depth that is not a number is an error naming its line.
-func parseLayersCSV(r io.Reader, X, Y int) (*layerTable, error) {
-	if X <= 0 || Y <= 0 || X*Y > 1<<26 {
-		return nil, fmt.Errorf("layers of a %d×%d volume: out of range", X, Y)
+func parseLayersCSV(r io.Reader, nx, ny int) (*layerTable, error) {
+	if nx <= 0 || ny <= 0 || nx*ny > 1<<26 {
+		return nil, fmt.Errorf("layers of a %d×%d volume: out of range", nx, ny)
 	}
 	L := len(labels.LayerNames)
-	t := &layerTable{X: X, Y: Y, z: make([]float32, X*Y*L)}
+	t := &layerTable{X: nx, Y: ny, z: make([]float32, nx*ny*L)}
 	nan := float32(math.NaN())
 	for i := range t.z {
 		t.z[i] = nan
@@ -103,12 +103,12 @@ func parseLayersCSV(r io.Reader, X, Y int) (*layerTable, error) {
 		switch {
 		case !ok1 || !ok2 || !ok3 || !okB || !okX || errZ != nil || math.IsInf(z, 0):
 			return nil, fmt.Errorf("line %d: %q is not bscan,x,layer,z", line, s)
-		case b >= Y || x >= X:
-			return nil, fmt.Errorf("line %d: B-scan %d, x %d is outside the %d×%d volume", line, b, x, X, Y)
+		case b >= ny || x >= nx:
+			return nil, fmt.Errorf("line %d: B-scan %d, x %d is outside the %d×%d volume", line, b, x, nx, ny)
 		case l < 0:
 			return nil, fmt.Errorf("line %d: layer %q is not one of %v", line, name, labels.LayerNames)
 		}
-		t.z[(b*L+l)*X+x] = float32(z)
+		t.z[(b*L+l)*nx+x] = float32(z)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err

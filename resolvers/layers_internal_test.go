@@ -12,11 +12,11 @@ import (
 	"github.com/aomas/aomas/internal/labels"
 )
 
-func layersCSV(X, Y int) []byte {
+func layersCSV(nx, ny int) []byte {
 	var b bytes.Buffer
 	b.WriteString("bscan,x,layer,z\n")
-	for y := range Y {
-		for x := range X {
+	for y := range ny {
+		for x := range nx {
 			for l, name := range labels.LayerNames {
 				fmt.Fprintf(&b, "%d,%d,%s,%.2f\n", y, x, name, float64(20+30*l)+0.01*float64(x))
 			}

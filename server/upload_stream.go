@@ -96,6 +96,14 @@ func (f streamingMultipart) Do(w http.ResponseWriter, r *http.Request, exec grap
 			streamed = len(paths) == 1
 		}
 	}
+	// The spooled files and their handles live until the operation has run; they are
+	// released in reverse order of creation when the handler returns.
+	var cleanup []func()
+	defer func() {
+		for i := len(cleanup) - 1; i >= 0; i-- {
+			cleanup[i]()
+		}
+	}()
 	for len(uploads) > 0 {
 		part, err = mr.NextPart()
 		if err != nil {
@@ -123,7 +131,7 @@ func (f streamingMultipart) Do(w http.ResponseWriter, r *http.Request, exec grap
 			return
 		}
 		name := tmp.Name()
-		defer func() { _ = os.Remove(name) }()
+		cleanup = append(cleanup, func() { _ = os.Remove(name) })
 		size, err := io.Copy(tmp, part)
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
@@ -138,7 +146,7 @@ func (f streamingMultipart) Do(w http.ResponseWriter, r *http.Request, exec grap
 				unprocessable(w, "failed to open temp file for key "+key)
 				return
 			}
-			defer func() { _ = fh.Close() }()
+			cleanup = append(cleanup, func() { _ = fh.Close() })
 			up := graphql.Upload{File: fh, Size: size, Filename: part.FileName(), ContentType: part.Header.Get("Content-Type")}
 			if err := params.AddUpload(up, key, path); err != nil {
 				unprocessable(w, err.Error())

@@ -70,7 +70,7 @@ func (d *dicomAPI) storescu(t *testing.T, callingAE string, extra []string, file
 // dicomFiles writes the test instances into a folder: the five suyashkumar test files with
 // an Image Laterality added (a case is a subject's eye; none is guessed), a 200-frame
 // instance, and the six single-frame instances of one acquisition.
-func dicomFiles(t *testing.T) (files []string, frames []string) {
+func dicomFiles(t *testing.T) (files, frames []string) {
 	t.Helper()
 	dir := t.TempDir()
 	src, err := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "ingest", "testdata", "dicom", "*.dcm"))
@@ -370,7 +370,7 @@ func TestDicomPeersAuthorization(t *testing.T) {
 }
 
 // dicomweb runs one of the DICOMweb client scripts with token and returns what it printed.
-func (d *dicomAPI) dicomweb(t *testing.T, token string, script string, args ...string) string {
+func (d *dicomAPI) dicomweb(t *testing.T, token, script string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -493,7 +493,7 @@ func TestDicomWebStowQido(t *testing.T) {
 	_, scanner := testenv.Account(t, d.raw, d.policy, rbac.RoleScanner, "default")
 	r = decodePy(t, d.dicomweb(t, scanner, "dicomweb_client.py", "studies", d.baseURL))
 	require.Equal(t, http.StatusForbidden, r.Status, "a scanner stores but does not list")
-	req, _ := http.NewRequest(http.MethodGet, d.baseURL+"/dicomweb/studies", nil)
+	req, _ := http.NewRequest(http.MethodGet, d.baseURL+"/dicomweb/studies", http.NoBody)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	resp.Body.Close()

@@ -40,10 +40,10 @@ func (a *api) putArtifact(run int64, step, name, contentType, kind string, b []b
 	require.NoError(a.t, err)
 }
 
-// storedLayersRun makes a SUCCEEDED run of an X×Y (B-scans) volume whose layers step stored
+// storedLayersRun makes a SUCCEEDED run of an nx×ny (B-scans) volume whose layers step stored
 // its boundaries (CSV bscan,x,layer,z; ISOS left out on B-scan 1), the thickness map of the
 // retina in depth pixels, a photoreceptor slab image, and slab definitions in its parameters.
-func (a *api) storedLayersRun(volumeID string, X, Y int) string {
+func (a *api) storedLayersRun(volumeID string, nx, ny int) string {
 	a.t.Helper()
 	_, vol, err := gid.Decode(volumeID)
 	require.NoError(a.t, err)
@@ -53,8 +53,8 @@ func (a *api) storedLayersRun(volumeID string, X, Y int) string {
 	require.NoError(a.t, a.raw.Get(&run, `INSERT INTO runs (volume_id, status, params) VALUES ($1, 'SUCCEEDED', $2) RETURNING id`, vol, params))
 	var csv bytes.Buffer
 	csv.WriteString("bscan,x,layer,z\n")
-	for b := range Y {
-		for x := range X {
+	for b := range ny {
+		for x := range nx {
 			for l, name := range layerNames {
 				if name == "ISOS" && b == 1 {
 					continue
@@ -64,16 +64,16 @@ func (a *api) storedLayersRun(volumeID string, X, Y int) string {
 		}
 	}
 	a.putArtifact(run, "layers", "layers.csv", "text/csv", "layers", csv.Bytes())
-	g := imaging.ScalarGrid{CellPx: 8, Cols: (X + 7) / 8, Rows: (Y + 7) / 8}
+	g := imaging.ScalarGrid{CellPx: 8, Cols: (nx + 7) / 8, Rows: (ny + 7) / 8}
 	for i := range g.Cols * g.Rows {
 		g.Values = append(g.Values, 35+float64(i))
 	}
 	grid, err := json.Marshal(g)
 	require.NoError(a.t, err)
 	a.putArtifact(run, "layers", "thickness-TOTAL.json", "application/json", "thickness:TOTAL", grid)
-	a.putArtifact(run, "layers", "slab-photoreceptor.f32", "application/octet-stream", "slab:photoreceptor", make([]byte, 4*X*Y))
+	a.putArtifact(run, "layers", "slab-photoreceptor.f32", "application/octet-stream", "slab:photoreceptor", make([]byte, 4*nx*ny))
 	a.putArtifact(run, "layers", "slab-photoreceptor.png", "image/png", "slab-preview:photoreceptor", []byte("\x89PNG\r\n\x1a\n"))
-	a.putArtifact(run, "layers", "slab-nfl.f32", "application/octet-stream", "slab:nfl", make([]byte, 4*X*Y))
+	a.putArtifact(run, "layers", "slab-nfl.f32", "application/octet-stream", "slab:nfl", make([]byte, 4*nx*ny))
 	return gid.Encode("Run", run)
 }
 

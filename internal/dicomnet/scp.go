@@ -65,7 +65,7 @@ var ErrUnknownAE = fmt.Errorf("calling AE title not allowed")
 func (s *SCP) Accept(ctx context.Context, callingAE string, _ net.Addr) (any, error) {
 	p, err := db.DicomPeerByAE(ctx, s.DB, callingAE)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %v", ErrUnknownAE, callingAE, err)
+		return nil, fmt.Errorf("%w: %q: %w", ErrUnknownAE, callingAE, err)
 	}
 	return p, nil
 }

@@ -165,8 +165,8 @@ func writeStack(w *bufio.Writer, uid string, ms []*member) error {
 			return err
 		}
 		for i, v := range plane {
-			switch {
-			case bits == 8:
+			switch bits {
+			case 8:
 				buf[i] = byte(int32(v))
 			default:
 				binary.LittleEndian.PutUint16(buf[2*i:], uint16(int32(v)))

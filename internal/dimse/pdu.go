@@ -38,9 +38,9 @@ type pduReader struct {
 	buf []byte
 }
 
-// next reads one PDU whose body is at most max bytes. The length field is checked against
-// max before the body is read or its buffer grown.
-func (p *pduReader) next(max uint32) (byte, []byte, error) {
+// next reads one PDU whose body is at most limit bytes. The length field is checked against
+// limit before the body is read or its buffer grown.
+func (p *pduReader) next(limit uint32) (byte, []byte, error) {
 	if _, err := io.ReadFull(p.r, p.hdr[:]); err != nil {
 		return 0, nil, err
 	}
@@ -49,8 +49,8 @@ func (p *pduReader) next(max uint32) (byte, []byte, error) {
 	if typ < pduAssociateRQ || typ > pduAbort {
 		return typ, nil, protoErr("unknown PDU type 0x%02x", typ)
 	}
-	if n > max {
-		return typ, nil, protoErr("PDU type 0x%02x of %d bytes is over the limit of %d", typ, n, max)
+	if n > limit {
+		return typ, nil, protoErr("PDU type 0x%02x of %d bytes is over the limit of %d", typ, n, limit)
 	}
 	if uint32(cap(p.buf)) < n {
 		p.buf = make([]byte, n)
@@ -281,7 +281,7 @@ func associateAC(w *pduWriter, rq *AssociateRQ, ctxs []acceptedContext, maxPDU u
 	return w.finish()
 }
 
-// Rejection of an association (PS3.8 9.3.4).
+// Reject is the rejection of an association (PS3.8 9.3.4).
 type Reject struct {
 	Result, Source, Reason byte
 }

@@ -321,7 +321,8 @@ type cancelFile struct {
 
 func (f *cancelFile) Commit() (export.Written, error) {
 	w, err := f.File.Commit()
-	if f.c.n--; f.c.n == 0 {
+	f.c.n--
+	if f.c.n == 0 {
 		f.c.cancel()
 	}
 	return w, err

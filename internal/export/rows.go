@@ -169,8 +169,7 @@ func (p *pqWriter[T, P]) Close() error {
 func newMetricParquet(out io.Writer, identity bool) rowWriter[MetricRow] {
 	if identity {
 		return newPQWriter(out, func(r MetricRow) pqMetricIdentity {
-			return pqMetricIdentity{r.RunID, r.SubjectCode, r.PatientID, r.Eye, r.EccentricityDeg, r.Metric, r.Region, r.Value,
-				r.CI95Low, r.CI95High, r.Unit, r.ModelVersion}
+			return pqMetricIdentity(r)
 		})
 	}
 	return newPQWriter(out, func(r MetricRow) pqMetric {
@@ -182,8 +181,7 @@ func newMetricParquet(out io.Writer, identity bool) rowWriter[MetricRow] {
 func newMarkParquet(out io.Writer, identity bool) rowWriter[MarkRow] {
 	if identity {
 		return newPQWriter(out, func(r MarkRow) pqMarkIdentity {
-			return pqMarkIdentity{r.VolumeID, r.SubjectCode, r.PatientID, r.Eye, r.EccentricityDeg, r.Image, r.LabelVersion,
-				r.LabelState, r.MarkID, r.XPx, r.YPx, r.Source}
+			return pqMarkIdentity(r)
 		})
 	}
 	return newPQWriter(out, func(r MarkRow) pqMark {

@@ -514,7 +514,8 @@ func (w *run) marks(ctx context.Context) error {
 // volumes may share a file name): `<stem>_coords.csv`, else prefixed by the volume id.
 func coordsFileName(l db.ExportLabelRow, used map[string]int) string {
 	name := labels.CoordsName(safeName(l.Filename))
-	if used[name]++; used[name] > 1 {
+	used[name]++
+	if used[name] > 1 {
 		name = labels.CoordsName(fmt.Sprintf("v%d_%s", l.VolumeID, safeName(l.Filename)))
 	}
 	return name

@@ -75,11 +75,11 @@ func (s *S3Sink) key(dir, name string) string { return s.Prefix + dir + "/" + na
 // Create starts an upload of name.
 func (s *S3Sink) Create(ctx context.Context, dir, name, contentType string) (File, error) {
 	pr, pw := io.Pipe()
-	f := &s3File{name: name, pw: pw, c: newCounter(), done: make(chan error, 1)}
+	f := &s3File{name: name, pw: pw, c: newCounter(), done: make(chan struct{})}
 	go func() {
-		_, err := s.Store.Put(ctx, s.key(dir, name), pr, -1, contentType)
-		_ = pr.CloseWithError(err)
-		f.done <- err
+		defer close(f.done)
+		_, f.err = s.Store.Put(ctx, s.key(dir, name), pr, -1, contentType)
+		_ = pr.CloseWithError(f.err)
 	}()
 	return f, nil
 }
@@ -102,13 +102,15 @@ type s3File struct {
 	name string
 	pw   *io.PipeWriter
 	c    *counter
-	done chan error
+	// done is closed when the upload has stopped; err is then its outcome.
+	done chan struct{}
+	err  error
 	over bool
 }
 
 func (f *s3File) Write(p []byte) (int, error) {
 	n, err := f.pw.Write(p)
-	f.c.Write(p[:n])
+	_, _ = f.c.Write(p[:n]) // a hash and a count: cannot fail
 	return n, err
 }
 
@@ -118,8 +120,9 @@ func (f *s3File) Commit() (Written, error) {
 	}
 	f.over = true
 	_ = f.pw.Close()
-	if err := <-f.done; err != nil {
-		return Written{}, err
+	<-f.done
+	if f.err != nil {
+		return Written{}, f.err
 	}
 	return Written{Name: f.name, Size: f.c.n, SHA256: f.c.sum()}, nil
 }
@@ -131,7 +134,7 @@ func (f *s3File) Abort() {
 	f.over = true
 	// The upload sees an error instead of EOF, so minio-go aborts the multipart upload.
 	_ = f.pw.CloseWithError(errors.New("export aborted"))
-	<-f.done
+	<-f.done // the upload fails with the abort just asked for: nothing to report
 }
 
 // DirSink writes exports into a folder (an NFS mount, say): each file is written under a
@@ -177,7 +180,7 @@ type dirFile struct {
 
 func (f *dirFile) Write(p []byte) (int, error) {
 	n, err := f.f.Write(p)
-	f.c.Write(p[:n])
+	_, _ = f.c.Write(p[:n]) // a hash and a count: cannot fail
 	return n, err
 }
 

@@ -3,6 +3,7 @@ package testenv
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 )
 
 // VolFile returns a Heidelberg Spectralis .vol raw export (see ingest/vol.go for the
@@ -24,7 +25,7 @@ func VolFile(sizeX, nB, sizeZ int, scaleXMm, distMm, scaleZMm float64, pix func(
 	le.PutUint32(h[52:], 4)
 	copy(h[84:], "OD")
 	le.PutUint32(h[100:], hdr)
-	out := append(h, make([]byte, 16)...)
+	out := slices.Concat(h, make([]byte, 16))
 	for b := range nB {
 		bh := make([]byte, hdr)
 		copy(bh, "HSF-BS-103")

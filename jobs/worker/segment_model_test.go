@@ -52,8 +52,9 @@ func modelEnv(t *testing.T) (*pipelineEnv, worker.Deps, map[string]int64) {
 	require.NoError(t, err)
 	require.Zero(t, n)
 	ids := map[string]int64{}
-	rows, err := e.conn.Queryx(`SELECT m.name, mv.id, mv.stage FROM model_versions mv JOIN models m ON m.id = mv.model_id`)
+	rows, err := e.conn.Query(`SELECT m.name, mv.id, mv.stage FROM model_versions mv JOIN models m ON m.id = mv.model_id`)
 	require.NoError(t, err)
+	defer rows.Close()
 	for rows.Next() {
 		var name, stage string
 		var id int64

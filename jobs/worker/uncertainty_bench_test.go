@@ -105,9 +105,9 @@ func BenchmarkUncertaintyThreshold(b *testing.B) {
 						worstPassed = min(worstPassed, dice)
 					}
 				}
-				cap, _ := imaging.PhantomCapillaries(imaging.CapillaryPhantomOptions{Size: 192, Seed: 3})
+				capil, _ := imaging.PhantomCapillaries(imaging.CapillaryPhantomOptions{Size: 192, Seed: 3})
 				nerve, _ := imaging.PhantomNerveFibres(imaging.NervePhantomOptions{Size: 192, Seed: 3})
-				uc, _ := meanU(cap)
+				uc, _ := meanU(capil)
 				un, _ := meanU(nerve)
 				b.Logf("%s: limit %.2f; %d validation images, max mean uncertainty %.3f, %d flagged, lowest Dice passed %.4f; capillary phantom %.3f, nerve-fibre phantom %.3f",
 					tc.model, limit, n, maxU, flagged, worstPassed, uc, un)

@@ -65,7 +65,7 @@ func writeF32(path string, v []float32) error {
 		return err
 	}
 	if err := binary.Write(f, binary.LittleEndian, v); err != nil {
-		f.Close()
+		_ = f.Close() // the write error is the one to report
 		return err
 	}
 	return f.Close()
@@ -123,7 +123,7 @@ func prepReal(sharedDir, out string) error {
 	if err != nil {
 		return err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }() // read only: a close error loses nothing
 	rows, err := csv.NewReader(f).ReadAll()
 	if err != nil {
 		return err

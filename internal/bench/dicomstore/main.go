@@ -38,8 +38,8 @@ func main() {
 	}
 }
 
-func freePort() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+func freePort(ctx context.Context) (string, error) {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", err
 	}
@@ -98,7 +98,7 @@ func send(ctx context.Context, ae, called, port string, files []string, parallel
 			args := append([]string{"-aet", ae, "-aec", called, "127.0.0.1", port}, part...)
 			out, err := exec.CommandContext(ctx, "storescu", args...).CombinedOutput()
 			if err != nil {
-				errs[i] = fmt.Errorf("storescu: %v: %s", err, out)
+				errs[i] = fmt.Errorf("storescu: %w: %s", err, out)
 			}
 		}()
 	}
@@ -117,7 +117,7 @@ func run(ctx context.Context, bin string, n, edge, frames int) error {
 		return err
 	}
 	defer func() { _ = os.RemoveAll(dir) }()
-	aomasPort, err := freePort()
+	aomasPort, err := freePort(ctx)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func run(ctx context.Context, bin string, n, edge, frames int) error {
 	}
 	defer func() { _ = conn.Close() }()
 
-	scpPort, err := freePort()
+	scpPort, err := freePort(ctx)
 	if err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func run(ctx context.Context, bin string, n, edge, frames int) error {
 	stamp := strconv.FormatInt(time.Now().Unix()%1_000_000, 10)
 	for _, parallel := range []int{1, 4} {
 		tag := fmt.Sprintf("%s%d", stamp, parallel)
-		files, total, err := write(filepath.Join(dir), tag, n, edge, frames)
+		files, total, err := write(dir, tag, n, edge, frames)
 		if err != nil {
 			return err
 		}
