@@ -126,7 +126,7 @@ def main():
         card = common_card("capillaries", "capillaries", "any", sha, "vessel", "probability")
         card["postprocess"] = {"threshold": 0.5}
         card["training"] = {
-            "data": f"{meta['n_train_phantoms']} capillary phantoms (imaging.PhantomCapillaries, 128x128, SNR 3-20, diameters 2-11 px, PSF sigma 0.5-1.2 px) written by training/prep",
+            "data": f"{meta['n_train_phantoms']} capillary phantoms (imaging.PhantomCapillaries, 128x128, SNR 3-20, diameters 2-11 px, PSF sigma 0.5-1.2 px) written by internal/trainprep",
             "split": {"train_subjects": [], "validation_subjects": [], "rule": "held-back phantoms: 24 of 256x256 with seeds never trained on"},
             "seed": meta["seed"], "epochs": round(meta["steps"] * meta["batch"] * meta["crop"] ** 2 / (meta["n_train_phantoms"] * 128 * 128), 1),
             "steps": meta["steps"], "batch": meta["batch"], "crop_px": meta["crop"], "parameters": n_params(model),

@@ -14,7 +14,7 @@ export AOMAS_TRAIN_WORK=$PWD/$WORK AOMAS_TRAIN_THREADS=${AOMAS_TRAIN_THREADS:-1}
 $PY -c 'import torch, onnx' 2>/dev/null || scripts/apt.sh python3-torch python3-onnx python3-numpy
 mkdir -p "$WORK/logs"
 start=$(date +%s)
-go run ./training/prep data -shared "${AOMAS_SHARED_DIR:-../shared}" -out "$WORK" -seed "$SEED"
+go run ./internal/trainprep data -shared "${AOMAS_SHARED_DIR:-../shared}" -out "$WORK" -seed "$SEED"
 ( $PY training/train_cones.py --modality confocal --seed "$SEED" --steps "${CONFOCAL_STEPS:-450}" &&
   $PY training/train_capillaries.py --seed "$SEED" --steps "${CAPILLARY_STEPS:-200}" ) > "$WORK/logs/chain-a.log" 2>&1 &
 a=$!
@@ -26,7 +26,7 @@ $PY training/evaluate_cones.py --modality confocal > "$WORK/logs/eval-confocal.l
 a=$!
 $PY training/evaluate_cones.py --modality split > "$WORK/logs/eval-split.log" 2>&1 &
 b=$!
-go run ./training/prep capeval -work "$WORK" > "$WORK/capillaries.eval.json"
+go run ./internal/trainprep capeval -work "$WORK" > "$WORK/capillaries.eval.json"
 wait $a || { cat "$WORK/logs/eval-confocal.log"; exit 1; }
 wait $b || { cat "$WORK/logs/eval-split.log"; exit 1; }
 tail -n 4 "$WORK/logs/eval-confocal.log" "$WORK/logs/eval-split.log"

@@ -1,6 +1,6 @@
 """Trains the capillary vessel-probability network on capillary phantoms (truth: the tube of
 each segment's diameter around its centre-line) and writes its probability maps for the
-held-back phantoms, which `go run ./training/prep capeval` scores beside DetectVessels.
+held-back phantoms, which `go run ./internal/trainprep capeval` scores beside DetectVessels.
 
     /usr/bin/python3 training/train_capillaries.py --seed 1
 """

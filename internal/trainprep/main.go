@@ -4,8 +4,8 @@
 // the post-processing uses at inference), cone phantoms for augmentation, and capillary
 // phantoms with their truth masks, a held-back set with the classical detector's result.
 //
-//	go run ./training/prep data -shared ../shared -out training/work -seed 1
-//	go run ./training/prep capeval -work training/work -threshold 0.5
+//	go run ./internal/trainprep data -shared ../shared -out training/work -seed 1
+//	go run ./internal/trainprep capeval -work training/work -threshold 0.5
 package main
 
 import (
