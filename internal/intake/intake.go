@@ -121,11 +121,24 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 	if err != nil {
 		return Outcome{}, err
 	}
-	v := volumeRow(in, res, size)
-	v.SHA256, v.ObjectKey, v.IngestKey = &sha, &key, &ik
-	setReject(&v, rej)
+	return s.record(ctx, in, res, rej, stored{key: key, size: size, sha: sha, ingestKey: ik, contentType: obj.ContentType})
+}
 
-	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
+// stored is the object an upload's bytes are kept in, and what identifies them.
+type stored struct {
+	key, sha, ingestKey, contentType string
+	size                             int64
+}
+
+// record inserts the volume a parsed upload makes (with its subject's identity when the
+// file carries one and the case has none) and the artifact of its bytes, in one
+// transaction. A concurrent upload of the same volume into the case wins: its volume is
+// returned as a duplicate.
+func (s *Service) record(ctx context.Context, in Input, res *ingest.Result, rej *ingest.RejectError, o stored) (Outcome, error) {
+	v := volumeRow(in, res, o.size)
+	v.SHA256, v.ObjectKey, v.IngestKey = &o.sha, &o.key, &o.ingestKey
+	setReject(&v, rej)
+	err := db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		c, err := db.CaseByID(ctx, tx, in.CaseID)
 		if err != nil {
 			return err
@@ -138,12 +151,12 @@ func (s *Service) IngestFile(ctx context.Context, f io.ReaderAt, size int64, in 
 		if v, err = db.InsertVolume(ctx, tx, v); err != nil {
 			return err
 		}
-		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: key, SizeBytes: size, SHA256: sha, ContentType: obj.ContentType, Kind: "volume"})
+		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: o.key, SizeBytes: o.size, SHA256: o.sha, ContentType: o.contentType, Kind: "volume"})
 		return err
 	})
 	if db.IsUniqueViolation(err) {
 		// Another request stored the same volume in this case between our check and our insert.
-		if existing, err2 := db.ReadyVolumeByIngestKey(ctx, s.DB, in.CaseID, ik); err2 == nil {
+		if existing, err2 := db.ReadyVolumeByIngestKey(ctx, s.DB, in.CaseID, o.ingestKey); err2 == nil {
 			return Outcome{Volume: existing, Duplicate: true}, nil
 		}
 	}

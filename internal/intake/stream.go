@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/jmoiron/sqlx"
-
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/storage"
@@ -72,10 +70,10 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 	}
 
 	// Bytes some volume already keeps are stored once: that object is used and ours dropped.
-	stored := key
+	keep := key
 	if k, err := db.StoredObjectBySHA(ctx, s.DB, sha); err == nil && k != key {
 		if st, err := s.Store.Stat(ctx, k); err == nil && st.Size == size {
-			stored = k
+			keep = k
 		}
 	}
 	ra := &headThenStore{head: lr.head, size: size}
@@ -94,36 +92,12 @@ func (s *Service) IngestStream(ctx context.Context, r io.Reader, in Input) (Outc
 	if perr != nil && !errors.As(perr, &rej) {
 		return Outcome{}, fmt.Errorf("read upload: %w", perr)
 	}
-	v := volumeRow(in, res, size)
-	v.SHA256, v.ObjectKey, v.IngestKey = &sha, &stored, &ik
-	setReject(&v, rej)
-	err = db.InTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		c, err := db.CaseByID(ctx, tx, in.CaseID)
-		if err != nil {
-			return err
-		}
-		if id := res.Subject.PatientID; id != "" {
-			if err := db.SetIdentityIfMissing(ctx, tx, c.SubjectID, id, res.Subject.PatientName, res.Subject.Sex, dicomDate(res.Subject.BirthDate)); err != nil {
-				return err
-			}
-		}
-		if v, err = db.InsertVolume(ctx, tx, v); err != nil {
-			return err
-		}
-		_, err = db.RecordArtifact(ctx, tx, db.Artifact{ObjectKey: stored, SizeBytes: size, SHA256: sha, ContentType: obj.ContentType, Kind: "volume"})
-		return err
-	})
-	if db.IsUniqueViolation(err) {
-		// Another request stored the same volume in this case between our check and our insert.
-		if existing, err2 := db.ReadyVolumeByIngestKey(ctx, s.DB, in.CaseID, ik); err2 == nil {
-			return Outcome{Volume: existing, Duplicate: true}, nil
-		}
+	out, err := s.record(ctx, in, res, rej, stored{key: keep, size: size, sha: sha, ingestKey: ik, contentType: obj.ContentType})
+	if err != nil || out.Duplicate {
+		return out, err
 	}
-	if err != nil {
-		return Outcome{}, err
-	}
-	kept = stored == key
-	return Outcome{Volume: v, Reject: rej}, nil
+	kept = keep == key
+	return out, nil
 }
 
 // limitedHead passes r through, keeping its first headBytes and failing with errTooLarge
