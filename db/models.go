@@ -119,7 +119,7 @@ func RegisterShipped(ctx context.Context, tx *sqlx.Tx, s ShippedModel) (bool, er
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256, card)
 		SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM model_versions WHERE model_id = $1 AND stage = 'PRODUCTION')
-			THEN 'NONE' ELSE 'PRODUCTION' END, $3, $4, $5::jsonb
+			THEN 'CANDIDATE' ELSE 'PRODUCTION' END, $3, $4, $5::jsonb
 		ON CONFLICT DO NOTHING`, modelID, s.Version, s.WeightsKey, s.WeightsSHA256, s.Card)
 	if err != nil {
 		return false, fmt.Errorf("register model %s %s: %w", s.Name, s.Version, err)

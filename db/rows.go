@@ -129,6 +129,9 @@ type Run struct {
 	CreatedAt      time.Time  `db:"created_at"`
 	StartedAt      *time.Time `db:"started_at"`
 	FinishedAt     *time.Time `db:"finished_at"`
+	// ModelChoice is why the run's cone model version is the one it is (run, deployed,
+	// canary); nil until the run's model is chosen, or for runs started before the registry.
+	ModelChoice *string `db:"model_choice"`
 }
 
 // RunStep is one step of a run.
@@ -205,4 +208,8 @@ type ModelVersion struct {
 	WeightsSHA256 string    `db:"weights_sha256"`
 	Card          string    `db:"card"`
 	CreatedAt     time.Time `db:"created_at"`
+	// CanaryPercent is the share of new runs a CANARY version takes.
+	CanaryPercent *int `db:"canary_percent"`
+	// RegisteredBy is the account that registered the version; nil for a shipped model.
+	RegisteredBy *int64 `db:"registered_by"`
 }

@@ -39,6 +39,7 @@ type ResolverRoot interface {
 	ApiToken() ApiTokenResolver
 	AuditEntry() AuditEntryResolver
 	Case() CaseResolver
+	Dataset() DatasetResolver
 	Export() ExportResolver
 	Label() LabelResolver
 	LabelEvent() LabelEventResolver
@@ -53,10 +54,12 @@ type ResolverRoot interface {
 	Run() RunResolver
 	RunProgress() RunProgressResolver
 	RunStep() RunStepResolver
+	ShadowReport() ShadowReportResolver
 	Subject() SubjectResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 	Volume() VolumeResolver
+	Webhook() WebhookResolver
 	WorkItem() WorkItemResolver
 }
 
@@ -142,6 +145,36 @@ type ComplexityRoot struct {
 		Case func(childComplexity int) int
 	}
 
+	CreateWebhookPayload struct {
+		Secret  func(childComplexity int) int
+		Webhook func(childComplexity int) int
+	}
+
+	Dataset struct {
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		ItemCount   func(childComplexity int) int
+		Items       func(childComplexity int, first *int, after *string) int
+		Name        func(childComplexity int) int
+		Task        func(childComplexity int) int
+	}
+
+	DatasetItem struct {
+		Marks    func(childComplexity int) int
+		Modality func(childComplexity int) int
+		Source   func(childComplexity int) int
+		Volume   func(childComplexity int) int
+	}
+
+	DetectionScores struct {
+		Dice        func(childComplexity int) int
+		Fdr         func(childComplexity int) int
+		Images      func(childComplexity int) int
+		Modality    func(childComplexity int) int
+		Sensitivity func(childComplexity int) int
+	}
+
 	DetectorUse struct {
 		Choice       func(childComplexity int) int
 		Detector     func(childComplexity int) int
@@ -166,6 +199,67 @@ type ComplexityRoot struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
 		Z func(childComplexity int) int
+	}
+
+	DriftFeature struct {
+		Drifted       func(childComplexity int) int
+		Feature       func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Ks            func(childComplexity int) int
+		PValue        func(childComplexity int) int
+		Psi           func(childComplexity int) int
+		ReferenceMean func(childComplexity int) int
+		WindowMean    func(childComplexity int) int
+	}
+
+	DriftPoint struct {
+		At       func(childComplexity int) int
+		Drifted  func(childComplexity int) int
+		Features func(childComplexity int) int
+		Runs     func(childComplexity int) int
+	}
+
+	DriftReport struct {
+		Alpha        func(childComplexity int) int
+		Drifted      func(childComplexity int) int
+		Features     func(childComplexity int) int
+		History      func(childComplexity int) int
+		ModelVersion func(childComplexity int) int
+		PsiLimit     func(childComplexity int) int
+		Runs         func(childComplexity int) int
+		WindowSize   func(childComplexity int) int
+	}
+
+	Estimate struct {
+		High  func(childComplexity int) int
+		Low   func(childComplexity int) int
+		Value func(childComplexity int) int
+	}
+
+	Evaluation struct {
+		CreatedAt    func(childComplexity int) int
+		Dataset      func(childComplexity int) int
+		FinishedAt   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Items        func(childComplexity int) int
+		Message      func(childComplexity int) int
+		ModelVersion func(childComplexity int) int
+		MsPerMpx     func(childComplexity int) int
+		Progress     func(childComplexity int) int
+		Scores       func(childComplexity int) int
+		Status       func(childComplexity int) int
+	}
+
+	EvaluationItem struct {
+		Dice           func(childComplexity int) int
+		FalseNegatives func(childComplexity int) int
+		FalsePositives func(childComplexity int) int
+		Fdr            func(childComplexity int) int
+		Milliseconds   func(childComplexity int) int
+		Modality       func(childComplexity int) int
+		Sensitivity    func(childComplexity int) int
+		TruePositives  func(childComplexity int) int
+		Volume         func(childComplexity int) int
 	}
 
 	Export struct {
@@ -201,6 +295,20 @@ type ComplexityRoot struct {
 		Coherence func(childComplexity int) int
 		Cols      func(childComplexity int) int
 		Rows      func(childComplexity int) int
+	}
+
+	GatePolicy struct {
+		MaxDiceDrop func(childComplexity int) int
+		MaxMsPerMpx func(childComplexity int) int
+		MinDice     func(childComplexity int) int
+		Modality    func(childComplexity int) int
+		Task        func(childComplexity int) int
+	}
+
+	GateResult struct {
+		Detail func(childComplexity int) int
+		Gate   func(childComplexity int) int
+		Passed func(childComplexity int) int
 	}
 
 	GuardedCoordinate struct {
@@ -351,22 +459,29 @@ type ComplexityRoot struct {
 		ID          func(childComplexity int) int
 		Modality    func(childComplexity int) int
 		Name        func(childComplexity int) int
+		Project     func(childComplexity int) int
 		Task        func(childComplexity int) int
 		Versions    func(childComplexity int) int
 	}
 
 	ModelVersion struct {
+		CanaryPercent func(childComplexity int) int
 		Card          func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
+		Evaluations   func(childComplexity int) int
+		Gates         func(childComplexity int) int
 		ID            func(childComplexity int) int
 		Model         func(childComplexity int) int
+		RegisteredBy  func(childComplexity int) int
 		Stage         func(childComplexity int) int
+		StageHistory  func(childComplexity int) int
 		Version       func(childComplexity int) int
 		WeightsSha256 func(childComplexity int) int
 		WeightsURL    func(childComplexity int) int
 	}
 
 	Mutation struct {
+		AddToDataset         func(childComplexity int, datasetID string, volumeIds []string) int
 		AllowDicomPeer       func(childComplexity int, aeTitle string) int
 		ArchiveCase          func(childComplexity int, id string, reason string) int
 		ArchiveVolume        func(childComplexity int, id string, reason string) int
@@ -374,18 +489,26 @@ type ComplexityRoot struct {
 		CancelRun            func(childComplexity int, id string) int
 		CompleteVolumeUpload func(childComplexity int, uploadID string) int
 		CreateCase           func(childComplexity int, input model.CreateCaseInput) int
+		CreateDataset        func(childComplexity int, name string, task string, description *string) int
+		CreateWebhook        func(childComplexity int, url string, events []string) int
+		DeleteWebhook        func(childComplexity int, id string) int
+		EvaluateModel        func(childComplexity int, versionID string, datasetID string) int
 		ExportMarks          func(childComplexity int, filter *model.ExportMarksFilter, format model.ExportFormat, destination *model.ExportDestination, includeIdentity *bool) int
 		ExportMetrics        func(childComplexity int, filter *model.ExportMetricsFilter, format model.ExportFormat, destination model.ExportDestination, includeIdentity *bool) int
 		GrantRole            func(childComplexity int, input model.RoleGrantInput) int
 		ImportMarks          func(childComplexity int, volumeID string, file graphql.Upload) int
+		PromoteModelVersion  func(childComplexity int, id string, stage model.ModelStage, reason string, canaryPercent *int, override *bool) int
+		RegisterModelVersion func(childComplexity int, file graphql.Upload, input model.RegisterModelVersionInput) int
 		RemoveDicomPeer      func(childComplexity int, aeTitle string) int
 		RequestVolumeUpload  func(childComplexity int, input model.RequestVolumeUploadInput) int
 		RetryRun             func(childComplexity int, id string) int
 		ReviewLabel          func(childComplexity int, id string, version int, approve bool, comment *string, regions []*model.ReviewRegionInput) int
 		RevokeRole           func(childComplexity int, input model.RoleGrantInput) int
 		RevokeToken          func(childComplexity int, id string) int
+		RollbackModel        func(childComplexity int, task string, modality string, reason string) int
 		SaveLabel            func(childComplexity int, input model.SaveLabelInput) int
 		SaveLayerBoundary    func(childComplexity int, input model.SaveLayerBoundaryInput) int
+		SetGatePolicy        func(childComplexity int, task string, modality string, minDice float64, maxDiceDrop float64, maxMsPerMpx float64) int
 		SetRolePermissions   func(childComplexity int, role string, permissions []*model.RolePermissionInput) int
 		SetVolumeCalibration func(childComplexity int, input model.SetVolumeCalibrationInput) int
 		StartRun             func(childComplexity int, input model.StartRunInput) int
@@ -406,6 +529,16 @@ type ComplexityRoot struct {
 		Y func(childComplexity int) int
 	}
 
+	ProductionInterval struct {
+		Began         func(childComplexity int) int
+		CanaryPercent func(childComplexity int) int
+		Ended         func(childComplexity int) int
+		From          func(childComplexity int) int
+		ModelVersion  func(childComplexity int) int
+		Stage         func(childComplexity int) int
+		To            func(childComplexity int) int
+	}
+
 	QCFlag struct {
 		Code     func(childComplexity int) int
 		Message  func(childComplexity int) int
@@ -413,34 +546,42 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens      func(childComplexity int) int
-		AuditLog       func(childComplexity int, filter *model.AuditFilter, first *int, before *string) int
-		Case           func(childComplexity int, id string) int
-		Cases          func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
-		DicomPeers     func(childComplexity int) int
-		Export         func(childComplexity int, id string) int
-		Exports        func(childComplexity int, first *int) int
-		Health         func(childComplexity int) int
-		Label          func(childComplexity int, id string) int
-		Labelers       func(childComplexity int) int
-		Me             func(childComplexity int) int
-		Members        func(childComplexity int, project string) int
-		MetricCatalog  func(childComplexity int) int
-		MetricTable    func(childComplexity int, first *int, after *string, filter *model.MetricTableFilter) int
-		MetricTableCSV func(childComplexity int, filter *model.MetricTableFilter) int
-		Metrics        func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
-		Models         func(childComplexity int) int
-		MyTokens       func(childComplexity int) int
-		MyWork         func(childComplexity int, first *int) int
-		Node           func(childComplexity int, id string) int
-		Permissions    func(childComplexity int) int
-		Queues         func(childComplexity int) int
-		Roles          func(childComplexity int) int
-		Run            func(childComplexity int, id string) int
-		Runs           func(childComplexity int, first *int, after *string, filter *model.RunFilter) int
-		Version        func(childComplexity int) int
-		Volume         func(childComplexity int, id string) int
-		Workers        func(childComplexity int) int
+		APITokens         func(childComplexity int) int
+		AuditLog          func(childComplexity int, filter *model.AuditFilter, first *int, before *string) int
+		Case              func(childComplexity int, id string) int
+		Cases             func(childComplexity int, first *int, after *string, filter *model.CaseFilter, orderBy *model.CaseOrder) int
+		Dataset           func(childComplexity int, id string) int
+		Datasets          func(childComplexity int) int
+		DicomPeers        func(childComplexity int) int
+		Drift             func(childComplexity int, versionID string) int
+		Evaluation        func(childComplexity int, id string) int
+		Export            func(childComplexity int, id string) int
+		Exports           func(childComplexity int, first *int) int
+		GatePolicies      func(childComplexity int) int
+		Health            func(childComplexity int) int
+		Label             func(childComplexity int, id string) int
+		Labelers          func(childComplexity int) int
+		Me                func(childComplexity int) int
+		Members           func(childComplexity int, project string) int
+		MetricCatalog     func(childComplexity int) int
+		MetricTable       func(childComplexity int, first *int, after *string, filter *model.MetricTableFilter) int
+		MetricTableCSV    func(childComplexity int, filter *model.MetricTableFilter) int
+		Metrics           func(childComplexity int, first *int, after *string, filter *model.MetricFilter) int
+		Models            func(childComplexity int) int
+		MyTokens          func(childComplexity int) int
+		MyWork            func(childComplexity int, first *int) int
+		Node              func(childComplexity int, id string) int
+		Permissions       func(childComplexity int) int
+		ProductionHistory func(childComplexity int, task string, modality string) int
+		Queues            func(childComplexity int) int
+		Roles             func(childComplexity int) int
+		Run               func(childComplexity int, id string) int
+		Runs              func(childComplexity int, first *int, after *string, filter *model.RunFilter) int
+		ShadowReport      func(childComplexity int, versionID string) int
+		Version           func(childComplexity int) int
+		Volume            func(childComplexity int, id string) int
+		Webhooks          func(childComplexity int) int
+		Workers           func(childComplexity int) int
 	}
 
 	QueueStats struct {
@@ -554,6 +695,24 @@ type ComplexityRoot struct {
 		Volume func(childComplexity int) int
 	}
 
+	ShadowAgreement struct {
+		CreatedAt         func(childComplexity int) int
+		Dice              func(childComplexity int) int
+		ProductionCount   func(childComplexity int) int
+		ProductionVersion func(childComplexity int) int
+		Run               func(childComplexity int) int
+		ShadowCount       func(childComplexity int) int
+	}
+
+	ShadowReport struct {
+		DiceHistogram       func(childComplexity int) int
+		MeanCountDifference func(childComplexity int) int
+		MeanDice            func(childComplexity int) int
+		ModelVersion        func(childComplexity int) int
+		Recent              func(childComplexity int, first *int) int
+		Runs                func(childComplexity int) int
+	}
+
 	Slab struct {
 		Bottom         func(childComplexity int) int
 		BottomOffsetPx func(childComplexity int) int
@@ -568,6 +727,18 @@ type ComplexityRoot struct {
 		X func(childComplexity int) int
 		Y func(childComplexity int) int
 		Z func(childComplexity int) int
+	}
+
+	StageChange struct {
+		Actor         func(childComplexity int) int
+		At            func(childComplexity int) int
+		CanaryPercent func(childComplexity int) int
+		From          func(childComplexity int) int
+		Gates         func(childComplexity int) int
+		ModelVersion  func(childComplexity int) int
+		Override      func(childComplexity int) int
+		Reason        func(childComplexity int) int
+		To            func(childComplexity int) int
 	}
 
 	Subject struct {
@@ -586,10 +757,11 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		ExportProgress func(childComplexity int, id string) int
-		HealthChanged  func(childComplexity int, everyMs *int) int
-		RunProgress    func(childComplexity int, runID string) int
-		RunsChanged    func(childComplexity int, filter *model.RunFilter) int
+		EvaluationProgress func(childComplexity int, id string) int
+		ExportProgress     func(childComplexity int, id string) int
+		HealthChanged      func(childComplexity int, everyMs *int) int
+		RunProgress        func(childComplexity int, runID string) int
+		RunsChanged        func(childComplexity int, filter *model.RunFilter) int
 	}
 
 	ThicknessMap struct {
@@ -671,6 +843,24 @@ type ComplexityRoot struct {
 		UploadID  func(childComplexity int) int
 	}
 
+	Webhook struct {
+		Active     func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Deliveries func(childComplexity int, first *int) int
+		Events     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		URL        func(childComplexity int) int
+	}
+
+	WebhookDelivery struct {
+		Attempt     func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		DeliveredAt func(childComplexity int) int
+		Error       func(childComplexity int) int
+		Event       func(childComplexity int) int
+		StatusCode  func(childComplexity int) int
+	}
+
 	WorkItem struct {
 		Kind   func(childComplexity int) int
 		Label  func(childComplexity int) int
@@ -726,6 +916,9 @@ type CaseResolver interface {
 	Volumes(ctx context.Context, obj *db.Case) ([]*db.Volume, error)
 	LatestRun(ctx context.Context, obj *db.Case) (*db.Run, error)
 }
+type DatasetResolver interface {
+	Items(ctx context.Context, obj *model.Dataset, first *int, after *string) ([]*model.DatasetItem, error)
+}
 type ExportResolver interface {
 	ID(ctx context.Context, obj *db.Export) (string, error)
 	Kind(ctx context.Context, obj *db.Export) (model.ExportKind, error)
@@ -776,6 +969,12 @@ type ModelVersionResolver interface {
 
 	WeightsSha256(ctx context.Context, obj *db.ModelVersion) (string, error)
 	WeightsURL(ctx context.Context, obj *db.ModelVersion) (*string, error)
+
+	Evaluations(ctx context.Context, obj *db.ModelVersion) ([]*model.Evaluation, error)
+	Gates(ctx context.Context, obj *db.ModelVersion) ([]*model.GateResult, error)
+
+	RegisteredBy(ctx context.Context, obj *db.ModelVersion) (*auth.User, error)
+	StageHistory(ctx context.Context, obj *db.ModelVersion) ([]*model.StageChange, error)
 }
 type MutationResolver interface {
 	SetVolumeCalibration(ctx context.Context, input model.SetVolumeCalibrationInput) (*model.SetVolumeCalibrationPayload, error)
@@ -803,6 +1002,15 @@ type MutationResolver interface {
 	StartRun(ctx context.Context, input model.StartRunInput) (*db.Run, error)
 	CancelRun(ctx context.Context, id string) (*db.Run, error)
 	RetryRun(ctx context.Context, id string) (*db.Run, error)
+	RegisterModelVersion(ctx context.Context, file graphql.Upload, input model.RegisterModelVersionInput) (*db.ModelVersion, error)
+	CreateDataset(ctx context.Context, name string, task string, description *string) (*model.Dataset, error)
+	AddToDataset(ctx context.Context, datasetID string, volumeIds []string) (*model.Dataset, error)
+	EvaluateModel(ctx context.Context, versionID string, datasetID string) (*model.Evaluation, error)
+	PromoteModelVersion(ctx context.Context, id string, stage model.ModelStage, reason string, canaryPercent *int, override *bool) (*db.ModelVersion, error)
+	RollbackModel(ctx context.Context, task string, modality string, reason string) (*db.ModelVersion, error)
+	SetGatePolicy(ctx context.Context, task string, modality string, minDice float64, maxDiceDrop float64, maxMsPerMpx float64) (*model.GatePolicy, error)
+	CreateWebhook(ctx context.Context, url string, events []string) (*model.CreateWebhookPayload, error)
+	DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error)
 }
 type QCFlagResolver interface {
 	Severity(ctx context.Context, obj *db.QCFlag) (model.QCSeverity, error)
@@ -836,6 +1044,14 @@ type QueryResolver interface {
 	MetricTableCSV(ctx context.Context, filter *model.MetricTableFilter) (string, error)
 	Queues(ctx context.Context) ([]*model.QueueStats, error)
 	Workers(ctx context.Context) ([]*model.Worker, error)
+	Datasets(ctx context.Context) ([]*model.Dataset, error)
+	Dataset(ctx context.Context, id string) (*model.Dataset, error)
+	Evaluation(ctx context.Context, id string) (*model.Evaluation, error)
+	GatePolicies(ctx context.Context) ([]*model.GatePolicy, error)
+	ProductionHistory(ctx context.Context, task string, modality string) ([]*model.ProductionInterval, error)
+	ShadowReport(ctx context.Context, versionID string) (*model.ShadowReport, error)
+	Drift(ctx context.Context, versionID string) (*model.DriftReport, error)
+	Webhooks(ctx context.Context) ([]*model.Webhook, error)
 }
 type RunResolver interface {
 	ID(ctx context.Context, obj *db.Run) (string, error)
@@ -869,6 +1085,9 @@ type RunProgressResolver interface {
 type RunStepResolver interface {
 	Status(ctx context.Context, obj *db.RunStep) (model.StepStatus, error)
 }
+type ShadowReportResolver interface {
+	Recent(ctx context.Context, obj *model.ShadowReport, first *int) ([]*model.ShadowAgreement, error)
+}
 type SubjectResolver interface {
 	ID(ctx context.Context, obj *db.Subject) (string, error)
 
@@ -880,6 +1099,7 @@ type SubscriptionResolver interface {
 	ExportProgress(ctx context.Context, id string) (<-chan *db.Export, error)
 	RunProgress(ctx context.Context, runID string) (<-chan *db.RunProgress, error)
 	RunsChanged(ctx context.Context, filter *model.RunFilter) (<-chan *db.Run, error)
+	EvaluationProgress(ctx context.Context, id string) (<-chan *model.Evaluation, error)
 }
 type UserResolver interface {
 	ID(ctx context.Context, obj *auth.User) (string, error)
@@ -910,6 +1130,9 @@ type VolumeResolver interface {
 
 	VolumeKind(ctx context.Context, obj *db.Volume) (model.VolumeKind, error)
 	VolumeKindSource(ctx context.Context, obj *db.Volume) (model.VolumeKindSource, error)
+}
+type WebhookResolver interface {
+	Deliveries(ctx context.Context, obj *model.Webhook, first *int) ([]*model.WebhookDelivery, error)
 }
 type WorkItemResolver interface {
 	Kind(ctx context.Context, obj *db.WorkItem) (model.WorkKind, error)
@@ -1255,6 +1478,123 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateCasePayload.Case(childComplexity), true
 
+	case "CreateWebhookPayload.secret":
+		if e.ComplexityRoot.CreateWebhookPayload.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookPayload.Secret(childComplexity), true
+	case "CreateWebhookPayload.webhook":
+		if e.ComplexityRoot.CreateWebhookPayload.Webhook == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWebhookPayload.Webhook(childComplexity), true
+
+	case "Dataset.createdAt":
+		if e.ComplexityRoot.Dataset.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.CreatedAt(childComplexity), true
+	case "Dataset.description":
+		if e.ComplexityRoot.Dataset.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.Description(childComplexity), true
+	case "Dataset.id":
+		if e.ComplexityRoot.Dataset.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.ID(childComplexity), true
+	case "Dataset.itemCount":
+		if e.ComplexityRoot.Dataset.ItemCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.ItemCount(childComplexity), true
+	case "Dataset.items":
+		if e.ComplexityRoot.Dataset.Items == nil {
+			break
+		}
+
+		args, err := ec.field_Dataset_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Dataset.Items(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Dataset.name":
+		if e.ComplexityRoot.Dataset.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.Name(childComplexity), true
+	case "Dataset.task":
+		if e.ComplexityRoot.Dataset.Task == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dataset.Task(childComplexity), true
+
+	case "DatasetItem.marks":
+		if e.ComplexityRoot.DatasetItem.Marks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatasetItem.Marks(childComplexity), true
+	case "DatasetItem.modality":
+		if e.ComplexityRoot.DatasetItem.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatasetItem.Modality(childComplexity), true
+	case "DatasetItem.source":
+		if e.ComplexityRoot.DatasetItem.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatasetItem.Source(childComplexity), true
+	case "DatasetItem.volume":
+		if e.ComplexityRoot.DatasetItem.Volume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DatasetItem.Volume(childComplexity), true
+
+	case "DetectionScores.dice":
+		if e.ComplexityRoot.DetectionScores.Dice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionScores.Dice(childComplexity), true
+	case "DetectionScores.fdr":
+		if e.ComplexityRoot.DetectionScores.Fdr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionScores.Fdr(childComplexity), true
+	case "DetectionScores.images":
+		if e.ComplexityRoot.DetectionScores.Images == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionScores.Images(childComplexity), true
+	case "DetectionScores.modality":
+		if e.ComplexityRoot.DetectionScores.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionScores.Modality(childComplexity), true
+	case "DetectionScores.sensitivity":
+		if e.ComplexityRoot.DetectionScores.Sensitivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DetectionScores.Sensitivity(childComplexity), true
+
 	case "DetectorUse.choice":
 		if e.ComplexityRoot.DetectorUse.Choice == nil {
 			break
@@ -1342,6 +1682,270 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dims.Z(childComplexity), true
+
+	case "DriftFeature.drifted":
+		if e.ComplexityRoot.DriftFeature.Drifted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.Drifted(childComplexity), true
+	case "DriftFeature.feature":
+		if e.ComplexityRoot.DriftFeature.Feature == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.Feature(childComplexity), true
+	case "DriftFeature.kind":
+		if e.ComplexityRoot.DriftFeature.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.Kind(childComplexity), true
+	case "DriftFeature.ks":
+		if e.ComplexityRoot.DriftFeature.Ks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.Ks(childComplexity), true
+	case "DriftFeature.pValue":
+		if e.ComplexityRoot.DriftFeature.PValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.PValue(childComplexity), true
+	case "DriftFeature.psi":
+		if e.ComplexityRoot.DriftFeature.Psi == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.Psi(childComplexity), true
+	case "DriftFeature.referenceMean":
+		if e.ComplexityRoot.DriftFeature.ReferenceMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.ReferenceMean(childComplexity), true
+	case "DriftFeature.windowMean":
+		if e.ComplexityRoot.DriftFeature.WindowMean == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftFeature.WindowMean(childComplexity), true
+
+	case "DriftPoint.at":
+		if e.ComplexityRoot.DriftPoint.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftPoint.At(childComplexity), true
+	case "DriftPoint.drifted":
+		if e.ComplexityRoot.DriftPoint.Drifted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftPoint.Drifted(childComplexity), true
+	case "DriftPoint.features":
+		if e.ComplexityRoot.DriftPoint.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftPoint.Features(childComplexity), true
+	case "DriftPoint.runs":
+		if e.ComplexityRoot.DriftPoint.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftPoint.Runs(childComplexity), true
+
+	case "DriftReport.alpha":
+		if e.ComplexityRoot.DriftReport.Alpha == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.Alpha(childComplexity), true
+	case "DriftReport.drifted":
+		if e.ComplexityRoot.DriftReport.Drifted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.Drifted(childComplexity), true
+	case "DriftReport.features":
+		if e.ComplexityRoot.DriftReport.Features == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.Features(childComplexity), true
+	case "DriftReport.history":
+		if e.ComplexityRoot.DriftReport.History == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.History(childComplexity), true
+	case "DriftReport.modelVersion":
+		if e.ComplexityRoot.DriftReport.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.ModelVersion(childComplexity), true
+	case "DriftReport.psiLimit":
+		if e.ComplexityRoot.DriftReport.PsiLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.PsiLimit(childComplexity), true
+	case "DriftReport.runs":
+		if e.ComplexityRoot.DriftReport.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.Runs(childComplexity), true
+	case "DriftReport.windowSize":
+		if e.ComplexityRoot.DriftReport.WindowSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DriftReport.WindowSize(childComplexity), true
+
+	case "Estimate.high":
+		if e.ComplexityRoot.Estimate.High == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Estimate.High(childComplexity), true
+	case "Estimate.low":
+		if e.ComplexityRoot.Estimate.Low == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Estimate.Low(childComplexity), true
+	case "Estimate.value":
+		if e.ComplexityRoot.Estimate.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Estimate.Value(childComplexity), true
+
+	case "Evaluation.createdAt":
+		if e.ComplexityRoot.Evaluation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.CreatedAt(childComplexity), true
+	case "Evaluation.dataset":
+		if e.ComplexityRoot.Evaluation.Dataset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Dataset(childComplexity), true
+	case "Evaluation.finishedAt":
+		if e.ComplexityRoot.Evaluation.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.FinishedAt(childComplexity), true
+	case "Evaluation.id":
+		if e.ComplexityRoot.Evaluation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.ID(childComplexity), true
+	case "Evaluation.items":
+		if e.ComplexityRoot.Evaluation.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Items(childComplexity), true
+	case "Evaluation.message":
+		if e.ComplexityRoot.Evaluation.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Message(childComplexity), true
+	case "Evaluation.modelVersion":
+		if e.ComplexityRoot.Evaluation.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.ModelVersion(childComplexity), true
+	case "Evaluation.msPerMpx":
+		if e.ComplexityRoot.Evaluation.MsPerMpx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.MsPerMpx(childComplexity), true
+	case "Evaluation.progress":
+		if e.ComplexityRoot.Evaluation.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Progress(childComplexity), true
+	case "Evaluation.scores":
+		if e.ComplexityRoot.Evaluation.Scores == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Scores(childComplexity), true
+	case "Evaluation.status":
+		if e.ComplexityRoot.Evaluation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Evaluation.Status(childComplexity), true
+
+	case "EvaluationItem.dice":
+		if e.ComplexityRoot.EvaluationItem.Dice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Dice(childComplexity), true
+	case "EvaluationItem.falseNegatives":
+		if e.ComplexityRoot.EvaluationItem.FalseNegatives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.FalseNegatives(childComplexity), true
+	case "EvaluationItem.falsePositives":
+		if e.ComplexityRoot.EvaluationItem.FalsePositives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.FalsePositives(childComplexity), true
+	case "EvaluationItem.fdr":
+		if e.ComplexityRoot.EvaluationItem.Fdr == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Fdr(childComplexity), true
+	case "EvaluationItem.milliseconds":
+		if e.ComplexityRoot.EvaluationItem.Milliseconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Milliseconds(childComplexity), true
+	case "EvaluationItem.modality":
+		if e.ComplexityRoot.EvaluationItem.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Modality(childComplexity), true
+	case "EvaluationItem.sensitivity":
+		if e.ComplexityRoot.EvaluationItem.Sensitivity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Sensitivity(childComplexity), true
+	case "EvaluationItem.truePositives":
+		if e.ComplexityRoot.EvaluationItem.TruePositives == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.TruePositives(childComplexity), true
+	case "EvaluationItem.volume":
+		if e.ComplexityRoot.EvaluationItem.Volume == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EvaluationItem.Volume(childComplexity), true
 
 	case "Export.createdAt":
 		if e.ComplexityRoot.Export.CreatedAt == nil {
@@ -1501,6 +2105,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FibreOrientation.Rows(childComplexity), true
+
+	case "GatePolicy.maxDiceDrop":
+		if e.ComplexityRoot.GatePolicy.MaxDiceDrop == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GatePolicy.MaxDiceDrop(childComplexity), true
+	case "GatePolicy.maxMsPerMpx":
+		if e.ComplexityRoot.GatePolicy.MaxMsPerMpx == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GatePolicy.MaxMsPerMpx(childComplexity), true
+	case "GatePolicy.minDice":
+		if e.ComplexityRoot.GatePolicy.MinDice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GatePolicy.MinDice(childComplexity), true
+	case "GatePolicy.modality":
+		if e.ComplexityRoot.GatePolicy.Modality == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GatePolicy.Modality(childComplexity), true
+	case "GatePolicy.task":
+		if e.ComplexityRoot.GatePolicy.Task == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GatePolicy.Task(childComplexity), true
+
+	case "GateResult.detail":
+		if e.ComplexityRoot.GateResult.Detail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Detail(childComplexity), true
+	case "GateResult.gate":
+		if e.ComplexityRoot.GateResult.Gate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Gate(childComplexity), true
+	case "GateResult.passed":
+		if e.ComplexityRoot.GateResult.Passed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GateResult.Passed(childComplexity), true
 
 	case "GuardedCoordinate.action":
 		if e.ComplexityRoot.GuardedCoordinate.Action == nil {
@@ -2078,6 +2732,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Model.Name(childComplexity), true
+	case "Model.project":
+		if e.ComplexityRoot.Model.Project == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Model.Project(childComplexity), true
 	case "Model.task":
 		if e.ComplexityRoot.Model.Task == nil {
 			break
@@ -2091,6 +2751,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Model.Versions(childComplexity), true
 
+	case "ModelVersion.canaryPercent":
+		if e.ComplexityRoot.ModelVersion.CanaryPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.CanaryPercent(childComplexity), true
 	case "ModelVersion.card":
 		if e.ComplexityRoot.ModelVersion.Card == nil {
 			break
@@ -2103,6 +2769,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ModelVersion.CreatedAt(childComplexity), true
+	case "ModelVersion.evaluations":
+		if e.ComplexityRoot.ModelVersion.Evaluations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.Evaluations(childComplexity), true
+	case "ModelVersion.gates":
+		if e.ComplexityRoot.ModelVersion.Gates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.Gates(childComplexity), true
 	case "ModelVersion.id":
 		if e.ComplexityRoot.ModelVersion.ID == nil {
 			break
@@ -2115,12 +2793,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ModelVersion.Model(childComplexity), true
+	case "ModelVersion.registeredBy":
+		if e.ComplexityRoot.ModelVersion.RegisteredBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.RegisteredBy(childComplexity), true
 	case "ModelVersion.stage":
 		if e.ComplexityRoot.ModelVersion.Stage == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ModelVersion.Stage(childComplexity), true
+	case "ModelVersion.stageHistory":
+		if e.ComplexityRoot.ModelVersion.StageHistory == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelVersion.StageHistory(childComplexity), true
 	case "ModelVersion.version":
 		if e.ComplexityRoot.ModelVersion.Version == nil {
 			break
@@ -2140,6 +2830,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ModelVersion.WeightsURL(childComplexity), true
 
+	case "Mutation.addToDataset":
+		if e.ComplexityRoot.Mutation.AddToDataset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addToDataset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddToDataset(childComplexity, args["datasetId"].(string), args["volumeIds"].([]string)), true
 	case "Mutation.allowDicomPeer":
 		if e.ComplexityRoot.Mutation.AllowDicomPeer == nil {
 			break
@@ -2217,6 +2918,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCase(childComplexity, args["input"].(model.CreateCaseInput)), true
+	case "Mutation.createDataset":
+		if e.ComplexityRoot.Mutation.CreateDataset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createDataset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateDataset(childComplexity, args["name"].(string), args["task"].(string), args["description"].(*string)), true
+	case "Mutation.createWebhook":
+		if e.ComplexityRoot.Mutation.CreateWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWebhook(childComplexity, args["url"].(string), args["events"].([]string)), true
+	case "Mutation.deleteWebhook":
+		if e.ComplexityRoot.Mutation.DeleteWebhook == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteWebhook_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteWebhook(childComplexity, args["id"].(string)), true
+	case "Mutation.evaluateModel":
+		if e.ComplexityRoot.Mutation.EvaluateModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_evaluateModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EvaluateModel(childComplexity, args["versionId"].(string), args["datasetId"].(string)), true
 	case "Mutation.exportMarks":
 		if e.ComplexityRoot.Mutation.ExportMarks == nil {
 			break
@@ -2261,6 +3006,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ImportMarks(childComplexity, args["volumeId"].(string), args["file"].(graphql.Upload)), true
+	case "Mutation.promoteModelVersion":
+		if e.ComplexityRoot.Mutation.PromoteModelVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_promoteModelVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PromoteModelVersion(childComplexity, args["id"].(string), args["stage"].(model.ModelStage), args["reason"].(string), args["canaryPercent"].(*int), args["override"].(*bool)), true
+	case "Mutation.registerModelVersion":
+		if e.ComplexityRoot.Mutation.RegisterModelVersion == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_registerModelVersion_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegisterModelVersion(childComplexity, args["file"].(graphql.Upload), args["input"].(model.RegisterModelVersionInput)), true
 	case "Mutation.removeDicomPeer":
 		if e.ComplexityRoot.Mutation.RemoveDicomPeer == nil {
 			break
@@ -2327,6 +3094,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["id"].(string)), true
+	case "Mutation.rollbackModel":
+		if e.ComplexityRoot.Mutation.RollbackModel == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rollbackModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RollbackModel(childComplexity, args["task"].(string), args["modality"].(string), args["reason"].(string)), true
 	case "Mutation.saveLabel":
 		if e.ComplexityRoot.Mutation.SaveLabel == nil {
 			break
@@ -2349,6 +3127,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SaveLayerBoundary(childComplexity, args["input"].(model.SaveLayerBoundaryInput)), true
+	case "Mutation.setGatePolicy":
+		if e.ComplexityRoot.Mutation.SetGatePolicy == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setGatePolicy_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetGatePolicy(childComplexity, args["task"].(string), args["modality"].(string), args["minDice"].(float64), args["maxDiceDrop"].(float64), args["maxMsPerMpx"].(float64)), true
 	case "Mutation.setRolePermissions":
 		if e.ComplexityRoot.Mutation.SetRolePermissions == nil {
 			break
@@ -2454,6 +3243,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Point.Y(childComplexity), true
 
+	case "ProductionInterval.began":
+		if e.ComplexityRoot.ProductionInterval.Began == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.Began(childComplexity), true
+	case "ProductionInterval.canaryPercent":
+		if e.ComplexityRoot.ProductionInterval.CanaryPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.CanaryPercent(childComplexity), true
+	case "ProductionInterval.ended":
+		if e.ComplexityRoot.ProductionInterval.Ended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.Ended(childComplexity), true
+	case "ProductionInterval.from":
+		if e.ComplexityRoot.ProductionInterval.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.From(childComplexity), true
+	case "ProductionInterval.modelVersion":
+		if e.ComplexityRoot.ProductionInterval.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.ModelVersion(childComplexity), true
+	case "ProductionInterval.stage":
+		if e.ComplexityRoot.ProductionInterval.Stage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.Stage(childComplexity), true
+	case "ProductionInterval.to":
+		if e.ComplexityRoot.ProductionInterval.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductionInterval.To(childComplexity), true
+
 	case "QCFlag.code":
 		if e.ComplexityRoot.QCFlag.Code == nil {
 			break
@@ -2512,12 +3344,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cases(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.CaseFilter), args["orderBy"].(*model.CaseOrder)), true
+	case "Query.dataset":
+		if e.ComplexityRoot.Query.Dataset == nil {
+			break
+		}
+
+		args, err := ec.field_Query_dataset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Dataset(childComplexity, args["id"].(string)), true
+	case "Query.datasets":
+		if e.ComplexityRoot.Query.Datasets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Datasets(childComplexity), true
 	case "Query.dicomPeers":
 		if e.ComplexityRoot.Query.DicomPeers == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.DicomPeers(childComplexity), true
+	case "Query.drift":
+		if e.ComplexityRoot.Query.Drift == nil {
+			break
+		}
+
+		args, err := ec.field_Query_drift_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Drift(childComplexity, args["versionId"].(string)), true
+	case "Query.evaluation":
+		if e.ComplexityRoot.Query.Evaluation == nil {
+			break
+		}
+
+		args, err := ec.field_Query_evaluation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Evaluation(childComplexity, args["id"].(string)), true
 	case "Query.export":
 		if e.ComplexityRoot.Query.Export == nil {
 			break
@@ -2540,6 +3411,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Exports(childComplexity, args["first"].(*int)), true
+	case "Query.gatePolicies":
+		if e.ComplexityRoot.Query.GatePolicies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.GatePolicies(childComplexity), true
 	case "Query.health":
 		if e.ComplexityRoot.Query.Health == nil {
 			break
@@ -2660,6 +3537,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Permissions(childComplexity), true
+	case "Query.productionHistory":
+		if e.ComplexityRoot.Query.ProductionHistory == nil {
+			break
+		}
+
+		args, err := ec.field_Query_productionHistory_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ProductionHistory(childComplexity, args["task"].(string), args["modality"].(string)), true
 	case "Query.queues":
 		if e.ComplexityRoot.Query.Queues == nil {
 			break
@@ -2694,6 +3582,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Runs(childComplexity, args["first"].(*int), args["after"].(*string), args["filter"].(*model.RunFilter)), true
+	case "Query.shadowReport":
+		if e.ComplexityRoot.Query.ShadowReport == nil {
+			break
+		}
+
+		args, err := ec.field_Query_shadowReport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ShadowReport(childComplexity, args["versionId"].(string)), true
 	case "Query.version":
 		if e.ComplexityRoot.Query.Version == nil {
 			break
@@ -2711,6 +3610,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Volume(childComplexity, args["id"].(string)), true
+	case "Query.webhooks":
+		if e.ComplexityRoot.Query.Webhooks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Webhooks(childComplexity), true
 	case "Query.workers":
 		if e.ComplexityRoot.Query.Workers == nil {
 			break
@@ -3178,6 +4083,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SetVolumeCalibrationPayload.Volume(childComplexity), true
 
+	case "ShadowAgreement.createdAt":
+		if e.ComplexityRoot.ShadowAgreement.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.CreatedAt(childComplexity), true
+	case "ShadowAgreement.dice":
+		if e.ComplexityRoot.ShadowAgreement.Dice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.Dice(childComplexity), true
+	case "ShadowAgreement.productionCount":
+		if e.ComplexityRoot.ShadowAgreement.ProductionCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.ProductionCount(childComplexity), true
+	case "ShadowAgreement.productionVersion":
+		if e.ComplexityRoot.ShadowAgreement.ProductionVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.ProductionVersion(childComplexity), true
+	case "ShadowAgreement.run":
+		if e.ComplexityRoot.ShadowAgreement.Run == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.Run(childComplexity), true
+	case "ShadowAgreement.shadowCount":
+		if e.ComplexityRoot.ShadowAgreement.ShadowCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowAgreement.ShadowCount(childComplexity), true
+
+	case "ShadowReport.diceHistogram":
+		if e.ComplexityRoot.ShadowReport.DiceHistogram == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowReport.DiceHistogram(childComplexity), true
+	case "ShadowReport.meanCountDifference":
+		if e.ComplexityRoot.ShadowReport.MeanCountDifference == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowReport.MeanCountDifference(childComplexity), true
+	case "ShadowReport.meanDice":
+		if e.ComplexityRoot.ShadowReport.MeanDice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowReport.MeanDice(childComplexity), true
+	case "ShadowReport.modelVersion":
+		if e.ComplexityRoot.ShadowReport.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowReport.ModelVersion(childComplexity), true
+	case "ShadowReport.recent":
+		if e.ComplexityRoot.ShadowReport.Recent == nil {
+			break
+		}
+
+		args, err := ec.field_ShadowReport_recent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.ShadowReport.Recent(childComplexity, args["first"].(*int)), true
+	case "ShadowReport.runs":
+		if e.ComplexityRoot.ShadowReport.Runs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ShadowReport.Runs(childComplexity), true
+
 	case "Slab.bottom":
 		if e.ComplexityRoot.Slab.Bottom == nil {
 			break
@@ -3240,6 +4224,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Spacing.Z(childComplexity), true
 
+	case "StageChange.actor":
+		if e.ComplexityRoot.StageChange.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.Actor(childComplexity), true
+	case "StageChange.at":
+		if e.ComplexityRoot.StageChange.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.At(childComplexity), true
+	case "StageChange.canaryPercent":
+		if e.ComplexityRoot.StageChange.CanaryPercent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.CanaryPercent(childComplexity), true
+	case "StageChange.from":
+		if e.ComplexityRoot.StageChange.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.From(childComplexity), true
+	case "StageChange.gates":
+		if e.ComplexityRoot.StageChange.Gates == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.Gates(childComplexity), true
+	case "StageChange.modelVersion":
+		if e.ComplexityRoot.StageChange.ModelVersion == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.ModelVersion(childComplexity), true
+	case "StageChange.override":
+		if e.ComplexityRoot.StageChange.Override == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.Override(childComplexity), true
+	case "StageChange.reason":
+		if e.ComplexityRoot.StageChange.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.Reason(childComplexity), true
+	case "StageChange.to":
+		if e.ComplexityRoot.StageChange.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StageChange.To(childComplexity), true
+
 	case "Subject.cases":
 		if e.ComplexityRoot.Subject.Cases == nil {
 			break
@@ -3296,6 +4335,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SubjectIdentity.Sex(childComplexity), true
 
+	case "Subscription.evaluationProgress":
+		if e.ComplexityRoot.Subscription.EvaluationProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_evaluationProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.EvaluationProgress(childComplexity, args["id"].(string)), true
 	case "Subscription.exportProgress":
 		if e.ComplexityRoot.Subscription.ExportProgress == nil {
 			break
@@ -3706,6 +4756,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.VolumeUploadTicket.UploadID(childComplexity), true
 
+	case "Webhook.active":
+		if e.ComplexityRoot.Webhook.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Active(childComplexity), true
+	case "Webhook.createdAt":
+		if e.ComplexityRoot.Webhook.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.CreatedAt(childComplexity), true
+	case "Webhook.deliveries":
+		if e.ComplexityRoot.Webhook.Deliveries == nil {
+			break
+		}
+
+		args, err := ec.field_Webhook_deliveries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Webhook.Deliveries(childComplexity, args["first"].(*int)), true
+	case "Webhook.events":
+		if e.ComplexityRoot.Webhook.Events == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.Events(childComplexity), true
+	case "Webhook.id":
+		if e.ComplexityRoot.Webhook.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.ID(childComplexity), true
+	case "Webhook.url":
+		if e.ComplexityRoot.Webhook.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Webhook.URL(childComplexity), true
+
+	case "WebhookDelivery.attempt":
+		if e.ComplexityRoot.WebhookDelivery.Attempt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Attempt(childComplexity), true
+	case "WebhookDelivery.createdAt":
+		if e.ComplexityRoot.WebhookDelivery.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.CreatedAt(childComplexity), true
+	case "WebhookDelivery.deliveredAt":
+		if e.ComplexityRoot.WebhookDelivery.DeliveredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.DeliveredAt(childComplexity), true
+	case "WebhookDelivery.error":
+		if e.ComplexityRoot.WebhookDelivery.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Error(childComplexity), true
+	case "WebhookDelivery.event":
+		if e.ComplexityRoot.WebhookDelivery.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.Event(childComplexity), true
+	case "WebhookDelivery.statusCode":
+		if e.ComplexityRoot.WebhookDelivery.StatusCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WebhookDelivery.StatusCode(childComplexity), true
+
 	case "WorkItem.kind":
 		if e.ComplexityRoot.WorkItem.Kind == nil {
 			break
@@ -3850,6 +4979,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("MetricFilter", ec.unmarshalInputMetricFilter),
 			graphql.NewInputUnmarshaler("MetricTableFilter", ec.unmarshalInputMetricTableFilter),
 			graphql.NewInputUnmarshaler("PointInput", ec.unmarshalInputPointInput),
+			graphql.NewInputUnmarshaler("RegisterModelVersionInput", ec.unmarshalInputRegisterModelVersionInput),
 			graphql.NewInputUnmarshaler("RequestVolumeUploadInput", ec.unmarshalInputRequestVolumeUploadInput),
 			graphql.NewInputUnmarshaler("ReviewRegionInput", ec.unmarshalInputReviewRegionInput),
 			graphql.NewInputUnmarshaler("RoleGrantInput", ec.unmarshalInputRoleGrantInput),
@@ -3953,7 +5083,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "schema/access.graphqls" "schema/dicom.graphqls" "schema/domain.graphqls" "schema/exports.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
+//go:embed "schema/access.graphqls" "schema/dicom.graphqls" "schema/domain.graphqls" "schema/exports.graphqls" "schema/labels.graphqls" "schema/layers.graphqls" "schema/names.graphqls" "schema/pipeline.graphqls" "schema/registry.graphqls" "schema/results.graphqls" "schema/segmentation.graphqls" "schema/system.graphqls" "schema/volumekind.graphqls"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -3973,6 +5103,7 @@ var sources = []*ast.Source{
 	{Name: "schema/layers.graphqls", Input: sourceData("schema/layers.graphqls"), BuiltIn: false},
 	{Name: "schema/names.graphqls", Input: sourceData("schema/names.graphqls"), BuiltIn: false},
 	{Name: "schema/pipeline.graphqls", Input: sourceData("schema/pipeline.graphqls"), BuiltIn: false},
+	{Name: "schema/registry.graphqls", Input: sourceData("schema/registry.graphqls"), BuiltIn: false},
 	{Name: "schema/results.graphqls", Input: sourceData("schema/results.graphqls"), BuiltIn: false},
 	{Name: "schema/segmentation.graphqls", Input: sourceData("schema/segmentation.graphqls"), BuiltIn: false},
 	{Name: "schema/system.graphqls", Input: sourceData("schema/system.graphqls"), BuiltIn: false},
@@ -4136,6 +5267,66 @@ func (ec *executionContext) childFields_CreateCasePayload(ctx context.Context, f
 	return nil, fmt.Errorf("no field named %q was found under type CreateCasePayload", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateWebhookPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "webhook":
+		return ec.fieldContext_CreateWebhookPayload_webhook(ctx, field)
+	case "secret":
+		return ec.fieldContext_CreateWebhookPayload_secret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWebhookPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Dataset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Dataset_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Dataset_name(ctx, field)
+	case "task":
+		return ec.fieldContext_Dataset_task(ctx, field)
+	case "description":
+		return ec.fieldContext_Dataset_description(ctx, field)
+	case "itemCount":
+		return ec.fieldContext_Dataset_itemCount(ctx, field)
+	case "items":
+		return ec.fieldContext_Dataset_items(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Dataset_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dataset", field.Name)
+}
+
+func (ec *executionContext) childFields_DatasetItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "volume":
+		return ec.fieldContext_DatasetItem_volume(ctx, field)
+	case "modality":
+		return ec.fieldContext_DatasetItem_modality(ctx, field)
+	case "marks":
+		return ec.fieldContext_DatasetItem_marks(ctx, field)
+	case "source":
+		return ec.fieldContext_DatasetItem_source(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DatasetItem", field.Name)
+}
+
+func (ec *executionContext) childFields_DetectionScores(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modality":
+		return ec.fieldContext_DetectionScores_modality(ctx, field)
+	case "images":
+		return ec.fieldContext_DetectionScores_images(ctx, field)
+	case "sensitivity":
+		return ec.fieldContext_DetectionScores_sensitivity(ctx, field)
+	case "fdr":
+		return ec.fieldContext_DetectionScores_fdr(ctx, field)
+	case "dice":
+		return ec.fieldContext_DetectionScores_dice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DetectionScores", field.Name)
+}
+
 func (ec *executionContext) childFields_DetectorUse(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "detector":
@@ -4186,6 +5377,128 @@ func (ec *executionContext) childFields_Dims(ctx context.Context, field graphql.
 		return ec.fieldContext_Dims_x(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Dims", field.Name)
+}
+
+func (ec *executionContext) childFields_DriftFeature(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "feature":
+		return ec.fieldContext_DriftFeature_feature(ctx, field)
+	case "kind":
+		return ec.fieldContext_DriftFeature_kind(ctx, field)
+	case "ks":
+		return ec.fieldContext_DriftFeature_ks(ctx, field)
+	case "pValue":
+		return ec.fieldContext_DriftFeature_pValue(ctx, field)
+	case "psi":
+		return ec.fieldContext_DriftFeature_psi(ctx, field)
+	case "drifted":
+		return ec.fieldContext_DriftFeature_drifted(ctx, field)
+	case "referenceMean":
+		return ec.fieldContext_DriftFeature_referenceMean(ctx, field)
+	case "windowMean":
+		return ec.fieldContext_DriftFeature_windowMean(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriftFeature", field.Name)
+}
+
+func (ec *executionContext) childFields_DriftPoint(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "at":
+		return ec.fieldContext_DriftPoint_at(ctx, field)
+	case "runs":
+		return ec.fieldContext_DriftPoint_runs(ctx, field)
+	case "drifted":
+		return ec.fieldContext_DriftPoint_drifted(ctx, field)
+	case "features":
+		return ec.fieldContext_DriftPoint_features(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriftPoint", field.Name)
+}
+
+func (ec *executionContext) childFields_DriftReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modelVersion":
+		return ec.fieldContext_DriftReport_modelVersion(ctx, field)
+	case "windowSize":
+		return ec.fieldContext_DriftReport_windowSize(ctx, field)
+	case "runs":
+		return ec.fieldContext_DriftReport_runs(ctx, field)
+	case "drifted":
+		return ec.fieldContext_DriftReport_drifted(ctx, field)
+	case "features":
+		return ec.fieldContext_DriftReport_features(ctx, field)
+	case "history":
+		return ec.fieldContext_DriftReport_history(ctx, field)
+	case "alpha":
+		return ec.fieldContext_DriftReport_alpha(ctx, field)
+	case "psiLimit":
+		return ec.fieldContext_DriftReport_psiLimit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DriftReport", field.Name)
+}
+
+func (ec *executionContext) childFields_Estimate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_Estimate_value(ctx, field)
+	case "low":
+		return ec.fieldContext_Estimate_low(ctx, field)
+	case "high":
+		return ec.fieldContext_Estimate_high(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Estimate", field.Name)
+}
+
+func (ec *executionContext) childFields_Evaluation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Evaluation_id(ctx, field)
+	case "modelVersion":
+		return ec.fieldContext_Evaluation_modelVersion(ctx, field)
+	case "dataset":
+		return ec.fieldContext_Evaluation_dataset(ctx, field)
+	case "status":
+		return ec.fieldContext_Evaluation_status(ctx, field)
+	case "progress":
+		return ec.fieldContext_Evaluation_progress(ctx, field)
+	case "message":
+		return ec.fieldContext_Evaluation_message(ctx, field)
+	case "scores":
+		return ec.fieldContext_Evaluation_scores(ctx, field)
+	case "items":
+		return ec.fieldContext_Evaluation_items(ctx, field)
+	case "msPerMpx":
+		return ec.fieldContext_Evaluation_msPerMpx(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Evaluation_createdAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_Evaluation_finishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Evaluation", field.Name)
+}
+
+func (ec *executionContext) childFields_EvaluationItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "volume":
+		return ec.fieldContext_EvaluationItem_volume(ctx, field)
+	case "modality":
+		return ec.fieldContext_EvaluationItem_modality(ctx, field)
+	case "truePositives":
+		return ec.fieldContext_EvaluationItem_truePositives(ctx, field)
+	case "falsePositives":
+		return ec.fieldContext_EvaluationItem_falsePositives(ctx, field)
+	case "falseNegatives":
+		return ec.fieldContext_EvaluationItem_falseNegatives(ctx, field)
+	case "sensitivity":
+		return ec.fieldContext_EvaluationItem_sensitivity(ctx, field)
+	case "fdr":
+		return ec.fieldContext_EvaluationItem_fdr(ctx, field)
+	case "dice":
+		return ec.fieldContext_EvaluationItem_dice(ctx, field)
+	case "milliseconds":
+		return ec.fieldContext_EvaluationItem_milliseconds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EvaluationItem", field.Name)
 }
 
 func (ec *executionContext) childFields_Export(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4256,6 +5569,34 @@ func (ec *executionContext) childFields_FibreOrientation(ctx context.Context, fi
 		return ec.fieldContext_FibreOrientation_coherence(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FibreOrientation", field.Name)
+}
+
+func (ec *executionContext) childFields_GatePolicy(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "task":
+		return ec.fieldContext_GatePolicy_task(ctx, field)
+	case "modality":
+		return ec.fieldContext_GatePolicy_modality(ctx, field)
+	case "minDice":
+		return ec.fieldContext_GatePolicy_minDice(ctx, field)
+	case "maxDiceDrop":
+		return ec.fieldContext_GatePolicy_maxDiceDrop(ctx, field)
+	case "maxMsPerMpx":
+		return ec.fieldContext_GatePolicy_maxMsPerMpx(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GatePolicy", field.Name)
+}
+
+func (ec *executionContext) childFields_GateResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gate":
+		return ec.fieldContext_GateResult_gate(ctx, field)
+	case "passed":
+		return ec.fieldContext_GateResult_passed(ctx, field)
+	case "detail":
+		return ec.fieldContext_GateResult_detail(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GateResult", field.Name)
 }
 
 func (ec *executionContext) childFields_GuardedCoordinate(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4556,6 +5897,8 @@ func (ec *executionContext) childFields_Model(ctx context.Context, field graphql
 		return ec.fieldContext_Model_description(ctx, field)
 	case "versions":
 		return ec.fieldContext_Model_versions(ctx, field)
+	case "project":
+		return ec.fieldContext_Model_project(ctx, field)
 	case "modality":
 		return ec.fieldContext_Model_modality(ctx, field)
 	}
@@ -4578,6 +5921,16 @@ func (ec *executionContext) childFields_ModelVersion(ctx context.Context, field 
 		return ec.fieldContext_ModelVersion_weightsUrl(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ModelVersion_createdAt(ctx, field)
+	case "evaluations":
+		return ec.fieldContext_ModelVersion_evaluations(ctx, field)
+	case "gates":
+		return ec.fieldContext_ModelVersion_gates(ctx, field)
+	case "canaryPercent":
+		return ec.fieldContext_ModelVersion_canaryPercent(ctx, field)
+	case "registeredBy":
+		return ec.fieldContext_ModelVersion_registeredBy(ctx, field)
+	case "stageHistory":
+		return ec.fieldContext_ModelVersion_stageHistory(ctx, field)
 	case "card":
 		return ec.fieldContext_ModelVersion_card(ctx, field)
 	}
@@ -4606,6 +5959,26 @@ func (ec *executionContext) childFields_Point(ctx context.Context, field graphql
 		return ec.fieldContext_Point_y(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Point", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductionInterval(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modelVersion":
+		return ec.fieldContext_ProductionInterval_modelVersion(ctx, field)
+	case "stage":
+		return ec.fieldContext_ProductionInterval_stage(ctx, field)
+	case "canaryPercent":
+		return ec.fieldContext_ProductionInterval_canaryPercent(ctx, field)
+	case "from":
+		return ec.fieldContext_ProductionInterval_from(ctx, field)
+	case "to":
+		return ec.fieldContext_ProductionInterval_to(ctx, field)
+	case "began":
+		return ec.fieldContext_ProductionInterval_began(ctx, field)
+	case "ended":
+		return ec.fieldContext_ProductionInterval_ended(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductionInterval", field.Name)
 }
 
 func (ec *executionContext) childFields_QCFlag(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4842,6 +6215,42 @@ func (ec *executionContext) childFields_SetVolumeCalibrationPayload(ctx context.
 	return nil, fmt.Errorf("no field named %q was found under type SetVolumeCalibrationPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_ShadowAgreement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "run":
+		return ec.fieldContext_ShadowAgreement_run(ctx, field)
+	case "productionVersion":
+		return ec.fieldContext_ShadowAgreement_productionVersion(ctx, field)
+	case "dice":
+		return ec.fieldContext_ShadowAgreement_dice(ctx, field)
+	case "productionCount":
+		return ec.fieldContext_ShadowAgreement_productionCount(ctx, field)
+	case "shadowCount":
+		return ec.fieldContext_ShadowAgreement_shadowCount(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ShadowAgreement_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShadowAgreement", field.Name)
+}
+
+func (ec *executionContext) childFields_ShadowReport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modelVersion":
+		return ec.fieldContext_ShadowReport_modelVersion(ctx, field)
+	case "runs":
+		return ec.fieldContext_ShadowReport_runs(ctx, field)
+	case "meanDice":
+		return ec.fieldContext_ShadowReport_meanDice(ctx, field)
+	case "meanCountDifference":
+		return ec.fieldContext_ShadowReport_meanCountDifference(ctx, field)
+	case "diceHistogram":
+		return ec.fieldContext_ShadowReport_diceHistogram(ctx, field)
+	case "recent":
+		return ec.fieldContext_ShadowReport_recent(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ShadowReport", field.Name)
+}
+
 func (ec *executionContext) childFields_Slab(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -4872,6 +6281,30 @@ func (ec *executionContext) childFields_Spacing(ctx context.Context, field graph
 		return ec.fieldContext_Spacing_z(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Spacing", field.Name)
+}
+
+func (ec *executionContext) childFields_StageChange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "modelVersion":
+		return ec.fieldContext_StageChange_modelVersion(ctx, field)
+	case "from":
+		return ec.fieldContext_StageChange_from(ctx, field)
+	case "to":
+		return ec.fieldContext_StageChange_to(ctx, field)
+	case "canaryPercent":
+		return ec.fieldContext_StageChange_canaryPercent(ctx, field)
+	case "actor":
+		return ec.fieldContext_StageChange_actor(ctx, field)
+	case "reason":
+		return ec.fieldContext_StageChange_reason(ctx, field)
+	case "override":
+		return ec.fieldContext_StageChange_override(ctx, field)
+	case "gates":
+		return ec.fieldContext_StageChange_gates(ctx, field)
+	case "at":
+		return ec.fieldContext_StageChange_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StageChange", field.Name)
 }
 
 func (ec *executionContext) childFields_Subject(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5060,6 +6493,42 @@ func (ec *executionContext) childFields_VolumeUploadTicket(ctx context.Context, 
 		return ec.fieldContext_VolumeUploadTicket_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type VolumeUploadTicket", field.Name)
+}
+
+func (ec *executionContext) childFields_Webhook(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Webhook_id(ctx, field)
+	case "url":
+		return ec.fieldContext_Webhook_url(ctx, field)
+	case "events":
+		return ec.fieldContext_Webhook_events(ctx, field)
+	case "active":
+		return ec.fieldContext_Webhook_active(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Webhook_createdAt(ctx, field)
+	case "deliveries":
+		return ec.fieldContext_Webhook_deliveries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Webhook", field.Name)
+}
+
+func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "event":
+		return ec.fieldContext_WebhookDelivery_event(ctx, field)
+	case "attempt":
+		return ec.fieldContext_WebhookDelivery_attempt(ctx, field)
+	case "statusCode":
+		return ec.fieldContext_WebhookDelivery_statusCode(ctx, field)
+	case "error":
+		return ec.fieldContext_WebhookDelivery_error(ctx, field)
+	case "deliveredAt":
+		return ec.fieldContext_WebhookDelivery_deliveredAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_WebhookDelivery_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WebhookDelivery", field.Name)
 }
 
 func (ec *executionContext) childFields_WorkItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5256,6 +6725,50 @@ func (ec *executionContext) dir_hasPermission_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Dataset_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addToDataset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "datasetId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["datasetId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "volumeIds",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNID2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["volumeIds"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_allowDicomPeer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5378,6 +6891,94 @@ func (ec *executionContext) field_Mutation_createCase_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createDataset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "task",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["task"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "description",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["description"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "events",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["events"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteWebhook_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_evaluateModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "versionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "datasetId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["datasetId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_exportMarks_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5487,6 +7088,74 @@ func (ec *executionContext) field_Mutation_importMarks_args(ctx context.Context,
 		return nil, err
 	}
 	args["file"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_promoteModelVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "stage",
+		func(ctx context.Context, v any) (model.ModelStage, error) {
+			return ec.unmarshalNModelStage2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐModelStage(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["stage"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "canaryPercent",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["canaryPercent"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "override",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["override"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_registerModelVersion_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.RegisterModelVersionInput, error) {
+			return ec.unmarshalNRegisterModelVersionInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRegisterModelVersionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -5606,6 +7275,36 @@ func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rollbackModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "task",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["task"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "modality",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["modality"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_saveLabel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5631,6 +7330,52 @@ func (ec *executionContext) field_Mutation_saveLayerBoundary_args(ctx context.Co
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setGatePolicy_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "task",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["task"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "modality",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["modality"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "minDice",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["minDice"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "maxDiceDrop",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxDiceDrop"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "maxMsPerMpx",
+		func(ctx context.Context, v any) (float64, error) {
+			return ec.unmarshalNFloat2float64(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["maxMsPerMpx"] = arg4
 	return args, nil
 }
 
@@ -5846,6 +7591,48 @@ func (ec *executionContext) field_Query_cases_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_dataset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_drift_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "versionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_evaluation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_export_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6004,6 +7791,28 @@ func (ec *executionContext) field_Query_node_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_productionHistory_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "task",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["task"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "modality",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["modality"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_run_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -6045,6 +7854,20 @@ func (ec *executionContext) field_Query_runs_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["filter"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_shadowReport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "versionId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["versionId"] = arg0
 	return args, nil
 }
 
@@ -6101,6 +7924,34 @@ func (ec *executionContext) field_Run_thicknessMap_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["layer"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_ShadowReport_recent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_evaluationProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -6193,6 +8044,20 @@ func (ec *executionContext) field_Volume_slice_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["index"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Webhook_deliveries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -7853,6 +9718,486 @@ func (ec *executionContext) fieldContext_CreateCasePayload_case(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateWebhookPayload_webhook(ctx context.Context, field graphql.CollectedField, obj *model.CreateWebhookPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateWebhookPayload_webhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Webhook, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Webhook) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateWebhookPayload_webhook(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateWebhookPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateWebhookPayload_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreateWebhookPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateWebhookPayload_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateWebhookPayload_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateWebhookPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dataset_id(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Dataset_name(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dataset_task(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_task(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Task, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_task(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dataset_description(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "String")
+}
+
+func (ec *executionContext) _Dataset_itemCount(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_itemCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_itemCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Dataset_items(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Dataset().Items(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DatasetItem) graphql.Marshaler {
+			return ec.marshalNDatasetItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dataset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DatasetItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Dataset_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dataset_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Dataset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dataset_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dataset_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dataset", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DatasetItem_volume(ctx context.Context, field graphql.CollectedField, obj *model.DatasetItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatasetItem_volume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Volume, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatasetItem_volume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DatasetItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DatasetItem_modality(ctx context.Context, field graphql.CollectedField, obj *model.DatasetItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatasetItem_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatasetItem_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatasetItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DatasetItem_marks(ctx context.Context, field graphql.CollectedField, obj *model.DatasetItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatasetItem_marks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Marks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatasetItem_marks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatasetItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DatasetItem_source(ctx context.Context, field graphql.CollectedField, obj *model.DatasetItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DatasetItem_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DatasetItem_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DatasetItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectionScores_modality(ctx context.Context, field graphql.CollectedField, obj *model.DetectionScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionScores_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionScores_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionScores", field, false, false, "String")
+}
+
+func (ec *executionContext) _DetectionScores_images(ctx context.Context, field graphql.CollectedField, obj *model.DetectionScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionScores_images(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Images, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionScores_images(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DetectionScores", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DetectionScores_sensitivity(ctx context.Context, field graphql.CollectedField, obj *model.DetectionScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionScores_sensitivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sensitivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+			return ec.marshalNEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionScores_sensitivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectionScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Estimate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectionScores_fdr(ctx context.Context, field graphql.CollectedField, obj *model.DetectionScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionScores_fdr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fdr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+			return ec.marshalNEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionScores_fdr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectionScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Estimate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DetectionScores_dice(ctx context.Context, field graphql.CollectedField, obj *model.DetectionScores) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DetectionScores_dice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+			return ec.marshalNEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DetectionScores_dice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DetectionScores",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Estimate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _DetectorUse_detector(ctx context.Context, field graphql.CollectedField, obj *model.DetectorUse) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -8182,6 +10527,1076 @@ func (ec *executionContext) _Dims_x(ctx context.Context, field graphql.Collected
 }
 func (ec *executionContext) fieldContext_Dims_x(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Dims", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DriftFeature_feature(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_feature(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Feature, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_feature(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriftFeature_kind(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "String")
+}
+
+func (ec *executionContext) _DriftFeature_ks(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_ks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_ks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftFeature_pValue(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_pValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_pValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftFeature_psi(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_psi(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Psi, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_psi(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftFeature_drifted(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_drifted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drifted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_drifted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DriftFeature_referenceMean(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_referenceMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReferenceMean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_referenceMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftFeature_windowMean(ctx context.Context, field graphql.CollectedField, obj *model.DriftFeature) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftFeature_windowMean(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowMean, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftFeature_windowMean(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftFeature", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftPoint_at(ctx context.Context, field graphql.CollectedField, obj *model.DriftPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftPoint_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftPoint_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftPoint", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DriftPoint_runs(ctx context.Context, field graphql.CollectedField, obj *model.DriftPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftPoint_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftPoint_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftPoint", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DriftPoint_drifted(ctx context.Context, field graphql.CollectedField, obj *model.DriftPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftPoint_drifted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drifted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftPoint_drifted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftPoint", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DriftPoint_features(ctx context.Context, field graphql.CollectedField, obj *model.DriftPoint) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftPoint_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DriftFeature) graphql.Marshaler {
+			return ec.marshalNDriftFeature2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftPoint_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriftPoint",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriftFeature(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriftReport_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriftReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriftReport_windowSize(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_windowSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WindowSize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_windowSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DriftReport_runs(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DriftReport_drifted(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_drifted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Drifted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_drifted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftReport", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _DriftReport_features(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_features(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Features, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DriftFeature) graphql.Marshaler {
+			return ec.marshalNDriftFeature2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftFeatureᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_features(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriftReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriftFeature(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriftReport_history(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_history(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.History, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DriftPoint) graphql.Marshaler {
+			return ec.marshalNDriftPoint2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftPointᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_history(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DriftReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriftPoint(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DriftReport_alpha(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_alpha(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Alpha, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_alpha(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DriftReport_psiLimit(ctx context.Context, field graphql.CollectedField, obj *model.DriftReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DriftReport_psiLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PsiLimit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DriftReport_psiLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DriftReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Estimate_value(ctx context.Context, field graphql.CollectedField, obj *model.Estimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Estimate_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Estimate_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Estimate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Estimate_low(ctx context.Context, field graphql.CollectedField, obj *model.Estimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Estimate_low(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Low, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Estimate_low(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Estimate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Estimate_high(ctx context.Context, field graphql.CollectedField, obj *model.Estimate) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Estimate_high(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.High, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Estimate_high(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Estimate", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Evaluation_id(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Evaluation_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evaluation_dataset(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_dataset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dataset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+			return ec.marshalNDataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_dataset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dataset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evaluation_status(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v model.EvaluationStatus) graphql.Marshaler {
+			return ec.marshalNEvaluationStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "EvaluationStatus")
+}
+
+func (ec *executionContext) _Evaluation_progress(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Evaluation_message(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "String")
+}
+
+func (ec *executionContext) _Evaluation_scores(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_scores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scores, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DetectionScores) graphql.Marshaler {
+			return ec.marshalNDetectionScores2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectionScoresᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_scores(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DetectionScores(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evaluation_items(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.EvaluationItem) graphql.Marshaler {
+			return ec.marshalNEvaluationItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Evaluation",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EvaluationItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Evaluation_msPerMpx(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_msPerMpx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MsPerMpx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_msPerMpx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Evaluation_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Evaluation_finishedAt(ctx context.Context, field graphql.CollectedField, obj *model.Evaluation) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Evaluation_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Evaluation_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Evaluation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EvaluationItem_volume(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_volume(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Volume, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Volume) graphql.Marshaler {
+			return ec.marshalNVolume2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐVolume(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_volume(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "EvaluationItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Volume(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _EvaluationItem_modality(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _EvaluationItem_truePositives(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_truePositives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TruePositives, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_truePositives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationItem_falsePositives(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_falsePositives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FalsePositives, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_falsePositives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationItem_falseNegatives(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_falseNegatives(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FalseNegatives, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_falseNegatives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _EvaluationItem_sensitivity(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_sensitivity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sensitivity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_sensitivity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvaluationItem_fdr(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_fdr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Fdr, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_fdr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvaluationItem_dice(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_dice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_dice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _EvaluationItem_milliseconds(ctx context.Context, field graphql.CollectedField, obj *model.EvaluationItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EvaluationItem_milliseconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Milliseconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EvaluationItem_milliseconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EvaluationItem", field, false, false, "Float")
 }
 
 func (ec *executionContext) _Export_id(ctx context.Context, field graphql.CollectedField, obj *db.Export) (ret graphql.Marshaler) {
@@ -8798,6 +12213,190 @@ func (ec *executionContext) _FibreOrientation_coherence(ctx context.Context, fie
 }
 func (ec *executionContext) fieldContext_FibreOrientation_coherence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FibreOrientation", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GatePolicy_task(ctx context.Context, field graphql.CollectedField, obj *model.GatePolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GatePolicy_task(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Task, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GatePolicy_task(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GatePolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _GatePolicy_modality(ctx context.Context, field graphql.CollectedField, obj *model.GatePolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GatePolicy_modality(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Modality, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GatePolicy_modality(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GatePolicy", field, false, false, "String")
+}
+
+func (ec *executionContext) _GatePolicy_minDice(ctx context.Context, field graphql.CollectedField, obj *model.GatePolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GatePolicy_minDice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinDice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GatePolicy_minDice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GatePolicy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GatePolicy_maxDiceDrop(ctx context.Context, field graphql.CollectedField, obj *model.GatePolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GatePolicy_maxDiceDrop(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxDiceDrop, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GatePolicy_maxDiceDrop(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GatePolicy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GatePolicy_maxMsPerMpx(ctx context.Context, field graphql.CollectedField, obj *model.GatePolicy) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GatePolicy_maxMsPerMpx(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxMsPerMpx, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GatePolicy_maxMsPerMpx(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GatePolicy", field, false, false, "Float")
+}
+
+func (ec *executionContext) _GateResult_gate(ctx context.Context, field graphql.CollectedField, obj *model.GateResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_gate(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_gate(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
+}
+
+func (ec *executionContext) _GateResult_passed(ctx context.Context, field graphql.CollectedField, obj *model.GateResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_passed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Passed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_passed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GateResult_detail(ctx context.Context, field graphql.CollectedField, obj *model.GateResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GateResult_detail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Detail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GateResult_detail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GateResult", field, false, false, "String")
 }
 
 func (ec *executionContext) _GuardedCoordinate_object(ctx context.Context, field graphql.CollectedField, obj *rbac.Coordinate) (ret graphql.Marshaler) {
@@ -11124,6 +14723,29 @@ func (ec *executionContext) fieldContext_Model_versions(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Model_project(ctx context.Context, field graphql.CollectedField, obj *db.Model) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Model_project(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Project, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Model_project(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Model", field, false, false, "String")
+}
+
 func (ec *executionContext) _Model_modality(ctx context.Context, field graphql.CollectedField, obj *db.Model) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11333,6 +14955,157 @@ func (ec *executionContext) _ModelVersion_createdAt(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_ModelVersion_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ModelVersion_evaluations(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_evaluations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelVersion().Evaluations(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Evaluation) graphql.Marshaler {
+			return ec.marshalNEvaluation2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_evaluations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evaluation(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModelVersion_gates(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_gates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelVersion().Gates(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GateResult) graphql.Marshaler {
+			return ec.marshalNGateResult2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGateResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_gates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GateResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModelVersion_canaryPercent(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_canaryPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanaryPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_canaryPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelVersion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModelVersion_registeredBy(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_registeredBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelVersion().RegisteredBy(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_registeredBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ModelVersion_stageHistory(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelVersion_stageHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelVersion().StageHistory(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StageChange) graphql.Marshaler {
+			return ec.marshalNStageChange2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChangeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelVersion_stageHistory(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ModelVersion",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _ModelVersion_card(ctx context.Context, field graphql.CollectedField, obj *db.ModelVersion) (ret graphql.Marshaler) {
@@ -12908,6 +16681,564 @@ func (ec *executionContext) fieldContext_Mutation_retryRun(ctx context.Context, 
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_registerModelVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_registerModelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegisterModelVersion(ctx, fc.Args["file"].(graphql.Upload), fc.Args["input"].(model.RegisterModelVersionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_registerModelVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_registerModelVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createDataset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createDataset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateDataset(ctx, fc.Args["name"].(string), fc.Args["task"].(string), fc.Args["description"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.Dataset
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Dataset
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+			return ec.marshalNDataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createDataset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dataset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createDataset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addToDataset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addToDataset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddToDataset(ctx, fc.Args["datasetId"].(string), fc.Args["volumeIds"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.Dataset
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Dataset
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+			return ec.marshalNDataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addToDataset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dataset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addToDataset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_evaluateModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_evaluateModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EvaluateModel(ctx, fc.Args["versionId"].(string), fc.Args["datasetId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Evaluation) graphql.Marshaler {
+			return ec.marshalNEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_evaluateModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_evaluateModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_promoteModelVersion(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_promoteModelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PromoteModelVersion(ctx, fc.Args["id"].(string), fc.Args["stage"].(model.ModelStage), fc.Args["reason"].(string), fc.Args["canaryPercent"].(*int), fc.Args["override"].(*bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_promoteModelVersion(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_promoteModelVersion_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rollbackModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rollbackModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RollbackModel(ctx, fc.Args["task"].(string), fc.Args["modality"].(string), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *db.ModelVersion
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rollbackModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rollbackModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setGatePolicy(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setGatePolicy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetGatePolicy(ctx, fc.Args["task"].(string), fc.Args["modality"].(string), fc.Args["minDice"].(float64), fc.Args["maxDiceDrop"].(float64), fc.Args["maxMsPerMpx"].(float64))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.GatePolicy
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.GatePolicy
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.GatePolicy) graphql.Marshaler {
+			return ec.marshalNGatePolicy2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGatePolicy(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setGatePolicy(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GatePolicy(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setGatePolicy_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateWebhook(ctx, fc.Args["url"].(string), fc.Args["events"].([]string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.CreateWebhookPayload
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.CreateWebhookPayload
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateWebhookPayload) graphql.Marshaler {
+			return ec.marshalNCreateWebhookPayload2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCreateWebhookPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateWebhookPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteWebhook(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteWebhook(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteWebhook(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "WRITE")
+				if err != nil {
+					var zeroVal *model.Webhook
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Webhook
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Webhook) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhook(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteWebhook(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteWebhook_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13044,6 +17375,194 @@ func (ec *executionContext) _Point_y(ctx context.Context, field graphql.Collecte
 }
 func (ec *executionContext) fieldContext_Point_y(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Point", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProductionInterval_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductionInterval",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductionInterval_stage(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_stage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Stage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_stage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductionInterval", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductionInterval_canaryPercent(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_canaryPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanaryPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_canaryPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductionInterval", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductionInterval_from(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductionInterval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProductionInterval_to(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductionInterval", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ProductionInterval_began(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_began(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Began, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StageChange) graphql.Marshaler {
+			return ec.marshalNStageChange2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_began(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductionInterval",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageChange(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductionInterval_ended(ctx context.Context, field graphql.CollectedField, obj *model.ProductionInterval) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductionInterval_ended(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ended, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StageChange) graphql.Marshaler {
+			return ec.marshalOStageChange2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChange(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductionInterval_ended(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ProductionInterval",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StageChange(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _QCFlag_code(ctx context.Context, field graphql.CollectedField, obj *db.QCFlag) (ret graphql.Marshaler) {
@@ -14675,6 +19194,466 @@ func (ec *executionContext) fieldContext_Query_workers(_ context.Context, field 
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Worker(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_datasets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_datasets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Datasets(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.Dataset
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.Dataset
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Dataset) graphql.Marshaler {
+			return ec.marshalNDataset2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_datasets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dataset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dataset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dataset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Dataset(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Dataset
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Dataset
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+			return ec.marshalODataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dataset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dataset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_dataset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_evaluation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_evaluation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Evaluation(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Evaluation) graphql.Marshaler {
+			return ec.marshalOEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_evaluation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_evaluation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_gatePolicies(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_gatePolicies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().GatePolicies(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.GatePolicy
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.GatePolicy
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GatePolicy) graphql.Marshaler {
+			return ec.marshalNGatePolicy2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGatePolicyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_gatePolicies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GatePolicy(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_productionHistory(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_productionHistory(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ProductionHistory(ctx, fc.Args["task"].(string), fc.Args["modality"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.ProductionInterval
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.ProductionInterval
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ProductionInterval) graphql.Marshaler {
+			return ec.marshalNProductionInterval2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐProductionIntervalᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_productionHistory(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductionInterval(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_productionHistory_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_shadowReport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_shadowReport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ShadowReport(ctx, fc.Args["versionId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ShadowReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.ShadowReport
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ShadowReport) graphql.Marshaler {
+			return ec.marshalNShadowReport2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_shadowReport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShadowReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_shadowReport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_drift(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_drift(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Drift(ctx, fc.Args["versionId"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.DriftReport
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.DriftReport
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DriftReport) graphql.Marshaler {
+			return ec.marshalNDriftReport2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftReport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_drift(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DriftReport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_drift_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_webhooks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_webhooks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Webhooks(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*model.Webhook
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal []*model.Webhook
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.Webhook) graphql.Marshaler {
+			return ec.marshalNWebhook2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_webhooks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Webhook(ctx, field)
 		},
 	}
 	return fc, nil
@@ -16655,6 +21634,339 @@ func (ec *executionContext) fieldContext_SetVolumeCalibrationPayload_run(_ conte
 	return fc, nil
 }
 
+func (ec *executionContext) _ShadowAgreement_run(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_run(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Run, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.Run) graphql.Marshaler {
+			return ec.marshalNRun2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐRun(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_run(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShadowAgreement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Run(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShadowAgreement_productionVersion(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_productionVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductionVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalOModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_productionVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShadowAgreement",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShadowAgreement_dice(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_dice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Dice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_dice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowAgreement", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShadowAgreement_productionCount(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_productionCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductionCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_productionCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowAgreement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShadowAgreement_shadowCount(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_shadowCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShadowCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_shadowCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowAgreement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShadowAgreement_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.ShadowAgreement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowAgreement_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowAgreement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowAgreement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ShadowReport_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShadowReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShadowReport_runs(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_runs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Runs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_runs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShadowReport_meanDice(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_meanDice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanDice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+			return ec.marshalOEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_meanDice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShadowReport",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Estimate(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ShadowReport_meanCountDifference(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_meanCountDifference(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MeanCountDifference, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_meanCountDifference(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowReport", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ShadowReport_diceHistogram(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_diceHistogram(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DiceHistogram, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []int) graphql.Marshaler {
+			return ec.marshalNInt2ᚕintᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_diceHistogram(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ShadowReport", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ShadowReport_recent(ctx context.Context, field graphql.CollectedField, obj *model.ShadowReport) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ShadowReport_recent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.ShadowReport().Recent(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ShadowAgreement) graphql.Marshaler {
+			return ec.marshalNShadowAgreement2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowAgreementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ShadowReport_recent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ShadowReport",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ShadowAgreement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_ShadowReport_recent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Slab_name(ctx context.Context, field graphql.CollectedField, obj *model.Slab) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -16892,6 +22204,240 @@ func (ec *executionContext) _Spacing_z(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Spacing_z(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Spacing", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StageChange_modelVersion(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_modelVersion(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ModelVersion, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *db.ModelVersion) graphql.Marshaler {
+			return ec.marshalNModelVersion2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_modelVersion(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelVersion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageChange_from(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageChange_to(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageChange_canaryPercent(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_canaryPercent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CanaryPercent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_canaryPercent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StageChange_actor(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_actor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Actor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *auth.User) graphql.Marshaler {
+			return ec.marshalOUser2ᚖgithubᚗcomᚋaomasᚋaomasᚋinternalᚋauthᚐUser(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_actor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageChange_reason(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "String")
+}
+
+func (ec *executionContext) _StageChange_override(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_override(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Override, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_override(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StageChange_gates(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_gates(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Gates, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GateResult) graphql.Marshaler {
+			return ec.marshalNGateResult2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGateResultᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_gates(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StageChange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GateResult(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StageChange_at(ctx context.Context, field graphql.CollectedField, obj *model.StageChange) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StageChange_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StageChange_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StageChange", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Subject_id(ctx context.Context, field graphql.CollectedField, obj *db.Subject) (ret graphql.Marshaler) {
@@ -17446,6 +22992,68 @@ func (ec *executionContext) fieldContext_Subscription_runsChanged(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Subscription_runsChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_evaluationProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_evaluationProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().EvaluationProgress(ctx, fc.Args["id"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, err
+				}
+				if ec.Directives.HasPermission == nil {
+					var zeroVal *model.Evaluation
+					return zeroVal, errors.New("directive hasPermission is not implemented")
+				}
+				return ec.Directives.HasPermission(ctx, nil, directive0, permission)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Evaluation) graphql.Marshaler {
+			return ec.marshalNEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_evaluationProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Evaluation(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_evaluationProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18970,6 +24578,303 @@ func (ec *executionContext) _VolumeUploadTicket_expiresAt(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_VolumeUploadTicket_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("VolumeUploadTicket", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Webhook_id(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Webhook_url(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Webhook_events(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_events(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Events, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_events(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "String")
+}
+
+func (ec *executionContext) _Webhook_active(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Webhook_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Webhook", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Webhook_deliveries(ctx context.Context, field graphql.CollectedField, obj *model.Webhook) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Webhook_deliveries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Webhook().Deliveries(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.WebhookDelivery) graphql.Marshaler {
+			return ec.marshalNWebhookDelivery2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookDeliveryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Webhook_deliveries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Webhook",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WebhookDelivery(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Webhook_deliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WebhookDelivery_event(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_event(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_event(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookDelivery_attempt(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_attempt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attempt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_attempt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookDelivery_statusCode(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_statusCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_statusCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Int")
+}
+
+func (ec *executionContext) _WebhookDelivery_error(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Error, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "String")
+}
+
+func (ec *executionContext) _WebhookDelivery_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_deliveredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeliveredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WebhookDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDelivery) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WebhookDelivery_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WebhookDelivery_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WorkItem_kind(ctx context.Context, field graphql.CollectedField, obj *db.WorkItem) (ret graphql.Marshaler) {
@@ -21310,6 +27215,83 @@ func UnmarshalPointInput(ctx context.Context, raw any) (model.PointInput, error)
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRegisterModelVersionInput(ctx context.Context, obj any) (model.RegisterModelVersionInput, error) {
+	var it model.RegisterModelVersionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"model", "task", "modality", "version", "card", "description"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "model":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("model"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Model = data
+		case "task":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("task"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Task = data
+		case "modality":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modality"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Modality = data
+		case "version":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("version"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Version = data
+		case "card":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("card"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Card = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRegisterModelVersionInput unmarshals raw into the RegisterModelVersionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRegisterModelVersionInput(ctx context.Context, raw any) (model.RegisterModelVersionInput, error) {
+	var out model.RegisterModelVersionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RegisterModelVersionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputRequestVolumeUploadInput(ctx context.Context, obj any) (model.RequestVolumeUploadInput, error) {
 	var it model.RequestVolumeUploadInput
 	if obj == nil {
@@ -22580,6 +28562,209 @@ func (ec *executionContext) _CreateCasePayload(ctx context.Context, sel ast.Sele
 	return out
 }
 
+var createWebhookPayloadImplementors = []string{"CreateWebhookPayload"}
+
+func (ec *executionContext) _CreateWebhookPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateWebhookPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createWebhookPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateWebhookPayload")
+		case "webhook":
+			out.Values[i] = ec._CreateWebhookPayload_webhook(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "secret":
+			out.Values[i] = ec._CreateWebhookPayload_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var datasetImplementors = []string{"Dataset"}
+
+func (ec *executionContext) _Dataset(ctx context.Context, sel ast.SelectionSet, obj *model.Dataset) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, datasetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dataset")
+		case "id":
+			out.Values[i] = ec._Dataset_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Dataset_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "task":
+			out.Values[i] = ec._Dataset_task(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Dataset_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "itemCount":
+			out.Values[i] = ec._Dataset_itemCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dataset_items(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Dataset_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var datasetItemImplementors = []string{"DatasetItem"}
+
+func (ec *executionContext) _DatasetItem(ctx context.Context, sel ast.SelectionSet, obj *model.DatasetItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, datasetItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DatasetItem")
+		case "volume":
+			out.Values[i] = ec._DatasetItem_volume(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modality":
+			out.Values[i] = ec._DatasetItem_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "marks":
+			out.Values[i] = ec._DatasetItem_marks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._DatasetItem_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var detectionScoresImplementors = []string{"DetectionScores"}
+
+func (ec *executionContext) _DetectionScores(ctx context.Context, sel ast.SelectionSet, obj *model.DetectionScores) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, detectionScoresImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DetectionScores")
+		case "modality":
+			out.Values[i] = ec._DetectionScores_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "images":
+			out.Values[i] = ec._DetectionScores_images(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitivity":
+			out.Values[i] = ec._DetectionScores_sensitivity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fdr":
+			out.Values[i] = ec._DetectionScores_fdr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dice":
+			out.Values[i] = ec._DetectionScores_dice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var detectorUseImplementors = []string{"DetectorUse"}
 
 func (ec *executionContext) _DetectorUse(ctx context.Context, sel ast.SelectionSet, obj *model.DetectorUse) graphql.Marshaler {
@@ -22742,6 +28927,389 @@ func (ec *executionContext) _Dims(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "x":
 			out.Values[i] = ec._Dims_x(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var driftFeatureImplementors = []string{"DriftFeature"}
+
+func (ec *executionContext) _DriftFeature(ctx context.Context, sel ast.SelectionSet, obj *model.DriftFeature) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driftFeatureImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriftFeature")
+		case "feature":
+			out.Values[i] = ec._DriftFeature_feature(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._DriftFeature_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ks":
+			out.Values[i] = ec._DriftFeature_ks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pValue":
+			out.Values[i] = ec._DriftFeature_pValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "psi":
+			out.Values[i] = ec._DriftFeature_psi(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drifted":
+			out.Values[i] = ec._DriftFeature_drifted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "referenceMean":
+			out.Values[i] = ec._DriftFeature_referenceMean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowMean":
+			out.Values[i] = ec._DriftFeature_windowMean(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var driftPointImplementors = []string{"DriftPoint"}
+
+func (ec *executionContext) _DriftPoint(ctx context.Context, sel ast.SelectionSet, obj *model.DriftPoint) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driftPointImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriftPoint")
+		case "at":
+			out.Values[i] = ec._DriftPoint_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._DriftPoint_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drifted":
+			out.Values[i] = ec._DriftPoint_drifted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._DriftPoint_features(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var driftReportImplementors = []string{"DriftReport"}
+
+func (ec *executionContext) _DriftReport(ctx context.Context, sel ast.SelectionSet, obj *model.DriftReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, driftReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DriftReport")
+		case "modelVersion":
+			out.Values[i] = ec._DriftReport_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "windowSize":
+			out.Values[i] = ec._DriftReport_windowSize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "runs":
+			out.Values[i] = ec._DriftReport_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "drifted":
+			out.Values[i] = ec._DriftReport_drifted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "features":
+			out.Values[i] = ec._DriftReport_features(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "history":
+			out.Values[i] = ec._DriftReport_history(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "alpha":
+			out.Values[i] = ec._DriftReport_alpha(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "psiLimit":
+			out.Values[i] = ec._DriftReport_psiLimit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var estimateImplementors = []string{"Estimate"}
+
+func (ec *executionContext) _Estimate(ctx context.Context, sel ast.SelectionSet, obj *model.Estimate) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, estimateImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Estimate")
+		case "value":
+			out.Values[i] = ec._Estimate_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "low":
+			out.Values[i] = ec._Estimate_low(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "high":
+			out.Values[i] = ec._Estimate_high(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationImplementors = []string{"Evaluation"}
+
+func (ec *executionContext) _Evaluation(ctx context.Context, sel ast.SelectionSet, obj *model.Evaluation) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Evaluation")
+		case "id":
+			out.Values[i] = ec._Evaluation_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modelVersion":
+			out.Values[i] = ec._Evaluation_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dataset":
+			out.Values[i] = ec._Evaluation_dataset(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Evaluation_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "progress":
+			out.Values[i] = ec._Evaluation_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._Evaluation_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scores":
+			out.Values[i] = ec._Evaluation_scores(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items":
+			out.Values[i] = ec._Evaluation_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "msPerMpx":
+			out.Values[i] = ec._Evaluation_msPerMpx(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Evaluation_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "finishedAt":
+			out.Values[i] = ec._Evaluation_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var evaluationItemImplementors = []string{"EvaluationItem"}
+
+func (ec *executionContext) _EvaluationItem(ctx context.Context, sel ast.SelectionSet, obj *model.EvaluationItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, evaluationItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EvaluationItem")
+		case "volume":
+			out.Values[i] = ec._EvaluationItem_volume(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modality":
+			out.Values[i] = ec._EvaluationItem_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "truePositives":
+			out.Values[i] = ec._EvaluationItem_truePositives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "falsePositives":
+			out.Values[i] = ec._EvaluationItem_falsePositives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "falseNegatives":
+			out.Values[i] = ec._EvaluationItem_falseNegatives(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sensitivity":
+			out.Values[i] = ec._EvaluationItem_sensitivity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "fdr":
+			out.Values[i] = ec._EvaluationItem_fdr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "dice":
+			out.Values[i] = ec._EvaluationItem_dice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "milliseconds":
+			out.Values[i] = ec._EvaluationItem_milliseconds(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22965,6 +29533,102 @@ func (ec *executionContext) _FibreOrientation(ctx context.Context, sel ast.Selec
 			}
 		case "coherence":
 			out.Values[i] = ec._FibreOrientation_coherence(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gatePolicyImplementors = []string{"GatePolicy"}
+
+func (ec *executionContext) _GatePolicy(ctx context.Context, sel ast.SelectionSet, obj *model.GatePolicy) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gatePolicyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GatePolicy")
+		case "task":
+			out.Values[i] = ec._GatePolicy_task(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "modality":
+			out.Values[i] = ec._GatePolicy_modality(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minDice":
+			out.Values[i] = ec._GatePolicy_minDice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxDiceDrop":
+			out.Values[i] = ec._GatePolicy_maxDiceDrop(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maxMsPerMpx":
+			out.Values[i] = ec._GatePolicy_maxMsPerMpx(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var gateResultImplementors = []string{"GateResult"}
+
+func (ec *executionContext) _GateResult(ctx context.Context, sel ast.SelectionSet, obj *model.GateResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, gateResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GateResult")
+		case "gate":
+			out.Values[i] = ec._GateResult_gate(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "passed":
+			out.Values[i] = ec._GateResult_passed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "detail":
+			out.Values[i] = ec._GateResult_detail(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -23985,6 +30649,11 @@ func (ec *executionContext) _Model(ctx context.Context, sel ast.SelectionSet, ob
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Model_versions(ctx, field, obj)
 				})
+		case "project":
+			out.Values[i] = ec._Model_project(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "modality":
 			out.Values[i] = ec._Model_modality(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24057,6 +30726,35 @@ func (ec *executionContext) _ModelVersion(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "evaluations":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelVersion_evaluations(ctx, field, obj)
+				})
+		case "gates":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelVersion_gates(ctx, field, obj)
+				})
+		case "canaryPercent":
+			out.Values[i] = ec._ModelVersion_canaryPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "registeredBy":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelVersion_registeredBy(ctx, field, obj)
+				})
+		case "stageHistory":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelVersion_stageHistory(ctx, field, obj)
+				})
 		case "card":
 			out.Values[i] = ec._ModelVersion_card(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -24273,6 +30971,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "registerModelVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_registerModelVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createDataset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createDataset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addToDataset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addToDataset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "evaluateModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_evaluateModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "promoteModelVersion":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_promoteModelVersion(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rollbackModel":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rollbackModel(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setGatePolicy":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setGatePolicy(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteWebhook":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteWebhook(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -24357,6 +31118,69 @@ func (ec *executionContext) _Point(ctx context.Context, sel ast.SelectionSet, ob
 		case "y":
 			out.Values[i] = ec._Point_y(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productionIntervalImplementors = []string{"ProductionInterval"}
+
+func (ec *executionContext) _ProductionInterval(ctx context.Context, sel ast.SelectionSet, obj *model.ProductionInterval) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productionIntervalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductionInterval")
+		case "modelVersion":
+			out.Values[i] = ec._ProductionInterval_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "stage":
+			out.Values[i] = ec._ProductionInterval_stage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canaryPercent":
+			out.Values[i] = ec._ProductionInterval_canaryPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._ProductionInterval_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._ProductionInterval_to(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "began":
+			out.Values[i] = ec._ProductionInterval_began(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ended":
+			out.Values[i] = ec._ProductionInterval_ended(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -24606,6 +31430,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_workers(ctx, field)
+				})
+		case "datasets":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_datasets(ctx, field)
+				})
+		case "dataset":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dataset(ctx, field)
+				})
+		case "evaluation":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_evaluation(ctx, field)
+				})
+		case "gatePolicies":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_gatePolicies(ctx, field)
+				})
+		case "productionHistory":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_productionHistory(ctx, field)
+				})
+		case "shadowReport":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_shadowReport(ctx, field)
+				})
+		case "drift":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_drift(ctx, field)
+				})
+		case "webhooks":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_webhooks(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -25385,6 +32257,123 @@ func (ec *executionContext) _SetVolumeCalibrationPayload(ctx context.Context, se
 	return out
 }
 
+var shadowAgreementImplementors = []string{"ShadowAgreement"}
+
+func (ec *executionContext) _ShadowAgreement(ctx context.Context, sel ast.SelectionSet, obj *model.ShadowAgreement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shadowAgreementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShadowAgreement")
+		case "run":
+			out.Values[i] = ec._ShadowAgreement_run(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "productionVersion":
+			out.Values[i] = ec._ShadowAgreement_productionVersion(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "dice":
+			out.Values[i] = ec._ShadowAgreement_dice(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "productionCount":
+			out.Values[i] = ec._ShadowAgreement_productionCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "shadowCount":
+			out.Values[i] = ec._ShadowAgreement_shadowCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ShadowAgreement_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var shadowReportImplementors = []string{"ShadowReport"}
+
+func (ec *executionContext) _ShadowReport(ctx context.Context, sel ast.SelectionSet, obj *model.ShadowReport) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, shadowReportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ShadowReport")
+		case "modelVersion":
+			out.Values[i] = ec._ShadowReport_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "runs":
+			out.Values[i] = ec._ShadowReport_runs(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanDice":
+			out.Values[i] = ec._ShadowReport_meanDice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "meanCountDifference":
+			out.Values[i] = ec._ShadowReport_meanCountDifference(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "diceHistogram":
+			out.Values[i] = ec._ShadowReport_diceHistogram(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "recent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ShadowReport_recent(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var slabImplementors = []string{"Slab"}
 
 func (ec *executionContext) _Slab(ctx context.Context, sel ast.SelectionSet, obj *model.Slab) graphql.Marshaler {
@@ -25472,6 +32461,79 @@ func (ec *executionContext) _Spacing(ctx context.Context, sel ast.SelectionSet, 
 		case "z":
 			out.Values[i] = ec._Spacing_z(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stageChangeImplementors = []string{"StageChange"}
+
+func (ec *executionContext) _StageChange(ctx context.Context, sel ast.SelectionSet, obj *model.StageChange) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stageChangeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StageChange")
+		case "modelVersion":
+			out.Values[i] = ec._StageChange_modelVersion(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._StageChange_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._StageChange_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "canaryPercent":
+			out.Values[i] = ec._StageChange_canaryPercent(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "actor":
+			out.Values[i] = ec._StageChange_actor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._StageChange_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "override":
+			out.Values[i] = ec._StageChange_override(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "gates":
+			out.Values[i] = ec._StageChange_gates(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "at":
+			out.Values[i] = ec._StageChange_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -25616,6 +32678,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 		return ec._Subscription_runProgress(ctx, fields[0])
 	case "runsChanged":
 		return ec._Subscription_runsChanged(ctx, fields[0])
+	case "evaluationProgress":
+		return ec._Subscription_evaluationProgress(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -26107,6 +33171,123 @@ func (ec *executionContext) _VolumeUploadTicket(ctx context.Context, sel ast.Sel
 			}
 		case "expiresAt":
 			out.Values[i] = ec._VolumeUploadTicket_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookImplementors = []string{"Webhook"}
+
+func (ec *executionContext) _Webhook(ctx context.Context, sel ast.SelectionSet, obj *model.Webhook) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Webhook")
+		case "id":
+			out.Values[i] = ec._Webhook_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "url":
+			out.Values[i] = ec._Webhook_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "events":
+			out.Values[i] = ec._Webhook_events(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._Webhook_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Webhook_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deliveries":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Webhook_deliveries(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var webhookDeliveryImplementors = []string{"WebhookDelivery"}
+
+func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookDelivery) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WebhookDelivery")
+		case "event":
+			out.Values[i] = ec._WebhookDelivery_event(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attempt":
+			out.Values[i] = ec._WebhookDelivery_attempt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "statusCode":
+			out.Values[i] = ec._WebhookDelivery_statusCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "error":
+			out.Values[i] = ec._WebhookDelivery_error(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deliveredAt":
+			out.Values[i] = ec._WebhookDelivery_deliveredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._WebhookDelivery_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -26853,6 +34034,86 @@ func (ec *executionContext) marshalNCreateCasePayload2ᚖgithubᚗcomᚋaomasᚋ
 	return ec._CreateCasePayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCreateWebhookPayload2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐCreateWebhookPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateWebhookPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateWebhookPayload!")
+		return graphql.Null
+	}
+	return ec._CreateWebhookPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDataset2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Dataset) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx context.Context, sel ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dataset!")
+		return graphql.Null
+	}
+	return ec._Dataset(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDatasetItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DatasetItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDatasetItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDatasetItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDatasetItem(ctx context.Context, sel ast.SelectionSet, v *model.DatasetItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DatasetItem!")
+		return graphql.Null
+	}
+	return ec._DatasetItem(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDetectionScores2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectionScoresᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DetectionScores) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDetectionScores2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectionScores(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDetectionScores2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectionScores(ctx context.Context, sel ast.SelectionSet, v *model.DetectionScores) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DetectionScores!")
+		return graphql.Null
+	}
+	return ec._DetectionScores(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDetectorUse2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDetectorUse(ctx context.Context, sel ast.SelectionSet, v *model.DetectorUse) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DetectorUse!")
@@ -26891,6 +34152,128 @@ func (ec *executionContext) marshalNDims2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraph
 		return graphql.Null
 	}
 	return ec._Dims(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDriftFeature2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftFeatureᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DriftFeature) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDriftFeature2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftFeature(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDriftFeature2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftFeature(ctx context.Context, sel ast.SelectionSet, v *model.DriftFeature) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriftFeature!")
+		return graphql.Null
+	}
+	return ec._DriftFeature(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDriftPoint2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftPointᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DriftPoint) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDriftPoint2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftPoint(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDriftPoint2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftPoint(ctx context.Context, sel ast.SelectionSet, v *model.DriftPoint) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriftPoint!")
+		return graphql.Null
+	}
+	return ec._DriftPoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDriftReport2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDriftReport(ctx context.Context, sel ast.SelectionSet, v *model.DriftReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DriftReport!")
+		return graphql.Null
+	}
+	return ec._DriftReport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx context.Context, sel ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Estimate!")
+		return graphql.Null
+	}
+	return ec._Estimate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvaluation2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Evaluation) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx context.Context, sel ast.SelectionSet, v *model.Evaluation) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Evaluation!")
+		return graphql.Null
+	}
+	return ec._Evaluation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNEvaluationItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.EvaluationItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEvaluationItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEvaluationItem2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationItem(ctx context.Context, sel ast.SelectionSet, v *model.EvaluationItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EvaluationItem!")
+		return graphql.Null
+	}
+	return ec._EvaluationItem(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEvaluationStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationStatus(ctx context.Context, v any) (model.EvaluationStatus, error) {
+	var res model.EvaluationStatus
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEvaluationStatus2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluationStatus(ctx context.Context, sel ast.SelectionSet, v model.EvaluationStatus) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNExport2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExportᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.Export) graphql.Marshaler {
@@ -27057,6 +34440,54 @@ func (ec *executionContext) marshalNFloat2ᚕᚖfloat64(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNGatePolicy2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGatePolicyᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GatePolicy) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGatePolicy2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGatePolicy(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGatePolicy2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGatePolicy(ctx context.Context, sel ast.SelectionSet, v *model.GatePolicy) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GatePolicy!")
+		return graphql.Null
+	}
+	return ec._GatePolicy(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNGateResult2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGateResultᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GateResult) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGateResult2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGateResult(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGateResult2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐGateResult(ctx context.Context, sel ast.SelectionSet, v *model.GateResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GateResult!")
+		return graphql.Null
+	}
+	return ec._GateResult(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNGuardedCoordinate2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋrbacᚐCoordinateᚄ(ctx context.Context, sel ast.SelectionSet, v []*rbac.Coordinate) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27109,6 +34540,35 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -27505,6 +34965,16 @@ func (ec *executionContext) marshalNModel2ᚖgithubᚗcomᚋaomasᚋaomasᚋdb�
 	return ec._Model(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNModelStage2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐModelStage(ctx context.Context, v any) (model.ModelStage, error) {
+	var res model.ModelStage
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNModelStage2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐModelStage(ctx context.Context, sel ast.SelectionSet, v model.ModelStage) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalNModelVersion2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐModelVersionᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.ModelVersion) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27596,6 +35066,30 @@ func (ec *executionContext) unmarshalNPointInput2ᚖgithubᚗcomᚋaomasᚋaomas
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNProductionInterval2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐProductionIntervalᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ProductionInterval) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNProductionInterval2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐProductionInterval(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNProductionInterval2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐProductionInterval(ctx context.Context, sel ast.SelectionSet, v *model.ProductionInterval) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ProductionInterval!")
+		return graphql.Null
+	}
+	return ec._ProductionInterval(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNQCFlag2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐQCFlagᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.QCFlag) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27652,6 +35146,11 @@ func (ec *executionContext) marshalNQueueStats2ᚖgithubᚗcomᚋaomasᚋaomas�
 		return graphql.Null
 	}
 	return ec._QueueStats(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRegisterModelVersionInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRegisterModelVersionInput(ctx context.Context, v any) (model.RegisterModelVersionInput, error) {
+	res, err := ec.unmarshalInputRegisterModelVersionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNRequestVolumeUploadInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐRequestVolumeUploadInput(ctx context.Context, v any) (model.RequestVolumeUploadInput, error) {
@@ -27923,6 +35422,38 @@ func (ec *executionContext) marshalNSetVolumeCalibrationPayload2ᚖgithubᚗcom�
 	return ec._SetVolumeCalibrationPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNShadowAgreement2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowAgreementᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ShadowAgreement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNShadowAgreement2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowAgreement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNShadowAgreement2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowAgreement(ctx context.Context, sel ast.SelectionSet, v *model.ShadowAgreement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShadowAgreement!")
+		return graphql.Null
+	}
+	return ec._ShadowAgreement(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNShadowReport2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐShadowReport(ctx context.Context, sel ast.SelectionSet, v *model.ShadowReport) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ShadowReport!")
+		return graphql.Null
+	}
+	return ec._ShadowReport(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSlab2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐSlabᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Slab) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -27973,6 +35504,30 @@ func (ec *executionContext) marshalNSpacing2ᚖgithubᚗcomᚋaomasᚋaomasᚋgr
 		return graphql.Null
 	}
 	return ec._Spacing(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStageChange2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChangeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StageChange) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStageChange2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChange(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStageChange2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChange(ctx context.Context, sel ast.SelectionSet, v *model.StageChange) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StageChange!")
+		return graphql.Null
+	}
+	return ec._StageChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNStartRunInput2githubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStartRunInput(ctx context.Context, v any) (model.StartRunInput, error) {
@@ -28189,6 +35744,54 @@ func (ec *executionContext) marshalNVolumeUploadTicket2ᚖgithubᚗcomᚋaomas�
 		return graphql.Null
 	}
 	return ec._VolumeUploadTicket(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhook2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.Webhook) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhook2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhook(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhook2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhook(ctx context.Context, sel ast.SelectionSet, v *model.Webhook) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Webhook!")
+		return graphql.Null
+	}
+	return ec._Webhook(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWebhookDelivery2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookDeliveryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDelivery) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWebhookDelivery2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookDelivery(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWebhookDelivery2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐWebhookDelivery(ctx context.Context, sel ast.SelectionSet, v *model.WebhookDelivery) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WebhookDelivery!")
+		return graphql.Null
+	}
+	return ec._WebhookDelivery(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNWorkItem2ᚕᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐWorkItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*db.WorkItem) graphql.Marshaler {
@@ -28491,6 +36094,13 @@ func (ec *executionContext) marshalOCellDistributions2ᚖgithubᚗcomᚋaomasᚋ
 	return ec._CellDistributions(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalODataset2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐDataset(ctx context.Context, sel ast.SelectionSet, v *model.Dataset) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Dataset(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalODate2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {
 		return nil, nil
@@ -28529,6 +36139,20 @@ func (ec *executionContext) unmarshalODeviceCalibrationInput2ᚖgithubᚗcomᚋa
 	}
 	res, err := ec.unmarshalInputDeviceCalibrationInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEstimate2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEstimate(ctx context.Context, sel ast.SelectionSet, v *model.Estimate) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Estimate(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOEvaluation2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐEvaluation(ctx context.Context, sel ast.SelectionSet, v *model.Evaluation) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Evaluation(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOExport2ᚖgithubᚗcomᚋaomasᚋaomasᚋdbᚐExport(ctx context.Context, sel ast.SelectionSet, v *db.Export) graphql.Marshaler {
@@ -28824,6 +36448,13 @@ func (ec *executionContext) marshalOSegmentation2ᚖgithubᚗcomᚋaomasᚋaomas
 		return graphql.Null
 	}
 	return ec._Segmentation(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStageChange2ᚖgithubᚗcomᚋaomasᚋaomasᚋgraphᚋmodelᚐStageChange(ctx context.Context, sel ast.SelectionSet, v *model.StageChange) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StageChange(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {

@@ -124,6 +124,15 @@ var (
 	// Exports: one's own list and progress, for whoever may export.
 	exportFields = []string{"Query.exports", "Query.export", "Subscription.exportProgress"}
 	exportTypes  = []string{"Export", "ExportFile"}
+	// The model registry (issue 16): reports for the analysts and ML engineers; registering,
+	// evaluating and promoting for ML engineers; gate policies and webhooks for admins only.
+	registryReads = []string{"Query.datasets", "Query.dataset", "Query.evaluation", "Query.gatePolicies",
+		"Query.productionHistory", "Query.shadowReport", "Query.drift", "Subscription.evaluationProgress"}
+	registryWrites = []string{"Mutation.registerModelVersion", "Mutation.createDataset", "Mutation.addToDataset",
+		"Mutation.evaluateModel", "Mutation.promoteModelVersion", "Mutation.rollbackModel"}
+	registryTypes = []string{"Dataset", "DatasetItem", "Evaluation", "EvaluationItem", "DetectionScores", "Estimate",
+		"GateResult", "GatePolicy", "StageChange", "ProductionInterval", "ShadowAgreement", "ShadowReport",
+		"DriftFeature", "DriftPoint", "DriftReport"}
 
 	// Types whose non-sensitive fields every data role reads.
 	dataTypes = []string{"Case", "Subject", "Volume", "VolumeSlice", "Dims", "Spacing", "Run", "RunStep", "RunProgress", "Mask",
@@ -170,6 +179,9 @@ var (
 //     exportMarks also the labeler's; identity goes into an export only for a caller who
 //     may read SubjectIdentity (so never a labeler's). importMarks is for those who edit
 //     labels (labeler, tech, ml_engineer).
+//   - the model registry: ml_engineer registers, evaluates, promotes and rolls back model
+//     versions and reads every report; researcher reads the reports (which version made a
+//     run's numbers, evaluations, drift); gate policies and webhooks are the admin's.
 //   - scanner: createCase, uploadVolume, requestVolumeUpload, completeVolumeUpload and no
 //     other root field; of types, only what those mutations return about the upload itself.
 func DefaultPolicy() []Rule {
@@ -208,6 +220,9 @@ func DefaultPolicy() []Rule {
 	add(RoleMLEngineer, ActWrite, "Mutation.exportMetrics", "Mutation.exportMarks", "Mutation.importMarks")
 	add(RoleMLEngineer, ActRead, exportFields...)
 	add(RoleMLEngineer, ActRead, types(exportTypes...)...)
+	add(RoleMLEngineer, ActRead, registryReads...)
+	add(RoleMLEngineer, ActWrite, registryWrites...)
+	add(RoleMLEngineer, ActRead, types(registryTypes...)...)
 
 	add(RoleResearcher, ActRead, publicReads...)
 	add(RoleResearcher, ActRead, dataQueries...)
@@ -219,6 +234,8 @@ func DefaultPolicy() []Rule {
 	add(RoleResearcher, ActWrite, "Mutation.exportMetrics", "Mutation.exportMarks")
 	add(RoleResearcher, ActRead, exportFields...)
 	add(RoleResearcher, ActRead, types(exportTypes...)...)
+	add(RoleResearcher, ActRead, registryReads...)
+	add(RoleResearcher, ActRead, types(registryTypes...)...)
 
 	add(RoleTech, ActRead, publicReads...)
 	add(RoleTech, ActRead, dataQueries...)

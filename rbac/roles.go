@@ -48,6 +48,8 @@ var seedReleases = []struct {
 	{40, dicomPeerReads},
 	// Exports and coordinate-file imports (issue 18; numbered after its migration, 00045).
 	{45, append(append(append([]string{}, exportFields...), "Mutation.exportMetrics", "Mutation.exportMarks", "Mutation.importMarks"), typePatterns(exportTypes)...)},
+	// The model registry (issue 16; numbered after its migration, 00050).
+	{50, append(append(append([]string{}, registryReads...), registryWrites...), typePatterns(registryTypes)...)},
 }
 
 // SeedVersions returns the versions Seed records: 1 for the first policy, then each release's.

@@ -21,7 +21,7 @@ describe('model registry', () => {
     sql(`WITH m AS (INSERT INTO models (name, task, description) VALUES ('${name}', 'cones', 'U-Net cone detector (e2e)') RETURNING id)
       INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256)
       SELECT id, v, s, 'models/' || v || '.onnx', repeat(h, 64) FROM m,
-      (VALUES ('1.0.0', 'PRODUCTION', 'a'), ('1.1.0', 'STAGING', 'b')) AS x(v, s, h)`);
+      (VALUES ('1.0.0', 'PRODUCTION', 'a'), ('1.1.0', 'CANDIDATE', 'b')) AS x(v, s, h)`);
   });
 
   it('lists models with their versions, stages and weights digests', async (t) => {
@@ -32,7 +32,7 @@ describe('model registry', () => {
       await model.waitFor();
       const versions = model.getByTestId('model-version');
       assert.equal(await versions.count(), 2);
-      assert.deepEqual(await versions.evaluateAll((rows) => rows.map((r) => r.dataset.stage)), ['PRODUCTION', 'STAGING']);
+      assert.deepEqual(await versions.evaluateAll((rows) => rows.map((r) => r.dataset.stage)), ['PRODUCTION', 'CANDIDATE']);
       assert.match(await versions.first().textContent(), /aaaaaaaaaaaa…/);
       t.diagnostic(`screenshot: ${await screenshot(session.page, 'models')}`);
       session.assertNoPageErrors();

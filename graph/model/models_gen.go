@@ -86,6 +86,45 @@ type CreateCasePayload struct {
 	Case *db.Case `json:"case"`
 }
 
+// A new webhook with its signing secret, shown once.
+type CreateWebhookPayload struct {
+	Webhook *Webhook `json:"webhook"`
+	// HMAC-SHA256 key: the X-Aomas-Signature header is sha256=hex(HMAC(secret, body)).
+	Secret string `json:"secret"`
+}
+
+// A set of volumes with approved (or imported expert) cone marks to evaluate models on.
+type Dataset struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Task        string `json:"task"`
+	Description string `json:"description"`
+	// Items by modality, e.g. confocal 120, split-detector 40.
+	ItemCount int            `json:"itemCount"`
+	Items     []*DatasetItem `json:"items"`
+	CreatedAt time.Time      `json:"createdAt"`
+}
+
+// One image of a dataset and its reference marks (frozen when it joined).
+type DatasetItem struct {
+	Volume   *db.Volume `json:"volume"`
+	Modality string     `json:"modality"`
+	// Marks of the reference (expert or approved label).
+	Marks int `json:"marks"`
+	// Where the reference came from: import (a coordinate file) or label (an approved label version).
+	Source string `json:"source"`
+}
+
+// Detection scores over a set of images (the literature's protocol: imaging.ScoreDetections).
+type DetectionScores struct {
+	// all, confocal or split-detector.
+	Modality    string    `json:"modality"`
+	Images      int       `json:"images"`
+	Sensitivity *Estimate `json:"sensitivity"`
+	Fdr         *Estimate `json:"fdr"`
+	Dice        *Estimate `json:"dice"`
+}
+
 // One detector a segment step ran.
 type DetectorUse struct {
 	// classical-log (cones), classical-hessian (capillaries), or the model's name and version.
@@ -119,6 +158,80 @@ type Dims struct {
 	Z int `json:"z"`
 	Y int `json:"y"`
 	X int `json:"x"`
+}
+
+// One feature's drift against the version's reference (its evaluation dataset).
+type DriftFeature struct {
+	// mean_intensity, contrast, snr, spacing_px, motion_px, count, density, mean_uncertainty.
+	Feature string `json:"feature"`
+	// input or output.
+	Kind string  `json:"kind"`
+	Ks   float64 `json:"ks"`
+	// KS p-value, Bonferroni-corrected over the features.
+	PValue        float64 `json:"pValue"`
+	Psi           float64 `json:"psi"`
+	Drifted       bool    `json:"drifted"`
+	ReferenceMean float64 `json:"referenceMean"`
+	WindowMean    float64 `json:"windowMean"`
+}
+
+// A drift check of one window of runs.
+type DriftPoint struct {
+	At       time.Time       `json:"at"`
+	Runs     int             `json:"runs"`
+	Drifted  bool            `json:"drifted"`
+	Features []*DriftFeature `json:"features"`
+}
+
+type DriftReport struct {
+	ModelVersion *db.ModelVersion `json:"modelVersion"`
+	// Runs in the window (the last windowSize runs of this version).
+	WindowSize int             `json:"windowSize"`
+	Runs       int             `json:"runs"`
+	Drifted    bool            `json:"drifted"`
+	Features   []*DriftFeature `json:"features"`
+	// Earlier checks, oldest first.
+	History []*DriftPoint `json:"history"`
+	// Thresholds: corrected p below this, or PSI above psiLimit.
+	Alpha    float64 `json:"alpha"`
+	PsiLimit float64 `json:"psiLimit"`
+}
+
+// A value with its bootstrap 95% interval.
+type Estimate struct {
+	Value float64 `json:"value"`
+	Low   float64 `json:"low"`
+	High  float64 `json:"high"`
+}
+
+// A model version evaluated on a dataset, run as pipeline tasks.
+type Evaluation struct {
+	ID           string           `json:"id"`
+	ModelVersion *db.ModelVersion `json:"modelVersion"`
+	Dataset      *Dataset         `json:"dataset"`
+	Status       EvaluationStatus `json:"status"`
+	// 0 to 1.
+	Progress float64 `json:"progress"`
+	Message  string  `json:"message"`
+	// Overall and per modality; empty until SUCCEEDED.
+	Scores []*DetectionScores `json:"scores"`
+	Items  []*EvaluationItem  `json:"items"`
+	// Mean inference time per megapixel of image.
+	MsPerMpx   *float64   `json:"msPerMpx,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	FinishedAt *time.Time `json:"finishedAt,omitempty"`
+}
+
+type EvaluationItem struct {
+	Volume         *db.Volume `json:"volume"`
+	Modality       string     `json:"modality"`
+	TruePositives  int        `json:"truePositives"`
+	FalsePositives int        `json:"falsePositives"`
+	FalseNegatives int        `json:"falseNegatives"`
+	Sensitivity    float64    `json:"sensitivity"`
+	Fdr            float64    `json:"fdr"`
+	Dice           float64    `json:"dice"`
+	Milliseconds   float64    `json:"milliseconds"`
 }
 
 // A file of an export.
@@ -155,6 +268,28 @@ type ExportMetricsFilter struct {
 	To *time.Time `json:"to,omitempty"`
 	// Superseded runs too (by default each volume's current run only).
 	IncludeSuperseded *bool `json:"includeSuperseded,omitempty"`
+}
+
+// The gates of a task and modality: what a version must show before SHADOW, CANARY or PRODUCTION.
+type GatePolicy struct {
+	Task     string `json:"task"`
+	Modality string `json:"modality"`
+	// Lowest overall Dice on the evaluation dataset.
+	MinDice float64 `json:"minDice"`
+	// Largest drop in Dice against the production version on the same dataset: refused when the
+	// upper end of the candidate's 95% interval is below production's Dice less this margin.
+	MaxDiceDrop float64 `json:"maxDiceDrop"`
+	// Slowest evaluation speed, milliseconds per megapixel.
+	MaxMsPerMpx float64 `json:"maxMsPerMpx"`
+}
+
+// One promotion gate and how a version fared against it.
+type GateResult struct {
+	// min_dice, not_worse_than_production, complete_card or speed.
+	Gate   string `json:"gate"`
+	Passed bool   `json:"passed"`
+	// What was measured against what was required, in words (e.g. Dice 0.951 [0.944, 0.958] < 0.97 for confocal).
+	Detail string `json:"detail"`
 }
 
 type Health struct {
@@ -290,6 +425,19 @@ type PointInput struct {
 	Y float64 `json:"y"`
 }
 
+// An interval during which a version was PRODUCTION or CANARY for a task and modality.
+type ProductionInterval struct {
+	ModelVersion  *db.ModelVersion `json:"modelVersion"`
+	Stage         string           `json:"stage"`
+	CanaryPercent *int             `json:"canaryPercent,omitempty"`
+	From          time.Time        `json:"from"`
+	// Null while it still holds the stage.
+	To *time.Time `json:"to,omitempty"`
+	// The change that began it: who, why and the gates then.
+	Began *StageChange `json:"began"`
+	Ended *StageChange `json:"ended,omitempty"`
+}
+
 type Query struct {
 }
 
@@ -307,6 +455,20 @@ type QueueStats struct {
 	Paused    bool `json:"paused"`
 	// How long the oldest pending task has waited, in milliseconds.
 	LatencyMs float64 `json:"latencyMs"`
+}
+
+type RegisterModelVersionInput struct {
+	// The model's name; a name new to the current project makes a new model there.
+	Model string `json:"model"`
+	// cones or capillaries: the task's input and output contract the ONNX file must meet.
+	Task string `json:"task"`
+	// confocal, split-detector or any.
+	Modality string `json:"modality"`
+	// The version's label, unique within its model (e.g. 1.1.0).
+	Version string `json:"version"`
+	// The model card, JSON: inputs, normalisation, training data, metrics, intended use, limits.
+	Card        string  `json:"card"`
+	Description *string `json:"description,omitempty"`
 }
 
 type RequestVolumeUploadInput struct {
@@ -415,6 +577,28 @@ type SetVolumeCalibrationPayload struct {
 	Run *db.Run `json:"run,omitempty"`
 }
 
+// Production against shadow on one run.
+type ShadowAgreement struct {
+	Run               *db.Run          `json:"run"`
+	ProductionVersion *db.ModelVersion `json:"productionVersion,omitempty"`
+	// Dice between the production marks and the shadow marks (the detection protocol, production as reference).
+	Dice            float64   `json:"dice"`
+	ProductionCount int       `json:"productionCount"`
+	ShadowCount     int       `json:"shadowCount"`
+	CreatedAt       time.Time `json:"createdAt"`
+}
+
+type ShadowReport struct {
+	ModelVersion *db.ModelVersion `json:"modelVersion"`
+	Runs         int              `json:"runs"`
+	MeanDice     *Estimate        `json:"meanDice,omitempty"`
+	// Mean of shadow count minus production count over production count.
+	MeanCountDifference *float64 `json:"meanCountDifference,omitempty"`
+	// Per-run Dice in 20 bins over [0, 1].
+	DiceHistogram []int              `json:"diceHistogram"`
+	Recent        []*ShadowAgreement `json:"recent"`
+}
+
 // An en-face slab the run projected between two boundaries. Its definition comes from the run's
 // parameters ("slabs": [{name, top, topOffsetPx, bottom, bottomOffsetPx, mode}], recorded by the
 // pipeline); its image from the artifact of kind "slab-preview:<name>" (PNG).
@@ -435,6 +619,21 @@ type Spacing struct {
 	X *float64 `json:"x,omitempty"`
 	Y *float64 `json:"y,omitempty"`
 	Z *float64 `json:"z,omitempty"`
+}
+
+// A stage change of a model version.
+type StageChange struct {
+	ModelVersion *db.ModelVersion `json:"modelVersion"`
+	From         string           `json:"from"`
+	To           string           `json:"to"`
+	// For CANARY: the share of new runs, in percent.
+	CanaryPercent *int       `json:"canaryPercent,omitempty"`
+	Actor         *auth.User `json:"actor,omitempty"`
+	Reason        string     `json:"reason"`
+	// True when an admin promoted over failed gates.
+	Override bool          `json:"override"`
+	Gates    []*GateResult `json:"gates"`
+	At       time.Time     `json:"at"`
 }
 
 type StartRunInput struct {
@@ -527,6 +726,27 @@ type VolumeUploadTicket struct {
 	ExpiresAt time.Time `json:"expiresAt"`
 }
 
+// An admin's URL told of stage changes and drift alerts.
+type Webhook struct {
+	ID  string `json:"id"`
+	URL string `json:"url"`
+	// stage_changed, drift_alert.
+	Events     []string           `json:"events"`
+	Active     bool               `json:"active"`
+	CreatedAt  time.Time          `json:"createdAt"`
+	Deliveries []*WebhookDelivery `json:"deliveries"`
+}
+
+type WebhookDelivery struct {
+	Event   string `json:"event"`
+	Attempt int    `json:"attempt"`
+	// HTTP status, null when the request failed.
+	StatusCode  *int       `json:"statusCode,omitempty"`
+	Error       *string    `json:"error,omitempty"`
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	CreatedAt   time.Time  `json:"createdAt"`
+}
+
 // The caller's work queue in the request's project, oldest first.
 type WorkQueue struct {
 	Items []*db.WorkItem `json:"items"`
@@ -609,6 +829,65 @@ func (e *CaseOrderField) UnmarshalJSON(b []byte) error {
 }
 
 func (e CaseOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type EvaluationStatus string
+
+const (
+	EvaluationStatusQueued    EvaluationStatus = "QUEUED"
+	EvaluationStatusRunning   EvaluationStatus = "RUNNING"
+	EvaluationStatusSucceeded EvaluationStatus = "SUCCEEDED"
+	EvaluationStatusFailed    EvaluationStatus = "FAILED"
+)
+
+var AllEvaluationStatus = []EvaluationStatus{
+	EvaluationStatusQueued,
+	EvaluationStatusRunning,
+	EvaluationStatusSucceeded,
+	EvaluationStatusFailed,
+}
+
+func (e EvaluationStatus) IsValid() bool {
+	switch e {
+	case EvaluationStatusQueued, EvaluationStatusRunning, EvaluationStatusSucceeded, EvaluationStatusFailed:
+		return true
+	}
+	return false
+}
+
+func (e EvaluationStatus) String() string {
+	return string(e)
+}
+
+func (e *EvaluationStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EvaluationStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EvaluationStatus", str)
+	}
+	return nil
+}
+
+func (e EvaluationStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EvaluationStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EvaluationStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -897,6 +1176,68 @@ func (e *Eye) UnmarshalJSON(b []byte) error {
 }
 
 func (e Eye) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A stage a model version can be promoted to.
+type ModelStage string
+
+const (
+	ModelStageCandidate  ModelStage = "CANDIDATE"
+	ModelStageShadow     ModelStage = "SHADOW"
+	ModelStageCanary     ModelStage = "CANARY"
+	ModelStageProduction ModelStage = "PRODUCTION"
+	ModelStageArchived   ModelStage = "ARCHIVED"
+)
+
+var AllModelStage = []ModelStage{
+	ModelStageCandidate,
+	ModelStageShadow,
+	ModelStageCanary,
+	ModelStageProduction,
+	ModelStageArchived,
+}
+
+func (e ModelStage) IsValid() bool {
+	switch e {
+	case ModelStageCandidate, ModelStageShadow, ModelStageCanary, ModelStageProduction, ModelStageArchived:
+		return true
+	}
+	return false
+}
+
+func (e ModelStage) String() string {
+	return string(e)
+}
+
+func (e *ModelStage) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ModelStage(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ModelStage", str)
+	}
+	return nil
+}
+
+func (e ModelStage) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ModelStage) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ModelStage) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

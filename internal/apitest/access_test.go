@@ -872,7 +872,7 @@ func TestModelRegistry(t *testing.T) {
 		var id int64
 		require.NoError(t, a.raw.Get(&id, `INSERT INTO models (name, task) VALUES ($1, 'x') RETURNING id`, name))
 		_, err := a.raw.Exec(`INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256)
-			VALUES ($1, '1.0.0', 'PRODUCTION', 'm/1.onnx', $2), ($1, '1.1.0', 'STAGING', 'm/2.onnx', $2)`, id, strings.Repeat("c", 64))
+			VALUES ($1, '1.0.0', 'PRODUCTION', 'm/1.onnx', $2), ($1, '1.1.0', 'CANDIDATE', 'm/2.onnx', $2)`, id, strings.Repeat("c", 64))
 		require.NoError(t, err)
 	}
 	var d struct {
@@ -885,7 +885,7 @@ func TestModelRegistry(t *testing.T) {
 	require.Len(t, d.Models, 2)
 	require.Equal(t, "cones-a", d.Models[0].Name)
 	require.Equal(t, "1.1.0", d.Models[0].Versions[1].Version)
-	require.Equal(t, "STAGING", d.Models[0].Versions[1].Stage)
+	require.Equal(t, "CANDIDATE", d.Models[0].Versions[1].Stage)
 
 	_, tok := a.accountFor(rbac.RoleResearcher)
 	res := a.as(tok).query(`{ models { name versions { version weightsUrl } } }`, nil)
