@@ -373,23 +373,7 @@ func firstInt(ds *dicom.Dataset, t tag.Tag, def int) int {
 
 // positiveFloats returns the values of a DS, FL or FD element when all are finite and > 0.
 func positiveFloats(ds *dicom.Dataset, t tag.Tag) []float64 {
-	e, err := ds.FindElementByTag(t)
-	if err != nil || e.Value == nil {
-		return nil
-	}
-	var out []float64
-	switch v := e.Value.GetValue().(type) {
-	case []float64:
-		out = v
-	case []string:
-		for _, s := range v {
-			f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-			if err != nil {
-				return nil
-			}
-			out = append(out, f)
-		}
-	}
+	out := finiteFloats(ds, t)
 	for _, f := range out {
 		if !(f > 0 && f < 1e6) {
 			return nil
