@@ -17,7 +17,6 @@ package worker
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 
@@ -25,7 +24,6 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
-	"github.com/aomas/aomas/ingest"
 	"github.com/aomas/aomas/jobs"
 )
 
@@ -67,32 +65,13 @@ func (sc *stepContext) enFace(out *preprocessOutput) (*layersOutput, error) {
 // layersStep registers the B-scans of an OCT volume, segments its retinal layers, and
 // projects the run's slabs.
 func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
-	var in validateOutput
-	if err := sc.input(jobs.StepValidate, &in); err != nil {
-		return nil, err
-	}
-	raw, err := sc.get(ctx, in.VolumeKey)
+	in, res, err := parseInput(ctx, sc, 0.05)
 	if err != nil {
 		return nil, err
 	}
-	var opts ingest.Options
-	if opts.Sidecar, opts.VolumeKind, err = readAgain(ctx, sc, in.VolumeID, in.SourceFormat); err != nil {
-		return nil, err
-	}
-	if err := sc.report(ctx, 0.05, "decoding"); err != nil {
-		return nil, err
-	}
-	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), in.Filename, opts)
-	var vol *imaging.Volume
-	if err == nil {
-		vol, err = res.Volume()
-	}
+	vol, err := res.Volume()
 	if err != nil {
-		var rej *ingest.RejectError
-		if errors.As(err, &rej) {
-			return nil, fmt.Errorf("decode volume %d: %w: %w", in.VolumeID, err, asynq.SkipRetry)
-		}
-		return nil, fmt.Errorf("decode volume %d: %w", in.VolumeID, err)
+		return nil, decodeError(in.VolumeID, err)
 	}
 	if vol.X < 16 || vol.Y < 4 || vol.Z < 32 {
 		return nil, fmt.Errorf("volume %d is %d×%d×%d: too small for an OCT volume (at least 16 A-scans, 4 B-scans, 32 depth samples): %w",

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -42,40 +41,19 @@ type preprocessOutput struct {
 // preprocessStep decodes the volume, registers and averages its frames when there are
 // several, and normalises the result.
 func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
-	var in validateOutput
-	if err := sc.input(jobs.StepValidate, &in); err != nil {
-		return nil, err
-	}
-	raw, err := sc.get(ctx, in.VolumeKey)
+	in, res, err := parseInput(ctx, sc, 0.2)
 	if err != nil {
 		return nil, err
 	}
-	var opts ingest.Options
-	if opts.Sidecar, opts.VolumeKind, err = readAgain(ctx, sc, in.VolumeID, in.SourceFormat); err != nil {
-		return nil, err
+	if rej := ingest.CheckRetinal(res); rej != nil {
+		// Not an AO retinal image (a CT or MR slice): nothing is decoded or measured, and
+		// QC says why.
+		return &stepResult{output: preprocessOutput{W: res.Cols, H: res.Rows, Frames: res.Frames,
+			PixelSizeSource: db.PixelSizeNone, NotAOImage: rej.Reason}}, nil
 	}
-	if err := sc.report(ctx, 0.2, "decoding"); err != nil {
-		return nil, err
-	}
-	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), in.Filename, opts)
-	if err == nil {
-		if rej := ingest.CheckRetinal(res); rej != nil {
-			// Not an AO retinal image (a CT or MR slice): nothing is decoded or measured, and
-			// QC says why.
-			return &stepResult{output: preprocessOutput{W: res.Cols, H: res.Rows, Frames: res.Frames,
-				PixelSizeSource: db.PixelSizeNone, NotAOImage: rej.Reason}}, nil
-		}
-	}
-	var vol *imaging.Volume
-	if err == nil {
-		vol, err = res.Volume()
-	}
+	vol, err := res.Volume()
 	if err != nil {
-		var rej *ingest.RejectError
-		if errors.As(err, &rej) {
-			return nil, fmt.Errorf("decode volume %d: %w: %w", in.VolumeID, err, asynq.SkipRetry)
-		}
-		return nil, fmt.Errorf("decode volume %d: %w", in.VolumeID, err)
+		return nil, decodeError(in.VolumeID, err)
 	}
 	frames := make([]*imaging.Image, vol.Z)
 	for z := range frames {
