@@ -204,6 +204,19 @@ export type StepStatus =
   | 'RUNNING'
   | 'SUCCEEDED';
 
+export type UpdateCaseInput = {
+  acquiredOn?: string | null | undefined;
+  /** Sets the acquisition date to unknown. */
+  clearAcquiredOn?: boolean | null | undefined;
+  /** Sets the eccentricity to unknown. */
+  clearEccentricity?: boolean | null | undefined;
+  eccentricityDeg?: number | null | undefined;
+  eye?: Eye | null | undefined;
+  subjectCode?: string | null | undefined;
+  /** Replaces the tags. */
+  tags?: Array<string> | null | undefined;
+};
+
 export type UploadVolumeInput = {
   caseId: string;
   modality?: string | null | undefined;
@@ -334,6 +347,14 @@ export type ArchiveCaseMutationVariables = Exact<{
 
 
 export type ArchiveCaseMutation = { archiveCase: { id: string, archivedAt: string | null } };
+
+export type UpdateCaseMutationVariables = Exact<{
+  id: string;
+  input: UpdateCaseInput;
+}>;
+
+
+export type UpdateCaseMutation = { updateCase: { id: string, eye: Eye, eccentricityDeg: number | null, acquiredOn: string | null, tags: Array<string>, subject: { code: string } } };
 
 export type HealthFieldsFragment = { postgres: boolean, redis: boolean, objectStorage: boolean, checkedAt: string, services: Array<{ name: string, ok: boolean, latencyMs: number, error: string | null }> };
 

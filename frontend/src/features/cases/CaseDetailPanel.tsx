@@ -16,6 +16,7 @@ import {
 import { runTone } from './CaseTable';
 import { formatBytes, formatDate, formatDateTime, formatDims, formatEccentricity, formatPixelSize } from './format';
 import { CalibrationDialog } from './CalibrationDialog';
+import { EditCaseDialog } from './EditCaseDialog';
 import { UploadZone, type Uploader, type UploadZoneHandle } from './UploadZone';
 import { useCan } from '../session';
 
@@ -38,6 +39,7 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
   const canCalibrate = useCan('admin', 'tech');
   const [calibrating, setCalibrating] = useState<string | null>(null);
   const canArchive = useCan('admin', 'tech');
+  const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [tick, setTick] = useState(0);
 
@@ -273,8 +275,22 @@ export const CaseDetailPanel = forwardRef<UploadZoneHandle, Props>(function Case
                 />
               ) : null;
             })()}
+          {editing && (
+            <EditCaseDialog
+              caseId={c.id}
+              fields={{ subjectCode: c.subject.code, eye: c.eye, eccentricityDeg: c.eccentricityDeg ?? null, acquiredOn: c.acquiredOn ?? null, tags: c.tags }}
+              onClose={() => setEditing(false)}
+              onSaved={() => {
+                setEditing(false);
+                refresh();
+              }}
+            />
+          )}
           {canArchive && (
             <p>
+              <button type="button" className="button button--small" data-testid="edit-case" onClick={() => setEditing(true)}>
+                Correct case…
+              </button>{' '}
               <button
                 type="button"
                 className="button button--small"

@@ -72,3 +72,8 @@ export const ARCHIVE_VOLUME_MUTATION = /* GraphQL */ `mutation ArchiveVolume($id
 export const ARCHIVE_CASE_MUTATION = /* GraphQL */ `mutation ArchiveCase($id: ID!, $reason: String!) {
   archiveCase(id: $id, reason: $reason) { id archivedAt }
 }`;
+
+/** Corrects a case's fields (technicians and admins); the change is audited. */
+export const UPDATE_CASE_MUTATION = /* GraphQL */ `mutation UpdateCase($id: ID!, $input: UpdateCaseInput!) {
+  updateCase(id: $id, input: $input) { id subject { code } eye eccentricityDeg acquiredOn tags }
+}`;
