@@ -87,6 +87,17 @@ describe('cases', () => {
     }
     t.diagnostic(`run over the phantom volume: ${status.trim()} after ${Date.now() - r0} ms`);
     t.diagnostic(`screenshot: ${await screenshot(page, 'cases-run')}`);
+
+    // A case ingested with the wrong eccentricity and tags is corrected in place.
+    await detail.getByTestId('edit-case').click();
+    const form = page.getByTestId('edit-case-form');
+    await form.getByTestId('edit-case-eccentricity').fill('3.75');
+    await form.getByTestId('edit-case-tags').fill('e2e, corrected');
+    t.diagnostic(`screenshot: ${await screenshot(page, 'cases-correct')}`);
+    await form.getByTestId('edit-case-save').click();
+    await form.waitFor({ state: 'detached' });
+    await detail.getByText('e2e, corrected').waitFor({ timeout: 10_000 });
+    assert.match(await detail.locator('.facts').textContent(), /3\.75°/);
   });
 
   it('renders the first rows of 10,000 cases quickly and scrolls them smoothly', async (t) => {
