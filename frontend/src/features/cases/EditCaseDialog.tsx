@@ -59,7 +59,7 @@ export function EditCaseDialog({ caseId, fields, onClose, onSaved }: Props) {
           <input type="date" value={form.acquiredOn} onChange={set('acquiredOn')} data-testid="edit-case-acquired" />
         </label>
         <label>
-          Tags (comma separated)
+          Tags (comma or space separated)
           <input value={form.tags} onChange={set('tags')} data-testid="edit-case-tags" />
         </label>
         {change && 'error' in change && <ErrorNote className="form__error">{change.error}</ErrorNote>}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caseChange, formOf, parseTags, type CaseFields } from './editCase';
+import { caseChange, formOf, type CaseFields } from './editCase';
 
 const c: CaseFields = { subjectCode: 'S-01', eye: 'OD', eccentricityDeg: 1.5, acquiredOn: '2026-11-02', tags: ['cohort-a'] };
 
@@ -23,8 +23,5 @@ describe('caseChange', () => {
     expect(caseChange(c, { ...formOf(c), subjectCode: '  ' })).toEqual({ error: 'The subject code cannot be empty.' });
     expect(caseChange(c, { ...formOf(c), eccentricity: '120' })).toHaveProperty('error');
     expect(caseChange(c, { ...formOf(c), acquiredOn: '2/11/2026' })).toHaveProperty('error');
-  });
-  it('parses tags', () => {
-    expect(parseTags(' a,, b ,a')).toEqual(['a', 'b']);
   });
 });

@@ -1,6 +1,7 @@
 // The change a case edit form asks for: only the fields that differ from the case, with
 // an emptied eccentricity or date sent as "clear" rather than as a value.
 import type { UpdateCaseInput, Eye } from '../../graphql/generated';
+import { parseTags } from './format';
 
 export interface CaseFields {
   subjectCode: string;
@@ -29,11 +30,6 @@ export function formOf(c: CaseFields): CaseForm {
   };
 }
 
-/** parseTags splits a comma-separated list, dropping blanks and repeats. */
-export function parseTags(s: string): string[] {
-  return [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))];
-}
-
 /**
  * caseChange returns the UpdateCaseInput for what the form changed, null when nothing did,
  * or an error message for a value the server would refuse anyway.
@@ -59,7 +55,7 @@ export function caseChange(c: CaseFields, f: CaseForm): UpdateCaseInput | null |
     if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return { error: 'The acquisition date is YYYY-MM-DD.' };
     input.acquiredOn = day;
   }
-  const tags = parseTags(f.tags);
+  const tags = [...new Set(parseTags(f.tags))];
   if (tags.join('\u0000') !== c.tags.join('\u0000')) input.tags = tags;
   return Object.keys(input).length ? input : null;
 }
