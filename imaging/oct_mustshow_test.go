@@ -156,6 +156,7 @@ func TestOCTPhantomMustShow(t *testing.T) {
 			sum.plexusF1[0], sum.plexusF1[1], sum.plexusF1[2], sum.nerveOrientationErr)
 		for k := range NumBoundaries {
 			require.LessOrEqual(t, sum.layerMAE[k], 1.0, "boundary %s", LayerBoundaryNames[k])
+			require.LessOrEqual(t, worst[k], 1.0, "boundary %s, worst seed", LayerBoundaryNames[k])
 		}
 		require.Less(t, math.Sqrt(sum.motionAx), 0.2)
 		// The targets (lateral ≤ 0.2 px, cone F1 ratio ≥ 0.95) are not met yet: with
