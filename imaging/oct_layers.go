@@ -228,7 +228,17 @@ func (lw *layerWork) segment() {
 	// apart; the IS/OS and COST are then the two strongest near the lower one.
 	anchors := lw.strongest(lw.cpos, full(1), full(h-2), 2, lw.px(60))
 	ilm, anchor := anchors[0], anchors[1]
-	outer := lw.strongest(lw.cpos, shift(anchor, -lw.px(45)), shift(anchor, lw.px(45)), 2, lw.px(9))
+	// The two are found on edges followed by a bright band: the IS/OS and COST bands are
+	// bright, the ELM line is not, and between cones, where the mosaic dims the IS/OS and
+	// COST edges, the ELM's edge would otherwise take the IS/OS's place for a stretch.
+	below := lw.px(6)
+	for z := range h {
+		for x := range w {
+			i := z*w + x
+			lw.biased[i] = (lw.cpos[i] + lw.brightCost[min(z+below, h-1)*w+x]) / 2
+		}
+	}
+	outer := lw.strongest(lw.biased, shift(anchor, -lw.px(45)), shift(anchor, lw.px(45)), 2, lw.px(9))
 	isos := outer[0]
 	// Below the IS/OS: the RPE's outer edge, then the COST's edge above the RPE band (not
 	// the COST-to-RPE step, which is strong where the cones leave gaps).

@@ -124,3 +124,44 @@ func TestMotionContrast(t *testing.T) {
 	_, err := MotionContrast(vols[:1], ContrastDecorrelation)
 	require.Error(t, err)
 }
+
+// TestChainShiftsShrinksOnlyWhatNoiseSwamps checks the empirical Bayes prior of chainShifts:
+// exact pairwise shifts give the motion back, pure-noise ones give (almost) no motion
+// instead of the chain's random walk.
+func TestChainShiftsShrinksOnlyWhatNoiseSwamps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const n = 256
+	truth := make([]float64, n)
+	for i := range truth {
+		truth[i] = 0.5 * rng.NormFloat64()
+	}
+	removeQuadratic(truth)
+	rms := func(s []float64) float64 {
+		var ss float64
+		for i := range s {
+			ss += (s[i] - truth[i]) * (s[i] - truth[i])
+		}
+		return math.Sqrt(ss / n)
+	}
+	d1, d2 := make([]float64, n), make([]float64, n)
+	for b := 1; b < n; b++ {
+		d1[b] = truth[b] - truth[b-1]
+		if b >= 2 {
+			d2[b] = truth[b] - truth[b-2]
+		}
+	}
+	s := chainShifts(d1, d2, true)
+	removeQuadratic(s)
+	require.Less(t, rms(s), 0.01, "exact pairs")
+
+	for b := 1; b < n; b++ {
+		d1[b] = rng.NormFloat64()
+		d2[b] = rng.NormFloat64()
+	}
+	plain := chainShifts(d1, d2, false)
+	removeQuadratic(plain)
+	s = chainShifts(d1, d2, true)
+	removeQuadratic(s)
+	require.Greater(t, rms(plain), 1.0, "the plain chain of noise wanders")
+	require.Less(t, rms(s), 0.6, "noise shrunk to about no motion (truth RMS 0.5)")
+}

@@ -156,8 +156,14 @@ func TestOCTPhantomMustShow(t *testing.T) {
 			sum.plexusF1[0], sum.plexusF1[1], sum.plexusF1[2], sum.nerveOrientationErr)
 		for k := range NumBoundaries {
 			require.LessOrEqual(t, sum.layerMAE[k], 1.0, "boundary %s", LayerBoundaryNames[k])
+			require.LessOrEqual(t, worst[k], 1.0, "boundary %s, worst seed", LayerBoundaryNames[k])
 		}
 		require.Less(t, math.Sqrt(sum.motionAx), 0.2)
-		require.Greater(t, sum.coneF1/sum.coneF1Plane, 0.8)
+		// The targets (lateral ≤ 0.2 px, cone F1 ratio ≥ 0.95) are not met yet: with
+		// one-look speckle a B-scan's rows carry little lateral information (see
+		// chainShifts). Asserted: the lateral estimate beats no correction (the phantom's
+		// lateral motion is 0.5 px RMS), and the slab keeps over 0.9 of the 2D cone F1.
+		require.Less(t, math.Sqrt(sum.motionLat), 0.47)
+		require.Greater(t, sum.coneF1/sum.coneF1Plane, 0.9)
 	}
 }

@@ -45,8 +45,9 @@ type BScanRegisterOptions struct {
 // predecessor and the one before (lags 1 and 2), the axial shift by cross-correlating the
 // B-scans' mean depth profiles and the lateral shift by cross-correlating their rows
 // (mean removed per row, after the axial shift), both refined to sub-pixel by a parabola
-// through the correlation peak; the pairwise shifts are chained along y by least squares
-// and the chain's quadratic trend removed. Plain (not phase) correlation of smoothed
+// through the correlation peak; the pairwise shifts are chained along y by least squares,
+// shrunk towards no motion as far as their own inconsistency says they are noise
+// (chainShifts), and the chain's quadratic trend removed. Plain (not phase) correlation of smoothed
 // B-scans is used because the speckle, independent from one B-scan to the next, fills
 // the high frequencies that phase correlation would weigh up.
 func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
@@ -122,7 +123,7 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 		for b := range n {
 			d1[b], d2[b] = get(lag1[b]), get(lag2[b])
 		}
-		return chainShifts(d1, d2)
+		return chainShifts(d1, d2, true)
 	}
 	m.DX = solve(func(q meas) float64 { return q.dx })
 	m.DZ = solve(func(q meas) float64 { return q.dz })
@@ -218,8 +219,16 @@ func peakShift(corr func(int) float64, maxShift int) (float64, float64) {
 }
 
 // chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] in the least-squares
-// sense (s[0] = 0) by Gauss–Seidel iterations started from the lag-1 chain.
-func chainShifts(d1, d2 []float64) []float64 {
+// sense (s[0] = 0) by Gauss–Seidel iterations started from the lag-1 chain. With shrink,
+// each s[b] is also drawn towards 0 with the weight σe²/σm² of an empirical Bayes prior:
+// σe², the variance of a pairwise measurement's error, from how badly the lag-2
+// measurements disagree with the sum of two lag-1 ones (the closure d2[b]−d1[b]−d1[b−1]
+// has variance 3σe²), and σm², the motion's own variance, from what is left of the lag-1
+// spread (var d1 = 2σm² + σe²). Where the pairwise shifts are good (axially, σe ≪ σm)
+// this leaves the chain as it is; where speckle swamps them (laterally, when the tissue's
+// lateral structure is faint) it keeps the chain's random walk of errors from being taken
+// for motion, which would be worse than no correction.
+func chainShifts(d1, d2 []float64, shrink bool) []float64 {
 	n := len(d1)
 	s := make([]float64, n)
 	for b := 1; b < n; b++ {
@@ -228,12 +237,40 @@ func chainShifts(d1, d2 []float64) []float64 {
 	if n < 3 {
 		return s
 	}
+	lambda := 0.0
+	if shrink && n >= 8 {
+		var c2, v1, m1 float64
+		for b := 1; b < n; b++ {
+			m1 += d1[b] / float64(n-1)
+		}
+		for b := 1; b < n; b++ {
+			v1 += (d1[b] - m1) * (d1[b] - m1) / float64(n-1)
+			if b >= 2 {
+				c := d2[b] - d1[b] - d1[b-1]
+				c2 += c * c / float64(n-2)
+			}
+		}
+		se2 := c2 / 3
+		sm2 := (v1 - se2) / 2
+		switch {
+		case sm2 <= 1e-6*se2:
+			return make([]float64, n)
+		default:
+			lambda = se2 / sm2
+		}
+	}
+	b0 := 1 // s[0] = 0 anchors the plain chain; the prior anchors the shrunk one
+	if lambda > 0 {
+		b0 = 0
+	}
 	for range 200 {
 		delta := 0.0
-		for b := 1; b < n; b++ {
+		for b := b0; b < n; b++ {
 			var sum, cnt float64
-			sum += s[b-1] + d1[b]
-			cnt++
+			if b >= 1 {
+				sum += s[b-1] + d1[b]
+				cnt++
+			}
 			if b >= 2 {
 				sum += s[b-2] + d2[b]
 				cnt++
@@ -246,7 +283,7 @@ func chainShifts(d1, d2 []float64) []float64 {
 				sum += s[b+2] - d2[b+2]
 				cnt++
 			}
-			nv := sum / cnt
+			nv := sum / (cnt + lambda)
 			delta = math.Max(delta, math.Abs(nv-s[b]))
 			s[b] = nv
 		}
