@@ -146,7 +146,17 @@ func (c *Checker) probe(ctx context.Context) Report {
 			pctx, cancel := context.WithTimeout(ctx, timeout)
 			defer cancel()
 			start := time.Now()
-			err := p.Check(pctx)
+			// A client may hold on past its context (go-redis keeps to its own read and dial
+			// timeouts unless told otherwise, 3 and 5 s): the answer does not wait for it. The
+			// probe left behind ends with the client's own timeout.
+			done := make(chan error, 1)
+			go func() { done <- p.Check(pctx) }()
+			var err error
+			select {
+			case err = <-done:
+			case <-pctx.Done():
+				err = pctx.Err()
+			}
 			res := Result{Name: p.Name, OK: err == nil, LatencyMs: float64(time.Since(start).Microseconds()) / 1000}
 			if err != nil {
 				res.Error, res.Summary = err.Error(), summary(err)

@@ -46,3 +46,22 @@ func TestCheckersShareRounds(t *testing.T) {
 	require.False(t, hung.OK)
 	require.Equal(t, "timed out", hung.Summary)
 }
+
+// TestProbeBoundedWhenItsClientIgnoresTheContext: a Redis cut by a partition leaves go-redis
+// waiting on its own read timeout (3 s), past the probe's context; the report (and so
+// /readyz) still comes within Timeout, saying the service timed out.
+func TestProbeBoundedWhenItsClientIgnoresTheContext(t *testing.T) {
+	// The client gives up on its own after 3 s, as go-redis does.
+	c := &health.Checker{Timeout: 100 * time.Millisecond, Probes: []health.Probe{
+		{Name: "partitioned", Check: func(context.Context) error { time.Sleep(3 * time.Second); return errors.New("i/o timeout") }},
+		{Name: "up", Check: func(context.Context) error { return nil }},
+	}}
+	start := time.Now()
+	rep := c.Check(context.Background())
+	require.Less(t, time.Since(start), time.Second, "the report does not wait for a probe past Timeout")
+	cut, _ := rep.Lookup("partitioned")
+	require.False(t, cut.OK)
+	require.Equal(t, "timed out", cut.Summary)
+	up, _ := rep.Lookup("up")
+	require.True(t, up.OK)
+}
