@@ -1,6 +1,9 @@
 package imaging
 
-import "math"
+import (
+	"math"
+	"slices"
+)
 
 // Drift feature names: the keys of DriftFeatures' map, of run_features.features and of
 // evaluation_items.features (the drift reference). They are never renamed. The two density
@@ -115,4 +118,47 @@ func DriftFeatures(in DriftInputs) map[string]float64 {
 		put(FeatureMeanUncertainty, *in.MeanUncertainty)
 	}
 	return f
+}
+
+// ReferenceQuantile is the tail left outside the reference range on each side by
+// OutsideReference: an input feature below the reference's 0.5th or above its 99.5th
+// percentile is out of it.
+const ReferenceQuantile = 0.005
+
+// OutsideReference returns, in name order, the input features of f outside the range
+// [p0.5, p99.5] of reference (linearly interpolated percentiles; with fewer than 200
+// reference images that is close to [min, max]). Features the reference lacks, or has
+// fewer than 10 values of, are not judged.
+func OutsideReference(f map[string]float64, reference []map[string]float64) []string {
+	var out []string
+	for k, v := range f {
+		if DriftFeatureKind(k) != "input" {
+			continue
+		}
+		var r []float64
+		for _, row := range reference {
+			if x, ok := row[k]; ok && !math.IsNaN(x) && !math.IsInf(x, 0) {
+				r = append(r, x)
+			}
+		}
+		if len(r) < 10 {
+			continue
+		}
+		slices.Sort(r)
+		if v < percentile(r, ReferenceQuantile) || v > percentile(r, 1-ReferenceQuantile) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// percentile interpolates the sorted values linearly at q in [0, 1].
+func percentile(sorted []float64, q float64) float64 {
+	pos := q * float64(len(sorted)-1)
+	i := int(pos)
+	if i >= len(sorted)-1 {
+		return sorted[len(sorted)-1]
+	}
+	return sorted[i] + (pos-float64(i))*(sorted[i+1]-sorted[i])
 }

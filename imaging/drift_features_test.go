@@ -65,3 +65,15 @@ func TestDriftFeatures(t *testing.T) {
 		require.Equal(t, "input", DriftFeatureKind(k))
 	}
 }
+
+func TestOutsideReference(t *testing.T) {
+	var ref []map[string]float64
+	for i := range 100 {
+		ref = append(ref, map[string]float64{FeatureSNR: 5 + float64(i)/20, FeatureMeanIntensity: 100, FeatureCount: 300})
+	}
+	require.Empty(t, OutsideReference(map[string]float64{FeatureSNR: 7, FeatureMeanIntensity: 100, FeatureCount: 9000}, ref),
+		"output features are the model's, not the input's")
+	require.Equal(t, []string{FeatureMeanIntensity, FeatureSNR},
+		OutsideReference(map[string]float64{FeatureSNR: 2, FeatureMeanIntensity: 140, FeatureContrast: 5}, ref))
+	require.Empty(t, OutsideReference(map[string]float64{FeatureSNR: 2}, ref[:9]), "too small a reference judges nothing")
+}
