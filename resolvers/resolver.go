@@ -72,6 +72,10 @@ type Resolver struct {
 	// (nil: requests refuse it at once, sockets at their next operation).
 	Tokens *auth.Tokens
 	Ends   *auth.Ends
+
+	// DriftWindow is how many latest runs of a model version drift(versionId) compares;
+	// 0: drift.DefaultWindow (issue 16).
+	DriftWindow int
 }
 
 func (r *Resolver) now() time.Time {

@@ -37,7 +37,8 @@ func runDatasetImport(ctx context.Context, args []string, getenv func(string) st
 	limit := fset.Int("limit", 0, "import only the first N images selected (0: all)")
 	modality := fset.String("modality", "", "import only this modality: confocal or split-detector")
 	subject := fset.String("subject", "", "import only this subject's images")
-	cf := newConfigFlags(fset, needDB|needRedis|needS3)
+	// needHTTP: the subject key (subject codes as the server makes them), the upload limit and the data folder.
+	cf := newConfigFlags(fset, needDB|needRedis|needS3|needHTTP)
 	// The folder comes first; flags follow it.
 	var dir string
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {

@@ -273,6 +273,24 @@ func TestEvaluateModelOnRealData(t *testing.T) {
 	}
 	require.NotNil(t, good.MsPerMpx)
 	require.Greater(t, *good.MsPerMpx, 0.0)
+	// Each image's features, the drift reference: input features of the image as stored,
+	// output features of the marks, a density in cones/mm² (the manifest states µm/px).
+	_, goodID, err := gid.Decode(good.ID)
+	require.NoError(t, err)
+	var feats []json.RawMessage
+	require.NoError(t, e.raw.Select(&feats, `SELECT features FROM evaluation_items WHERE evaluation_id = $1`, goodID))
+	require.Len(t, feats, 8)
+	for _, fb := range feats {
+		var f map[string]float64
+		require.NoError(t, json.Unmarshal(fb, &f))
+		for _, k := range []string{imaging.FeatureMeanIntensity, imaging.FeatureContrast, imaging.FeatureSNR, imaging.FeatureSpacingPx,
+			imaging.FeatureCount, imaging.FeatureDensityPerMM2, imaging.FeatureMeanUncertainty} {
+			require.Contains(t, f, k)
+		}
+		require.NotContains(t, f, imaging.FeatureMotionPx, "one frame: no registration, no motion")
+		require.Greater(t, f[imaging.FeatureCount], 200.0)
+		require.Greater(t, f[imaging.FeatureDensityPerMM2], 20000.0)
+	}
 	t.Logf("cones-confocal on %d JC_0138 images: Dice %.4f [%.4f, %.4f], sensitivity %.4f [%.4f, %.4f], FDR %.4f [%.4f, %.4f], %.0f ms/Mpx",
 		all.Images, all.Dice.Value, all.Dice.Low, all.Dice.High, all.Sensitivity.Value, all.Sensitivity.Low, all.Sensitivity.High,
 		all.Fdr.Value, all.Fdr.Low, all.Fdr.High, *good.MsPerMpx)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -50,7 +51,7 @@ func (rt *Runtime) Detect(ctx context.Context, ref db.ModelRef, v db.Volume) (ev
 	if v.ObjectKey == nil || v.Status != "READY" {
 		return evaluation.Detection{}, fmt.Errorf("the volume is not ready: %w", asynq.SkipRetry)
 	}
-	img, err := rt.enFace(ctx, v)
+	img, motion, err := rt.enFace(ctx, v)
 	if err != nil {
 		return evaluation.Detection{}, err
 	}
@@ -66,7 +67,21 @@ func (rt *Runtime) Detect(ctx context.Context, ref db.ModelRef, v db.Volume) (ev
 		return evaluation.Detection{}, fmt.Errorf("cone model %s %s: %w", ref.Name, ref.Version, err)
 	}
 	ms := float64(time.Since(start).Microseconds()) / 1000
-	return evaluation.Detection{Points: res.Points, W: img.W, H: img.H, Milliseconds: ms}, nil
+	// The drift reference: the features a run of this image would record (preprocess's
+	// input features on the image before normalisation, metrics' output features).
+	fin := imaging.DriftInputs{Image: img, Modality: opts.Modality, MotionRMSPx: motion, Marks: res.Points, W: img.W, H: img.H}
+	if v.PixelSizeSource != db.PixelSizeNone && v.SpacingXUm != nil && *v.SpacingXUm > 0 {
+		fin.UmPerPx = *v.SpacingXUm
+	}
+	if !rt.models.NoTTA {
+		_, _, _, mean := modelUncertainty(res, img.W, img.H, 16)
+		fin.MeanUncertainty = &mean
+	}
+	features, err := json.Marshal(imaging.DriftFeatures(fin))
+	if err != nil {
+		return evaluation.Detection{}, fmt.Errorf("encode features: %w", err)
+	}
+	return evaluation.Detection{Points: res.Points, W: img.W, H: img.H, Milliseconds: ms, Features: features}, nil
 }
 
 // coneModality maps a volume's modality to the detector's; confocal when unstated.
@@ -77,24 +92,25 @@ func coneModality(m string) imaging.ConeModality {
 	return imaging.ConeConfocal
 }
 
-// enFace decodes volume v and registers and averages its frames when there are several.
-func (rt *Runtime) enFace(ctx context.Context, v db.Volume) (*imaging.Image, error) {
+// enFace decodes volume v and registers and averages its frames when there are several,
+// returning the RMS frame displacement then (nil for one frame).
+func (rt *Runtime) enFace(ctx context.Context, v db.Volume) (*imaging.Image, *float64, error) {
 	sc := stepContext{rt: rt}
 	raw, err := sc.get(ctx, *v.ObjectKey)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	opts := ingest.Options{VolumeKind: v.StatedKind()}
 	if v.SourceFormat == ingest.FormatRaw {
 		if opts.Sidecar, err = ingest.RecordedSidecar([3]int{v.DimZ, v.DimY, v.DimX}, v.DataType,
 			[3]*float64{v.SpacingXUm, v.SpacingYUm, v.SpacingZUm}, v.Axes()); err != nil {
-			return nil, fmt.Errorf("sidecar of volume %d: %w: %w", v.ID, err, asynq.SkipRetry)
+			return nil, nil, fmt.Errorf("sidecar of volume %d: %w: %w", v.ID, err, asynq.SkipRetry)
 		}
 	}
 	res, err := ingest.Parse(bytes.NewReader(raw), int64(len(raw)), v.Filename, opts)
 	if err == nil {
 		if rej := ingest.CheckRetinal(res); rej != nil {
-			return nil, fmt.Errorf("not an AO retinal image: %s: %w", rej.Reason, asynq.SkipRetry)
+			return nil, nil, fmt.Errorf("not an AO retinal image: %s: %w", rej.Reason, asynq.SkipRetry)
 		}
 	}
 	var vol *imaging.Volume
@@ -102,7 +118,7 @@ func (rt *Runtime) enFace(ctx context.Context, v db.Volume) (*imaging.Image, err
 		vol, err = res.Volume()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("decode volume %d: %w: %w", v.ID, err, asynq.SkipRetry)
+		return nil, nil, fmt.Errorf("decode volume %d: %w: %w", v.ID, err, asynq.SkipRetry)
 	}
 	n := vol.X * vol.Y
 	frames := make([]*imaging.Image, vol.Z)
@@ -110,11 +126,16 @@ func (rt *Runtime) enFace(ctx context.Context, v db.Volume) (*imaging.Image, err
 		frames[z] = &imaging.Image{W: vol.X, H: vol.Y, Pix: vol.Vox[z*n : (z+1)*n]}
 	}
 	if len(frames) == 1 {
-		return frames[0], nil
+		return frames[0], nil, nil
 	}
 	motion, err := imaging.RegisterStack(frames, imaging.RegisterOptions{Workers: 1})
 	if err != nil {
-		return nil, fmt.Errorf("register frames: %w: %w", err, asynq.SkipRetry)
+		return nil, nil, fmt.Errorf("register frames: %w: %w", err, asynq.SkipRetry)
 	}
-	return imaging.AverageFrames(frames, motion), nil
+	var ss float64
+	for _, m := range motion {
+		ss += m.DX*m.DX + m.DY*m.DY
+	}
+	rms := math.Sqrt(ss / float64(len(motion)))
+	return imaging.AverageFrames(frames, motion), &rms, nil
 }
