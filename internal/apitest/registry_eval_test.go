@@ -46,6 +46,8 @@ type evalAPI struct {
 	versions map[string]int64
 	// adminTok makes the cases images are imported into (an ML engineer may not).
 	adminTok string
+	// rt is a runtime over the worker's dependencies (its Detect runs the models).
+	rt *worker.Runtime
 }
 
 // asUser is e acting with token.
@@ -117,9 +119,10 @@ func newEvalAPI(t *testing.T) *evalAPI {
 	}
 	w := asynq.NewServer(opt, asynq.Config{Concurrency: 1, Queues: jobs.DefaultQueues(), LogLevel: asynq.FatalLevel,
 		TaskCheckInterval: 2 * time.Millisecond, DelayedTaskCheckInterval: 200 * time.Millisecond, RetryDelayFunc: worker.RetryDelay})
-	require.NoError(t, w.Start(worker.NewServeMux(worker.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
+	deps := worker.Deps{DB: conn, Objects: store, Queue: client, Redis: rdb, Inspector: insp,
 		Logger: logger, WorkerID: "eval-test", Lease: 10 * time.Second, MaxRetry: 2, Evaluations: evals,
-		Models: &worker.Models{Pool: pool, Device: string(ortInit.dev)}})))
+		Models: &worker.Models{Pool: pool, Device: string(ortInit.dev)}}
+	require.NoError(t, w.Start(worker.NewServeMux(deps)))
 	t.Cleanup(w.Shutdown)
 	admin, token := testenv.Account(t, conn, policy, rbac.RoleAdmin, rbac.AllProjects)
 	a := &api{t: t, url: srv.URL + "/graphql", db: &countingDB{DB: conn}, raw: conn, policy: policy, token: token, admin: admin, store: store}
@@ -136,7 +139,7 @@ func newEvalAPI(t *testing.T) *evalAPI {
 	require.NoError(t, rows.Err())
 	require.Contains(t, versions, "cones-confocal")
 	require.Contains(t, versions, "cones-confocal-misconfigured")
-	return &evalAPI{api: a, evals: evals, intake: in, labels: lab, versions: versions, adminTok: token}
+	return &evalAPI{api: a, evals: evals, intake: in, labels: lab, versions: versions, adminTok: token, rt: worker.New(deps)}
 }
 
 type gqlEstimate struct{ Value, Low, High float64 }
@@ -322,6 +325,22 @@ func TestEvaluateModelOnRealData(t *testing.T) {
 	var got struct{ Evaluation gqlEvaluation }
 	ml.mustQuery(`query($id: ID!) { evaluation(id: $id) { `+evaluationFields+` } }`, map[string]any{"id": good.ID}, &got)
 	require.Equal(t, good.Scores, got.Evaluation.Scores)
+
+	// A retry after a crash half way resumes from the images not scored and ends with the
+	// same scores; running a finished evaluation again changes nothing.
+	ctx := context.Background()
+	_, err = e.raw.Exec(`UPDATE evaluations SET status = 'RUNNING', scores = '[]', progress = 0.5, finished_at = NULL WHERE id = $1`, goodID)
+	require.NoError(t, err)
+	_, err = e.raw.Exec(`DELETE FROM evaluation_items WHERE evaluation_id = $1 AND volume_id IN
+		(SELECT volume_id FROM evaluation_items WHERE evaluation_id = $1 ORDER BY volume_id LIMIT 4)`, goodID)
+	require.NoError(t, err)
+	require.NoError(t, e.evals.Run(ctx, goodID, e.rt))
+	require.NoError(t, e.evals.Run(ctx, goodID, e.rt))
+	var again struct{ Evaluation gqlEvaluation }
+	ml.mustQuery(`query($id: ID!) { evaluation(id: $id) { `+evaluationFields+` } }`, map[string]any{"id": good.ID}, &again)
+	require.Equal(t, "SUCCEEDED", again.Evaluation.Status)
+	require.Equal(t, good.Scores, again.Evaluation.Scores)
+	require.Len(t, again.Evaluation.Items, 8)
 }
 
 // TestRegistryEvalAdversarial: datasets, evaluations and model versions of another project
