@@ -188,7 +188,7 @@ func (r *Resolver) modelVersionEvaluations(ctx context.Context, obj *db.ModelVer
 	return out, nil
 }
 
-func (r *Resolver) mutationCreateDataset(ctx context.Context, name string, task string, description *string) (*model.Dataset, error) {
+func (r *Resolver) mutationCreateDataset(ctx context.Context, name, task string, description *string) (*model.Dataset, error) {
 	s, err := r.evaluations()
 	if err != nil {
 		return nil, err
@@ -234,7 +234,7 @@ func (r *Resolver) mutationAddToDataset(ctx context.Context, datasetID string, v
 	return r.datasetModel(ctx, d)
 }
 
-func (r *Resolver) mutationEvaluateModel(ctx context.Context, versionID string, datasetID string) (*model.Evaluation, error) {
+func (r *Resolver) mutationEvaluateModel(ctx context.Context, versionID, datasetID string) (*model.Evaluation, error) {
 	s, err := r.evaluations()
 	if err != nil {
 		return nil, err

@@ -41,7 +41,7 @@ func runDatasetImport(ctx context.Context, args []string, getenv func(string) st
 	cf := newConfigFlags(fset, needDB|needRedis|needS3|needHTTP)
 	// The folder comes first; flags follow it.
 	var dir string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		dir, args = args[0], args[1:]
 	}
 	if done, err := parseFlags(fset, args); done {

@@ -454,6 +454,17 @@ func TestRegistryEvalAdversarial(t *testing.T) {
 	require.Contains(t, []string{"next", "error"}, m.Type)
 	require.Contains(t, string(m.Payload), "NOT_FOUND")
 
+	// An image that cannot be segmented (its volume was rejected at upload) fails the
+	// evaluation with a message, and the subscription ends on FAILED.
+	var rejected int64
+	require.NoError(t, e.raw.Get(&rejected, `INSERT INTO volumes (case_id, dim_z, dim_y, dim_x, dtype, size_bytes, source_format, filename, status)
+		SELECT case_id, 1, 150, 150, 'uint8', 22500, 'tiff', 'broken.tif', 'REJECTED' FROM volumes WHERE id = $1 RETURNING id`, vols[0].VolumeID))
+	require.NoError(t, e.evals.AddItem(ctx, datasetNamed(t, e, "broken"), rejected, "confocal", pts, db.DatasetSourceImport, nil))
+	_, failed := ml.evaluate(e.versions["cones-confocal"], gid.Encode("Dataset", datasetNamed(t, e, "broken")))
+	require.Equal(t, "FAILED", failed.Status)
+	require.Contains(t, failed.Message, "not ready")
+	require.Empty(t, failed.Scores)
+
 	for _, role := range []string{rbac.RoleLabeler, rbac.RoleTech, rbac.RoleScanner} {
 		_, tok := e.accountFor(role)
 		who := e.as(tok)
@@ -465,4 +476,16 @@ func TestRegistryEvalAdversarial(t *testing.T) {
 			map[string]any{"v": gid.Encode("ModelVersion", e.versions["cones-confocal"]), "d": dsID})
 		require.Equal(t, []string{"FORBIDDEN"}, codesAt(res, "evaluateModel"), role)
 	}
+}
+
+// datasetNamed returns the id of dataset name of the default project, making it when new.
+func datasetNamed(t *testing.T, e *evalAPI, name string) int64 {
+	t.Helper()
+	d, err := db.DatasetByName(context.Background(), e.raw, "default", name)
+	if err == nil {
+		return d.ID
+	}
+	d, err = e.evals.CreateDataset(context.Background(), "default", name, "cones", "", nil)
+	require.NoError(t, err)
+	return d.ID
 }
