@@ -12,6 +12,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
@@ -55,6 +56,9 @@ type Resolver struct {
 	// Exports creates, follows and serves exports (exports.resolvers.go); nil: UNAVAILABLE.
 	Exports *export.Service
 
+	// Evaluations keeps evaluation datasets and runs evaluations (registry_eval.go); nil: UNAVAILABLE.
+	Evaluations *evaluation.Service
+
 	// Slices renders Volume.slice; nil leaves slices UNAVAILABLE.
 	Slices *Slicer
 	// LayerTables keeps parsed layer boundaries of recent runs (Run.layers); nil parses each time.
@@ -68,6 +72,10 @@ type Resolver struct {
 	// (nil: requests refuse it at once, sockets at their next operation).
 	Tokens *auth.Tokens
 	Ends   *auth.Ends
+
+	// DriftWindow is how many latest runs of a model version drift(versionId) compares;
+	// 0: drift.DefaultWindow (issue 16).
+	DriftWindow int
 }
 
 func (r *Resolver) now() time.Time {

@@ -16,6 +16,8 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/internal/drift"
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
 	"github.com/aomas/aomas/internal/labels"
@@ -31,6 +33,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cf := newConfigFlags(fs, needAll)
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
+	driftWindow := fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version drift(versionId) compares (as the worker's --drift-window)")
 	dropDir := fs.String("drop-dir", getenv("AOMAS_DROP_DIR"), "watch this folder and ingest the files scanners write into it (env AOMAS_DROP_DIR)")
 	if done, err := parseFlags(fs, args); done {
 		return err
@@ -89,6 +92,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Audit:       d.db,
 		Tokens:      acc.tokens,
 		Ends:        acc.ends,
+		DriftWindow: *driftWindow,
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)
@@ -108,6 +112,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if res.Exports, err = newExports(ctx, c, d, exportClient, logger.With("component", "exports")); err != nil {
 		return err
 	}
+	res.Evaluations = &evaluation.Service{DB: d.db, Store: d.store, Queue: exportClient, Redis: d.redis, Logger: logger.With("component", "evaluations")}
 	h := server.New(server.Options{
 		Schema:           resolvers.Schema(res, acc.guard),
 		Guard:            acc.guard,
