@@ -50,8 +50,13 @@ func limitOf(coord string) inputLimit {
 		l.chars = 16 << 10
 	case "StartRunInput.params":
 		l.chars = 4 << 10
-	case "Mutation.reviewLabel(comment)":
+	case "Mutation.reviewLabel(comment)", "Mutation.promoteModelVersion(reason)", "Mutation.rollbackModel(reason)",
+		"RegisterModelVersionInput.description":
 		l.chars = 2000
+	case "RegisterModelVersionInput.card":
+		l.chars = 64 << 10 // the registry's own bound on a model card
+	case "Mutation.createWebhook(url)":
+		l.chars = 2048
 	case "RoleGrantInput.email":
 		l.chars = 254 // RFC 5321's longest address
 	case "SaveLabelInput.document":
