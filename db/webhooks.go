@@ -10,9 +10,9 @@ import (
 	"github.com/lib/pq"
 )
 
-// Webhook is an admin's URL told of registry events. Secret is the HMAC key deliveries are
+// WebhookRecord is an admin's URL told of registry events. Secret is the HMAC key deliveries are
 // signed with: kept as given (signing needs it), never shown again after creation.
-type Webhook struct {
+type WebhookRecord struct {
 	ID        int64          `db:"id"`
 	Project   string         `db:"project"`
 	URL       string         `db:"url"`
@@ -23,9 +23,9 @@ type Webhook struct {
 	CreatedAt time.Time      `db:"created_at"`
 }
 
-// WebhookDelivery is one attempt to deliver one event to one webhook; the attempts of a
+// WebhookAttempt is one attempt to deliver one event to one webhook; the attempts of a
 // delivery share EventID.
-type WebhookDelivery struct {
+type WebhookAttempt struct {
 	ID          int64           `db:"id"`
 	WebhookID   int64           `db:"webhook_id"`
 	EventID     string          `db:"event_id"`
@@ -40,8 +40,8 @@ type WebhookDelivery struct {
 }
 
 // CreateWebhook stores a webhook.
-func CreateWebhook(ctx context.Context, q sqlx.QueryerContext, w Webhook) (Webhook, error) {
-	var out Webhook
+func CreateWebhook(ctx context.Context, q sqlx.QueryerContext, w WebhookRecord) (WebhookRecord, error) {
+	var out WebhookRecord
 	if err := sqlx.GetContext(ctx, q, &out, `INSERT INTO webhooks (project, url, events, secret, created_by)
 		VALUES ($1, $2, $3, $4, $5) RETURNING *`, w.Project, w.URL, w.Events, w.Secret, w.CreatedBy); err != nil {
 		return out, fmt.Errorf("create webhook: %w", err)
@@ -51,8 +51,8 @@ func CreateWebhook(ctx context.Context, q sqlx.QueryerContext, w Webhook) (Webho
 
 // DeactivateWebhook stops deliveries to a webhook of project (its record and deliveries
 // stay); ErrNotFound when project has no such webhook.
-func DeactivateWebhook(ctx context.Context, q sqlx.QueryerContext, project string, id int64) (Webhook, error) {
-	var out Webhook
+func DeactivateWebhook(ctx context.Context, q sqlx.QueryerContext, project string, id int64) (WebhookRecord, error) {
+	var out WebhookRecord
 	if err := sqlx.GetContext(ctx, q, &out, `UPDATE webhooks SET active = false WHERE id = $1 AND project = $2 RETURNING *`,
 		id, project); err != nil {
 		if isNoRows(err) {
@@ -64,17 +64,17 @@ func DeactivateWebhook(ctx context.Context, q sqlx.QueryerContext, project strin
 }
 
 // Webhooks lists project's webhooks, newest first.
-func Webhooks(ctx context.Context, q sqlx.QueryerContext, project string) ([]Webhook, error) {
-	var ws []Webhook
+func Webhooks(ctx context.Context, q sqlx.QueryerContext, project string) ([]WebhookRecord, error) {
+	var ws []WebhookRecord
 	if err := sqlx.SelectContext(ctx, q, &ws, `SELECT * FROM webhooks WHERE project = $1 ORDER BY id DESC`, project); err != nil {
 		return nil, fmt.Errorf("webhooks: %w", err)
 	}
 	return ws, nil
 }
 
-// WebhookDeliveries returns a webhook of project's last limit attempts, newest first.
-func WebhookDeliveries(ctx context.Context, q sqlx.QueryerContext, project string, webhookID int64, limit int) ([]WebhookDelivery, error) {
-	var ds []WebhookDelivery
+// WebhookAttempts returns a webhook of project's last limit attempts, newest first.
+func WebhookAttempts(ctx context.Context, q sqlx.QueryerContext, project string, webhookID int64, limit int) ([]WebhookAttempt, error) {
+	var ds []WebhookAttempt
 	if err := sqlx.SelectContext(ctx, q, &ds, `SELECT d.* FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
 		WHERE d.webhook_id = $1 AND w.project = $2 ORDER BY d.created_at DESC, d.id DESC LIMIT $3`, webhookID, project, limit); err != nil {
 		return nil, fmt.Errorf("deliveries of webhook %d: %w", webhookID, err)
@@ -98,7 +98,7 @@ func EnqueueWebhookEvent(ctx context.Context, q sqlx.ExecerContext, project *str
 
 // DueDelivery is an attempt due now, with where it goes.
 type DueDelivery struct {
-	WebhookDelivery
+	WebhookAttempt
 	URL    string `db:"url"`
 	Secret string `db:"secret"`
 }
@@ -119,7 +119,7 @@ func ClaimDueDeliveries(ctx context.Context, tx *sqlx.Tx, limit int) ([]DueDeliv
 
 // FinishAttempt records an attempt's outcome (next_at stays: when it was due); retryAt, when
 // set, adds the next attempt.
-func FinishAttempt(ctx context.Context, q sqlx.ExecerContext, d WebhookDelivery, status *int, errText *string, delivered bool, retryAt *time.Time) error {
+func FinishAttempt(ctx context.Context, q sqlx.ExecerContext, d WebhookAttempt, status *int, errText *string, delivered bool, retryAt *time.Time) error {
 	if _, err := q.ExecContext(ctx, `UPDATE webhook_deliveries SET status_code = $2, error = $3,
 		delivered_at = CASE WHEN $4 THEN clock_timestamp() END WHERE id = $1`, d.ID, status, errText, delivered); err != nil {
 		return fmt.Errorf("delivery %d: %w", d.ID, err)

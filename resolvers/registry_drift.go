@@ -104,7 +104,7 @@ func (r *Resolver) webhookDeliveries(ctx context.Context, obj *model.Webhook, fi
 	if first != nil {
 		limit = min(max(*first, 1), 100)
 	}
-	ds, err := db.WebhookDeliveries(ctx, r.DB, auth.ProjectFrom(ctx), n, limit)
+	ds, err := db.WebhookAttempts(ctx, r.DB, auth.ProjectFrom(ctx), n, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -117,6 +117,6 @@ func (r *Resolver) webhookDeliveries(ctx context.Context, obj *model.Webhook, fi
 }
 
 // webhookOf never carries the secret: it is shown once, by createWebhook.
-func webhookOf(w db.Webhook) *model.Webhook {
+func webhookOf(w db.WebhookRecord) *model.Webhook {
 	return &model.Webhook{ID: gid.Encode("Webhook", w.ID), URL: w.URL, Events: []string(w.Events), Active: w.Active, CreatedAt: w.CreatedAt}
 }

@@ -162,7 +162,8 @@ type Dims struct {
 
 // One feature's drift against the version's reference (its evaluation dataset).
 type DriftFeature struct {
-	// mean_intensity, contrast, snr, spacing_px, motion_px, count, density, mean_uncertainty.
+	// mean_intensity, contrast, snr, spacing_px, motion_px, count, density_per_mm2 (calibrated runs)
+	// or density_per_10kpx2 (uncalibrated), mean_uncertainty.
 	Feature string `json:"feature"`
 	// input or output.
 	Kind string  `json:"kind"`
@@ -192,7 +193,7 @@ type DriftReport struct {
 	Features   []*DriftFeature `json:"features"`
 	// Earlier checks, oldest first.
 	History []*DriftPoint `json:"history"`
-	// Thresholds: corrected p below this, or PSI above psiLimit.
+	// Thresholds: a feature has drifted when its corrected p is below alpha and its PSI above psiLimit.
 	Alpha    float64 `json:"alpha"`
 	PsiLimit float64 `json:"psiLimit"`
 }

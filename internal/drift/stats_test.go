@@ -4,6 +4,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,4 +76,16 @@ func TestCompare(t *testing.T) {
 	require.False(t, r.Features[1].Drifted)
 	require.InDelta(t, 330, r.Features[0].WindowMean, 3)
 	require.Equal(t, 200, r.Features[0].WindowN)
+}
+
+func TestGauges(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	g := NewGauges(reg)
+	g.set("p1", 7, Result{Features: []FeatureResult{{Feature: "snr", KS: 0.5, PValue: 0.001, PSI: 0.9}}})
+	require.Equal(t, 0.9, testutil.ToFloat64(g.psi.WithLabelValues("p1", "7", "snr")))
+	require.Equal(t, 0.001, testutil.ToFloat64(g.pValue.WithLabelValues("p1", "7", "snr")))
+	require.Equal(t, 0.5, testutil.ToFloat64(g.ks.WithLabelValues("p1", "7", "snr")))
+	n, err := testutil.GatherAndCount(reg, "aomas_model_drift_psi", "aomas_model_drift_pvalue", "aomas_model_drift_ks")
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
 }

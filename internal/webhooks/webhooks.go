@@ -83,18 +83,18 @@ func Sign(secret string, body []byte) string {
 
 // Create stores a webhook of project and returns it with its secret (32 random bytes, hex),
 // which is shown this once.
-func Create(ctx context.Context, q sqlx.QueryerContext, project, rawURL string, events []string, by *int64) (db.Webhook, string, error) {
+func Create(ctx context.Context, q sqlx.QueryerContext, project, rawURL string, events []string, by *int64) (db.WebhookRecord, string, error) {
 	if err := Validate(rawURL, events); err != nil {
-		return db.Webhook{}, "", err
+		return db.WebhookRecord{}, "", err
 	}
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
-		return db.Webhook{}, "", fmt.Errorf("webhook secret: %w", err)
+		return db.WebhookRecord{}, "", fmt.Errorf("webhook secret: %w", err)
 	}
 	secret := hex.EncodeToString(b)
 	evs := slices.Clone(events)
 	slices.Sort(evs)
-	w, err := db.CreateWebhook(ctx, q, db.Webhook{Project: project, URL: rawURL, Events: slices.Compact(evs), Secret: secret, CreatedBy: by})
+	w, err := db.CreateWebhook(ctx, q, db.WebhookRecord{Project: project, URL: rawURL, Events: slices.Compact(evs), Secret: secret, CreatedBy: by})
 	return w, secret, err
 }
 
@@ -244,5 +244,5 @@ func (d *Dispatcher) attempt(ctx context.Context, tx *sqlx.Tx, dd db.DueDelivery
 		at := time.Now().Add(d.Backoff << (dd.Attempt - 1))
 		retryAt = &at
 	}
-	return db.FinishAttempt(ctx, tx, dd.WebhookDelivery, status, errText, delivered, retryAt)
+	return db.FinishAttempt(ctx, tx, dd.WebhookAttempt, status, errText, delivered, retryAt)
 }

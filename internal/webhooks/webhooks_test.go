@@ -106,7 +106,7 @@ func TestDeliveriesSignedRetriedRecorded(t *testing.T) {
 	require.Equal(t, "snr", body.Data["feature"])
 	rec.mu.Unlock()
 
-	ds, err := db.WebhookDeliveries(ctx, conn, "p1", w.ID, 20)
+	ds, err := db.WebhookAttempts(ctx, conn, "p1", w.ID, 20)
 	require.NoError(t, err)
 	require.Len(t, ds, 3)
 	// Newest first: attempt 3 delivered, 2 and 1 failed with 503; each retry waited twice as long.
@@ -122,7 +122,7 @@ func TestDeliveriesSignedRetriedRecorded(t *testing.T) {
 	require.GreaterOrEqual(t, gap1, backoff)
 	require.GreaterOrEqual(t, gap2, 2*backoff)
 	t.Logf("retries after %v and %v (backoff %v, doubling)", gap1, gap2, backoff)
-	none, err := db.WebhookDeliveries(ctx, conn, "p2", w.ID, 20)
+	none, err := db.WebhookAttempts(ctx, conn, "p2", w.ID, 20)
 	require.NoError(t, err)
 	require.Empty(t, none, "p1's webhook is not p2's to read")
 	other.mu.Lock()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/drift"
 	"github.com/aomas/aomas/jobs"
 )
 
@@ -83,4 +84,17 @@ func TestRunRecordsDriftFeatures(t *testing.T) {
 	require.Contains(t, msg, "mean_intensity")
 	require.Contains(t, msg, "snr")
 	t.Logf("run %d features %v; run %d flagged: %s", run.ID, f, run2.ID, msg)
+
+	// The background loop checks the version once, then nothing is due until new runs come.
+	svc := drift.Service{DB: e.conn, Window: 5}
+	n, err := svc.CheckDue(ctx, 10)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	checks, err := db.DriftChecks(ctx, e.conn, version, project, 10)
+	require.NoError(t, err)
+	require.Len(t, checks, 1)
+	require.Equal(t, 2, checks[0].Runs)
+	n, err = svc.CheckDue(ctx, 10)
+	require.NoError(t, err)
+	require.Zero(t, n)
 }
