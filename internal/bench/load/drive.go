@@ -154,14 +154,18 @@ func scanner(ctx context.Context, cfg config, c *client, p *pool, rec *recorder,
 	}
 }
 
-// starter starts n runs evenly over d on random uploaded volumes, a third of them batch.
-func starter(ctx context.Context, c *client, p *pool, rec *recorder, n int, d time.Duration, started *atomic.Int64) {
+// starter starts n runs evenly over d on random uploaded volumes, a third of them batch;
+// each on time in its own request (at most 32 at once), so slow answers do not thin them out.
+func starter(ctx context.Context, c *client, p *pool, rec *recorder, n int, d time.Duration) {
 	if n == 0 {
 		return
 	}
 	rng := rand.New(rand.NewPCG(3, 4))
 	every := d / time.Duration(n)
 	next := time.Now()
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for i := range n {
 		if wait := time.Until(next); wait > 0 {
 			select {
@@ -184,12 +188,15 @@ func starter(ctx context.Context, c *client, p *pool, rec *recorder, n int, d ti
 		if i%3 == 2 {
 			priority = "batch"
 		}
-		err := timed(ctx, rec, "startRun", func() error {
-			return startRun(ctx, c, vol, priority)
-		})
-		if err == nil {
-			started.Add(1)
+		select {
+		case <-ctx.Done():
+			return
+		case sem <- struct{}{}:
 		}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			_ = timed(ctx, rec, "startRun", func() error { return startRun(ctx, c, vol, priority) })
+		})
 	}
 }
 

@@ -68,14 +68,17 @@ func TestMemoryVerdict(t *testing.T) {
 		r.Samples = append(r.Samples, sample{T: ts, RSS: map[string]float64{
 			"serve":    40 + warm + float64(int(ts)%7), // flat after warm-up, with noise
 			"worker-1": 100 + ts/60*3,                  // 3 MiB a minute throughout
+			"worker-2": 100 + float64(int(ts)%60),      // a 60 MiB saw-tooth on a flat floor
 		}})
 	}
 	rows := memory(r)
-	require.Len(t, rows, 2)
+	require.Len(t, rows, 3)
 	require.Equal(t, "serve", rows[0].Name)
 	require.False(t, rows[0].Grows, "%+v", rows[0])
-	require.InDelta(t, 0, rows[0].Slope, 0.5)
+	require.InDelta(t, 0, rows[0].TroughSlope, 0.5)
 	require.True(t, rows[1].Grows, "%+v", rows[1])
-	require.InDelta(t, 3, rows[1].Slope, 0.01)
-	require.InDelta(t, 15, rows[1].Change, 0.2)
+	require.InDelta(t, 3, rows[1].TroughSlope, 0.01)
+	require.InDelta(t, 15, rows[1].Change, 0.5)
+	require.False(t, rows[2].Grows, "%+v", rows[2])
+	require.InDelta(t, 0, rows[2].TroughSlope, 0.01)
 }

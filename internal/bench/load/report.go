@@ -18,14 +18,19 @@ import (
 type memRow struct {
 	Name                  string
 	Start, Peak, MeanLate float64 // MiB
-	Slope                 float64 // MiB a minute over the soak's second half
-	Change                float64 // Slope × the second half's length, MiB
+	Slope                 float64 // MiB a minute over the soak's second half, every sample
+	TroughSlope           float64 // the same through each trough window's lowest sample
+	Change                float64 // TroughSlope × the second half's length, MiB
 	Grows                 bool
 }
 
-// memory sums up each process's RSS over the soak: growth is judged on the second half
-// (after warm-up), as the least-squares slope; more than 5% of the mean (and at least
-// 4 MiB) over that half counts as growth.
+// troughWindow is how long a window memory's trough is taken over: a Go process's RSS is a
+// saw-tooth between collections, and what a leak raises is its floor.
+const troughWindow = 30.0 // seconds
+
+// memory sums up each process's RSS over the soak. Growth is judged on the second half
+// (after warm-up), as the least-squares slope of the lowest RSS of each 30 s window: more
+// than 5% of the mean (and at least 4 MiB) over that half counts as growth.
 func memory(r *result) []memRow {
 	mid := (r.SoakFrom + r.SoakTo) / 2
 	names := map[string]bool{}
@@ -38,6 +43,7 @@ func memory(r *result) []memRow {
 	for n := range names {
 		row := memRow{Name: n, Start: math.NaN()}
 		var xs, ys []float64
+		troughs := map[int]float64{}
 		for _, s := range r.Samples {
 			v, ok := s.RSS[n]
 			if !ok || s.T < r.SoakFrom || s.T > r.SoakTo {
@@ -49,6 +55,10 @@ func memory(r *result) []memRow {
 			row.Peak = max(row.Peak, v)
 			if s.T >= mid {
 				xs, ys = append(xs, s.T/60), append(ys, v)
+				w := int((s.T - mid) / troughWindow)
+				if t, ok := troughs[w]; !ok || v < t {
+					troughs[w] = v
+				}
 			}
 		}
 		if len(ys) == 0 {
@@ -60,7 +70,14 @@ func memory(r *result) []memRow {
 		}
 		row.MeanLate = sum / float64(len(ys))
 		row.Slope = slope(xs, ys)
-		row.Change = row.Slope * (xs[len(xs)-1] - xs[0])
+		var tx, ty []float64
+		for w := range len(troughs) + 1 {
+			if t, ok := troughs[w]; ok {
+				tx, ty = append(tx, (mid+(float64(w)+0.5)*troughWindow)/60), append(ty, t)
+			}
+		}
+		row.TroughSlope = slope(tx, ty)
+		row.Change = row.TroughSlope * (xs[len(xs)-1] - xs[0])
 		row.Grows = row.Change > max(4, 0.05*row.MeanLate)
 		out = append(out, row)
 	}
@@ -125,15 +142,17 @@ func report(r *result) string {
 		p("- run step: %s\n", e)
 	}
 
-	p("\n## Resident memory (MiB, sampled every %v)\n\nGrowth is judged after warm-up, on the soak's second half: the least-squares slope, "+
-		"and what it adds up to over that half (growth: more than 5%% of the mean and 4 MiB).\n\n"+
-		"| process | soak start | peak | mean, 2nd half | slope, 2nd half (MiB/min) | change over 2nd half | verdict |\n|---|---:|---:|---:|---:|---:|---|\n", c.Sample)
+	p("\n## Resident memory (MiB, sampled every %v)\n\nGrowth is judged after warm-up, on the soak's second half. A Go process's RSS is a saw-tooth "+
+		"between collections, so the verdict follows its floor: the least-squares slope through the lowest sample of each %.0f s window, and what it adds up "+
+		"to over that half (growth: more than 5%% of the mean and 4 MiB). The slope through every sample is shown beside it.\n\n"+
+		"| process | soak start | peak | mean, 2nd half | slope, every sample (MiB/min) | slope of the floor (MiB/min) | floor's change over 2nd half | verdict |\n"+
+		"|---|---:|---:|---:|---:|---:|---:|---|\n", c.Sample, troughWindow)
 	for _, m := range memory(r) {
 		v := "flat"
 		if m.Grows {
 			v = "**grows**"
 		}
-		p("| %s | %.0f | %.0f | %.0f | %+.2f | %+.1f | %s |\n", m.Name, m.Start, m.Peak, m.MeanLate, m.Slope, m.Change, v)
+		p("| %s | %.0f | %.0f | %.0f | %+.2f | %+.2f | %+.1f | %s |\n", m.Name, m.Start, m.Peak, m.MeanLate, m.Slope, m.TroughSlope, m.Change, v)
 	}
 
 	p("\n%s\n", goroutineLine(r))

@@ -133,7 +133,6 @@ func run(ctx context.Context, cfg config) error {
 	dctx, stopDriving := context.WithTimeout(ctx, cfg.Duration)
 	var drivers sync.WaitGroup
 	var seeds atomic.Uint64
-	var started atomic.Int64
 	seeds.Store(uint64(time.Now().UnixNano()))
 	for i, tok := range analystTokens {
 		c := &client{url: srv.URL, token: tok, hc: hc}
@@ -143,7 +142,7 @@ func run(ctx context.Context, cfg config) error {
 		c := &client{url: srv.URL, token: tok, hc: hc}
 		drivers.Go(func() { scanner(dctx, cfg, c, p, rec, i, &seeds) })
 	}
-	drivers.Go(func() { starter(dctx, tech, p, rec, cfg.Runs, cfg.Duration, &started) })
+	drivers.Go(func() { starter(dctx, tech, p, rec, cfg.Runs, cfg.Duration) })
 	drivers.Wait()
 	stopDriving()
 	res.SoakTo = smp.elapsed()
@@ -160,7 +159,7 @@ func run(ctx context.Context, cfg config) error {
 	if err != nil {
 		return err
 	}
-	res.Runs.Asked, res.Runs.Started = cfg.Runs, int(started.Load())
+	res.Runs.Asked = cfg.Runs
 	res.Ops = rec.summary()
 	stopWorkers()
 
@@ -221,6 +220,7 @@ func summariseRuns(ctx context.Context, svc *services) (runSummary, error) {
 	}
 	for _, r := range rows {
 		s.ByStatus[r.Status] = r.N
+		s.Started += r.N
 		if r.Status == "QUEUED" || r.Status == "RUNNING" {
 			s.Unfinished += r.N
 		}
