@@ -93,7 +93,7 @@ func plotPNG(r *result, path string) error {
 		if cpuPerRun > 0 {
 			lim := float64(r.NumCPU) / cpuPerRun
 			cpuBound = plotter.XYs{{X: got[0].X, Y: lim}, {X: got[len(got)-1].X, Y: lim}}
-			if err := plotutil.AddLines(thr, "CPU bound", cpuBound); err != nil {
+			if err := plotutil.AddLines(thr, "CPU bound (CPUs / worker CPU-s per run)", cpuBound); err != nil {
 				return err
 			}
 		}

@@ -91,12 +91,36 @@ func cpuSeconds(pid int) (float64, error) {
 	return (ut + st) / 100, nil
 }
 
+// runQueueSeconds is how long a process's threads have waited for a CPU while runnable
+// (the second field of each /proc/PID/task/TID/schedstat): on a shared machine, the
+// measure of how starved it was.
+func runQueueSeconds(pid int) (float64, error) {
+	tasks, err := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/schedstat", pid))
+	if err != nil || len(tasks) == 0 {
+		return 0, fmt.Errorf("no schedstat for %d", pid)
+	}
+	var ns float64
+	for _, t := range tasks {
+		b, err := os.ReadFile(t)
+		if err != nil {
+			continue // a thread that ended meanwhile
+		}
+		if f := strings.Fields(string(b)); len(f) >= 2 {
+			v, err := strconv.ParseFloat(f[1], 64)
+			if err == nil {
+				ns += v
+			}
+		}
+	}
+	return ns / 1e9, nil
+}
+
 // makeTokens makes n accounts of role (prefix-1@load.aomas.local …) with the binary and a
-// personal API token for each, four at a time.
+// personal API token for each, eight at a time.
 func makeTokens(ctx context.Context, bin, role, prefix string, n int) ([]string, error) {
 	tokens := make([]string, n)
 	errs := make([]error, n)
-	sem := make(chan struct{}, 4)
+	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {

@@ -180,8 +180,9 @@ func report(r *result) string {
 	if len(r.Drains) > 0 {
 		p("\n## Run throughput against worker processes\n\nEach phase queues %d runs with no worker up, then starts the workers (concurrency %d each) "+
 			"and times the first step's start to the last run's end.\n\n"+
-			"| worker processes | runs | succeeded | seconds | runs/s | vs 1 worker | worker CPU-s per run | CPUs busy | largest worker RSS MiB |\n"+
-			"|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", c.DrainRuns, c.Concurrency)
+			"| worker processes | runs | succeeded | seconds | runs/s | vs 1 worker | worker CPU-s per run | CPUs busy (workers) | "+
+			"run-queue wait per run (s) | largest worker RSS MiB |\n"+
+			"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n", c.DrainRuns, c.Concurrency)
 		base := r.Drains[0].RunsPerSec
 		var cpuPerRun float64
 		for _, d := range r.Drains {
@@ -191,11 +192,14 @@ func report(r *result) string {
 			if d.Launch > 0 {
 				busy = d.CPU / d.Launch
 			}
-			p("| %d | %d | %d | %.1f | %.2f | %.2fx | %.3f | %.2f | %.0f |\n", d.Workers, d.Runs, d.Succeeded, d.Wall, d.RunsPerSec,
-				d.RunsPerSec/math.Max(base, 1e-9), per, busy, d.PeakRSS)
+			p("| %d | %d | %d | %.1f | %.2f | %.2fx | %.3f | %.2f | %.2f | %.0f |\n", d.Workers, d.Runs, d.Succeeded, d.Wall, d.RunsPerSec,
+				d.RunsPerSec/math.Max(base, 1e-9), per, busy, d.RunQueue/float64(max(d.Runs, 1)), d.PeakRSS)
 		}
-		p("\nCPU bound: this machine has %d CPUs, shared; a run costs the workers about %.3f CPU-s (plus serve, PostgreSQL, Redis and MinIO), "+
-			"so the workers cannot finish more than %d / %.3f ≈ %.1f runs/s however many processes run: past %d CPU-bound processes, more add nothing.\n",
+		p("\nCPU bound: this machine has %d CPUs. A run costs the workers about %.3f CPU-s (plus what PostgreSQL, Redis and MinIO spend on it), "+
+			"so even with the machine to themselves the workers could not finish more than %d / %.3f ≈ %.1f runs/s, and past %d CPU-bound processes "+
+			"more processes add nothing. The run-queue wait (threads runnable but waiting for a CPU, /proc/PID/task/*/schedstat) says how much of the "+
+			"machine they got: where it exceeds the CPU-s, the workers were starved by the machine's other load (load average above), and the runs/s "+
+			"measure that share, not aomas.\n",
 			r.NumCPU, cpuPerRun, r.NumCPU, cpuPerRun, float64(r.NumCPU)/math.Max(cpuPerRun, 1e-9), r.NumCPU)
 	}
 	p("\nPlot: load.png (RSS over time, queue depth, PostgreSQL connections, throughput against workers); samples: samples.csv; logs: logs/.\n")
@@ -206,7 +210,7 @@ func report(r *result) string {
 // second half, at its end and once its runs settled (back to where it began, or not).
 func goroutineLine(r *result) string {
 	mid := (r.SoakFrom + r.SoakTo) / 2
-	start, peak, end, settled := -1, 0, -1, -1
+	before, start, peak, end, idle := -1, -1, 0, -1, -1
 	var xs, ys []float64
 	for _, s := range r.Samples {
 		if s.Goroutines < 0 {
@@ -221,12 +225,15 @@ func goroutineLine(r *result) string {
 			if s.T >= mid {
 				xs, ys = append(xs, s.T/60), append(ys, float64(s.Goroutines))
 			}
-		case s.Phase == "settle":
-			settled = s.Goroutines
+		case s.Phase == "setup":
+			before = s.Goroutines
+		case s.Phase == "idle":
+			idle = s.Goroutines
 		}
 	}
-	return fmt.Sprintf("serve's goroutines (go_goroutines of its /metrics): %d at the soak's start, at most %d, %+.2f a minute over its second half, "+
-		"%d at its end, %d once its runs had settled.", start, peak, slope(xs, ys), end, settled)
+	return fmt.Sprintf("serve's goroutines (go_goroutines of its /metrics): %d before the load, %d at the soak's start, at most %d, %+.1f a minute "+
+		"over its second half, %d at its end, %d once its runs had settled and the clients' idle connections were closed.",
+		before, start, peak, slope(xs, ys), end, idle)
 }
 
 func plural(n int) string {

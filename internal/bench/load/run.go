@@ -155,6 +155,11 @@ func run(ctx context.Context, cfg config) error {
 	if err := waitRuns(ctx, svc, time.Time{}, -1, cfg.Settle); err != nil {
 		say("settle: %v", err)
 	}
+	// With the clients' idle keep-alive connections closed, serve's goroutines should be
+	// back where they were before the load.
+	hc.CloseIdleConnections()
+	smp.setPhase("idle")
+	time.Sleep(3 * cfg.Sample)
 	res.Runs, err = summariseRuns(ctx, svc)
 	if err != nil {
 		return err
@@ -253,6 +258,7 @@ type drainResult struct {
 	// Launch is the workers' start to the last run's end (with their start-up).
 	Launch     float64
 	CPU        float64 // the workers' CPU seconds
+	RunQueue   float64 // seconds the workers' threads waited, runnable, for a CPU
 	RunsPerSec float64
 	PeakRSS    float64 // the largest worker's RSS at the end, MiB
 }
@@ -295,6 +301,9 @@ func drain(ctx context.Context, cfg config, tech *client, p *pool, svc *services
 	for _, w := range ws {
 		if c, err := cpuSeconds(w.Cmd.Process.Pid); err == nil {
 			d.CPU += c
+		}
+		if q, err := runQueueSeconds(w.Cmd.Process.Pid); err == nil {
+			d.RunQueue += q
 		}
 		if kib, err := rssKiB(w.Cmd.Process.Pid); err == nil {
 			d.PeakRSS = max(d.PeakRSS, float64(kib)/1024)
