@@ -22,13 +22,15 @@ type proc struct {
 	log  *os.File
 }
 
-// startWorker starts `aomas worker` with its log in logDir.
-func startWorker(bin, name string, concurrency int, logDir, modelCache string) (*proc, error) {
+// startWorker starts `aomas worker` with its log in logDir; ctx's end interrupts it.
+func startWorker(ctx context.Context, bin, name string, concurrency int, logDir, modelCache string) (*proc, error) {
 	f, err := os.Create(filepath.Join(logDir, name+".log"))
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "worker", "--concurrency", strconv.Itoa(concurrency), "--model-cache", modelCache)
+	cmd := exec.CommandContext(ctx, bin, "worker", "--concurrency", strconv.Itoa(concurrency), "--model-cache", modelCache)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 30 * time.Second
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		_ = f.Close()

@@ -119,7 +119,7 @@ func run(ctx context.Context, cfg config) error {
 	}
 	defer stopWorkers()
 	for i := range cfg.Workers {
-		w, err := startWorker(cfg.Bin, fmt.Sprintf("worker-%d", i+1), cfg.Concurrency, logDir, cache)
+		w, err := startWorker(ctx, cfg.Bin, fmt.Sprintf("worker-%d", i+1), cfg.Concurrency, logDir, cache)
 		if err != nil {
 			return err
 		}
@@ -288,7 +288,7 @@ func drain(ctx context.Context, cfg config, tech *client, p *pool, svc *services
 		}
 	}()
 	for i := range n {
-		w, err := startWorker(cfg.Bin, fmt.Sprintf("throughput-%d-worker-%d", n, i+1), cfg.Concurrency, logDir, cache)
+		w, err := startWorker(ctx, cfg.Bin, fmt.Sprintf("throughput-%d-worker-%d", n, i+1), cfg.Concurrency, logDir, cache)
 		if err != nil {
 			return d, err
 		}
