@@ -176,6 +176,7 @@ func report(r *result) string {
 		p(" With %d worker%s: at most %d (bound %d).", d.Workers, plural(d.Workers), drainConn[ph], poolSize*(1+d.Workers))
 	}
 	p("\n\nQueue depth (tasks pending, scheduled or waiting to retry): at most %d during the soak, %d at its end.\n", maxWait, endWait)
+	p("\n%s\n", redisLine(r))
 
 	if len(r.Drains) > 0 {
 		p("\n## Run throughput against worker processes\n\nEach phase queues %d runs with no worker up, then starts the workers (concurrency %d each) "+
@@ -236,6 +237,27 @@ func goroutineLine(r *result) string {
 		before, start, peak, slope(xs, ys), end, idle)
 }
 
+// redisLine tells how many keys the load's Redis database held: bounded, or not.
+func redisLine(r *result) string {
+	start, peak, end, idle := -1, 0, -1, -1
+	for _, s := range r.Samples {
+		if s.RedisKeys < 0 {
+			continue
+		}
+		switch {
+		case s.T >= r.SoakFrom && s.T <= r.SoakTo:
+			if start < 0 {
+				start = s.RedisKeys
+			}
+			peak, end = max(peak, s.RedisKeys), s.RedisKeys
+		case s.Phase == "idle":
+			idle = s.RedisKeys
+		}
+	}
+	return fmt.Sprintf("Redis keys of the load's database (asynq's queues, tasks and statistics, worker heartbeats): %d at the soak's start, "+
+		"at most %d, %d at its end, %d once its runs had settled.", start, peak, end, idle)
+}
+
 func plural(n int) string {
 	if n == 1 {
 		return ""
@@ -262,13 +284,13 @@ func writeCSV(r *result) error {
 	}
 	slices.Sort(names)
 	w := csv.NewWriter(f)
-	head := []string{"t_s", "phase", "pg_connections", "queue_waiting", "queue_active", "serve_goroutines"}
+	head := []string{"t_s", "phase", "pg_connections", "queue_waiting", "queue_active", "serve_goroutines", "redis_keys"}
 	for _, n := range names {
 		head = append(head, "rss_mib_"+n)
 	}
 	_ = w.Write(head)
 	for _, s := range r.Samples {
-		row := []string{strconv.FormatFloat(s.T, 'f', 1, 64), s.Phase, strconv.Itoa(s.PGConns), strconv.Itoa(s.Waiting), strconv.Itoa(s.Active), strconv.Itoa(s.Goroutines)}
+		row := []string{strconv.FormatFloat(s.T, 'f', 1, 64), s.Phase, strconv.Itoa(s.PGConns), strconv.Itoa(s.Waiting), strconv.Itoa(s.Active), strconv.Itoa(s.Goroutines), strconv.Itoa(s.RedisKeys)}
 		for _, n := range names {
 			v := ""
 			if x, ok := s.RSS[n]; ok {

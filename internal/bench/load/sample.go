@@ -25,6 +25,8 @@ type sample struct {
 	Waiting, Active int
 	// Goroutines is serve's go_goroutines (its /metrics), a leak's other sign; -1 unread.
 	Goroutines int
+	// RedisKeys counts the keys of the load's Redis database (asynq's tasks, heartbeats).
+	RedisKeys int
 }
 
 // sampler reads every process's RSS, the database's connections and the queues at a
@@ -90,7 +92,7 @@ func (s *sampler) once(ctx context.Context) {
 	procs := maps.Clone(s.procs)
 	phase := s.phase
 	s.mu.Unlock()
-	sm := sample{T: s.elapsed(), Phase: phase, RSS: map[string]float64{}, PGConns: -1, Waiting: -1, Active: -1, Goroutines: s.goroutines(ctx)}
+	sm := sample{T: s.elapsed(), Phase: phase, RSS: map[string]float64{}, PGConns: -1, Waiting: -1, Active: -1, Goroutines: s.goroutines(ctx), RedisKeys: -1}
 	for name, pid := range procs {
 		if kib, err := rssKiB(pid); err == nil {
 			sm.RSS[name] = float64(kib) / 1024
@@ -101,6 +103,9 @@ func (s *sampler) once(ctx context.Context) {
 	if err := s.svc.Admin.GetContext(qctx, &sm.PGConns,
 		`SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name <> $2`, dbName, appName); err != nil {
 		sm.PGConns = -1
+	}
+	if n, err := s.svc.Redis.DBSize(qctx).Result(); err == nil {
+		sm.RedisKeys = int(n)
 	}
 	if qs, err := s.insp.Queues(); err == nil {
 		sm.Waiting, sm.Active = 0, 0
