@@ -18,13 +18,14 @@ FUZZTIME ?= 300000x
 export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
 
 .PHONY: help demo test deps services services-down generate check-generate web build vet lint \
-        test-go test-exports test-fuzz test-web test-e2e test-cluster test-cluster-short bench train clean
+        test-go test-exports test-fuzz test-web test-e2e test-cluster test-cluster-short bench load train clean
 
 help:
 	@echo "make demo    install what is missing, start services, migrate, serve SPA + API on http://localhost:8080"
 	@echo "make test    the whole suite: Go unit + integration, fuzz (bounded), frontend, browser end-to-end, multi-host"
 	@echo "make bench   benchmarks with figures"
 	@echo "make test-cluster   the multi-host test in network namespaces, 200 runs (root; make test runs a short form)"
+	@echo "make load    load and soak against the local services: report and plot in .local/load/ (LOAD_QUICK=1: one minute; not part of make test)"
 	@echo "make train   train the cone and capillary networks on CPU and export models/*.onnx (not part of make test)"
 	@echo "make services / services-down   start / stop the local PostgreSQL, Redis and MinIO"
 
@@ -122,6 +123,16 @@ test-e2e:
 
 bench: deps services
 	$(ENV) scripts/bench.sh
+
+## load: issue 19's load and soak, not part of make test. Settings are LOAD_* variables
+## (LOAD_DURATION=10m, LOAD_ANALYSTS=50, LOAD_SCANNERS=10, LOAD_RUNS=500, LOAD_WORKERS=2,
+## LOAD_DRAIN_WORKERS=1,2,4, LOAD_QUICK=1 …; internal/bench/load/config.go lists them all).
+LOAD_NICE ?= 5
+load: deps services
+	mkdir -p $(LOCAL)/load
+	go build -ldflags "$(LDFLAGS)" -o $(LOCAL)/load/aomas ./cmd/aomas
+	go build -o $(LOCAL)/load/load ./internal/bench/load
+	$(ENV) nice -n $(LOAD_NICE) $(LOCAL)/load/load
 
 ## train: PyTorch (Debian) on the CPU, reproducible from SEED (default 1); see training/README.md.
 train:

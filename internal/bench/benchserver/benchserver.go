@@ -34,6 +34,8 @@ type Options struct {
 	MaxUploadBytes int64
 	// Args are more flags for aomas serve.
 	Args []string
+	// Stderr takes the server's log; nil: this process's standard error.
+	Stderr io.Writer
 }
 
 // Server is a running `aomas serve` process.
@@ -76,6 +78,9 @@ func Start(ctx context.Context, o Options) (_ *Server, err error) {
 		"--max-upload-bytes", strconv.FormatInt(o.MaxUploadBytes, 10)}, o.Args...)
 	cmd := exec.CommandContext(ctx, o.Bin, args...)
 	cmd.Stderr = os.Stderr
+	if o.Stderr != nil {
+		cmd.Stderr = o.Stderr
+	}
 	cmd.Env = append(os.Environ(), "TMPDIR="+s.tmp)
 	if err := cmd.Start(); err != nil {
 		return nil, err
