@@ -17,12 +17,13 @@ func NewServeMux(d Deps) *asynq.ServeMux {
 	}
 	rt := New(d)
 	for name, fn := range map[string]stepFunc{
-		jobs.StepValidate:   validateStep,
-		jobs.StepPreprocess: preprocessStep,
-		jobs.StepSegment:    segmentStep,
-		jobs.StepMetrics:    metricsStep,
-		jobs.StepQC:         qcStep,
-		jobs.StepLayers:     layersStep,
+		jobs.StepValidate:      validateStep,
+		jobs.StepPreprocess:    preprocessStep,
+		jobs.StepSegment:       segmentStep,
+		jobs.StepMetrics:       metricsStep,
+		jobs.StepQC:            qcStep,
+		jobs.StepLayers:        layersStep,
+		jobs.StepShadowSegment: shadowStep,
 	} {
 		mux.Handle(jobs.StepTaskType(name), &stepHandler{rt: rt, name: name, fn: fn})
 	}
