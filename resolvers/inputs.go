@@ -54,6 +54,10 @@ func limitOf(coord string) inputLimit {
 		l.chars = 2000
 	case "RoleGrantInput.email":
 		l.chars = 254 // RFC 5321's longest address
+	case "RegisterModelVersionInput.card":
+		l.chars = 64 << 10 // the registry's own bound on a model card
+	case "Mutation.promoteModelVersion(reason)", "Mutation.rollbackModel(reason)", "RegisterModelVersionInput.description":
+		l.chars = 2000
 	case "SaveLabelInput.document":
 		l.chars = 32 << 20 // the label service's own bound; the body limit is smaller
 	}
