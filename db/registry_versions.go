@@ -131,8 +131,8 @@ func SetStage(ctx context.Context, tx *sqlx.Tx, id int64, stage string, canaryPe
 	return nil
 }
 
-// StageChange is one row of the stage-change history.
-type StageChange struct {
+// StageChangeRow is one row (named so, not StageChange, so that gqlgen does not bind the GraphQL type to it) of the stage-change history.
+type StageChangeRow struct {
 	ID             int64     `db:"id"`
 	ModelVersionID int64     `db:"model_version_id"`
 	FromStage      string    `db:"from_stage"`
@@ -146,11 +146,11 @@ type StageChange struct {
 }
 
 // InsertStageChange records a stage change (Gates is a JSON array).
-func InsertStageChange(ctx context.Context, tx *sqlx.Tx, c StageChange) (StageChange, error) {
+func InsertStageChange(ctx context.Context, tx *sqlx.Tx, c StageChangeRow) (StageChangeRow, error) {
 	if c.Gates == "" {
 		c.Gates = "[]"
 	}
-	var out StageChange
+	var out StageChangeRow
 	err := sqlx.GetContext(ctx, tx, &out, `INSERT INTO stage_changes (model_version_id, from_stage, to_stage, canary_percent, actor_id, reason, override, gates)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) RETURNING *`,
 		c.ModelVersionID, c.FromStage, c.ToStage, c.CanaryPercent, c.ActorID, c.Reason, c.Override, c.Gates)
@@ -161,8 +161,8 @@ func InsertStageChange(ctx context.Context, tx *sqlx.Tx, c StageChange) (StageCh
 }
 
 // StageChanges returns a version's stage changes, oldest first.
-func StageChanges(ctx context.Context, q sqlx.QueryerContext, versionID int64) ([]StageChange, error) {
-	var cs []StageChange
+func StageChanges(ctx context.Context, q sqlx.QueryerContext, versionID int64) ([]StageChangeRow, error) {
+	var cs []StageChangeRow
 	if err := sqlx.SelectContext(ctx, q, &cs, `SELECT * FROM stage_changes WHERE model_version_id = $1 ORDER BY at, id`, versionID); err != nil {
 		return nil, fmt.Errorf("stage changes of model version %d: %w", versionID, err)
 	}
@@ -171,8 +171,8 @@ func StageChanges(ctx context.Context, q sqlx.QueryerContext, versionID int64) (
 
 // DeploymentChanges returns the stage changes of the versions of task and modality that
 // project sees (its own and the shared ones), oldest first.
-func DeploymentChanges(ctx context.Context, q sqlx.QueryerContext, project, task, modality string) ([]StageChange, error) {
-	var cs []StageChange
+func DeploymentChanges(ctx context.Context, q sqlx.QueryerContext, project, task, modality string) ([]StageChangeRow, error) {
+	var cs []StageChangeRow
 	if err := sqlx.SelectContext(ctx, q, &cs, `SELECT sc.* FROM stage_changes sc JOIN model_versions mv ON mv.id = sc.model_version_id
 		JOIN models m ON m.id = mv.model_id WHERE m.task = $2 AND m.modality = $3 AND (m.project IS NULL OR m.project = $1)
 		ORDER BY sc.at, sc.id`, project, task, modality); err != nil {
@@ -181,8 +181,8 @@ func DeploymentChanges(ctx context.Context, q sqlx.QueryerContext, project, task
 	return cs, nil
 }
 
-// GatePolicy is what a version of a task and modality must show to be deployed.
-type GatePolicy struct {
+// GatePolicyRow (a gate_policies row) is what a version of a task and modality must show to be deployed.
+type GatePolicyRow struct {
 	Project     string  `db:"project"`
 	Task        string  `db:"task"`
 	Modality    string  `db:"modality"`
@@ -193,8 +193,8 @@ type GatePolicy struct {
 
 // GatePolicyFor returns the policy of project's task and modality: the project's own before
 // the defaults (project ”), one for the modality before one for any.
-func GatePolicyFor(ctx context.Context, q sqlx.QueryerContext, project, task, modality string) (GatePolicy, error) {
-	var p GatePolicy
+func GatePolicyFor(ctx context.Context, q sqlx.QueryerContext, project, task, modality string) (GatePolicyRow, error) {
+	var p GatePolicyRow
 	err := sqlx.GetContext(ctx, q, &p, `SELECT * FROM gate_policies WHERE project IN ($1, '') AND task = $2 AND modality IN ($3, 'any')
 		ORDER BY modality = 'any', project = '' LIMIT 1`, project, task, modality)
 	if isNoRows(err) {
@@ -208,8 +208,8 @@ func GatePolicyFor(ctx context.Context, q sqlx.QueryerContext, project, task, mo
 
 // GatePolicies lists the policies project works under: its own, and the defaults it has not
 // replaced.
-func GatePolicies(ctx context.Context, q sqlx.QueryerContext, project string) ([]GatePolicy, error) {
-	var ps []GatePolicy
+func GatePolicies(ctx context.Context, q sqlx.QueryerContext, project string) ([]GatePolicyRow, error) {
+	var ps []GatePolicyRow
 	if err := sqlx.SelectContext(ctx, q, &ps, `SELECT DISTINCT ON (task, modality) * FROM gate_policies WHERE project IN ($1, '')
 		ORDER BY task, modality, project = ''`, project); err != nil {
 		return nil, fmt.Errorf("gate policies: %w", err)
@@ -218,8 +218,8 @@ func GatePolicies(ctx context.Context, q sqlx.QueryerContext, project string) ([
 }
 
 // PutGatePolicy sets project's policy for a task and modality.
-func PutGatePolicy(ctx context.Context, q sqlx.ExtContext, p GatePolicy) (GatePolicy, error) {
-	var out GatePolicy
+func PutGatePolicy(ctx context.Context, q sqlx.ExtContext, p GatePolicyRow) (GatePolicyRow, error) {
+	var out GatePolicyRow
 	err := sqlx.GetContext(ctx, q, &out, `INSERT INTO gate_policies (project, task, modality, min_dice, max_dice_drop, max_ms_per_mpx)
 		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (project, task, modality) DO UPDATE
 		SET min_dice = EXCLUDED.min_dice, max_dice_drop = EXCLUDED.max_dice_drop, max_ms_per_mpx = EXCLUDED.max_ms_per_mpx RETURNING *`,

@@ -89,7 +89,7 @@ func (r *Resolver) modelVersionRegisteredBy(ctx context.Context, obj *db.ModelVe
 	return r.userByID(ctx, *obj.RegisteredBy)
 }
 
-func (r *Resolver) stageChange(ctx context.Context, c db.StageChange, v *db.ModelVersion) (*model.StageChange, error) {
+func (r *Resolver) stageChange(ctx context.Context, c db.StageChangeRow, v *db.ModelVersion) (*model.StageChange, error) {
 	if v == nil {
 		mv, err := db.ModelVersionByID(ctx, r.DB, c.ModelVersionID)
 		if err != nil {
@@ -208,7 +208,7 @@ func (r *Resolver) mutationRollbackModel(ctx context.Context, task string, modal
 	return &v, nil
 }
 
-func gatePolicy(p db.GatePolicy) *model.GatePolicy {
+func gatePolicy(p db.GatePolicyRow) *model.GatePolicy {
 	return &model.GatePolicy{Task: p.Task, Modality: p.Modality, MinDice: p.MinDice, MaxDiceDrop: p.MaxDiceDrop, MaxMsPerMpx: p.MaxMsPerMpx}
 }
 
@@ -217,7 +217,7 @@ func (r *Resolver) mutationSetGatePolicy(ctx context.Context, task string, modal
 		return nil, err
 	}
 	noteTarget(ctx, "gate policy %s %s: min Dice %g, max drop %g, max %g ms/Mpx", task, modality, minDice, maxDiceDrop, maxMsPerMpx)
-	p, err := r.Registry.SetGatePolicy(ctx, db.GatePolicy{Project: auth.ProjectFrom(ctx), Task: task, Modality: modality,
+	p, err := r.Registry.SetGatePolicy(ctx, db.GatePolicyRow{Project: auth.ProjectFrom(ctx), Task: task, Modality: modality,
 		MinDice: minDice, MaxDiceDrop: maxDiceDrop, MaxMsPerMpx: maxMsPerMpx})
 	if err != nil {
 		return nil, registryError(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/internal/testenv/shared"
@@ -233,6 +234,20 @@ func TestRegistryJourney(t *testing.T) {
 	}
 	t.Logf("canary at 50%%: %d of %d runs", canary, len(canaryRuns))
 	require.InDelta(t, 0.5, float64(canary)/float64(len(canaryRuns)), 0.1)
+	// Metrics per model version: the wide table's runs of the canary version are its runs.
+	goodID := idOf(good)
+	perVersion, err := db.ListWideRows(context.Background(), e.raw, db.MetricListFilter{Project: "default", IncludeSuperseded: true,
+		ModelVersionID: &goodID}, 1000, 0)
+	require.NoError(t, err)
+	require.Equal(t, canary, perVersion.Total)
+	for _, row := range perVersion.Rows {
+		require.Equal(t, "cones-journey", *row.ModelName)
+	}
+	shippedID := e.versions["cones-confocal"]
+	perVersion, err = db.ListWideRows(context.Background(), e.raw, db.MetricListFilter{Project: "default", IncludeSuperseded: true,
+		ModelVersionID: &shippedID}, 1000, 0)
+	require.NoError(t, err)
+	require.Equal(t, 20+len(canaryRuns)-canary, perVersion.Total, "the deployed version's runs: the shadow phase's and the canary's others")
 	again := ml.runAll([]string{canaryRuns[0].Volume.ID, canaryRuns[1].Volume.ID})
 	require.Equal(t, canaryRuns[0].Segmentation.Cones.Choice, again[0].Segmentation.Cones.Choice, "the same volume, the same version")
 	require.Equal(t, canaryRuns[1].Segmentation.Cones.Choice, again[1].Segmentation.Cones.Choice)

@@ -143,11 +143,11 @@ func Gates(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, project 
 // minDiceGate checks each modality the version reads: a version for one modality its score
 // there (else overall); a version for any modality each per-modality score against that
 // modality's policy (else the overall one).
-func minDiceGate(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, project string, policy db.GatePolicy,
+func minDiceGate(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, project string, policy db.GatePolicyRow,
 	rows []scoreRow, ev db.EvaluationSummary) (Gate, error) {
 	type check struct {
 		row    scoreRow
-		policy db.GatePolicy
+		policy db.GatePolicyRow
 	}
 	var checks []check
 	if ref.Modality != "any" {
@@ -194,7 +194,7 @@ func minDiceGate(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, pr
 
 // notWorseGate compares overall Dice with the production version's on the same dataset:
 // refused when the candidate's upper 95% bound is below production's Dice less the margin.
-func notWorseGate(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, project string, policy db.GatePolicy,
+func notWorseGate(ctx context.Context, q sqlx.QueryerContext, ref db.ModelRef, project string, policy db.GatePolicyRow,
 	rows []scoreRow, ev db.EvaluationSummary) (Gate, error) {
 	g := Gate{Gate: GateNotWorse}
 	prod, err := db.DeployedModel(ctx, q, ref.Task, ref.Modality, project)

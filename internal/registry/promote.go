@@ -143,7 +143,7 @@ func (s *Service) change(ctx context.Context, tx *sqlx.Tx, ref db.ModelRef, stag
 	if stage != db.StageCanary {
 		percent = nil
 	}
-	_, err := db.InsertStageChange(ctx, tx, db.StageChange{ModelVersionID: ref.ID, FromStage: ref.Stage, ToStage: stage,
+	_, err := db.InsertStageChange(ctx, tx, db.StageChangeRow{ModelVersionID: ref.ID, FromStage: ref.Stage, ToStage: stage,
 		CanaryPercent: percent, ActorID: actor, Reason: reason, Override: override, Gates: gates})
 	return err
 }
@@ -223,8 +223,8 @@ type Interval struct {
 	CanaryPercent *int
 	From          time.Time
 	To            *time.Time
-	Began         db.StageChange
-	Ended         *db.StageChange
+	Began         db.StageChangeRow
+	Ended         *db.StageChangeRow
 }
 
 // History returns every interval a version the project sees (its own or shared) was
@@ -258,7 +258,7 @@ func DecodeGates(s string) []Gate {
 }
 
 // SetGatePolicy sets the project's gate policy for a task and modality.
-func (s *Service) SetGatePolicy(ctx context.Context, p db.GatePolicy) (db.GatePolicy, error) {
+func (s *Service) SetGatePolicy(ctx context.Context, p db.GatePolicyRow) (db.GatePolicyRow, error) {
 	if p.Task != "cones" && p.Task != "capillaries" {
 		return p, invalid("task %q: cones or capillaries", p.Task)
 	}
