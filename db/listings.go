@@ -162,7 +162,7 @@ func ListWideRows(ctx context.Context, q sqlx.QueryerContext, f MetricListFilter
 	w := f.where()
 	from := ` FROM runs r JOIN volumes v ON v.id = r.volume_id JOIN cases c ON c.id = v.case_id
 		JOIN subjects s ON s.id = c.subject_id
-		LEFT JOIN model_versions mv ON mv.id = `+runCones+` LEFT JOIN models mo ON mo.id = mv.model_id
+		LEFT JOIN model_versions mv ON mv.id = ` + runCones + ` LEFT JOIN models mo ON mo.id = mv.model_id
 		LEFT JOIN run_step_tasks seg ON seg.run_id = r.id AND seg.name = 'segment'`
 	var page Page[WideRow]
 	filter := w.sql()

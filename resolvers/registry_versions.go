@@ -196,7 +196,7 @@ func (r *Resolver) mutationPromoteModelVersion(ctx context.Context, id string, s
 	return &v, nil
 }
 
-func (r *Resolver) mutationRollbackModel(ctx context.Context, task string, modality string, reason string) (*db.ModelVersion, error) {
+func (r *Resolver) mutationRollbackModel(ctx context.Context, task, modality, reason string) (*db.ModelVersion, error) {
 	if err := r.needRegistry(); err != nil {
 		return nil, err
 	}
@@ -212,7 +212,7 @@ func gatePolicy(p db.GatePolicyRow) *model.GatePolicy {
 	return &model.GatePolicy{Task: p.Task, Modality: p.Modality, MinDice: p.MinDice, MaxDiceDrop: p.MaxDiceDrop, MaxMsPerMpx: p.MaxMsPerMpx}
 }
 
-func (r *Resolver) mutationSetGatePolicy(ctx context.Context, task string, modality string, minDice float64, maxDiceDrop float64, maxMsPerMpx float64) (*model.GatePolicy, error) {
+func (r *Resolver) mutationSetGatePolicy(ctx context.Context, task, modality string, minDice, maxDiceDrop, maxMsPerMpx float64) (*model.GatePolicy, error) {
 	if err := r.needRegistry(); err != nil {
 		return nil, err
 	}
@@ -237,7 +237,7 @@ func (r *Resolver) queryGatePolicies(ctx context.Context) ([]*model.GatePolicy, 
 	return out, nil
 }
 
-func (r *Resolver) queryProductionHistory(ctx context.Context, task string, modality string) ([]*model.ProductionInterval, error) {
+func (r *Resolver) queryProductionHistory(ctx context.Context, task, modality string) ([]*model.ProductionInterval, error) {
 	ivs, err := registry.History(ctx, r.DB, auth.ProjectFrom(ctx), task, modality)
 	if err != nil {
 		return nil, err

@@ -43,7 +43,7 @@ func runModelRegister(ctx context.Context, args []string, getenv func(string) st
 	cf := newConfigFlags(fset, needDB|needRedis|needS3)
 	// FILE may come before the flags.
 	var file string
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+	if len(args) > 0 && args[0] != "" && args[0][0] != '-' {
 		file, args = args[0], args[1:]
 	}
 	if done, err := parseFlags(fset, args); done {

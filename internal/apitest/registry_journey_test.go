@@ -91,7 +91,9 @@ func TestRegistryJourney(t *testing.T) {
 	require.NoError(t, err)
 	// The admin sets the project's speed limit for this 2-core test machine (the default is
 	// for a production server); the Dice gates stay the defaults.
-	var policy struct{ SetGatePolicy struct{ MinDice, MaxMsPerMpx float64 } }
+	var policy struct {
+		SetGatePolicy struct{ MinDice, MaxMsPerMpx float64 }
+	}
 	e.mustQuery(`mutation { setGatePolicy(task: "cones", modality: "confocal", minDice: 0.95, maxDiceDrop: 0.01, maxMsPerMpx: 500000) {
 		minDice maxMsPerMpx } }`, nil, &policy)
 	require.Equal(t, 500000.0, policy.SetGatePolicy.MaxMsPerMpx)
