@@ -71,7 +71,14 @@ type MetricListFilter struct {
 	// volume superseded (and of runs that have not succeeded); by default only current
 	// runs count, so that a volume is never counted twice.
 	IncludeSuperseded bool
+	// ModelVersionID keeps the runs whose cones this model version found (runCones).
+	ModelVersionID *int64
 }
+
+// runCones is the model version that found a run's cones: the one the run carries (named or
+// canary), else the one its segment step recorded (the deployed version).
+const runCones = `coalesce(r.model_version_id, (SELECT (st.output::jsonb->'cones'->>'model_version_id')::bigint
+	FROM run_step_tasks st WHERE st.run_id = r.id AND st.name = 'segment'))`
 
 func (f MetricListFilter) where() where {
 	var w where
@@ -96,6 +103,9 @@ func (f MetricListFilter) where() where {
 	}
 	if f.To != nil {
 		w.add("r.created_at < ?", *f.To)
+	}
+	if f.ModelVersionID != nil {
+		w.add(runCones+" = ?", *f.ModelVersionID)
 	}
 	return w
 }
@@ -152,7 +162,7 @@ func ListWideRows(ctx context.Context, q sqlx.QueryerContext, f MetricListFilter
 	w := f.where()
 	from := ` FROM runs r JOIN volumes v ON v.id = r.volume_id JOIN cases c ON c.id = v.case_id
 		JOIN subjects s ON s.id = c.subject_id
-		LEFT JOIN model_versions mv ON mv.id = r.model_version_id LEFT JOIN models mo ON mo.id = mv.model_id
+		LEFT JOIN model_versions mv ON mv.id = ` + runCones + ` LEFT JOIN models mo ON mo.id = mv.model_id
 		LEFT JOIN run_step_tasks seg ON seg.run_id = r.id AND seg.name = 'segment'`
 	var page Page[WideRow]
 	filter := w.sql()

@@ -48,11 +48,12 @@ func StepTaskType(step string) string { return stepTypePrefix + step }
 // stepDeps is the DAG: each step and the steps whose outputs it reads. A run holds either
 // preprocess (FRAME_STACK) or layers (OCT_VOLUME); a dependency the run lacks is ignored.
 var stepDeps = map[string][]string{
-	StepValidate:      nil,
-	StepPreprocess:    {StepValidate},
-	StepLayers:        {StepValidate},
-	StepSegment:       {StepPreprocess, StepLayers},
-	StepShadowSegment: {StepPreprocess, StepLayers},
+	StepValidate:   nil,
+	StepPreprocess: {StepValidate},
+	StepLayers:     {StepValidate},
+	StepSegment:    {StepPreprocess, StepLayers},
+	// The shadow compares its marks with the segment step's: it runs after it.
+	StepShadowSegment: {StepSegment, StepPreprocess, StepLayers},
 	StepMetrics:       {StepSegment, StepPreprocess, StepLayers},
 	StepQC:            {StepMetrics, StepPreprocess, StepLayers},
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
+	"github.com/aomas/aomas/internal/registry"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
 )
@@ -76,6 +77,9 @@ type Resolver struct {
 	// DriftWindow is how many latest runs of a model version drift(versionId) compares;
 	// 0: drift.DefaultWindow (issue 16).
 	DriftWindow int
+	// Registry registers model versions and moves them through the stages (issue 16,
+	// registry_versions.go); nil: those mutations are UNAVAILABLE.
+	Registry *registry.Service
 }
 
 func (r *Resolver) now() time.Time {

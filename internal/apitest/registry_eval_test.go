@@ -25,6 +25,7 @@ import (
 	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
+	"github.com/aomas/aomas/internal/registry"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/internal/testenv/shared"
 	"github.com/aomas/aomas/jobs"
@@ -105,6 +106,7 @@ func newEvalAPI(t *testing.T) *evalAPI {
 		Checker: checker, DB: conn, Store: store, Intake: in, Labels: lab, Evaluations: evals,
 		Pipeline: jobs.NewPipeline(jobs.Deps{DB: conn, Queue: client, Redis: rdb, Inspector: insp, Logger: logger, MaxRetry: 2}),
 		Enforcer: policy, Accounts: accounts, Audit: conn,
+		Registry: &registry.Service{DB: conn, Store: store, ORTLib: lib},
 	}
 	srv := httptest.NewServer(server.New(server.Options{
 		Schema: resolvers.Schema(res, guard), Guard: guard, Checker: checker,
