@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
@@ -123,6 +124,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxUploadBytes:   c.MaxUpload,
 		DICOMweb:         dcm.web.Handler(),
 		ExportFiles:      res.Exports.FileHandler(),
+		Collectors:       []prometheus.Collector{pipe.QueueCollector()},
 	})
 	if *dropDir != "" {
 		w := &dropdir.Watcher{Dir: *dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),
