@@ -277,6 +277,7 @@ func TestBadValuesRefused(t *testing.T) {
 				_, err = engine.Render(chrt, top)
 			}
 			require.Error(t, err)
+			t.Log(err)
 		})
 	}
 }
