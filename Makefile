@@ -18,7 +18,7 @@ FUZZTIME ?= 300000x
 export AOMAS_ORT_LIB := $(LOCAL)/onnxruntime/libonnxruntime.so.1
 
 .PHONY: help demo test deps services services-down generate check-generate web build vet lint \
-        test-go test-exports test-fuzz test-web test-e2e test-cluster test-cluster-short bench load train clean
+        test-go test-chart test-exports test-fuzz test-web test-e2e test-cluster test-cluster-short bench load train clean
 
 help:
 	@echo "make demo    install what is missing, start services, migrate, serve SPA + API on http://localhost:8080"
@@ -36,6 +36,7 @@ deps: $(LOCAL)/onnxruntime/VERSION frontend/node_modules/.installed $(LOCAL)/too
 	@/usr/bin/python3 -c 'import pydicom' 2>/dev/null || scripts/apt.sh python3-pydicom python3-numpy || true
 	@go mod download
 	@go mod download -modfile=internal/tools/go.mod
+	@cd deploy/helm/charttest && go mod download
 
 $(LOCAL)/onnxruntime/VERSION: scripts/ort.sh
 	scripts/ort.sh
@@ -84,6 +85,7 @@ test: deps services
 	@start=$$(date +%s); status=0; \
 	$(MAKE) --no-print-directory check-generate vet lint || status=1; \
 	$(MAKE) --no-print-directory test-go || status=1; \
+	$(MAKE) --no-print-directory test-chart || status=1; \
 	$(MAKE) --no-print-directory test-fuzz || status=1; \
 	$(MAKE) --no-print-directory test-web || status=1; \
 	$(MAKE) --no-print-directory test-e2e || status=1; \
@@ -93,6 +95,14 @@ test: deps services
 
 test-go:
 	$(ENV) $(GOTEST) --format pkgname-and-test-fails --jsonfile $(LOCAL)/test/go.json -- -race -count=1 -timeout 15m ./...
+
+# The Helm chart (deploy/helm/aomas): rendered, linted and decoded strictly through the Helm
+# Go module, in a module of its own (deploy/helm/charttest) so that Helm's and k8s.io's
+# modules stay out of go.mod. gotestsum is the main module's tool, run from its built path.
+test-chart:
+	@mkdir -p $(LOCAL)/test
+	@gotestsum=$$(go tool -n gotestsum) && cd deploy/helm/charttest && \
+	$$gotestsum --format pkgname-and-test-fails --jsonfile $(LOCAL)/test/chart.json -- -count=1 -timeout 20m ./...
 
 # The export must-show at full size: 100,000 metric rows to MinIO and a folder, CSV and Parquet.
 test-exports: deps services

@@ -28,7 +28,7 @@ def tap(path):
     get = lambda k: int((re.findall(rf"^# {k} (\d+)$", txt, re.M) or ["0"])[-1])
     return get("pass"), get("fail"), get("skipped") + get("todo")
 
-for name, fn, fname in [("go (unit + integration)", go, "go.json"), ("multi-host (network namespaces)", go, "cluster.json"), ("frontend (vitest)", vitest, "vitest.json"), ("browser e2e (playwright-core + chromium)", tap, "e2e.tap")]:
+for name, fn, fname in [("go (unit + integration)", go, "go.json"), ("helm chart (render, lint, strict decode)", go, "chart.json"), ("multi-host (network namespaces)", go, "cluster.json"), ("frontend (vitest)", vitest, "vitest.json"), ("browser e2e (playwright-core + chromium)", tap, "e2e.tap")]:
     path = os.path.join(d, fname)
     if not os.path.exists(path):
         rows.append((name, 0, 1, 0, "did not run"))

@@ -58,12 +58,16 @@ type Options struct {
 	Anonymous, SignedIn DocumentLimits
 	// DICOMweb serves /dicomweb/ (STOW-RS, QIDO-RS) behind Auth; nil: not served.
 	DICOMweb http.Handler
+	// Collectors are exported on /metrics beside the HTTP metrics (the queue sizes that
+	// worker pools scale on).
+	Collectors []prometheus.Collector
 }
 
 // New returns the handler for every route aomas serves.
 func New(opts Options) http.Handler {
 	reg := prometheus.NewRegistry()
 	m := newHTTPMetrics(reg)
+	reg.MustRegister(opts.Collectors...)
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.Default()

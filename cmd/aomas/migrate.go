@@ -11,15 +11,28 @@ import (
 	"github.com/aomas/aomas/db"
 )
 
-func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// migrateFlags are the migrate command's flags; the tests parse the deployments' command
+// lines (docker-compose.yml, the Helm chart's hook) with the same set.
+type migrateFlags struct {
+	fs   *flag.FlagSet
+	cf   *configFlags
+	wait *time.Duration
+}
+
+func newMigrateFlags(stderr io.Writer) *migrateFlags {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: aomas migrate [flags] up|down|status")
 		fs.PrintDefaults()
 	}
-	cf := newConfigFlags(fs, needDB)
-	wait := fs.Duration("wait", 30*time.Second, "how long to wait for PostgreSQL")
+	return &migrateFlags{fs: fs, cf: newConfigFlags(fs, needDB),
+		wait: fs.Duration("wait", 30*time.Second, "how long to wait for PostgreSQL")}
+}
+
+func runMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newMigrateFlags(stderr)
+	fs, cf, wait := f.fs, f.cf, f.wait
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
@@ -28,18 +29,34 @@ import (
 	"github.com/aomas/aomas/server"
 )
 
-func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// serveFlags are the serve command's flags; the tests parse the deployments' command lines
+// (docker-compose.yml, the Helm chart) with the same set.
+type serveFlags struct {
+	fs          *flag.FlagSet
+	cf          *configFlags
+	migrate     *bool
+	wait        *time.Duration
+	dropDir     *string
+	driftWindow *int
+}
+
+func newServeFlags(getenv func(string) string, stderr io.Writer) *serveFlags {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cf := newConfigFlags(fs, needAll)
-	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
-	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
-	driftWindow := fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version drift(versionId) compares (as the worker's --drift-window)")
-	dropDir := fs.String("drop-dir", getenv("AOMAS_DROP_DIR"), "watch this folder and ingest the files scanners write into it (env AOMAS_DROP_DIR)")
-	if done, err := parseFlags(fs, args); done {
+	return &serveFlags{fs: fs, cf: newConfigFlags(fs, needAll),
+		migrate:     fs.Bool("migrate", false, "apply pending migrations before serving"),
+		wait:        fs.Duration("wait", 30*time.Second, "how long to wait for services at start"),
+		dropDir:     fs.String("drop-dir", getenv("AOMAS_DROP_DIR"), "watch this folder and ingest the files scanners write into it (env AOMAS_DROP_DIR)"),
+		driftWindow: fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version drift(versionId) compares (as the worker's --drift-window)"),
+	}
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newServeFlags(getenv, stderr)
+	if done, err := parseFlags(f.fs, args); done {
 		return err
 	}
-	c, err := cf.load(getenv)
+	c, err := f.cf.load(getenv)
 	if err != nil {
 		return err
 	}
@@ -52,12 +69,12 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := c.mkdirData(); err != nil {
 		return err
 	}
-	d, err := connect(ctx, c, logger, *wait)
+	d, err := connect(ctx, c, logger, *f.wait)
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	if *migrate {
+	if *f.migrate {
 		m, err := db.NewMigrator(d.db.DB)
 		if err != nil {
 			return err
@@ -93,7 +110,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Audit:       d.db,
 		Tokens:      acc.tokens,
 		Ends:        acc.ends,
-		DriftWindow: *driftWindow,
+		DriftWindow: *f.driftWindow,
 		// Registering a model version checks it in ONNX Runtime on the CPU, initialised then.
 		Registry: &registry.Service{DB: d.db, Store: d.store, ORTLib: getenv("AOMAS_ORT_LIB")},
 	}
@@ -131,9 +148,10 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		MaxUploadBytes:   c.MaxUpload,
 		DICOMweb:         dcm.web.Handler(),
 		ExportFiles:      res.Exports.FileHandler(),
+		Collectors:       []prometheus.Collector{pipe.QueueCollector()},
 	})
-	if *dropDir != "" {
-		w := &dropdir.Watcher{Dir: *dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),
+	if *f.dropDir != "" {
+		w := &dropdir.Watcher{Dir: *f.dropDir, Intake: res.Intake, Logger: logger.With("component", "dropdir"),
 			Cases: &intake.Cases{DB: d.db, SubjectKey: c.SubjectKey, Project: res.Project}}
 		go func() {
 			if err := w.Run(ctx); err != nil {

@@ -27,55 +27,82 @@ import (
 	"github.com/aomas/aomas/jobs/worker"
 )
 
-func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+// workerFlags are the worker command's flags; the tests parse the deployments' command
+// lines (docker-compose.yml, the Helm chart) with the same set.
+type workerFlags struct {
+	fs           *flag.FlagSet
+	cf           *configFlags
+	concurrency  *int
+	queues       *string
+	wait         *time.Duration
+	device       *string
+	ortLib       *string
+	modelCache   *string
+	noTTA        *bool
+	poll         *time.Duration
+	lease        *time.Duration
+	janitorEvery *time.Duration
+	maxRetry     *int
+	metricsAddr  *string
+	driftEvery   *time.Duration
+	driftWindow  *int
+	webhookEvery *time.Duration
+}
+
+func newWorkerFlags(getenv func(string) string, stderr io.Writer) *workerFlags {
 	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cf := newConfigFlags(fs, needDB|needRedis|needS3)
-	concurrency := fs.Int("concurrency", 4, "tasks processed at once")
-	queues := fs.String("queues", "", "queues and weights, e.g. interactive=6,batch=3 (default: all)")
-	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
+	f := &workerFlags{fs: fs, cf: newConfigFlags(fs, needDB|needRedis|needS3)}
+	f.concurrency = fs.Int("concurrency", 4, "tasks processed at once")
+	f.queues = fs.String("queues", "", "queues and weights, e.g. interactive=6,batch=3 (default: all)")
+	f.wait = fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
 	// Pipeline settings (issue 5).
-	device := fs.String("device", "cpu", "where model inference runs: cpu, cuda (exits when there is no GPU or CUDA provider) or auto (cuda when it loads, else cpu)")
-	ortLib := fs.String("ort-lib", getenv("AOMAS_ORT_LIB"), "the ONNX Runtime shared library (env AOMAS_ORT_LIB)")
-	modelCache := fs.String("model-cache", filepath.Join(os.TempDir(), "aomas-model-cache"), "where model weights are cached on this machine, by SHA-256")
-	noTTA := fs.Bool("no-tta", false, "skip the 8 flips and rotations of test-time augmentation: faster, but no model uncertainty")
-	poll := fs.Duration("poll", 2*time.Millisecond, "how often an idle worker looks for tasks (asynq's TaskCheckInterval; the default 1 s adds up to a second to every step)")
-	lease := fs.Duration("lease", worker.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
-	janitorEvery := fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
-	maxRetry := fs.Int("max-retry", jobs.DefaultMaxRetry, "retries of a failing step before it fails, for steps this worker enqueues")
-	metricsAddr := fs.String("metrics-listen", "", "address to serve Prometheus /metrics on (empty: off)")
+	f.device = fs.String("device", "cpu", "where model inference runs: cpu, cuda (exits when there is no GPU or CUDA provider) or auto (cuda when it loads, else cpu)")
+	f.ortLib = fs.String("ort-lib", getenv("AOMAS_ORT_LIB"), "the ONNX Runtime shared library (env AOMAS_ORT_LIB)")
+	f.modelCache = fs.String("model-cache", filepath.Join(os.TempDir(), "aomas-model-cache"), "where model weights are cached on this machine, by SHA-256")
+	f.noTTA = fs.Bool("no-tta", false, "skip the 8 flips and rotations of test-time augmentation: faster, but no model uncertainty")
+	f.poll = fs.Duration("poll", 2*time.Millisecond, "how often an idle worker looks for tasks (asynq's TaskCheckInterval; the default 1 s adds up to a second to every step)")
+	f.lease = fs.Duration("lease", worker.DefaultLease, "how long a claimed step stays this worker's without renewal; the janitor hands lapsed steps to other workers")
+	f.janitorEvery = fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
+	f.maxRetry = fs.Int("max-retry", jobs.DefaultMaxRetry, "retries of a failing step before it fails, for steps this worker enqueues")
+	f.metricsAddr = fs.String("metrics-listen", "", "address to serve Prometheus /metrics on (empty: off)")
 	// The registry's drift checks and webhook deliveries (issue 16): safe on every replica.
-	driftEvery := fs.Duration("drift-every", time.Minute, "how often model versions with new runs are checked for drift (0: off)")
-	driftWindow := fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version a drift check compares")
-	webhookEvery := fs.Duration("webhook-every", 2*time.Second, "how often due webhook deliveries are made (0: off)")
-	if done, err := parseFlags(fs, args); done {
+	f.driftEvery = fs.Duration("drift-every", time.Minute, "how often model versions with new runs are checked for drift (0: off)")
+	f.driftWindow = fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version a drift check compares")
+	f.webhookEvery = fs.Duration("webhook-every", 2*time.Second, "how often due webhook deliveries are made (0: off)")
+	return f
+}
+
+func runWorker(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	f := newWorkerFlags(getenv, stderr)
+	if done, err := parseFlags(f.fs, args); done {
 		return err
 	}
-	if *poll <= 0 || *lease < 300*time.Millisecond || *maxRetry < 0 {
+	if *f.poll <= 0 || *f.lease < 300*time.Millisecond || *f.maxRetry < 0 {
 		return &exitError{code: 2, err: errors.New("config: --poll must be positive, --lease at least 300ms and --max-retry not negative")}
 	}
 	// Settings first, so a bad value is named before the device is looked for; the device
 	// before any service, so a worker that cannot run models exits at once.
-	c, err := cf.load(getenv)
+	c, err := f.cf.load(getenv)
 	if err != nil {
 		return err
 	}
-	dev, err := initDevice(*device, *ortLib)
+	dev, err := initDevice(*f.device, *f.ortLib)
 	if err != nil {
 		return err
 	}
 	logger := c.logger(stderr)
-	if *device == "auto" {
+	if *f.device == "auto" {
 		logger.Info("device chosen", "asked", "auto", "device", dev, "runtime", inference.Describe())
 	}
-	if *concurrency < 1 {
-		return &exitError{code: 2, err: fmt.Errorf("config: --concurrency: %d is not a positive whole number", *concurrency)}
+	if *f.concurrency < 1 {
+		return &exitError{code: 2, err: fmt.Errorf("config: --concurrency: %d is not a positive whole number", *f.concurrency)}
 	}
-	q, err := parseQueues(*queues)
+	q, err := parseQueues(*f.queues)
 	if err != nil {
 		return &exitError{code: 2, err: fmt.Errorf("config: --queues: %w", err)}
 	}
-	d, err := connect(ctx, c, logger, *wait)
+	d, err := connect(ctx, c, logger, *f.wait)
 	if err != nil {
 		return err
 	}
@@ -89,14 +116,14 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	host, _ := os.Hostname()
 	srv := asynq.NewServer(redisOpt, asynq.Config{
-		Concurrency:     *concurrency,
+		Concurrency:     *f.concurrency,
 		Queues:          q,
 		ShutdownTimeout: 20 * time.Second,
 		Logger:          slogAsynq{logger.With("component", "asynq")},
 		BaseContext:     func() context.Context { return ctx },
 		// Latency: an idle worker looks for work every poll, and retries become due
 		// within half a second of their backoff.
-		TaskCheckInterval:        *poll,
+		TaskCheckInterval:        *f.poll,
 		DelayedTaskCheckInterval: 500 * time.Millisecond,
 		RetryDelayFunc:           worker.RetryDelay,
 	})
@@ -107,13 +134,13 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	reg := prometheus.NewRegistry()
 	workerID := worker.ID(host, os.Getpid())
 	deps := worker.Deps{DB: d.db, Objects: d.store, Queue: client, Redis: d.redis, Inspector: insp,
-		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *lease, MaxRetry: *maxRetry,
-		Models: &worker.Models{Pool: inference.NewPool(*modelCache, *concurrency), Device: string(dev), NoTTA: *noTTA}}
+		Logger: logger.With("worker", workerID), Metrics: worker.NewMetrics(reg), WorkerID: workerID, Lease: *f.lease, MaxRetry: *f.maxRetry,
+		Models: &worker.Models{Pool: inference.NewPool(*f.modelCache, *f.concurrency), Device: string(dev), NoTTA: *f.noTTA}}
 	if deps.Exports, err = newExports(ctx, c, d, nil, logger.With("component", "exports")); err != nil {
 		return err
 	}
 	deps.Evaluations = &evaluation.Service{DB: d.db, Store: d.store, Queue: client, Redis: d.redis, Logger: logger.With("component", "evaluations")}
-	logger.Info("aomas worker starting", "worker", workerID, "device", dev, "device_asked", *device, "concurrency", *concurrency, "queues", q)
+	logger.Info("aomas worker starting", "worker", workerID, "device", dev, "device_asked", *f.device, "concurrency", *f.concurrency, "queues", q)
 	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)
 	}
@@ -125,22 +152,22 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	slices.Sort(names)
 	wg.Go(func() {
-		worker.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: string(dev), DeviceAsked: *device,
-			Queues: names, Concurrency: *concurrency, StartedAt: time.Now()}, 5*time.Second)
+		worker.Heartbeat(bg, d.redis, jobs.WorkerInfo{ID: workerID, Host: host, PID: os.Getpid(), Device: string(dev), DeviceAsked: *f.device,
+			Queues: names, Concurrency: *f.concurrency, StartedAt: time.Now()}, 5*time.Second)
 	})
-	if *janitorEvery > 0 {
-		wg.Go(func() { worker.New(deps).RunJanitor(bg, *janitorEvery) })
+	if *f.janitorEvery > 0 {
+		wg.Go(func() { worker.New(deps).RunJanitor(bg, *f.janitorEvery) })
 	}
-	if *driftEvery > 0 {
-		svc := &drift.Service{DB: d.db, Window: *driftWindow, Gauges: drift.NewGauges(reg), Logger: logger.With("component", "drift")}
-		wg.Go(func() { svc.Run(bg, *driftEvery) })
+	if *f.driftEvery > 0 {
+		svc := &drift.Service{DB: d.db, Window: *f.driftWindow, Gauges: drift.NewGauges(reg), Logger: logger.With("component", "drift")}
+		wg.Go(func() { svc.Run(bg, *f.driftEvery) })
 	}
-	if *webhookEvery > 0 {
+	if *f.webhookEvery > 0 {
 		disp := &webhooks.Dispatcher{DB: d.db, Logger: logger.With("component", "webhooks")}
-		wg.Go(func() { disp.Run(bg, *webhookEvery) })
+		wg.Go(func() { disp.Run(bg, *f.webhookEvery) })
 	}
-	if *metricsAddr != "" {
-		ms := &http.Server{Addr: *metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
+	if *f.metricsAddr != "" {
+		ms := &http.Server{Addr: *f.metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}
 		wg.Go(func() {
 			if err := ms.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 				logger.Warn("metrics listener", "err", err)
