@@ -100,8 +100,10 @@ interface SectionProps {
 }
 
 function ModelSection({ model, registry, open, onOpen, onChanged, reload }: SectionProps) {
-  const mayPromote = useMay('Mutation.promoteModelVersion');
-  const mayRollback = useMay('Mutation.rollbackModel');
+  // The shipped models (no project) stay as aomas registered them: a project promotes its own.
+  const shipped = model.project === null;
+  const mayPromote = useMay('Mutation.promoteModelVersion') && !shipped;
+  const mayRollback = useMay('Mutation.rollbackModel') && !shipped;
   const isAdmin = useCan('admin');
   const [promoting, setPromoting] = useState<RegistryVersion | null>(null);
   const [rollingBack, setRollingBack] = useState(false);
@@ -119,7 +121,7 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
   return (
     <section className="models__model" data-testid="model" data-name={model.name}>
       <h2>
-        {model.name} <span className="models__task">{model.task} · {model.modality}{model.project === null ? ' · shipped' : ''}</span>
+        {model.name} <span className="models__task">{model.task} · {model.modality}{shipped ? ' · shipped with aomas' : ''}</span>
       </h2>
       {model.description && <p className="case-detail__muted">{model.description}</p>}
       <DataTable

@@ -165,7 +165,7 @@ export function RollbackDialog({ task, modality, current, onClose, onDone }: Rol
     <Dialog title={`Roll back ${task} · ${modality}`} onClose={onClose} className="form-dialog">
       <form onSubmit={submit} className="form" data-testid="rollback-dialog">
         <p className="models__muted">
-          {current} goes archived and the previous production version is restored for new runs.
+          {current} goes archived; the project's previous production version (or, with none, the model shipped with aomas) takes new runs again.
         </p>
         <label>
           Reason
