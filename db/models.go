@@ -73,14 +73,14 @@ func ModelRefByID(ctx context.Context, q sqlx.QueryerContext, id int64) (ModelRe
 	return r, nil
 }
 
-// DeployedModel returns the PRODUCTION version of a model for task that reads modality
-// (a model for that modality before one for any), shared or of project; ErrNotFound when
-// none is deployed.
+// DeployedModel returns the PRODUCTION version of a model for task that reads modality:
+// project's own before a shared one (a project's production overrides the shipped default),
+// then a model for that modality before one for any; ErrNotFound when none is deployed.
 func DeployedModel(ctx context.Context, q sqlx.QueryerContext, task, modality, project string) (ModelRef, error) {
 	var r ModelRef
 	err := sqlx.GetContext(ctx, q, &r, modelRefSelect+` WHERE mv.stage = 'PRODUCTION' AND m.task = $1
 		AND m.modality IN ($2, 'any') AND (m.project IS NULL OR m.project = $3)
-		ORDER BY m.modality = 'any', m.project IS NULL, mv.id DESC LIMIT 1`, task, modality, project)
+		ORDER BY m.project IS NULL, m.modality = 'any', mv.id DESC LIMIT 1`, task, modality, project)
 	if isNoRows(err) {
 		return r, fmt.Errorf("deployed %s model for %s images: %w", task, modality, ErrNotFound)
 	}

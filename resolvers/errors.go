@@ -37,6 +37,8 @@ type codedError struct {
 	code string
 	msg  string
 	err  error
+	// ext are more extensions for the client (a refused promotion's gates).
+	ext map[string]any
 }
 
 func (e *codedError) Error() string { return e.msg }
@@ -99,6 +101,9 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	if ce, ok := codeOf(err); ok {
 		gqlErr.Message = ce.msg
 		setCode(gqlErr, ce.code)
+		for k, v := range ce.ext {
+			gqlErr.Extensions[k] = v
+		}
 		var rej *ingest.RejectError
 		if errors.As(err, &rej) {
 			gqlErr.Extensions["reason"] = rej.Code

@@ -16,6 +16,7 @@ import (
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
+	"github.com/aomas/aomas/internal/registry"
 	"github.com/aomas/aomas/rbac"
 	"github.com/aomas/aomas/storage"
 )
@@ -68,6 +69,10 @@ type Resolver struct {
 	// (nil: requests refuse it at once, sockets at their next operation).
 	Tokens *auth.Tokens
 	Ends   *auth.Ends
+
+	// Registry registers model versions and moves them through the stages (issue 16,
+	// registry_versions.go); nil: those mutations are UNAVAILABLE.
+	Registry *registry.Service
 }
 
 func (r *Resolver) now() time.Time {

@@ -35,6 +35,7 @@ func commands() map[string]command {
 		"version": {runVersion, "print the version"},
 		"user":    {userCommand(os.Stdin), "create, list or disable accounts (create|list|disable)"},
 		"labels":  {runLabels, "bring AO coordinate files (_coords.csv, _manualcoord.txt) in as label versions (import)"},
+		"model":   {runModel, "register an ONNX file and its card as a CANDIDATE model version (register)"},
 		"token":   {runToken, "create, list and revoke personal API tokens (create prints the token once)"},
 		"audit":   {runAudit, "walk the audit log's hash chain (verify)"},
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
 	"github.com/aomas/aomas/internal/labels"
+	"github.com/aomas/aomas/internal/registry"
 	"github.com/aomas/aomas/internal/web"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/resolvers"
@@ -89,6 +90,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Audit:       d.db,
 		Tokens:      acc.tokens,
 		Ends:        acc.ends,
+		// Registering a model version checks it in ONNX Runtime on the CPU, initialised then.
+		Registry: &registry.Service{DB: d.db, Store: d.store, ORTLib: getenv("AOMAS_ORT_LIB")},
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)

@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -26,6 +27,7 @@ import (
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/labels"
+	"github.com/aomas/aomas/internal/registry"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/rbac"
@@ -126,6 +128,7 @@ func newAPIWith(t *testing.T, adjust func(*setup)) *api {
 		Enforcer: policy,
 		Accounts: accounts,
 		Audit:    conn,
+		Registry: &registry.Service{DB: cdb, Store: store, ORTLib: os.Getenv("AOMAS_ORT_LIB")},
 	}
 	st := &setup{guard: guard, checker: checker, res: res, conn: conn}
 	if adjust != nil {
