@@ -27,6 +27,8 @@ const (
 	TypeVerifyArtifact = "maintenance:verify-artifact"
 	// TypeExport writes an export of metrics or marks to the export store.
 	TypeExport = "export:write"
+	// TypeEvaluate evaluates a model version on a dataset (the model registry).
+	TypeEvaluate = "evaluation:run"
 
 	// Pipeline step task types: stepTypePrefix and the step's name.
 	TypeStepValidate      = stepTypePrefix + StepValidate

@@ -106,3 +106,19 @@ func NewExportTask(id int64) (*asynq.Task, error) {
 	return asynq.NewTask(TypeExport, b, asynq.Queue(QueueBatch), asynq.TaskID(fmt.Sprintf("export:%d", id)), asynq.MaxRetry(3),
 		asynq.Retention(24*time.Hour)), nil
 }
+
+// EvaluatePayload names the evaluation a task runs.
+type EvaluatePayload struct {
+	EvaluationID int64 `json:"evaluation_id"`
+}
+
+// NewEvaluateTask returns the task that runs evaluation id: one task per evaluation,
+// which resumes after a crash from the images not yet scored.
+func NewEvaluateTask(id int64) (*asynq.Task, error) {
+	b, err := json.Marshal(EvaluatePayload{EvaluationID: id})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate task payload: %w", err)
+	}
+	return asynq.NewTask(TypeEvaluate, b, asynq.Queue(QueueBatch), asynq.TaskID(fmt.Sprintf("evaluation:%d", id)), asynq.MaxRetry(3),
+		asynq.Timeout(2*time.Hour), asynq.Retention(24*time.Hour)), nil
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/auth"
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/internal/health"
 	"github.com/aomas/aomas/internal/intake"
@@ -55,6 +56,9 @@ type Resolver struct {
 
 	// Exports creates, follows and serves exports (exports.resolvers.go); nil: UNAVAILABLE.
 	Exports *export.Service
+
+	// Evaluations keeps evaluation datasets and runs evaluations (registry_eval.go); nil: UNAVAILABLE.
+	Evaluations *evaluation.Service
 
 	// Slices renders Volume.slice; nil leaves slices UNAVAILABLE.
 	Slices *Slicer

@@ -34,6 +34,7 @@ func commands() map[string]command {
 		"migrate": {runMigrate, "apply or roll back database migrations (up|down|status)"},
 		"version": {runVersion, "print the version"},
 		"user":    {userCommand(os.Stdin), "create, list or disable accounts (create|list|disable)"},
+		"dataset": {runDataset, "bring images with manual cone marks in as an evaluation dataset (import)"},
 		"labels":  {runLabels, "bring AO coordinate files (_coords.csv, _manualcoord.txt) in as label versions (import)"},
 		"model":   {runModel, "register an ONNX file and its card as a CANDIDATE model version (register)"},
 		"token":   {runToken, "create, list and revoke personal API tokens (create prints the token once)"},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
 	"github.com/aomas/aomas/internal/labels"
@@ -111,6 +112,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if res.Exports, err = newExports(ctx, c, d, exportClient, logger.With("component", "exports")); err != nil {
 		return err
 	}
+	res.Evaluations = &evaluation.Service{DB: d.db, Store: d.store, Queue: exportClient, Redis: d.redis, Logger: logger.With("component", "evaluations")}
 	h := server.New(server.Options{
 		Schema:           resolvers.Schema(res, acc.guard),
 		Guard:            acc.guard,

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aomas/aomas/inference"
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/jobs/worker"
 )
@@ -105,6 +106,7 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	if deps.Exports, err = newExports(ctx, c, d, nil, logger.With("component", "exports")); err != nil {
 		return err
 	}
+	deps.Evaluations = &evaluation.Service{DB: d.db, Store: d.store, Queue: client, Redis: d.redis, Logger: logger.With("component", "evaluations")}
 	logger.Info("aomas worker starting", "worker", workerID, "device", dev, "device_asked", *device, "concurrency", *concurrency, "queues", q)
 	if err := srv.Start(worker.NewServeMux(deps)); err != nil {
 		return fmt.Errorf("worker: %w", err)

@@ -10,14 +10,12 @@ package main
 
 import (
 	"encoding/binary"
-	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/internal/imageio"
@@ -119,37 +117,28 @@ func runData(args []string) error {
 
 func prepReal(sharedDir, out string) error {
 	root := filepath.Join(sharedDir, "data", "ao-cunefare-2017-train")
-	f, err := os.Open(filepath.Join(root, "manifest.csv"))
+	entries, err := imageio.ReadManifest(root)
 	if err != nil {
 		return err
-	}
-	defer func() { _ = f.Close() }() // read only: a close error loses nothing
-	rows, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		return err
-	}
-	col := map[string]int{}
-	for i, n := range rows[0] {
-		col[n] = i
 	}
 	var index []sample
-	for i, r := range rows[1:] {
-		img, err := imageio.ReadImage(filepath.Join(root, r[col["image"]]))
+	for i, r := range entries {
+		img, err := imageio.ReadImage(filepath.Join(root, r.Image))
 		if err != nil {
 			return err
 		}
-		marks, err := imageio.ReadPoints(filepath.Join(root, r[col["coords"]]), true)
+		marks, err := imageio.ReadPoints(filepath.Join(root, r.Coords), true)
 		if err != nil {
 			return err
 		}
-		um, _ := strconv.ParseFloat(r[col["microns_per_pixel"]], 64)
+		um := r.UmPerPx
 		mod, cm := "confocal", imaging.ConeConfocal
-		if r[col["modality"]] == "split_detector" {
+		if r.Modality == "split_detector" {
 			mod, cm = "split", imaging.ConeSplitDetector
 		}
 		s := sample{
-			File: fmt.Sprintf("real/%03d.f32", i), Name: filepath.Base(r[col["image"]]), Modality: mod,
-			Subject: r[col["subject"]], W: img.W, H: img.H, UmPerPx: um,
+			File: fmt.Sprintf("real/%03d.f32", i), Name: filepath.Base(r.Image), Modality: mod,
+			Subject: r.Subject, W: img.W, H: img.H, UmPerPx: um,
 			SpacingPx: imaging.ConeSpacingPx(img, imaging.ConeDetectOptions{Modality: cm}),
 		}
 		for _, p := range marks {

@@ -16,6 +16,9 @@ func NewServeMux(d Deps) *asynq.ServeMux {
 		mux.Handle(jobs.TypeExport, &exportHandler{s: d.Exports})
 	}
 	rt := New(d)
+	if d.Evaluations != nil {
+		mux.Handle(jobs.TypeEvaluate, &evaluateHandler{s: d.Evaluations, rt: rt})
+	}
 	for name, fn := range map[string]stepFunc{
 		jobs.StepValidate:   validateStep,
 		jobs.StepPreprocess: preprocessStep,

@@ -15,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/export"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/storage"
@@ -51,6 +52,8 @@ type Deps struct {
 	Lease time.Duration
 	// Exports writes exports (jobs.TypeExport); nil: this worker takes none.
 	Exports *export.Service
+	// Evaluations evaluates model versions on datasets (jobs.TypeEvaluate); nil: this worker takes none.
+	Evaluations *evaluation.Service
 	// MaxRetry is how often a failing step is retried before it fails, for the steps this
 	// worker enqueues (jobs.DefaultMaxRetry).
 	MaxRetry int
