@@ -143,7 +143,7 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
                   {stageLabel(v.stage, report?.canaryPercent)}
                 </span>
               </td>
-              <td data-testid="version-gates">
+              <td className="models__wrap" data-testid="version-gates">
                 {!report ? (
                   '—'
                 ) : report.gates.length === 0 ? (
@@ -191,7 +191,7 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
                 <td>
                   <code>{r.version}</code>
                 </td>
-                <td>{r.dataset}</td>
+                <td className="models__wrap">{r.dataset}</td>
                 <td>{r.modality}</td>
                 <td className="num">{r.images}</td>
                 <td className="num">{formatEstimate(r.sensitivity)}</td>
@@ -303,12 +303,12 @@ function History({ task, modality, reload, rollback }: { task: string; modality:
                 <td>{new Date(iv.from).toLocaleString()}</td>
                 <td>{iv.to ? new Date(iv.to).toLocaleString() : 'now'}</td>
                 <td>{iv.began.actor?.displayName ?? 'aomas'}</td>
-                <td>
+                <td className="models__wrap">
                   {iv.began.reason}
                   {iv.began.override && <strong className="models__alarm"> (admin override)</strong>}
                   {iv.ended && <div className="models__muted">ended: {iv.ended.reason} ({iv.ended.actor?.displayName ?? 'aomas'})</div>}
                 </td>
-                <td>
+                <td className="models__wrap">
                   {iv.began.gates.length === 0
                     ? '—'
                     : iv.began.gates.every((g) => g.passed)
