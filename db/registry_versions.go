@@ -303,3 +303,58 @@ func StagedModel(ctx context.Context, q sqlx.QueryerContext, task, modality, pro
 	}
 	return r, nil
 }
+
+// ProjectOfVolume returns the project that owns a volume.
+func ProjectOfVolume(ctx context.Context, q sqlx.QueryerContext, volumeID int64) (string, error) {
+	var p string
+	if err := sqlx.GetContext(ctx, q, &p, projectOf["Volume"], volumeID); err != nil {
+		if isNoRows(err) {
+			return "", fmt.Errorf("volume %d: %w", volumeID, ErrNotFound)
+		}
+		return "", fmt.Errorf("project of volume %d: %w", volumeID, err)
+	}
+	return p, nil
+}
+
+// SetRunModelChoice records why the run's cone model is the one it is.
+func SetRunModelChoice(ctx context.Context, tx *sqlx.Tx, runID int64, choice string) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE runs SET model_choice = $2 WHERE id = $1`, runID, choice); err != nil {
+		return fmt.Errorf("model choice of run %d: %w", runID, err)
+	}
+	return nil
+}
+
+// ShadowResult is the agreement of a shadow version with production on one run.
+type ShadowResult struct {
+	RunID               int64     `db:"run_id"`
+	ModelVersionID      int64     `db:"model_version_id"`
+	ProductionVersionID *int64    `db:"production_version_id"`
+	MarksKey            string    `db:"marks_key"`
+	Dice                float64   `db:"dice"`
+	ProductionCount     int       `db:"production_count"`
+	ShadowCount         int       `db:"shadow_count"`
+	CreatedAt           time.Time `db:"created_at"`
+}
+
+// PutShadowResult records (or replaces, on a retried step) a shadow result.
+func PutShadowResult(ctx context.Context, q sqlx.ExtContext, r ShadowResult) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO shadow_results (run_id, model_version_id, production_version_id, marks_key, dice, production_count, shadow_count)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, model_version_id) DO UPDATE
+		SET production_version_id = EXCLUDED.production_version_id, marks_key = EXCLUDED.marks_key, dice = EXCLUDED.dice,
+			production_count = EXCLUDED.production_count, shadow_count = EXCLUDED.shadow_count`,
+		r.RunID, r.ModelVersionID, r.ProductionVersionID, r.MarksKey, r.Dice, r.ProductionCount, r.ShadowCount)
+	if err != nil {
+		return fmt.Errorf("shadow result of run %d: %w", r.RunID, err)
+	}
+	return nil
+}
+
+// ShadowResults returns a shadow version's results, newest first, at most limit.
+func ShadowResults(ctx context.Context, q sqlx.QueryerContext, versionID int64, limit int) ([]ShadowResult, error) {
+	var rs []ShadowResult
+	if err := sqlx.SelectContext(ctx, q, &rs, `SELECT * FROM shadow_results WHERE model_version_id = $1
+		ORDER BY created_at DESC, run_id DESC LIMIT $2`, versionID, limit); err != nil {
+		return nil, fmt.Errorf("shadow results of model version %d: %w", versionID, err)
+	}
+	return rs, nil
+}

@@ -50,7 +50,7 @@ type RunProgress struct {
 	At       time.Time `db:"at" json:"at"`
 }
 
-const runColumns = `id, volume_id, model_version_id, params::text AS params, priority, status, created_at, started_at, finished_at`
+const runColumns = `id, volume_id, model_version_id, params::text AS params, priority, status, created_at, started_at, finished_at, model_choice`
 
 const stepColumns = `s.id, s.run_id, s.name, s.status, s.attempts, s.worker_id, s.lease_until, s.error, s.input_hash,
 	s.started_at, s.finished_at, t.gen, t.enqueued_at, t.completions, t.output::text AS output, r.priority`

@@ -96,12 +96,20 @@ func (p *Pipeline) StartRun(ctx context.Context, in StartRunInput) (db.Run, erro
 		if in.Params, err = recordKind(in.Params, rp, volumeKind(v)); err != nil {
 			return err
 		}
-		steps := stepsOf(kindOf(in.Params), false)
-		run, err = db.CreateRun(ctx, tx, db.NewRun{VolumeID: in.VolumeID, ModelVersionID: in.ModelVersionID,
+		route, err := routeRun(ctx, tx, v.ID, in.ModelVersionID, rp, kindOf(in.Params))
+		if err != nil {
+			return err
+		}
+		steps := stepsOf(kindOf(in.Params), route.shadow)
+		run, err = db.CreateRun(ctx, tx, db.NewRun{VolumeID: in.VolumeID, ModelVersionID: route.version,
 			Params: in.Params, Priority: in.Priority}, steps, []string{StepValidate})
 		if err != nil {
 			return err
 		}
+		if err := db.SetRunModelChoice(ctx, tx, run.ID, route.choice); err != nil {
+			return err
+		}
+		run.ModelChoice = &route.choice
 		if _, err := db.PutProgress(ctx, tx, db.RunProgress{RunID: run.ID, Message: "queued", Status: db.StatusQueued}); err != nil {
 			return err
 		}

@@ -52,7 +52,8 @@ var stepDeps = map[string][]string{
 	StepPreprocess:    {StepValidate},
 	StepLayers:        {StepValidate},
 	StepSegment:       {StepPreprocess, StepLayers},
-	StepShadowSegment: {StepPreprocess, StepLayers},
+	// The shadow compares its marks with the segment step's: it runs after it.
+	StepShadowSegment: {StepSegment, StepPreprocess, StepLayers},
 	StepMetrics:       {StepSegment, StepPreprocess, StepLayers},
 	StepQC:            {StepMetrics, StepPreprocess, StepLayers},
 }

@@ -30,7 +30,8 @@ type detectorUsed struct {
 	// "name version".
 	Detector string `json:"detector"`
 	// Choice says why: "params" (detector: classical), "run" (the run's model version),
-	// "deployed" (the deployed model), "none deployed" (no model: classical).
+	// "canary" (the canary version, by the volume's bucket), "deployed" (the deployed
+	// model), "none deployed" (no model: classical).
 	Choice         string `json:"choice"`
 	ModelVersionID int64  `json:"model_version_id,omitempty"`
 	Model          string `json:"model,omitempty"`
@@ -81,7 +82,10 @@ func (rt *Runtime) planDetectors(ctx context.Context, tx *sqlx.Tx, run db.Run, r
 		var err error
 		choice := "deployed"
 		if named != nil {
-			choice = "run"
+			choice = jobs.ChoiceRun
+			if run.ModelChoice != nil && *run.ModelChoice == jobs.ChoiceCanary {
+				choice = jobs.ChoiceCanary // StartRun routed the run to the canary version
+			}
 			ref, err = db.ModelRefByID(ctx, tx, *named)
 		} else {
 			ref, err = db.DeployedModel(ctx, tx, task, modality, project)

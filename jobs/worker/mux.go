@@ -20,12 +20,13 @@ func NewServeMux(d Deps) *asynq.ServeMux {
 		mux.Handle(jobs.TypeEvaluate, &evaluateHandler{s: d.Evaluations, rt: rt})
 	}
 	for name, fn := range map[string]stepFunc{
-		jobs.StepValidate:   validateStep,
-		jobs.StepPreprocess: preprocessStep,
-		jobs.StepSegment:    segmentStep,
-		jobs.StepMetrics:    metricsStep,
-		jobs.StepQC:         qcStep,
-		jobs.StepLayers:     layersStep,
+		jobs.StepValidate:      validateStep,
+		jobs.StepPreprocess:    preprocessStep,
+		jobs.StepSegment:       segmentStep,
+		jobs.StepMetrics:       metricsStep,
+		jobs.StepQC:            qcStep,
+		jobs.StepLayers:        layersStep,
+		jobs.StepShadowSegment: shadowStep,
 	} {
 		mux.Handle(jobs.StepTaskType(name), &stepHandler{rt: rt, name: name, fn: fn})
 	}
