@@ -23,6 +23,9 @@ const (
 	// QCNoConeMosaic: a confocal image whose power spectrum has no cone ring: not a cone
 	// mosaic (another organ, noise, a blank or defocused frame), so its counts mean nothing.
 	QCNoConeMosaic = "NO_CONE_MOSAIC"
+	// QCInputOutOfReference: an input feature of the image (DriftFeatures) lies outside
+	// what the cone model version was evaluated on (OutsideReference).
+	QCInputOutOfReference = "INPUT_OUT_OF_REFERENCE"
 	// MinConeRingExcess is the least ConeRingProminence excess of a confocal cone mosaic:
 	// the shared set's 200 confocal images give 1.54 and more; CT, MR, PET and CR slices
 	// 0.3–0.9, noise and smooth gradients about 0.35 (TestConeRingTellsMosaicsFromOthers).

@@ -77,6 +77,9 @@ type Resolver struct {
 	// Registry registers model versions and moves them through the stages (issue 16,
 	// registry_versions.go); nil: those mutations are UNAVAILABLE.
 	Registry *registry.Service
+	// DriftWindow is how many latest runs of a model version drift(versionId) compares;
+	// 0: drift.DefaultWindow (issue 16).
+	DriftWindow int
 }
 
 func (r *Resolver) now() time.Time {

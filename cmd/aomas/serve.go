@@ -16,6 +16,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/ingest"
+	"github.com/aomas/aomas/internal/drift"
 	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/intake"
 	"github.com/aomas/aomas/internal/intake/dropdir"
@@ -33,6 +34,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	cf := newConfigFlags(fs, needAll)
 	migrate := fs.Bool("migrate", false, "apply pending migrations before serving")
 	wait := fs.Duration("wait", 30*time.Second, "how long to wait for services at start")
+	driftWindow := fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version drift(versionId) compares (as the worker's --drift-window)")
 	dropDir := fs.String("drop-dir", getenv("AOMAS_DROP_DIR"), "watch this folder and ingest the files scanners write into it (env AOMAS_DROP_DIR)")
 	if done, err := parseFlags(fs, args); done {
 		return err
@@ -92,7 +94,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		Tokens:      acc.tokens,
 		Ends:        acc.ends,
 		// Registering a model version checks it in ONNX Runtime on the CPU, initialised then.
-		Registry: &registry.Service{DB: d.db, Store: d.store, ORTLib: getenv("AOMAS_ORT_LIB")},
+		Registry:    &registry.Service{DB: d.db, Store: d.store, ORTLib: getenv("AOMAS_ORT_LIB")},
+		DriftWindow: *driftWindow,
 	}
 	// The pipeline (issue 5): runs are enqueued from here and followed over Redis.
 	pipe, closePipe, err := apiPipeline(c, d, logger)

@@ -20,7 +20,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aomas/aomas/inference"
+	"github.com/aomas/aomas/internal/drift"
 	"github.com/aomas/aomas/internal/evaluation"
+	"github.com/aomas/aomas/internal/webhooks"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/jobs/worker"
 )
@@ -42,6 +44,10 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	janitorEvery := fs.Duration("janitor", 2*time.Second, "how often the janitor re-enqueues lapsed and lost steps (0: off)")
 	maxRetry := fs.Int("max-retry", jobs.DefaultMaxRetry, "retries of a failing step before it fails, for steps this worker enqueues")
 	metricsAddr := fs.String("metrics-listen", "", "address to serve Prometheus /metrics on (empty: off)")
+	// The registry's drift checks and webhook deliveries (issue 16): safe on every replica.
+	driftEvery := fs.Duration("drift-every", time.Minute, "how often model versions with new runs are checked for drift (0: off)")
+	driftWindow := fs.Int("drift-window", drift.DefaultWindow, "how many latest runs of a model version a drift check compares")
+	webhookEvery := fs.Duration("webhook-every", 2*time.Second, "how often due webhook deliveries are made (0: off)")
 	if done, err := parseFlags(fs, args); done {
 		return err
 	}
@@ -124,6 +130,14 @@ func runWorker(ctx context.Context, args []string, getenv func(string) string, s
 	})
 	if *janitorEvery > 0 {
 		wg.Go(func() { worker.New(deps).RunJanitor(bg, *janitorEvery) })
+	}
+	if *driftEvery > 0 {
+		svc := &drift.Service{DB: d.db, Window: *driftWindow, Gauges: drift.NewGauges(reg), Logger: logger.With("component", "drift")}
+		wg.Go(func() { svc.Run(bg, *driftEvery) })
+	}
+	if *webhookEvery > 0 {
+		disp := &webhooks.Dispatcher{DB: d.db, Logger: logger.With("component", "webhooks")}
+		wg.Go(func() { disp.Run(bg, *webhookEvery) })
 	}
 	if *metricsAddr != "" {
 		ms := &http.Server{Addr: *metricsAddr, Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), ReadHeaderTimeout: 5 * time.Second}

@@ -27,6 +27,10 @@ type metricsOutput struct {
 	// ModelUncertainty is the cone model's mean per-mark uncertainty (segment), for QC;
 	// absent for the classical detector.
 	ModelUncertainty *float64 `json:"model_uncertainty,omitempty"`
+	// Features are the run's drift features: the image's (preprocess) and the marks'; the
+	// cone model version that found the marks (0: the classical detector) goes with them.
+	Features       map[string]float64 `json:"features,omitempty"`
+	ModelVersionID int64              `json:"model_version_id,omitempty"`
 	// NotAOImage: nothing was measured (see preprocessOutput.NotAOImage).
 	NotAOImage bool `json:"not_ao_image,omitempty"`
 }
@@ -71,6 +75,14 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 	}
 	m := imaging.ConeMetrics(pts, pre.W, pre.H, scale, imaging.ConeMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	out := metricsOutput{Count: m.Count, UmPerPx: sc.umPerPx, PixelSizeSource: sc.pixelSource, ModelUncertainty: seg.MeanUncertainty}
+	out.Features = imaging.DriftFeatures(imaging.DriftInputs{Marks: pts, W: pre.W, H: pre.H, UmPerPx: sc.umPerPx,
+		MeanUncertainty: seg.MeanUncertainty})
+	for k, v := range pre.InputFeatures {
+		out.Features[k] = v
+	}
+	if seg.Cones != nil {
+		out.ModelVersionID = seg.Cones.ModelVersionID
+	}
 	if finite(m.ICDUm.Value) {
 		out.DetectedSpacingPx = m.ICDUm.Value / scale
 	}

@@ -37,6 +37,9 @@ type preprocessOutput struct {
 	SNR        float64 `json:"snr"`
 	// MotionRMSPx is the RMS frame displacement found by registration (0 for one frame).
 	MotionRMSPx float64 `json:"motion_rms_px"`
+	// InputFeatures are the image's drift input features (imaging.DriftFeatures), measured
+	// before normalisation, which would hide a change of illumination.
+	InputFeatures map[string]float64 `json:"input_features,omitempty"`
 }
 
 // preprocessStep decodes the volume, registers and averages its frames when there are
@@ -106,6 +109,14 @@ func preprocessStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		return nil, err
 	}
 	out.SNR = imaging.EstimateSNR(img)
+	fin := imaging.DriftInputs{Image: img, Modality: imaging.ConeModality(sc.params.Modality)}
+	if len(frames) > 1 {
+		fin.MotionRMSPx = &out.MotionRMSPx
+	}
+	out.InputFeatures = imaging.DriftFeatures(fin)
+	// Only the image's own features: the marks are the segment step's.
+	delete(out.InputFeatures, imaging.FeatureCount)
+	delete(out.InputFeatures, imaging.FeatureDensityPer10kPx2)
 	norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
 	if out.ImageKey, err = sc.put(ctx, "image.f32", "application/octet-stream", "image", encodeFloat32(norm.Pix)); err != nil {
 		return nil, err

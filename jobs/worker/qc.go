@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"strings"
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
@@ -61,6 +62,17 @@ func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		flags = imaging.QC(in)
 	}
 	res := &stepResult{setQC: true, output: qcOutput{Flags: []string{}}}
+	if len(met.Features) > 0 {
+		f, err := driftFeatures(ctx, sc, met)
+		if err != nil {
+			return nil, err
+		}
+		res.features = f.rf
+		if len(f.outside) > 0 {
+			flags = append(flags, imaging.QCFlag{Code: imaging.QCInputOutOfReference, Severity: "warning",
+				Message: "outside what the model was evaluated on (0.5th–99.5th percentile): " + strings.Join(f.outside, ", ")})
+		}
+	}
 	for _, f := range flags {
 		res.qc = append(res.qc, db.QCFlag{Code: f.Code, Severity: f.Severity, Message: f.Message})
 		out := res.output.(qcOutput)
@@ -68,4 +80,31 @@ func qcStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		res.output = out
 	}
 	return res, nil
+}
+
+type qcFeatures struct {
+	rf      *runFeatures
+	outside []string
+}
+
+// driftFeatures are the run's drift features for the record, and the input features outside
+// the reference of the cone model version that produced the outputs (its latest succeeded
+// evaluation in the run's project); the classical detector has no reference.
+func driftFeatures(ctx context.Context, sc *stepContext, met metricsOutput) (qcFeatures, error) {
+	f := qcFeatures{rf: &runFeatures{features: met.Features}}
+	if met.ModelVersionID == 0 {
+		return f, nil
+	}
+	id := met.ModelVersionID
+	f.rf.versionID = &id
+	ref, err := db.ReferenceFeaturesForRun(ctx, sc.rt.db, id, sc.run.ID)
+	if err != nil {
+		return f, err
+	}
+	rows := make([]map[string]float64, len(ref))
+	for i, r := range ref {
+		rows[i] = r
+	}
+	f.outside = imaging.OutsideReference(met.Features, rows)
+	return f, nil
 }

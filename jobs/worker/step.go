@@ -36,6 +36,14 @@ type stepResult struct {
 	// replaceMetrics drops the run's earlier metrics first (a re-measure after calibration
 	// must not leave a figure the new calibration does not produce).
 	replaceMetrics bool
+	// features, when set, are the run's drift features, recorded with the step.
+	features *runFeatures
+}
+
+// runFeatures are a run's drift features and the cone model version behind its outputs.
+type runFeatures struct {
+	versionID *int64
+	features  db.Features
 }
 
 // stepContext is a claimed step: its run, inputs and output key prefix.
@@ -347,6 +355,11 @@ func (rt *Runtime) complete(ctx context.Context, sc *stepContext, res *stepResul
 		}
 		if res.setQC {
 			if err := db.ReplaceQCFlags(ctx, tx, run.ID, res.qc); err != nil {
+				return err
+			}
+		}
+		if f := res.features; f != nil {
+			if err := db.UpsertRunFeatures(ctx, tx, run.ID, f.versionID, f.features); err != nil {
 				return err
 			}
 		}
