@@ -123,7 +123,7 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
       <h2>
         {model.name} <span className="models__task">{model.task} · {model.modality}{shipped ? ' · shipped with aomas' : ''}</span>
       </h2>
-      {model.description && <p className="case-detail__muted">{model.description}</p>}
+      {model.description && <p className="models__muted">{model.description}</p>}
       <DataTable
         className="models__table"
         columns={['Version', 'Stage', 'Gates', { label: 'Dice (all)', num: true }, 'Registered', 'Weights (SHA-256)', '']}
@@ -148,6 +148,11 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
                   '—'
                 ) : report.gates.length === 0 ? (
                   <span className="models__muted">not judged</span>
+                ) : !latest ? (
+                  // Every measured gate fails unevaluated: say that once, and what else fails.
+                  <span className="models__muted" title={failed.map((g) => `${gateName(g.gate)}: ${g.detail}`).join('\n')}>
+                    not evaluated{report.gates.some((g) => g.gate === 'complete_card' && !g.passed) ? ' · card incomplete' : ''}
+                  </span>
                 ) : failed.length === 0 ? (
                   <span className="gates__gate--pass">✓ all {report.gates.length} pass</span>
                 ) : (
@@ -209,6 +214,7 @@ function ModelSection({ model, registry, open, onOpen, onChanged, reload }: Sect
         </section>
       )}
       <History
+        modelName={model.name}
         task={model.task}
         modality={model.modality}
         reload={reload}
@@ -255,7 +261,8 @@ export function describeInterval(iv: ProductionIntervalRow): string {
   return `${who}: ${iv.began.reason || 'no reason given'}${iv.began.override ? ` (override of ${failed.join(', ') || 'gates'})` : ''}`;
 }
 
-function History({ task, modality, reload, rollback }: { task: string; modality: string; reload: number; rollback: ReactNode }) {
+/** History is the production history of the model's task and modality: other models' versions too, named so. */
+function History({ modelName, task, modality, reload, rollback }: { modelName: string; task: string; modality: string; reload: number; rollback: ReactNode }) {
   const [state, setState] = useState<{ rows: ProductionIntervalRow[] | null; error: string | null; at: number }>({ rows: null, error: null, at: 0 });
   useEffect(() => {
     const ac = new AbortController();
@@ -270,13 +277,13 @@ function History({ task, modality, reload, rollback }: { task: string; modality:
     () =>
       (state.rows ?? []).map((iv) => ({
         versionId: iv.modelVersion.id,
-        versionLabel: `${iv.modelVersion.model.name} ${iv.modelVersion.version}`,
+        versionLabel: iv.modelVersion.model.name === modelName ? iv.modelVersion.version : `${iv.modelVersion.model.name} ${iv.modelVersion.version}`,
         stage: iv.stage,
         canaryPercent: iv.canaryPercent,
         from: iv.from,
         to: iv.to,
       })),
-    [state.rows],
+    [state.rows, modelName],
   );
   const rows = state.rows;
   return (
@@ -297,6 +304,7 @@ function History({ task, modality, reload, rollback }: { task: string; modality:
             row={(iv) => (
               <tr key={`${iv.modelVersion.id}-${iv.from}`} data-version={iv.modelVersion.version} data-stage={iv.stage}>
                 <td>
+                  {iv.modelVersion.model.name !== modelName && `${iv.modelVersion.model.name} `}
                   <code>{iv.modelVersion.version}</code>
                 </td>
                 <td>{stageLabel(iv.stage, iv.canaryPercent)}</td>

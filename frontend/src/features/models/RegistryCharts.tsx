@@ -98,7 +98,8 @@ export function DriftChart({ history, metric, limit }: { history: readonly Drift
         ))}
         <g className="chart__limit">
           <line x1={DPLOT.x} x2={DPLOT.x + DPLOT.width} y1={limitAt} y2={limitAt} />
-          <text x={DPLOT.x + DPLOT.width} y={limitAt - 3} textAnchor="end">
+          {/* Beyond the limit is above it for PSI and below it for p: the label sits on the drifted side. */}
+          <text x={DPLOT.x + DPLOT.width} y={metric === 'psi' ? limitAt - 3 : limitAt + 10} textAnchor="end">
             limit {limit}
           </text>
         </g>
@@ -137,8 +138,9 @@ export function DriftChart({ history, metric, limit }: { history: readonly Drift
   );
 }
 
-const TW = 720;
-const TPLOT: Plot = { x: 110, y: 6, width: TW - 124, height: 0 };
+const TW = 1000;
+const TPLOT: Plot = { x: 170, y: 6, width: TW - 200, height: 0 };
+const LANE_CHARS = 28;
 
 /** ProductionTimeline draws each version's PRODUCTION and CANARY intervals on its own lane. */
 export function ProductionTimeline({ intervals, now, describe }: { intervals: readonly TimelineInterval[]; now: number; describe(i: number): string }) {
@@ -157,8 +159,9 @@ export function ProductionTimeline({ intervals, now, describe }: { intervals: re
         {lanes.map((l) => (
           <g key={l.versionId} className="chart__grid">
             <line x1={TPLOT.x} x2={TPLOT.x + TPLOT.width} y1={l.y} y2={l.y} />
-            <text x={TPLOT.x - 6} y={l.y + 3} textAnchor="end" className="timeline__lane">
-              {l.label}
+            <text x={TPLOT.x - 8} y={l.y + 4} textAnchor="end" className="timeline__lane">
+              {l.label.length > LANE_CHARS ? `…${l.label.slice(-LANE_CHARS + 1)}` : l.label}
+              <title>{l.label}</title>
             </text>
           </g>
         ))}
@@ -179,13 +182,21 @@ export function ProductionTimeline({ intervals, now, describe }: { intervals: re
           </rect>
         ))}
         <line className="chart__axis" x1={TPLOT.x} x2={TPLOT.x + TPLOT.width} y1={TPLOT.y + height + 2} y2={TPLOT.y + height + 2} />
-        {xTicks.map((t) => (
-          <text key={`x${t.value}`} className="chart__tick" x={t.at} y={TPLOT.y + height + 16} textAnchor="middle">
+        <line className="timeline__now" x1={TPLOT.x + TPLOT.width} x2={TPLOT.x + TPLOT.width} y1={TPLOT.y} y2={TPLOT.y + height + 2} />
+        {xTicks.map((t, i) => (
+          <text
+            key={`x${t.value}`}
+            className="chart__tick"
+            x={t.at}
+            y={TPLOT.y + height + 16}
+            textAnchor={xTicks.length > 1 && i === xTicks.length - 1 ? 'end' : xTicks.length > 1 && i === 0 ? 'start' : 'middle'}
+          >
             {t.label}
+            {xTicks.length > 1 && i === xTicks.length - 1 ? ' (now)' : ''}
           </text>
         ))}
         <text className="chart__label" x={TPLOT.x + TPLOT.width / 2} y={h - 2} textAnchor="middle">
-          time (UTC); an open bar runs to now
+          time (UTC)
         </text>
       </svg>
     </figure>

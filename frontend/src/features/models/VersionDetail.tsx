@@ -121,9 +121,10 @@ function DriftPanel({ versionId }: { versionId: string }) {
   return (
     <div data-testid="drift-report" data-drifted={data.drifted}>
       <p className={data.drifted ? 'models__alarm' : 'models__muted'}>
-        {data.drifted ? 'Drift: ' : 'No drift: '}
-        the last {data.runs} of a window of {data.windowSize} runs against the reference (its evaluation dataset); KS p &lt; {data.alpha} (Bonferroni) or PSI &gt;{' '}
-        {data.psiLimit} is drift.
+        {data.runs === 0
+          ? 'No runs of this version in the window yet: nothing to compare now. '
+          : `${data.drifted ? 'Drift' : 'No drift'} in its last ${data.runs} runs (window ${data.windowSize}) against the reference, its evaluation dataset. `}
+        KS p &lt; {data.alpha} (Bonferroni-corrected) or PSI &gt; {data.psiLimit} is drift.
       </p>
       {data.history.length > 0 ? (
         <div className="charts charts--wide">
