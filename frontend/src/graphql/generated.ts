@@ -55,6 +55,12 @@ export type DeviceCalibrationInput = {
   fieldOfViewPx: number;
 };
 
+export type EvaluationStatus =
+  | 'FAILED'
+  | 'QUEUED'
+  | 'RUNNING'
+  | 'SUCCEEDED';
+
 export type Eye =
   /** right eye */
   | 'OD'
@@ -77,6 +83,14 @@ export type MetricTableFilter = {
   /** Runs created before this time. */
   to?: string | null | undefined;
 };
+
+/** A stage a model version can be promoted to. */
+export type ModelStage =
+  | 'ARCHIVED'
+  | 'CANARY'
+  | 'CANDIDATE'
+  | 'PRODUCTION'
+  | 'SHADOW';
 
 /** Where a volume's pixel size came from. Nothing is guessed: with NONE no µm or mm² metric is produced. */
 export type PixelSizeSource =
@@ -484,7 +498,62 @@ export type SaveLayerBoundaryMutation = { saveLayerBoundary: { id: string, kind:
 export type ModelsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type ModelsQuery = { models: Array<{ id: string, name: string, task: string, description: string, versions: Array<{ id: string, version: string, stage: string, weightsSha256: string, createdAt: string }> }> };
+export type ModelsQuery = { models: Array<{ id: string, name: string, task: string, modality: string, description: string, project: string | null, versions: Array<{ id: string, version: string, stage: string, weightsSha256: string, createdAt: string, card: string }> }> };
+
+export type EstimateFieldsFragment = { value: number, low: number, high: number };
+
+export type GateFieldsFragment = { gate: string, passed: boolean, detail: string };
+
+export type ModelRegistryQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ModelRegistryQuery = { models: Array<{ id: string, versions: Array<{ id: string, canaryPercent: number | null, registeredBy: { id: string, displayName: string } | null, gates: Array<{ gate: string, passed: boolean, detail: string }>, evaluations: Array<{ id: string, status: EvaluationStatus, progress: number, message: string, msPerMpx: number | null, createdAt: string, finishedAt: string | null, dataset: { id: string, name: string }, scores: Array<{ modality: string, images: number, sensitivity: { value: number, low: number, high: number }, fdr: { value: number, low: number, high: number }, dice: { value: number, low: number, high: number } }> }> }> }>, gatePolicies: Array<{ task: string, modality: string, minDice: number, maxDiceDrop: number, maxMsPerMpx: number }> };
+
+export type StageChangeFieldsFragment = { from: string, to: string, canaryPercent: number | null, reason: string, override: boolean, at: string, actor: { id: string, displayName: string } | null, gates: Array<{ gate: string, passed: boolean, detail: string }> };
+
+export type ProductionHistoryQueryVariables = Exact<{
+  task: string;
+  modality: string;
+}>;
+
+
+export type ProductionHistoryQuery = { productionHistory: Array<{ stage: string, canaryPercent: number | null, from: string, to: string | null, modelVersion: { id: string, version: string, model: { id: string, name: string } }, began: { from: string, to: string, canaryPercent: number | null, reason: string, override: boolean, at: string, actor: { id: string, displayName: string } | null, gates: Array<{ gate: string, passed: boolean, detail: string }> }, ended: { from: string, to: string, canaryPercent: number | null, reason: string, override: boolean, at: string, actor: { id: string, displayName: string } | null, gates: Array<{ gate: string, passed: boolean, detail: string }> } | null }> };
+
+export type ShadowReportQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ShadowReportQuery = { shadowReport: { runs: number, meanCountDifference: number | null, diceHistogram: Array<number>, meanDice: { value: number, low: number, high: number } | null } };
+
+export type DriftFeatureFieldsFragment = { feature: string, kind: string, ks: number, pValue: number, psi: number, drifted: boolean, referenceMean: number, windowMean: number };
+
+export type DriftReportQueryVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DriftReportQuery = { drift: { windowSize: number, runs: number, drifted: boolean, alpha: number, psiLimit: number, features: Array<{ feature: string, kind: string, ks: number, pValue: number, psi: number, drifted: boolean, referenceMean: number, windowMean: number }>, history: Array<{ at: string, runs: number, drifted: boolean, features: Array<{ feature: string, kind: string, ks: number, pValue: number, psi: number, drifted: boolean, referenceMean: number, windowMean: number }> }> } };
+
+export type PromoteModelVersionMutationVariables = Exact<{
+  id: string;
+  stage: ModelStage;
+  reason: string;
+  canaryPercent?: number | null | undefined;
+  override?: boolean | null | undefined;
+}>;
+
+
+export type PromoteModelVersionMutation = { promoteModelVersion: { id: string, stage: string, canaryPercent: number | null } };
+
+export type RollbackModelMutationVariables = Exact<{
+  task: string;
+  modality: string;
+  reason: string;
+}>;
+
+
+export type RollbackModelMutation = { rollbackModel: { id: string, version: string, stage: string } };
 
 export type QueueDepthQueryVariables = Exact<{ [key: string]: never; }>;
 

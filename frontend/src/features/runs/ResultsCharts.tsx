@@ -19,13 +19,13 @@ function fmt(v: number): string {
   return Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en') : v.toPrecision(3);
 }
 
-/** HistogramChart is one distribution: bars, axes in its unit, and its mean marked. */
-export function HistogramChart({ title, h, testId }: { title: string; h: Histogram; testId: string }) {
+/** HistogramChart is one distribution: bars, axes in its unit, and its mean marked; of names what is counted. */
+export function HistogramChart({ title, h, testId, of = 'cells' }: { title: string; h: Histogram; testId: string; of?: string }) {
   const { bars, xTicks, yTicks, meanAt } = histogramBars(h, PLOT);
   return (
     <figure className="chart" data-testid={testId}>
       <figcaption>
-        {title} <span>mean {fmt(h.mean)} {h.unit} · n={h.total.toLocaleString('en')} cells</span>
+        {title} <span>mean {fmt(h.mean)} {h.unit} · n={h.total.toLocaleString('en')} {of}</span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`${title} histogram, ${h.unit}`}>
         {yTicks.map((t) => (
@@ -39,7 +39,7 @@ export function HistogramChart({ title, h, testId }: { title: string; h: Histogr
         {bars.map((b) => (
           <rect key={b.from} className="chart__bar" x={b.x + 0.5} y={b.y} width={Math.max(0, b.width - 1)} height={b.height}>
             <title>
-              {fmt(b.from)}–{fmt(b.to)} {h.unit}: {b.count} cells
+              {fmt(b.from)}–{fmt(b.to)} {h.unit}: {b.count} {of}
             </title>
           </rect>
         ))}
