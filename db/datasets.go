@@ -9,8 +9,8 @@ import (
 	"github.com/lib/pq"
 )
 
-// Dataset is a set of volumes with frozen reference marks that models are evaluated on.
-type Dataset struct {
+// DatasetRow is a set of volumes with frozen reference marks that models are evaluated on.
+type DatasetRow struct {
 	ID          int64     `db:"id"`
 	Project     string    `db:"project"`
 	Name        string    `db:"name"`
@@ -20,8 +20,8 @@ type Dataset struct {
 	CreatedAt   time.Time `db:"created_at"`
 }
 
-// DatasetItem is one volume of a dataset with its reference marks.
-type DatasetItem struct {
+// DatasetItemRow is one volume of a dataset with its reference marks.
+type DatasetItemRow struct {
 	DatasetID int64  `db:"dataset_id"`
 	VolumeID  int64  `db:"volume_id"`
 	Modality  string `db:"modality"`
@@ -40,8 +40,8 @@ const (
 )
 
 // CreateDataset inserts a dataset; a name taken in the project is a unique violation.
-func CreateDataset(ctx context.Context, q sqlx.QueryerContext, d Dataset) (Dataset, error) {
-	var out Dataset
+func CreateDataset(ctx context.Context, q sqlx.QueryerContext, d DatasetRow) (DatasetRow, error) {
+	var out DatasetRow
 	err := sqlx.GetContext(ctx, q, &out, `INSERT INTO datasets (project, name, task, description, created_by)
 		VALUES ($1, $2, $3, $4, $5) RETURNING *`, d.Project, d.Name, d.Task, d.Description, d.CreatedBy)
 	if err != nil {
@@ -51,8 +51,8 @@ func CreateDataset(ctx context.Context, q sqlx.QueryerContext, d Dataset) (Datas
 }
 
 // DatasetInProject returns dataset id when it belongs to project, else ErrNotFound.
-func DatasetInProject(ctx context.Context, q sqlx.QueryerContext, id int64, project string) (Dataset, error) {
-	var d Dataset
+func DatasetInProject(ctx context.Context, q sqlx.QueryerContext, id int64, project string) (DatasetRow, error) {
+	var d DatasetRow
 	err := sqlx.GetContext(ctx, q, &d, `SELECT * FROM datasets WHERE id = $1 AND project = $2`, id, project)
 	if isNoRows(err) {
 		return d, fmt.Errorf("dataset %d: %w", id, ErrNotFound)
@@ -64,8 +64,8 @@ func DatasetInProject(ctx context.Context, q sqlx.QueryerContext, id int64, proj
 }
 
 // DatasetByName returns the dataset called name in project, or ErrNotFound.
-func DatasetByName(ctx context.Context, q sqlx.QueryerContext, project, name string) (Dataset, error) {
-	var d Dataset
+func DatasetByName(ctx context.Context, q sqlx.QueryerContext, project, name string) (DatasetRow, error) {
+	var d DatasetRow
 	err := sqlx.GetContext(ctx, q, &d, `SELECT * FROM datasets WHERE project = $1 AND name = $2`, project, name)
 	if isNoRows(err) {
 		return d, fmt.Errorf("dataset %q: %w", name, ErrNotFound)
@@ -77,8 +77,8 @@ func DatasetByName(ctx context.Context, q sqlx.QueryerContext, project, name str
 }
 
 // Datasets lists the datasets of project, newest first.
-func Datasets(ctx context.Context, q sqlx.QueryerContext, project string, limit int) ([]Dataset, error) {
-	var out []Dataset
+func Datasets(ctx context.Context, q sqlx.QueryerContext, project string, limit int) ([]DatasetRow, error) {
+	var out []DatasetRow
 	if err := sqlx.SelectContext(ctx, q, &out, `SELECT * FROM datasets WHERE project = $1 ORDER BY id DESC LIMIT $2`, project, limit); err != nil {
 		return nil, fmt.Errorf("list datasets: %w", err)
 	}
@@ -95,8 +95,8 @@ func DatasetItemCount(ctx context.Context, q sqlx.QueryerContext, id int64) (int
 }
 
 // DatasetItems lists a dataset's items by volume id after after (0: from the start).
-func DatasetItems(ctx context.Context, q sqlx.QueryerContext, id, after int64, limit int) ([]DatasetItem, error) {
-	var out []DatasetItem
+func DatasetItems(ctx context.Context, q sqlx.QueryerContext, id, after int64, limit int) ([]DatasetItemRow, error) {
+	var out []DatasetItemRow
 	if err := sqlx.SelectContext(ctx, q, &out, `SELECT * FROM dataset_items WHERE dataset_id = $1 AND volume_id > $2
 		ORDER BY volume_id LIMIT $3`, id, after, limit); err != nil {
 		return nil, fmt.Errorf("list dataset items: %w", err)
@@ -105,7 +105,7 @@ func DatasetItems(ctx context.Context, q sqlx.QueryerContext, id, after int64, l
 }
 
 // PutDatasetItem adds an item, or replaces the reference of one already there.
-func PutDatasetItem(ctx context.Context, q sqlx.ExecerContext, it DatasetItem) error {
+func PutDatasetItem(ctx context.Context, q sqlx.ExecerContext, it DatasetItemRow) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO dataset_items (dataset_id, volume_id, modality, marks_key, marks, source, label_version)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		ON CONFLICT (dataset_id, volume_id) DO UPDATE SET modality = EXCLUDED.modality, marks_key = EXCLUDED.marks_key,
@@ -169,8 +169,8 @@ func DatasetSizeOf(ctx context.Context, q sqlx.QueryerContext, id int64) (Datase
 
 // EvaluationDataset returns dataset id whatever its project (the caller reached it through
 // an evaluation already checked).
-func EvaluationDataset(ctx context.Context, q sqlx.QueryerContext, id int64) (Dataset, error) {
-	var d Dataset
+func EvaluationDataset(ctx context.Context, q sqlx.QueryerContext, id int64) (DatasetRow, error) {
+	var d DatasetRow
 	err := sqlx.GetContext(ctx, q, &d, `SELECT * FROM datasets WHERE id = $1`, id)
 	if isNoRows(err) {
 		return d, fmt.Errorf("dataset %d: %w", id, ErrNotFound)

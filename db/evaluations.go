@@ -9,7 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 )
 
-// Evaluation statuses.
+// EvaluationRow statuses.
 const (
 	EvaluationQueued    = "QUEUED"
 	EvaluationRunning   = "RUNNING"
@@ -17,8 +17,8 @@ const (
 	EvaluationFailed    = "FAILED"
 )
 
-// Evaluation is a model version evaluated on a dataset.
-type Evaluation struct {
+// EvaluationRow is a model version evaluated on a dataset.
+type EvaluationRow struct {
 	ID             int64   `db:"id"`
 	ModelVersionID int64   `db:"model_version_id"`
 	DatasetID      int64   `db:"dataset_id"`
@@ -33,8 +33,8 @@ type Evaluation struct {
 	FinishedAt  *time.Time      `db:"finished_at"`
 }
 
-// EvaluationItem is the score of one image of an evaluation.
-type EvaluationItem struct {
+// EvaluationItemRow is the score of one image of an evaluation.
+type EvaluationItemRow struct {
 	EvaluationID   int64           `db:"evaluation_id"`
 	VolumeID       int64           `db:"volume_id"`
 	Modality       string          `db:"modality"`
@@ -49,8 +49,8 @@ type EvaluationItem struct {
 }
 
 // InsertEvaluation records a QUEUED evaluation.
-func InsertEvaluation(ctx context.Context, q sqlx.QueryerContext, versionID, datasetID int64, by *int64) (Evaluation, error) {
-	var e Evaluation
+func InsertEvaluation(ctx context.Context, q sqlx.QueryerContext, versionID, datasetID int64, by *int64) (EvaluationRow, error) {
+	var e EvaluationRow
 	err := sqlx.GetContext(ctx, q, &e, `INSERT INTO evaluations (model_version_id, dataset_id, requested_by)
 		VALUES ($1, $2, $3) RETURNING *`, versionID, datasetID, by)
 	if err != nil {
@@ -60,8 +60,8 @@ func InsertEvaluation(ctx context.Context, q sqlx.QueryerContext, versionID, dat
 }
 
 // EvaluationByID returns one evaluation.
-func EvaluationByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Evaluation, error) {
-	var e Evaluation
+func EvaluationByID(ctx context.Context, q sqlx.QueryerContext, id int64) (EvaluationRow, error) {
+	var e EvaluationRow
 	err := sqlx.GetContext(ctx, q, &e, `SELECT * FROM evaluations WHERE id = $1`, id)
 	if isNoRows(err) {
 		return e, fmt.Errorf("evaluation %d: %w", id, ErrNotFound)
@@ -73,8 +73,8 @@ func EvaluationByID(ctx context.Context, q sqlx.QueryerContext, id int64) (Evalu
 }
 
 // EvaluationInProject returns evaluation id when its dataset belongs to project, else ErrNotFound.
-func EvaluationInProject(ctx context.Context, q sqlx.QueryerContext, id int64, project string) (Evaluation, error) {
-	var e Evaluation
+func EvaluationInProject(ctx context.Context, q sqlx.QueryerContext, id int64, project string) (EvaluationRow, error) {
+	var e EvaluationRow
 	err := sqlx.GetContext(ctx, q, &e, `SELECT e.* FROM evaluations e JOIN datasets d ON d.id = e.dataset_id
 		WHERE e.id = $1 AND d.project = $2`, id, project)
 	if isNoRows(err) {
@@ -87,8 +87,8 @@ func EvaluationInProject(ctx context.Context, q sqlx.QueryerContext, id int64, p
 }
 
 // EvaluationsOfVersion lists a model version's evaluations on project's datasets, newest first.
-func EvaluationsOfVersion(ctx context.Context, q sqlx.QueryerContext, versionID int64, project string, limit int) ([]Evaluation, error) {
-	var out []Evaluation
+func EvaluationsOfVersion(ctx context.Context, q sqlx.QueryerContext, versionID int64, project string, limit int) ([]EvaluationRow, error) {
+	var out []EvaluationRow
 	err := sqlx.SelectContext(ctx, q, &out, `SELECT e.* FROM evaluations e JOIN datasets d ON d.id = e.dataset_id
 		WHERE e.model_version_id = $1 AND d.project = $2 ORDER BY e.created_at DESC, e.id DESC LIMIT $3`, versionID, project, limit)
 	if err != nil {
@@ -98,8 +98,8 @@ func EvaluationsOfVersion(ctx context.Context, q sqlx.QueryerContext, versionID 
 }
 
 // StartEvaluation moves a QUEUED (or retried RUNNING) evaluation to RUNNING.
-func StartEvaluation(ctx context.Context, q sqlx.QueryerContext, id int64, msg string) (Evaluation, error) {
-	var e Evaluation
+func StartEvaluation(ctx context.Context, q sqlx.QueryerContext, id int64, msg string) (EvaluationRow, error) {
+	var e EvaluationRow
 	err := sqlx.GetContext(ctx, q, &e, `UPDATE evaluations SET status = 'RUNNING', message = $2
 		WHERE id = $1 AND status IN ('QUEUED', 'RUNNING') RETURNING *`, id, msg)
 	if isNoRows(err) {
@@ -139,7 +139,7 @@ func FailEvaluation(ctx context.Context, q sqlx.ExecerContext, id int64, msg str
 }
 
 // PutEvaluationItem stores (or on a retry replaces) the score of one image.
-func PutEvaluationItem(ctx context.Context, q sqlx.ExecerContext, it EvaluationItem) error {
+func PutEvaluationItem(ctx context.Context, q sqlx.ExecerContext, it EvaluationItemRow) error {
 	if len(it.Features) == 0 {
 		it.Features = json.RawMessage(`{}`)
 	}
@@ -158,8 +158,8 @@ func PutEvaluationItem(ctx context.Context, q sqlx.ExecerContext, it EvaluationI
 }
 
 // EvaluationItems lists an evaluation's items by volume id.
-func EvaluationItems(ctx context.Context, q sqlx.QueryerContext, id int64) ([]EvaluationItem, error) {
-	var out []EvaluationItem
+func EvaluationItems(ctx context.Context, q sqlx.QueryerContext, id int64) ([]EvaluationItemRow, error) {
+	var out []EvaluationItemRow
 	if err := sqlx.SelectContext(ctx, q, &out, `SELECT * FROM evaluation_items WHERE evaluation_id = $1 ORDER BY volume_id`, id); err != nil {
 		return nil, fmt.Errorf("evaluation %d items: %w", id, err)
 	}

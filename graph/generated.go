@@ -27107,7 +27107,7 @@ func (ec *executionContext) unmarshalInputMetricTableFilter(ctx context.Context,
 		asMap["includeSuperseded"] = false
 	}
 
-	fieldsInOrder := [...]string{"caseId", "cohortTag", "from", "to", "includeSuperseded"}
+	fieldsInOrder := [...]string{"caseId", "cohortTag", "from", "to", "includeSuperseded", "modelVersionId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -27149,6 +27149,13 @@ func (ec *executionContext) unmarshalInputMetricTableFilter(ctx context.Context,
 				return it, err
 			}
 			it.IncludeSuperseded = data
+		case "modelVersionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("modelVersionId"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ModelVersionID = data
 		}
 	}
 	return it, nil

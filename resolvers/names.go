@@ -56,6 +56,9 @@ func tableFilter(f *model.MetricTableFilter) (db.MetricListFilter, error) {
 		out.CohortTag = *f.CohortTag
 	}
 	out.From, out.To = f.From, f.To
+	if out.ModelVersionID, err = optionalID(f.ModelVersionID, "ModelVersion"); err != nil {
+		return out, err
+	}
 	out.IncludeSuperseded = f.IncludeSuperseded != nil && *f.IncludeSuperseded
 	return out, nil
 }

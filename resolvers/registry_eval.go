@@ -48,7 +48,7 @@ func callerID(ctx context.Context) *int64 {
 	return nil
 }
 
-func (r *Resolver) datasetModel(ctx context.Context, d db.Dataset) (*model.Dataset, error) {
+func (r *Resolver) datasetModel(ctx context.Context, d db.DatasetRow) (*model.Dataset, error) {
 	n, err := db.DatasetItemCount(ctx, r.DB, d.ID)
 	if err != nil {
 		return nil, err
@@ -58,14 +58,14 @@ func (r *Resolver) datasetModel(ctx context.Context, d db.Dataset) (*model.Datas
 }
 
 // ownedDataset loads a dataset of the caller's project; others are NOT_FOUND.
-func (r *Resolver) ownedDataset(ctx context.Context, id string) (db.Dataset, error) {
+func (r *Resolver) ownedDataset(ctx context.Context, id string) (db.DatasetRow, error) {
 	n, err := idOf(id, "Dataset")
 	if err != nil {
-		return db.Dataset{}, err
+		return db.DatasetRow{}, err
 	}
 	d, err := db.DatasetInProject(ctx, r.DB, n, auth.ProjectFrom(ctx))
 	if errors.Is(err, db.ErrNotFound) {
-		return db.Dataset{}, notFound("dataset", n)
+		return db.DatasetRow{}, notFound("dataset", n)
 	}
 	return d, err
 }
@@ -122,7 +122,7 @@ func (r *Resolver) datasetItems(ctx context.Context, obj *model.Dataset, first *
 }
 
 // evaluationModel builds the GraphQL evaluation with its version, dataset, scores and items.
-func (r *Resolver) evaluationModel(ctx context.Context, e db.Evaluation) (*model.Evaluation, error) {
+func (r *Resolver) evaluationModel(ctx context.Context, e db.EvaluationRow) (*model.Evaluation, error) {
 	mv, err := db.ModelVersionByID(ctx, r.DB, e.ModelVersionID)
 	if err != nil {
 		return nil, err
@@ -286,14 +286,14 @@ func (r *Resolver) queryDataset(ctx context.Context, id string) (*model.Dataset,
 }
 
 // ownedEvaluation loads an evaluation on a dataset of the caller's project; others are NOT_FOUND.
-func (r *Resolver) ownedEvaluation(ctx context.Context, id string) (db.Evaluation, error) {
+func (r *Resolver) ownedEvaluation(ctx context.Context, id string) (db.EvaluationRow, error) {
 	n, err := idOf(id, "Evaluation")
 	if err != nil {
-		return db.Evaluation{}, err
+		return db.EvaluationRow{}, err
 	}
 	e, err := db.EvaluationInProject(ctx, r.DB, n, auth.ProjectFrom(ctx))
 	if errors.Is(err, db.ErrNotFound) {
-		return db.Evaluation{}, notFound("evaluation", n)
+		return db.EvaluationRow{}, notFound("evaluation", n)
 	}
 	return e, err
 }

@@ -326,6 +326,3 @@ func (r *Resolver) shadowReportRecent(ctx context.Context, obj *model.ShadowRepo
 	return out, nil
 }
 
-// errNotYet marks a registry resolver whose branch has not landed (the other registry
-// files use it until their branches merge; it goes once none does).
-func errNotYet(field string) error { return fmt.Errorf("%s is not implemented yet", field) }

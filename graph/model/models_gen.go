@@ -393,6 +393,8 @@ type MetricTableFilter struct {
 	To *time.Time `json:"to,omitempty"`
 	// One row per run, superseded runs too; by default one row per volume (its current run).
 	IncludeSuperseded *bool `json:"includeSuperseded,omitempty"`
+	// Only runs whose cones this model version found (run, canary or deployed): metrics per model version.
+	ModelVersionID *string `json:"modelVersionId,omitempty"`
 }
 
 // One run of the analyst's table, with what names its image.

@@ -204,7 +204,7 @@ func (e *evalAPI) evaluate(versionID int64, datasetID string) ([]gqlEvaluation, 
 
 // importConfocal imports n confocal images of subject from the shared real data into a
 // new case of the default project, as dataset name.
-func (e *evalAPI) importConfocal(name, subject string, n int) (db.Dataset, []evaluation.Imported) {
+func (e *evalAPI) importConfocal(name, subject string, n int) (db.DatasetRow, []evaluation.Imported) {
 	t := e.t
 	t.Helper()
 	caseGID := e.as(e.adminTok).createCase("S-" + name)

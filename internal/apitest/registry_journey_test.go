@@ -245,6 +245,13 @@ func TestRegistryJourney(t *testing.T) {
 	for _, row := range perVersion.Rows {
 		require.Equal(t, "cones-journey", *row.ModelName)
 	}
+	// The same over the API: the wide table filtered to the canary version.
+	var table struct {
+		MetricTable struct{ TotalCount int } `json:"metricTable"`
+	}
+	ml.mustQuery(`query($v: ID!) { metricTable(filter: {modelVersionId: $v, includeSuperseded: true}) { totalCount } }`,
+		map[string]any{"v": good}, &table)
+	require.Equal(t, canary, table.MetricTable.TotalCount)
 	shippedID := e.versions["cones-confocal"]
 	perVersion, err = db.ListWideRows(context.Background(), e.raw, db.MetricListFilter{Project: "default", IncludeSuperseded: true,
 		ModelVersionID: &shippedID}, 1000, 0)

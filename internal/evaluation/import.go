@@ -51,10 +51,10 @@ func Modality(s string) string {
 // Import ingests the images of a marked image folder as volumes of the project (through
 // intake, like uploads, with the pixel size the manifest states and none where it states
 // none) and freezes each one's manual marks as a dataset item of source import.
-func (s *Service) Import(ctx context.Context, in *intake.Service, o ImportOptions) (db.Dataset, []Imported, error) {
+func (s *Service) Import(ctx context.Context, in *intake.Service, o ImportOptions) (db.DatasetRow, []Imported, error) {
 	entries, err := imageio.ReadManifest(o.Dir)
 	if err != nil {
-		return db.Dataset{}, nil, &InputError{Reason: err.Error()}
+		return db.DatasetRow{}, nil, &InputError{Reason: err.Error()}
 	}
 	var sel []imageio.ManifestEntry
 	for _, e := range entries {
@@ -66,31 +66,31 @@ func (s *Service) Import(ctx context.Context, in *intake.Service, o ImportOption
 		}
 	}
 	if len(sel) == 0 {
-		return db.Dataset{}, nil, &InputError{Reason: "no image of the manifest matches the selection"}
+		return db.DatasetRow{}, nil, &InputError{Reason: "no image of the manifest matches the selection"}
 	}
 	if len(sel) > MaxDatasetItems {
-		return db.Dataset{}, nil, &InputError{Reason: fmt.Sprintf("%d images selected, over the dataset limit of %d", len(sel), MaxDatasetItems)}
+		return db.DatasetRow{}, nil, &InputError{Reason: fmt.Sprintf("%d images selected, over the dataset limit of %d", len(sel), MaxDatasetItems)}
 	}
 	if o.CaseID != 0 {
 		ok, err := db.InProject(ctx, s.DB, "Case", o.CaseID, o.Project)
 		if err != nil {
-			return db.Dataset{}, nil, err
+			return db.DatasetRow{}, nil, err
 		}
 		if !ok {
-			return db.Dataset{}, nil, fmt.Errorf("case %d of project %s: %w", o.CaseID, o.Project, db.ErrNotFound)
+			return db.DatasetRow{}, nil, fmt.Errorf("case %d of project %s: %w", o.CaseID, o.Project, db.ErrNotFound)
 		}
 	} else if o.Eye != "OD" && o.Eye != "OS" {
-		return db.Dataset{}, nil, &InputError{Reason: "without a case, the eye of the subjects' cases must be stated (OD or OS): the manifest does not say"}
+		return db.DatasetRow{}, nil, &InputError{Reason: "without a case, the eye of the subjects' cases must be stated (OD or OS): the manifest does not say"}
 	}
 	d, err := db.DatasetByName(ctx, s.DB, o.Project, o.Dataset)
 	if errors.Is(err, db.ErrNotFound) {
 		d, err = s.CreateDataset(ctx, o.Project, o.Dataset, "cones", "imported from "+filepath.Base(o.Dir), nil)
 	}
 	if err != nil {
-		return db.Dataset{}, nil, err
+		return db.DatasetRow{}, nil, err
 	}
 	if err := s.checkRoom(ctx, d.ID, len(sel)); err != nil {
-		return db.Dataset{}, nil, err
+		return db.DatasetRow{}, nil, err
 	}
 	cases := map[string]int64{}
 	var out []Imported
@@ -102,14 +102,14 @@ func (s *Service) Import(ctx context.Context, in *intake.Service, o ImportOption
 				c, err := db.FindOrCreateCase(ctx, s.DB, db.NewCase{Project: o.Project, SubjectCode: ingest.SubjectCode(in.SubjectKey, subj),
 					Eye: o.Eye, Tags: []string{"dataset-import"}})
 				if err != nil {
-					return db.Dataset{}, nil, err
+					return db.DatasetRow{}, nil, err
 				}
 				caseID, cases[subj] = c.ID, c.ID
 			}
 		}
 		im, err := s.importOne(ctx, in, o.Dir, d.ID, caseID, e)
 		if err != nil {
-			return db.Dataset{}, out, fmt.Errorf("%s: %w", e.Image, err)
+			return db.DatasetRow{}, out, fmt.Errorf("%s: %w", e.Image, err)
 		}
 		out = append(out, im)
 	}

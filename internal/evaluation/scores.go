@@ -36,9 +36,9 @@ const bootstrapSeed = 16
 // Summarise scores items overall and per modality (modalities in name order after "all"):
 // each metric is the mean over images (the literature's protocol), with a percentile
 // bootstrap 95% interval over images. The three metrics share the resampled image sets.
-func Summarise(items []db.EvaluationItem) []Scores {
+func Summarise(items []db.EvaluationItemRow) []Scores {
 	out := []Scores{summary(ModalityAll, items)}
-	by := map[string][]db.EvaluationItem{}
+	by := map[string][]db.EvaluationItemRow{}
 	for _, it := range items {
 		by[it.Modality] = append(by[it.Modality], it)
 	}
@@ -53,7 +53,7 @@ func Summarise(items []db.EvaluationItem) []Scores {
 	return out
 }
 
-func summary(modality string, items []db.EvaluationItem) Scores {
+func summary(modality string, items []db.EvaluationItemRow) Scores {
 	n := len(items)
 	s := Scores{Modality: modality, Images: n}
 	if n == 0 {

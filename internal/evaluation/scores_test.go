@@ -9,10 +9,10 @@ import (
 	"github.com/aomas/aomas/db"
 )
 
-func items(modality string, dice ...float64) []db.EvaluationItem {
-	out := make([]db.EvaluationItem, len(dice))
+func items(modality string, dice ...float64) []db.EvaluationItemRow {
+	out := make([]db.EvaluationItemRow, len(dice))
 	for i, d := range dice {
-		out[i] = db.EvaluationItem{VolumeID: int64(i + 1), Modality: modality, Dice: d, Sensitivity: d, FDR: 1 - d}
+		out[i] = db.EvaluationItemRow{VolumeID: int64(i + 1), Modality: modality, Dice: d, Sensitivity: d, FDR: 1 - d}
 	}
 	return out
 }

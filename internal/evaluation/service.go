@@ -77,19 +77,19 @@ type Service struct {
 }
 
 // CreateDataset makes an empty dataset in project.
-func (s *Service) CreateDataset(ctx context.Context, project, name, task, description string, by *int64) (db.Dataset, error) {
+func (s *Service) CreateDataset(ctx context.Context, project, name, task, description string, by *int64) (db.DatasetRow, error) {
 	name, description = strings.TrimSpace(name), strings.TrimSpace(description)
 	switch {
 	case name == "" || len(name) > 200:
-		return db.Dataset{}, &InputError{Reason: "name: want 1 to 200 characters"}
+		return db.DatasetRow{}, &InputError{Reason: "name: want 1 to 200 characters"}
 	case len(description) > 4000:
-		return db.Dataset{}, &InputError{Reason: "description: at most 4000 characters"}
+		return db.DatasetRow{}, &InputError{Reason: "description: at most 4000 characters"}
 	case !contains(tasks, task):
-		return db.Dataset{}, &InputError{Reason: fmt.Sprintf("task %q: datasets hold cone marks, so the task is cones", task)}
+		return db.DatasetRow{}, &InputError{Reason: fmt.Sprintf("task %q: datasets hold cone marks, so the task is cones", task)}
 	}
-	d, err := db.CreateDataset(ctx, s.DB, db.Dataset{Project: project, Name: name, Task: task, Description: description, CreatedBy: by})
+	d, err := db.CreateDataset(ctx, s.DB, db.DatasetRow{Project: project, Name: name, Task: task, Description: description, CreatedBy: by})
 	if db.IsUniqueViolation(err) {
-		return db.Dataset{}, fmt.Errorf("%w: %s", ErrNameTaken, name)
+		return db.DatasetRow{}, fmt.Errorf("%w: %s", ErrNameTaken, name)
 	}
 	return d, err
 }
@@ -107,18 +107,18 @@ func contains(list []string, s string) bool {
 // that version's marks as their reference. A volume of another project (or none) is
 // db.ErrNotFound; volumes without an approved label are refused together by id, and then
 // nothing is added.
-func (s *Service) AddFromLabels(ctx context.Context, project string, datasetID int64, volumeIDs []int64) (db.Dataset, error) {
+func (s *Service) AddFromLabels(ctx context.Context, project string, datasetID int64, volumeIDs []int64) (db.DatasetRow, error) {
 	if len(volumeIDs) == 0 || len(volumeIDs) > MaxAddVolumes {
-		return db.Dataset{}, &InputError{Reason: fmt.Sprintf("volumeIds: want 1 to %d volumes", MaxAddVolumes)}
+		return db.DatasetRow{}, &InputError{Reason: fmt.Sprintf("volumeIds: want 1 to %d volumes", MaxAddVolumes)}
 	}
 	d, err := db.DatasetInProject(ctx, s.DB, datasetID, project)
 	if err != nil {
-		return db.Dataset{}, err
+		return db.DatasetRow{}, err
 	}
 	ids := dedupe(volumeIDs)
 	found, err := db.ApprovedConeLabels(ctx, s.DB, project, ids)
 	if err != nil {
-		return db.Dataset{}, err
+		return db.DatasetRow{}, err
 	}
 	byID := map[int64]db.ApprovedConeLabel{}
 	for _, f := range found {
@@ -128,26 +128,26 @@ func (s *Service) AddFromLabels(ctx context.Context, project string, datasetID i
 	for _, id := range ids {
 		f, ok := byID[id]
 		if !ok {
-			return db.Dataset{}, fmt.Errorf("volume %d: %w", id, db.ErrNotFound)
+			return db.DatasetRow{}, fmt.Errorf("volume %d: %w", id, db.ErrNotFound)
 		}
 		if f.Version == nil || f.ObjectKey == nil {
 			missing = append(missing, gid.Encode("Volume", id))
 		}
 	}
 	if len(missing) > 0 {
-		return db.Dataset{}, &InputError{Reason: "volumes without an approved cone label: " + strings.Join(missing, ", ")}
+		return db.DatasetRow{}, &InputError{Reason: "volumes without an approved cone label: " + strings.Join(missing, ", ")}
 	}
 	if err := s.checkRoom(ctx, d.ID, len(ids)); err != nil {
-		return db.Dataset{}, err
+		return db.DatasetRow{}, err
 	}
 	for _, id := range ids {
 		f := byID[id]
 		pts, err := s.labelMarks(ctx, *f.ObjectKey)
 		if err != nil {
-			return db.Dataset{}, fmt.Errorf("label of volume %d: %w", id, err)
+			return db.DatasetRow{}, fmt.Errorf("label of volume %d: %w", id, err)
 		}
 		if err := s.AddItem(ctx, d.ID, id, f.Modality, pts, db.DatasetSourceLabel, f.Version); err != nil {
-			return db.Dataset{}, err
+			return db.DatasetRow{}, err
 		}
 	}
 	return d, nil
@@ -230,7 +230,7 @@ func (s *Service) AddItem(ctx context.Context, datasetID, volumeID int64, modali
 	if _, err := s.Store.Put(ctx, key, bytes.NewReader(doc), int64(len(doc)), "application/json"); err != nil {
 		return fmt.Errorf("store reference marks: %w", err)
 	}
-	return db.PutDatasetItem(ctx, s.DB, db.DatasetItem{DatasetID: datasetID, VolumeID: volumeID, Modality: modality,
+	return db.PutDatasetItem(ctx, s.DB, db.DatasetItemRow{DatasetID: datasetID, VolumeID: volumeID, Modality: modality,
 		MarksKey: key, Marks: len(pts), Source: source, LabelVersion: labelVersion})
 }
 
@@ -254,38 +254,38 @@ func (s *Service) Marks(ctx context.Context, key string) ([]imaging.Point, error
 // Evaluate records an evaluation of model version versionID (of project, or shared) on
 // dataset datasetID (of project) and queues its task. Another project's version or
 // dataset is db.ErrNotFound.
-func (s *Service) Evaluate(ctx context.Context, project string, versionID, datasetID int64, by *int64) (db.Evaluation, error) {
+func (s *Service) Evaluate(ctx context.Context, project string, versionID, datasetID int64, by *int64) (db.EvaluationRow, error) {
 	ref, err := db.ModelRefByID(ctx, s.DB, versionID)
 	if err != nil {
-		return db.Evaluation{}, err
+		return db.EvaluationRow{}, err
 	}
 	if ref.Project != nil && *ref.Project != project {
-		return db.Evaluation{}, fmt.Errorf("model version %d: %w", versionID, db.ErrNotFound)
+		return db.EvaluationRow{}, fmt.Errorf("model version %d: %w", versionID, db.ErrNotFound)
 	}
 	d, err := db.DatasetInProject(ctx, s.DB, datasetID, project)
 	if err != nil {
-		return db.Evaluation{}, err
+		return db.EvaluationRow{}, err
 	}
 	if ref.Task != d.Task {
-		return db.Evaluation{}, &InputError{Reason: fmt.Sprintf("model %s finds %s; dataset %s is for %s", ref.Name, ref.Task, d.Name, d.Task)}
+		return db.EvaluationRow{}, &InputError{Reason: fmt.Sprintf("model %s finds %s; dataset %s is for %s", ref.Name, ref.Task, d.Name, d.Task)}
 	}
 	size, err := db.DatasetSizeOf(ctx, s.DB, d.ID)
 	if err != nil {
-		return db.Evaluation{}, err
+		return db.EvaluationRow{}, err
 	}
 	switch {
 	case size.Items == 0:
-		return db.Evaluation{}, &InputError{Reason: "dataset " + d.Name + " has no images"}
+		return db.EvaluationRow{}, &InputError{Reason: "dataset " + d.Name + " has no images"}
 	case size.Items > MaxDatasetItems:
-		return db.Evaluation{}, &InputError{Reason: fmt.Sprintf("dataset %s has %d images, over the limit of %d", d.Name, size.Items, MaxDatasetItems)}
+		return db.EvaluationRow{}, &InputError{Reason: fmt.Sprintf("dataset %s has %d images, over the limit of %d", d.Name, size.Items, MaxDatasetItems)}
 	case size.MaxPixels > MaxImagePixels:
-		return db.Evaluation{}, &InputError{Reason: fmt.Sprintf("dataset %s holds an image of %d pixels, over the limit of %d", d.Name, size.MaxPixels, MaxImagePixels)}
+		return db.EvaluationRow{}, &InputError{Reason: fmt.Sprintf("dataset %s holds an image of %d pixels, over the limit of %d", d.Name, size.MaxPixels, MaxImagePixels)}
 	case size.Pixels > MaxEvaluationPixels:
-		return db.Evaluation{}, &InputError{Reason: fmt.Sprintf("dataset %s holds %d pixels, over the limit of %d", d.Name, size.Pixels, int64(MaxEvaluationPixels))}
+		return db.EvaluationRow{}, &InputError{Reason: fmt.Sprintf("dataset %s holds %d pixels, over the limit of %d", d.Name, size.Pixels, int64(MaxEvaluationPixels))}
 	}
 	e, err := db.InsertEvaluation(ctx, s.DB, versionID, d.ID, by)
 	if err != nil {
-		return db.Evaluation{}, err
+		return db.EvaluationRow{}, err
 	}
 	task, err := jobs.NewEvaluateTask(e.ID)
 	if err == nil {
@@ -293,7 +293,7 @@ func (s *Service) Evaluate(ctx context.Context, project string, versionID, datas
 	}
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
 		_ = db.FailEvaluation(context.WithoutCancel(ctx), s.DB, e.ID, "could not be queued")
-		return db.Evaluation{}, fmt.Errorf("queue evaluation %d: %w", e.ID, err)
+		return db.EvaluationRow{}, fmt.Errorf("queue evaluation %d: %w", e.ID, err)
 	}
 	return e, nil
 }
@@ -371,7 +371,7 @@ func (s *Service) Run(ctx context.Context, id int64, det Detector) error {
 	return s.finish(ctx, e.ID)
 }
 
-func (s *Service) scoreItem(ctx context.Context, evalID int64, ref db.ModelRef, it db.DatasetItem, det Detector) error {
+func (s *Service) scoreItem(ctx context.Context, evalID int64, ref db.ModelRef, it db.DatasetItemRow, det Detector) error {
 	v, err := db.VolumeByID(ctx, s.DB, it.VolumeID)
 	if errors.Is(err, db.ErrNotFound) {
 		return s.Fail(ctx, evalID, fmt.Sprintf("volume %s of the dataset is gone", gid.Encode("Volume", it.VolumeID)))
@@ -394,7 +394,7 @@ func (s *Service) scoreItem(ctx context.Context, evalID int64, ref db.ModelRef, 
 		return fmt.Errorf("evaluation %d volume %d: %w", evalID, v.ID, err)
 	}
 	sc := imaging.ScoreDetections(d.Points, manual, d.W, d.H)
-	return db.PutEvaluationItem(ctx, s.DB, db.EvaluationItem{EvaluationID: evalID, VolumeID: v.ID, Modality: it.Modality,
+	return db.PutEvaluationItem(ctx, s.DB, db.EvaluationItemRow{EvaluationID: evalID, VolumeID: v.ID, Modality: it.Modality,
 		TruePositives: sc.TP, FalsePositives: sc.FP, FalseNegatives: sc.FN, Sensitivity: finite(sc.Sensitivity), FDR: finite(sc.FDR),
 		Dice: finite(sc.Dice), Milliseconds: d.Milliseconds, Features: d.Features})
 }
@@ -473,7 +473,7 @@ func (s *Service) announce(ctx context.Context, id int64) {
 
 // Subscribe streams evaluation id's row, first as stored, then on every change (announced
 // on Redis, or seen by a poll each second), until it is final or ctx ends.
-func (s *Service) Subscribe(ctx context.Context, id int64) (<-chan db.Evaluation, error) {
+func (s *Service) Subscribe(ctx context.Context, id int64) (<-chan db.EvaluationRow, error) {
 	var msgs <-chan *redis.Message
 	var ps *redis.PubSub
 	if s.Redis != nil {
@@ -484,7 +484,7 @@ func (s *Service) Subscribe(ctx context.Context, id int64) (<-chan db.Evaluation
 		}
 		msgs = ps.Channel()
 	}
-	out := make(chan db.Evaluation, 8)
+	out := make(chan db.EvaluationRow, 8)
 	go func() {
 		defer close(out)
 		if ps != nil {

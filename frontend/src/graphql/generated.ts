@@ -80,6 +80,8 @@ export type MetricTableFilter = {
   from?: string | null | undefined;
   /** One row per run, superseded runs too; by default one row per volume (its current run). */
   includeSuperseded?: boolean | null | undefined;
+  /** Only runs whose cones this model version found (run, canary or deployed): metrics per model version. */
+  modelVersionId?: string | null | undefined;
   /** Runs created before this time. */
   to?: string | null | undefined;
 };
