@@ -16,103 +16,103 @@ import (
 )
 
 func (r *datasetResolver) Items(ctx context.Context, obj *model.Dataset, first *int, after *string) ([]*model.DatasetItem, error) {
-	return r.Resolver.datasetItems(ctx, obj, first, after)
+	return r.datasetItems(ctx, obj, first, after)
 }
 
 func (r *modelVersionResolver) Evaluations(ctx context.Context, obj *db.ModelVersion) ([]*model.Evaluation, error) {
-	return r.Resolver.modelVersionEvaluations(ctx, obj)
+	return r.modelVersionEvaluations(ctx, obj)
 }
 
 func (r *modelVersionResolver) Gates(ctx context.Context, obj *db.ModelVersion) ([]*model.GateResult, error) {
-	return r.Resolver.modelVersionGates(ctx, obj)
+	return r.modelVersionGates(ctx, obj)
 }
 
 func (r *modelVersionResolver) RegisteredBy(ctx context.Context, obj *db.ModelVersion) (*auth.User, error) {
-	return r.Resolver.modelVersionRegisteredBy(ctx, obj)
+	return r.modelVersionRegisteredBy(ctx, obj)
 }
 
 func (r *modelVersionResolver) StageHistory(ctx context.Context, obj *db.ModelVersion) ([]*model.StageChange, error) {
-	return r.Resolver.modelVersionStageHistory(ctx, obj)
+	return r.modelVersionStageHistory(ctx, obj)
 }
 
 func (r *mutationResolver) RegisterModelVersion(ctx context.Context, file graphql.Upload, input model.RegisterModelVersionInput) (*db.ModelVersion, error) {
-	return r.Resolver.mutationRegisterModelVersion(ctx, file, input)
+	return r.mutationRegisterModelVersion(ctx, file, input)
 }
 
 func (r *mutationResolver) CreateDataset(ctx context.Context, name string, task string, description *string) (*model.Dataset, error) {
-	return r.Resolver.mutationCreateDataset(ctx, name, task, description)
+	return r.mutationCreateDataset(ctx, name, task, description)
 }
 
 func (r *mutationResolver) AddToDataset(ctx context.Context, datasetID string, volumeIds []string) (*model.Dataset, error) {
-	return r.Resolver.mutationAddToDataset(ctx, datasetID, volumeIds)
+	return r.mutationAddToDataset(ctx, datasetID, volumeIds)
 }
 
 func (r *mutationResolver) EvaluateModel(ctx context.Context, versionID string, datasetID string) (*model.Evaluation, error) {
-	return r.Resolver.mutationEvaluateModel(ctx, versionID, datasetID)
+	return r.mutationEvaluateModel(ctx, versionID, datasetID)
 }
 
 func (r *mutationResolver) PromoteModelVersion(ctx context.Context, id string, stage model.ModelStage, reason string, canaryPercent *int, override *bool) (*db.ModelVersion, error) {
-	return r.Resolver.mutationPromoteModelVersion(ctx, id, stage, reason, canaryPercent, override)
+	return r.mutationPromoteModelVersion(ctx, id, stage, reason, canaryPercent, override)
 }
 
 func (r *mutationResolver) RollbackModel(ctx context.Context, task string, modality string, reason string) (*db.ModelVersion, error) {
-	return r.Resolver.mutationRollbackModel(ctx, task, modality, reason)
+	return r.mutationRollbackModel(ctx, task, modality, reason)
 }
 
 func (r *mutationResolver) SetGatePolicy(ctx context.Context, task string, modality string, minDice float64, maxDiceDrop float64, maxMsPerMpx float64) (*model.GatePolicy, error) {
-	return r.Resolver.mutationSetGatePolicy(ctx, task, modality, minDice, maxDiceDrop, maxMsPerMpx)
+	return r.mutationSetGatePolicy(ctx, task, modality, minDice, maxDiceDrop, maxMsPerMpx)
 }
 
 func (r *mutationResolver) CreateWebhook(ctx context.Context, url string, events []string) (*model.CreateWebhookPayload, error) {
-	return r.Resolver.mutationCreateWebhook(ctx, url, events)
+	return r.mutationCreateWebhook(ctx, url, events)
 }
 
 func (r *mutationResolver) DeleteWebhook(ctx context.Context, id string) (*model.Webhook, error) {
-	return r.Resolver.mutationDeleteWebhook(ctx, id)
+	return r.mutationDeleteWebhook(ctx, id)
 }
 
 func (r *queryResolver) Datasets(ctx context.Context) ([]*model.Dataset, error) {
-	return r.Resolver.queryDatasets(ctx)
+	return r.queryDatasets(ctx)
 }
 
 func (r *queryResolver) Dataset(ctx context.Context, id string) (*model.Dataset, error) {
-	return r.Resolver.queryDataset(ctx, id)
+	return r.queryDataset(ctx, id)
 }
 
 func (r *queryResolver) Evaluation(ctx context.Context, id string) (*model.Evaluation, error) {
-	return r.Resolver.queryEvaluation(ctx, id)
+	return r.queryEvaluation(ctx, id)
 }
 
 func (r *queryResolver) GatePolicies(ctx context.Context) ([]*model.GatePolicy, error) {
-	return r.Resolver.queryGatePolicies(ctx)
+	return r.queryGatePolicies(ctx)
 }
 
 func (r *queryResolver) ProductionHistory(ctx context.Context, task string, modality string) ([]*model.ProductionInterval, error) {
-	return r.Resolver.queryProductionHistory(ctx, task, modality)
+	return r.queryProductionHistory(ctx, task, modality)
 }
 
 func (r *queryResolver) ShadowReport(ctx context.Context, versionID string) (*model.ShadowReport, error) {
-	return r.Resolver.queryShadowReport(ctx, versionID)
+	return r.queryShadowReport(ctx, versionID)
 }
 
 func (r *queryResolver) Drift(ctx context.Context, versionID string) (*model.DriftReport, error) {
-	return r.Resolver.queryDrift(ctx, versionID)
+	return r.queryDrift(ctx, versionID)
 }
 
 func (r *queryResolver) Webhooks(ctx context.Context) ([]*model.Webhook, error) {
-	return r.Resolver.queryWebhooks(ctx)
+	return r.queryWebhooks(ctx)
 }
 
 func (r *shadowReportResolver) Recent(ctx context.Context, obj *model.ShadowReport, first *int) ([]*model.ShadowAgreement, error) {
-	return r.Resolver.shadowReportRecent(ctx, obj, first)
+	return r.shadowReportRecent(ctx, obj, first)
 }
 
 func (r *subscriptionResolver) EvaluationProgress(ctx context.Context, id string) (<-chan *model.Evaluation, error) {
-	return r.Resolver.subscriptionEvaluationProgress(ctx, id)
+	return r.subscriptionEvaluationProgress(ctx, id)
 }
 
 func (r *webhookResolver) Deliveries(ctx context.Context, obj *model.Webhook, first *int) ([]*model.WebhookDelivery, error) {
-	return r.Resolver.webhookDeliveries(ctx, obj, first)
+	return r.webhookDeliveries(ctx, obj, first)
 }
 
 func (r *Resolver) Dataset() graph.DatasetResolver { return &datasetResolver{r} }
