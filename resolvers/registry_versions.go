@@ -325,4 +325,3 @@ func (r *Resolver) shadowReportRecent(ctx context.Context, obj *model.ShadowRepo
 	}
 	return out, nil
 }
-
