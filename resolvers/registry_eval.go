@@ -177,15 +177,7 @@ func (r *Resolver) modelVersionEvaluations(ctx context.Context, obj *db.ModelVer
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Evaluation, 0, len(es))
-	for _, e := range es {
-		m, err := r.evaluationModel(ctx, e)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return convertEach(ctx, es, r.evaluationModel)
 }
 
 func (r *Resolver) mutationCreateDataset(ctx context.Context, name, task string, description *string) (*model.Dataset, error) {
@@ -263,15 +255,7 @@ func (r *Resolver) queryDatasets(ctx context.Context) ([]*model.Dataset, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*model.Dataset, 0, len(ds))
-	for _, d := range ds {
-		m, err := r.datasetModel(ctx, d)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, nil
+	return convertEach(ctx, ds, r.datasetModel)
 }
 
 func (r *Resolver) queryDataset(ctx context.Context, id string) (*model.Dataset, error) {
@@ -337,5 +321,18 @@ func (r *Resolver) subscriptionEvaluationProgress(ctx context.Context, id string
 			}
 		}
 	}()
+	return out, nil
+}
+
+// convertEach turns each row into its GraphQL model, stopping at the first error.
+func convertEach[R, M any](ctx context.Context, rows []R, convert func(context.Context, R) (*M, error)) ([]*M, error) {
+	out := make([]*M, 0, len(rows))
+	for _, row := range rows {
+		m, err := convert(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
 	return out, nil
 }
