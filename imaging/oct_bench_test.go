@@ -92,7 +92,7 @@ func BenchmarkOCTAnalysis512(b *testing.B) {
 			}
 			switch s.Name {
 			case SlabPhotoreceptor:
-				pr := Normalize(ReduceSpeckle(img, SpeckleOptions{Sigma: ConeSlabSpeckleSigma}), NormalizeOptions{})
+				pr := Normalize(WienerDenoise(img, WienerOptions{SpacingPx: ExpectedConeSpacingPx(1.5, 1)}), NormalizeOptions{})
 				pts := DetectCones(pr, ConeDetectOptions{EccentricityDeg: 1.5, UmPerPx: 1})
 				ConeMetrics(pts, img.W, img.H, 1, ConeMetricsOptions{})
 			case SlabNFL:

@@ -40,11 +40,6 @@ func DefaultSlabs() []Slab {
 	}
 }
 
-// ConeSlabSpeckleSigma is the ReduceSpeckle σ (px) applied to the photoreceptor slab
-// before cone detection: a slab mean leaves OCT speckle that a log-domain blur well under
-// the cone spacing removes (on the volume phantom, cone F1 0.88 → 0.91).
-const ConeSlabSpeckleSigma = 0.7
-
 // Check reports whether the slab names known boundaries and a projection mode.
 func (s Slab) Check() error {
 	if BoundaryIndex(s.Top) < 0 || BoundaryIndex(s.Bottom) < 0 {

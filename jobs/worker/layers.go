@@ -145,7 +145,12 @@ func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 			return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
 		}
 		if s.Name == imaging.SlabPhotoreceptor {
-			img = imaging.ReduceSpeckle(img, imaging.SpeckleOptions{Sigma: imaging.ConeSlabSpeckleSigma})
+			// The cone spacing (as segment will find it) places the Wiener filter's noise band.
+			opts := imaging.ConeDetectOptions{EccentricityDeg: sc.params.EccentricityDeg}
+			if opts.EccentricityDeg > 0 {
+				opts.UmPerPx = out.UmPerPx
+			}
+			img = imaging.WienerDenoise(img, imaging.WienerOptions{SpacingPx: imaging.ConeSpacingPx(img, opts)})
 		}
 		norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
 		key, err := sc.put(ctx, "slab-"+s.Name+".f32", "application/octet-stream", "slab:"+s.Name, encodeFloat32(norm.Pix))
