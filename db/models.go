@@ -117,13 +117,24 @@ func RegisterShipped(ctx context.Context, tx *sqlx.Tx, s ShippedModel) (bool, er
 	case !isNoRows(err):
 		return false, fmt.Errorf("model %s %s: %w", s.Name, s.Version, err)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256, card)
+	var added struct {
+		ID    int64  `db:"id"`
+		Stage string `db:"stage"`
+	}
+	err = sqlx.GetContext(ctx, tx, &added, `INSERT INTO model_versions (model_id, version, stage, weights_key, weights_sha256, card)
 		SELECT $1, $2, CASE WHEN EXISTS (SELECT 1 FROM model_versions WHERE model_id = $1 AND stage = 'PRODUCTION')
 			THEN 'CANDIDATE' ELSE 'PRODUCTION' END, $3, $4, $5::jsonb
-		ON CONFLICT DO NOTHING`, modelID, s.Version, s.WeightsKey, s.WeightsSHA256, s.Card)
+		ON CONFLICT DO NOTHING RETURNING id, stage`, modelID, s.Version, s.WeightsKey, s.WeightsSHA256, s.Card)
+	if isNoRows(err) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("register model %s %s: %w", s.Name, s.Version, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	// The version's history (and the production history) starts with its shipping; no actor.
+	if _, err := InsertStageChange(ctx, tx, StageChangeRow{ModelVersionID: added.ID, ToStage: added.Stage,
+		Reason: "shipped with aomas"}); err != nil {
+		return false, err
+	}
+	return true, nil
 }

@@ -63,6 +63,15 @@ func modelEnv(t *testing.T) (*pipelineEnv, worker.Deps, map[string]int64) {
 		ids[name] = id
 	}
 	require.NoError(t, rows.Err())
+	// Each shipped version's history starts with its shipping, once, with no actor.
+	for name, id := range ids {
+		cs, err := db.StageChanges(context.Background(), e.conn, id)
+		require.NoError(t, err)
+		require.Len(t, cs, 1, name)
+		require.Equal(t, "PRODUCTION", cs[0].ToStage, name)
+		require.Equal(t, "shipped with aomas", cs[0].Reason, name)
+		require.Nil(t, cs[0].ActorID, name)
+	}
 	d := e.deps("w-model")
 	d.Models = &worker.Models{Pool: inference.NewPool(t.TempDir(), 2), Device: string(dev)}
 	t.Cleanup(d.Models.Pool.Close)
