@@ -27,6 +27,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/follow"
 	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/jobs"
@@ -471,55 +472,20 @@ func (s *Service) announce(ctx context.Context, id int64) {
 	}
 }
 
-// Subscribe streams evaluation id's row, first as stored, then on every change (announced
-// on Redis, or seen by a poll each second), until it is final or ctx ends.
+// Subscribe streams evaluation id's row, first as stored, then on every change of status,
+// message or progress (announced on Redis, or seen by a poll each second), until it is
+// final or ctx ends.
 func (s *Service) Subscribe(ctx context.Context, id int64) (<-chan db.EvaluationRow, error) {
-	var msgs <-chan *redis.Message
-	var ps *redis.PubSub
-	if s.Redis != nil {
-		ps = s.Redis.Subscribe(ctx, Channel(id))
-		if _, err := ps.Receive(ctx); err != nil {
-			_ = ps.Close()
-			return nil, fmt.Errorf("subscribe to evaluation %d: %w", id, err)
-		}
-		msgs = ps.Channel()
+	type state struct {
+		status, message string
+		progress        float64
 	}
-	out := make(chan db.EvaluationRow, 8)
-	go func() {
-		defer close(out)
-		if ps != nil {
-			defer func() { _ = ps.Close() }()
-		}
-		type seen struct {
-			status, message string
-			progress        float64
-		}
-		var last *seen
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			e, err := db.EvaluationByID(ctx, s.DB, id)
-			if err != nil {
-				return
-			}
-			if now := (seen{e.Status, e.Message, e.Progress}); last == nil || *last != now {
-				last = &now
-				select {
-				case out <- e:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if Final(e.Status) {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-msgs:
-			case <-tick.C:
-			}
-		}
-	}()
+	out, err := follow.Row(ctx, s.Redis, Channel(id),
+		func(ctx context.Context) (db.EvaluationRow, error) { return db.EvaluationByID(ctx, s.DB, id) },
+		func(e db.EvaluationRow) state { return state{e.Status, e.Message, e.Progress} },
+		func(e db.EvaluationRow) bool { return Final(e.Status) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to evaluation %d: %w", id, err)
+	}
 	return out, nil
 }

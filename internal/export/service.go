@@ -26,6 +26,7 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/imaging"
+	"github.com/aomas/aomas/internal/follow"
 	"github.com/aomas/aomas/internal/gid"
 	"github.com/aomas/aomas/internal/labels"
 	"github.com/aomas/aomas/jobs"
@@ -550,52 +551,16 @@ func (s *Service) announce(ctx context.Context, id int64) {
 // Final reports whether an export status is final.
 func Final(status string) bool { return status == db.ExportSucceeded || status == db.ExportFailed }
 
-// Subscribe streams export id's row, first as stored, then on every change (announced on
-// Redis, or seen by a poll each second), until it is final or ctx ends.
+// Subscribe streams export id's row, first as stored, then on every change (a new Seq,
+// announced on Redis, or seen by a poll each second), until it is final or ctx ends.
 func (s *Service) Subscribe(ctx context.Context, id int64) (<-chan db.Export, error) {
-	var msgs <-chan *redis.Message
-	var ps *redis.PubSub
-	if s.Redis != nil {
-		ps = s.Redis.Subscribe(ctx, Channel(id))
-		if _, err := ps.Receive(ctx); err != nil {
-			_ = ps.Close()
-			return nil, fmt.Errorf("subscribe to export %d: %w", id, err)
-		}
-		msgs = ps.Channel()
+	out, err := follow.Row(ctx, s.Redis, Channel(id),
+		func(ctx context.Context) (db.Export, error) { return db.ExportByID(ctx, s.DB, id) },
+		func(e db.Export) int64 { return e.Seq },
+		func(e db.Export) bool { return Final(e.Status) })
+	if err != nil {
+		return nil, fmt.Errorf("subscribe to export %d: %w", id, err)
 	}
-	out := make(chan db.Export, 8)
-	go func() {
-		defer close(out)
-		if ps != nil {
-			defer func() { _ = ps.Close() }()
-		}
-		last := int64(-1)
-		tick := time.NewTicker(time.Second)
-		defer tick.Stop()
-		for {
-			e, err := db.ExportByID(ctx, s.DB, id)
-			if err != nil {
-				return
-			}
-			if e.Seq != last {
-				last = e.Seq
-				select {
-				case out <- e:
-				case <-ctx.Done():
-					return
-				}
-			}
-			if Final(e.Status) {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-msgs:
-			case <-tick.C:
-			}
-		}
-	}()
 	return out, nil
 }
 
