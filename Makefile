@@ -26,7 +26,7 @@ help:
 	@echo "make bench   benchmarks with figures"
 	@echo "make test-cluster   the multi-host test in network namespaces, 200 runs (root; make test runs a short form)"
 	@echo "make load    load and soak against the local services: report and plot in .local/load/ (LOAD_QUICK=1: one minute; not part of make test)"
-	@echo "make train   train the cone and capillary networks on CPU and export models/*.onnx (not part of make test)"
+	@echo "make train   train the cone and capillary networks on CPU and export internal/models/*.onnx (not part of make test)"
 	@echo "make services / services-down   start / stop the local PostgreSQL, Redis and MinIO"
 
 ## deps: everything the build and the tests need, installed once and cached under .local/.

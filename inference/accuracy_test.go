@@ -56,11 +56,11 @@ func loadValidation(t *testing.T, modality string, subjects []string) []realImag
 	return out
 }
 
-// shippedModel loads models/<name>.onnx with its card through a fresh pool.
+// shippedModel loads internal/models/<name>.onnx with its card through a fresh pool.
 func shippedModel(t *testing.T, name string) *Model {
 	t.Helper()
 	initCPU(t)
-	dir := filepath.Join(repoRoot(t), "models")
+	dir := filepath.Join(repoRoot(t), "internal", "models")
 	cb, err := os.ReadFile(filepath.Join(dir, name+".card.json"))
 	require.NoError(t, err)
 	card, err := ReadCard(cb)

@@ -31,10 +31,10 @@ func benchImages(n int) []*imaging.Image {
 }
 
 // benchModels are the small U-Net of testdata and, once training/ has shipped it, the
-// confocal cone network of models/.
+// confocal cone network of internal/models/.
 func benchModels(b *testing.B) map[string]*Model {
 	ms := map[string]*Model{"unet-small": unetModel(b)}
-	dir := filepath.Join(repoRoot(b), "models")
+	dir := filepath.Join(repoRoot(b), "internal", "models")
 	cb, err := os.ReadFile(filepath.Join(dir, "cones-confocal.card.json"))
 	if errors.Is(err, fs.ErrNotExist) {
 		return ms

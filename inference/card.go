@@ -7,7 +7,7 @@ import (
 	"fmt"
 )
 
-// Card is a model card (models/<name>.card.json): what the network expects and returns, how
+// Card is a model card (internal/models/<name>.card.json): what the network expects and returns, how
 // to normalise its input and turn its output into marks, and how it was trained and measured.
 type Card struct {
 	Name          string        `json:"name"`

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// fixture is PyTorch's output on a fixed input (models/testdata/<name>.fixture.json, written
+// fixture is PyTorch's output on a fixed input (internal/models/testdata/<name>.fixture.json, written
 // by training/ at export).
 type fixture struct {
 	Input, Output struct {
@@ -29,14 +29,14 @@ func TestORTMatchesPyTorch(t *testing.T) {
 	var pairs []pair
 	own, err := filepath.Glob(filepath.Join("testdata", "*.fixture.json"))
 	require.NoError(t, err)
-	shipped, err := filepath.Glob(filepath.Join(repoRoot(t), "models", "testdata", "*.fixture.json"))
+	shipped, err := filepath.Glob(filepath.Join(repoRoot(t), "internal", "models", "testdata", "*.fixture.json"))
 	require.NoError(t, err)
 	for _, f := range own {
 		pairs = append(pairs, pair{f, strings.TrimSuffix(f, ".fixture.json") + ".onnx"})
 	}
 	for _, f := range shipped {
 		name := strings.TrimSuffix(filepath.Base(f), ".fixture.json")
-		pairs = append(pairs, pair{f, filepath.Join(repoRoot(t), "models", name+".onnx")})
+		pairs = append(pairs, pair{f, filepath.Join(repoRoot(t), "internal", "models", name+".onnx")})
 	}
 	require.NotEmpty(t, own, "inference/testdata has no fixture")
 	for _, p := range pairs {

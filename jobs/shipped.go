@@ -24,7 +24,7 @@ type weightsStore interface {
 	Put(ctx context.Context, key string, r io.Reader, size int64, contentType string) (storage.Object, error)
 }
 
-// shippedCard is the part of a model card (models/<name>.card.json) the registry reads;
+// shippedCard is the part of a model card (internal/models/<name>.card.json) the registry reads;
 // the card itself is stored whole.
 type shippedCard struct {
 	Name        string `json:"name"`

@@ -65,7 +65,7 @@ section "Learned segmenter on the CPU (issue 15): Go + ONNX Runtime against PyTo
 # it from training/weights/) when present, else the small U-Net of inference/testdata. Two
 # alternating rounds, best of each, so a burst of load on a shared machine hits both alike.
 net=unet-small
-[ -f models/cones-confocal.onnx ] && [ -f training/bench_torch.py ] && [ -f training/weights/cones-confocal.pt ] && net=cones-confocal
+[ -f internal/models/cones-confocal.onnx ] && [ -f training/bench_torch.py ] && [ -f training/weights/cones-confocal.pt ] && net=cones-confocal
 ort_ips() {
   local out
   out=$(go test -run '^$' -bench "Heatmaps512/model=$net/" -benchtime "${ORT_BENCHTIME:-3x}" ./inference/ | grep Benchmark)

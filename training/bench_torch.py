@@ -1,6 +1,6 @@
 """PyTorch eager throughput of a shipped model on one 512x512 image at batch 1 and 8, on the
 CPU (2 threads unless AOMAS_BENCH_THREADS says otherwise). The model is rebuilt from the state
-dict in training/weights/<name>.pt (the weights of models/<name>.onnx, sigmoid included).
+dict in training/weights/<name>.pt (the weights of internal/models/<name>.onnx, sigmoid included).
 Prints one line per batch size that scripts can parse:
 
     torch-eager model=cones-confocal batch=1 size=512 images_per_s=7.12 ms_per_batch=140.4 threads=2

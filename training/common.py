@@ -13,7 +13,7 @@ import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 WORK = os.environ.get("AOMAS_TRAIN_WORK", os.path.join(HERE, "work"))
-MODELS = os.path.join(os.path.dirname(HERE), "models")
+MODELS = os.path.join(os.path.dirname(HERE), "internal", "models")
 
 
 def seed_all(seed):

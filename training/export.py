@@ -1,6 +1,6 @@
 """Exports the trained networks to ONNX (opset 17, dynamic batch/H/W, sigmoid inside the graph),
-writes the model cards (models/<name>.card.json, per the seg contract), the ORT-vs-PyTorch
-fixtures (models/testdata/<name>.fixture.json) and the state dicts bench_torch.py rebuilds the
+writes the model cards (internal/models/<name>.card.json, per the seg contract), the ORT-vs-PyTorch
+fixtures (internal/models/testdata/<name>.fixture.json) and the state dicts bench_torch.py rebuilds the
 models from (training/weights/<name>.pt).
 
     /usr/bin/python3 training/export.py

@@ -2,7 +2,7 @@
 # make train: installs PyTorch and onnx from Debian when missing, writes the training data with
 # the Go phantom and data code, trains the three networks from one seed, evaluates them (post-
 # processing tuned on the training subjects, scored on the validation subjects) and exports
-# models/*.onnx, their cards and fixtures. Not part of make test.
+# internal/models/*.onnx, their cards and fixtures. Not part of make test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=/usr/bin/python3

@@ -9,8 +9,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/stretchr/testify/require"
 
+	"github.com/aomas/aomas/internal/models"
 	"github.com/aomas/aomas/internal/testenv"
-	"github.com/aomas/aomas/models"
 	"github.com/aomas/aomas/storage"
 )
 

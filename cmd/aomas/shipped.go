@@ -11,7 +11,7 @@ import (
 
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/inference"
-	"github.com/aomas/aomas/models"
+	"github.com/aomas/aomas/internal/models"
 )
 
 // shippedModels are the models that come with aomas, embedded in the binary.

@@ -89,7 +89,7 @@ describe('shell health', () => {
     const { page } = journey.session;
     await page.keyboard.press('g');
     await page.keyboard.press('m');
-    // Serve registers the networks shipped in models/ at start, so the registry is never empty.
+    // Serve registers the networks shipped in internal/models/ at start, so the registry is never empty.
     await page.getByText('cones-confocal', { exact: false }).first().waitFor();
     assert.match(page.url(), /#\/models$/);
   });

@@ -39,7 +39,7 @@ async function registerVersion(version, card) {
     }),
   );
   form.append('map', JSON.stringify({ 0: ['variables.f'] }));
-  form.append('0', new Blob([readFileSync(path.join(REPO_ROOT, 'models', 'cones-confocal.onnx'))]), 'cones.onnx');
+  form.append('0', new Blob([readFileSync(path.join(REPO_ROOT, 'internal', 'models', 'cones-confocal.onnx'))]), 'cones.onnx');
   const res = await fetch(`${url}/graphql`, { method: 'POST', headers: { Authorization: `Bearer ${apiToken()}` }, body: form });
   const body = await res.json();
   if (body.errors?.length) throw new Error(`registerModelVersion ${version}: ${JSON.stringify(body.errors)}`);
@@ -51,7 +51,7 @@ async function registerVersion(version, card) {
  * metrics (kept under the API's 1,000 characters for a card).
  */
 function card(dice, note) {
-  const shipped = JSON.parse(readFileSync(path.join(REPO_ROOT, 'models', 'cones-confocal.card.json'), 'utf8'));
+  const shipped = JSON.parse(readFileSync(path.join(REPO_ROOT, 'internal', 'models', 'cones-confocal.card.json'), 'utf8'));
   const c = {
     input: shipped.input,
     output: shipped.output,

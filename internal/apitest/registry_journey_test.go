@@ -13,9 +13,9 @@ import (
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/internal/evaluation"
 	"github.com/aomas/aomas/internal/gid"
+	"github.com/aomas/aomas/internal/models"
 	"github.com/aomas/aomas/internal/testenv/shared"
 	"github.com/aomas/aomas/jobs"
-	"github.com/aomas/aomas/models"
 	"github.com/aomas/aomas/rbac"
 )
 

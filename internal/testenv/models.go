@@ -10,7 +10,7 @@ import (
 	"github.com/aomas/aomas/inference"
 )
 
-// ConvModels are small but real ONNX models, in the layout of models/ (<name>.onnx beside
+// ConvModels are small but real ONNX models, in the layout of internal/models/ (<name>.onnx beside
 // <name>.card.json): a cone model per modality and a capillary model, each one Gaussian
 // convolution of the z-scored image and a sigmoid, so bright blobs and lines become
 // probabilities. Tests run the learned-detector path with them without the trained models.

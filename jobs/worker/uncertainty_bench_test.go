@@ -13,9 +13,9 @@ import (
 	"github.com/aomas/aomas/imaging"
 	"github.com/aomas/aomas/inference"
 	"github.com/aomas/aomas/internal/imageio"
+	"github.com/aomas/aomas/internal/models"
 	"github.com/aomas/aomas/internal/testenv/shared"
 	"github.com/aomas/aomas/jobs/worker"
-	"github.com/aomas/aomas/models"
 )
 
 // BenchmarkUncertaintyThreshold measures what worker.MaxModelUncertainty is set from: the

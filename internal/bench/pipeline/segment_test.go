@@ -12,10 +12,10 @@ import (
 
 	"github.com/aomas/aomas/db"
 	"github.com/aomas/aomas/inference"
+	"github.com/aomas/aomas/internal/models"
 	"github.com/aomas/aomas/internal/testenv"
 	"github.com/aomas/aomas/jobs"
 	"github.com/aomas/aomas/jobs/worker"
-	"github.com/aomas/aomas/models"
 )
 
 // BenchmarkSegmentStep512 is the latency of the segment step (cones and capillaries) on a
