@@ -61,6 +61,7 @@ func WienerDenoise(img *Image, opts WienerOptions) *Image {
 	}
 	power := make([]float64, rings)
 	count := make([]float64, rings)
+	ring := make([]int32, len(spec)) // each coefficient's ring, for the gains below
 	var noise, noiseN float64
 	lo := wienerNoiseBand(opts.SpacingPx)
 	for u := range w/2 + 1 {
@@ -69,6 +70,7 @@ func WienerDenoise(img *Image, opts WienerOptions) *Image {
 			p := real(c)*real(c) + imag(c)*imag(c)
 			r := freq(u, v)
 			k := min(int(r/step), rings-1)
+			ring[u*h+v] = int32(k)
 			power[k] += p
 			count[k]++
 			if r >= lo && r <= 0.5 {
@@ -88,13 +90,8 @@ func WienerDenoise(img *Image, opts WienerOptions) *Image {
 			gain[k] = math.Max(0, p-noise) / p
 		}
 	}
-	for u := range w/2 + 1 {
-		for v := range h {
-			if u == 0 && v == 0 {
-				continue // the mean was removed; nothing to scale
-			}
-			spec[u*h+v] *= complex(gain[min(int(freq(u, v)/step), rings-1)], 0)
-		}
+	for i := 1; i < len(spec); i++ { // spec[0], the mean, was removed: nothing to scale
+		spec[i] *= complex(gain[ring[i]], 0)
 	}
 	f.inverseReal(src, spec)
 	out := NewImage(w, h)

@@ -146,10 +146,7 @@ func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		}
 		if s.Name == imaging.SlabPhotoreceptor {
 			// The cone spacing (as segment will find it) places the Wiener filter's noise band.
-			opts := imaging.ConeDetectOptions{EccentricityDeg: sc.params.EccentricityDeg}
-			if opts.EccentricityDeg > 0 {
-				opts.UmPerPx = out.UmPerPx
-			}
+			opts := imaging.ConeDetectOptions{EccentricityDeg: sc.params.EccentricityDeg, UmPerPx: out.UmPerPx}
 			img = imaging.WienerDenoise(img, imaging.WienerOptions{SpacingPx: imaging.ConeSpacingPx(img, opts)})
 		}
 		norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
