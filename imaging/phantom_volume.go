@@ -42,6 +42,13 @@ type VolumePhantomOptions struct {
 	MotionAxialPx, MotionLateralPx float64
 	// AxialPSFVox is the σ of the Gaussian axial point-spread function (default 0.8).
 	AxialPSFVox float64
+	// LateralPSFUm, when positive, makes the speckle the tissue's own, as in a real scan:
+	// correlated over the PSF (this σ of the Gaussian lateral intensity PSF in µm across x
+	// and y, so from one B-scan to the next, and AxialPSFVox along z) and moving with the
+	// eye (0.85 µm is 2 µm FWHM, AO-OCT's resolution through a 6–7 mm pupil). Default 0:
+	// speckle drawn afresh for every voxel of the scan, uncorrelated and not fixed to the
+	// tissue, which is what the pipeline's defaults are tuned on.
+	LateralPSFUm float64
 }
 
 func (o VolumePhantomOptions) withDefaults() VolumePhantomOptions {
@@ -315,6 +322,24 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 	}
 	looks := float64(o.SpeckleLooks)
 	plane := o.X * o.Y
+	// The depth offset of every column (retina coordinates: the eye moved by the motion).
+	offs := make([]float64, plane)
+	for y := range o.Y {
+		for x := range o.X {
+			offs[y*o.X+x] = truth.SurfaceOffset(float64(x)-truth.MotionDX[y], float64(y), o.X, o.Y) + truth.MotionDZ[y]
+		}
+	}
+	var speckle []float32 // tissue speckle, mean of the looks; nil: drawn per voxel
+	if o.LateralPSFUm > 0 {
+		speckle = make([]float32, len(v.Vox))
+		one := make([]float32, len(v.Vox))
+		for range o.SpeckleLooks {
+			tissueSpeckle(rng, o.X, o.Y, o.Z, o.LateralPSFUm/o.UmPerPx, o.AxialPSFVox, truth.MotionDX, offs, one)
+			for i, s := range one {
+				speckle[i] += s / float32(looks)
+			}
+		}
+	}
 	nl := len(volumeLayerSpec)
 	tops := make([]float64, nl+1) // tops[i]: top of layer i in this column; tops[nl] = +Inf
 	refl := make([]float64, nl)
@@ -326,7 +351,7 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 		for x := range o.X {
 			// Retina coordinates of this A-scan: the eye moved by (MotionDX, MotionDZ).
 			xr := float64(x) - truth.MotionDX[y]
-			off := truth.SurfaceOffset(xr, float64(y), o.X, o.Y) + truth.MotionDZ[y]
+			off := offs[y*o.X+x]
 			r2 := ((xr-pcx)*(xr-pcx) + (float64(y)-pcy)*(float64(y)-pcy)) / (o.PitRadiusPx * o.PitRadiusPx)
 			thin := 1 - o.PitDepth*math.Exp(-r2/2)
 			// Built from the choroid up: the outer retina stays, the inner retina thins
@@ -395,12 +420,17 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 			}
 			convolve1D(blurred, col, psf)
 			for zz := range o.Z {
-				// Gamma(L, 1/L) speckle as the mean of L unit exponentials.
-				s := 0.0
-				for range o.SpeckleLooks {
-					s += rng.ExpFloat64()
+				i := zz*plane + y*o.X + x
+				var s float64
+				if speckle != nil {
+					s = float64(speckle[i])
+				} else { // Gamma(L, 1/L) speckle as the mean of L unit exponentials
+					for range o.SpeckleLooks {
+						s += rng.ExpFloat64()
+					}
+					s /= looks
 				}
-				v.Vox[zz*plane+y*o.X+x] = float32(blurred[zz]*s/looks + o.NoiseFloor*rng.NormFloat64())
+				v.Vox[i] = float32(blurred[zz]*s + o.NoiseFloor*rng.NormFloat64())
 			}
 		}
 	}

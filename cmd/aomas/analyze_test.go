@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aomas/aomas/imaging"
@@ -74,11 +75,12 @@ func TestPhantomAnalyzeScore(t *testing.T) {
 }
 
 func TestPhantomKinds(t *testing.T) {
-	for _, kind := range []string{"cones", "capillaries", "nerve-fibres", "volume"} {
+	for _, kind := range []string{"cones", "capillaries", "nerve-fibres", "volume", "volume --lateral-psf-um 0.85"} {
 		t.Run(kind, func(t *testing.T) {
 			dir := t.TempDir()
 			var out, errb bytes.Buffer
-			require.NoError(t, runPhantom(context.Background(), []string{"--kind", kind, "--size", "48", "--seed", "1", "--out", dir}, &out, &errb), errb.String())
+			args := append([]string{"--kind"}, strings.Fields(kind)...)
+			require.NoError(t, runPhantom(context.Background(), append(args, "--size", "48", "--seed", "1", "--out", dir), &out, &errb), errb.String())
 			frames, err := imageio.ReadFrames(filepath.Join(dir, "image.tif"))
 			require.NoError(t, err)
 			require.Equal(t, 48, frames[0].W)
@@ -120,6 +122,8 @@ func TestToolsBadInput(t *testing.T) {
 		{"phantom unknown kind", runPhantom, []string{"--kind", "rods", "--out", dir}, 2},
 		{"phantom bad size", runPhantom, []string{"--size", "-3", "--out", dir}, 2},
 		{"phantom bad flag", runPhantom, []string{"--nope"}, 2},
+		{"phantom bad PSF", runPhantom, []string{"--kind", "volume", "--lateral-psf-um", "NaN", "--out", dir}, 2},
+		{"phantom PSF of a plane", runPhantom, []string{"--kind", "cones", "--lateral-psf-um", "1", "--out", dir}, 2},
 		{"analyze no file", runAnalyze, nil, 2},
 		{"analyze bad detector", runAnalyze, []string{"--detector", "cnn", notImage}, 2},
 		{"analyze bad modality", runAnalyze, []string{"--modality", "oct", notImage}, 2},

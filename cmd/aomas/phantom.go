@@ -24,9 +24,10 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ecc := fs.Float64("eccentricity-deg", 1.5, "retinal eccentricity in degrees (cones, volume)")
 	snr := fs.Float64("snr", 0, "signal-to-noise ratio (0: the kind's default; see the truth file)")
 	frames := fs.Int("frames", 1, "number of frames (cones): more than 1 writes a multi-page TIFF with motion")
+	psf := fs.Float64("lateral-psf-um", 0, "volume: σ of the lateral PSF in µm, making the speckle the tissue's own, correlated across B-scans and moving with the eye (0: speckle drawn per voxel)")
 	out := fs.String("out", "", "output directory (created if missing)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: aomas phantom --kind cones|capillaries|nerve-fibres|volume --size N --seed S [--eccentricity-deg E] [--snr X] [--frames F] --out DIR")
+		fmt.Fprintln(stderr, "usage: aomas phantom --kind cones|capillaries|nerve-fibres|volume --size N --seed S [--eccentricity-deg E] [--snr X] [--frames F] [--lateral-psf-um U] --out DIR")
 		fs.PrintDefaults()
 	}
 	if done, err := parseFlags(fs, args); done {
@@ -51,6 +52,13 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *ecc < 0 || *ecc > 60:
 		fmt.Fprintln(stderr, "phantom: --eccentricity-deg must be between 0 and 60")
 		return errExit(2)
+	case !(*psf >= 0 && *psf <= 10):
+		fmt.Fprintln(stderr, "phantom: --lateral-psf-um must be between 0 and 10")
+		return errExit(2)
+	}
+	if *psf > 0 && *kind != "volume" {
+		fmt.Fprintln(stderr, "phantom: --lateral-psf-um applies only to --kind volume")
+		return errExit(2)
 	}
 	if *frames > 1 && *kind != "cones" {
 		fmt.Fprintln(stderr, "phantom: --frames applies only to --kind cones")
@@ -74,7 +82,7 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		img, t := imaging.PhantomNerveFibres(imaging.NervePhantomOptions{Size: *size, Seed: *seed, SNR: *snr})
 		imgs, truth = []*imaging.Image{img}, t
 	case "volume":
-		vol, t := imaging.PhantomVolume(imaging.VolumePhantomOptions{X: *size, Y: *size, Seed: *seed, EccentricityDeg: *ecc, SNR: *snr})
+		vol, t := imaging.PhantomVolume(imaging.VolumePhantomOptions{X: *size, Y: *size, Seed: *seed, EccentricityDeg: *ecc, SNR: *snr, LateralPSFUm: *psf})
 		imgs, truth = volumeSlices(vol), t
 		layers = &imaging.LayerBoundaries{X: vol.X, Y: vol.Y, Z: t.Boundaries}
 	default:
