@@ -164,4 +164,16 @@ func TestChainShiftsShrinksOnlyWhatNoiseSwamps(t *testing.T) {
 	removeQuadratic(s)
 	require.Greater(t, rms(plain), 1.0, "the plain chain of noise wanders")
 	require.Less(t, rms(s), 0.6, "noise shrunk to about no motion (truth RMS 0.5)")
+
+	// Good neighbours, poor lag 2 (tissue speckle shared by adjacent B-scans only): the
+	// lags' own weights keep the poor one from spoiling the chain.
+	for b := 1; b < n; b++ {
+		d1[b] = truth[b] - truth[b-1] + 0.05*rng.NormFloat64()
+		if b >= 2 {
+			d2[b] = truth[b] - truth[b-2] + 1.5*rng.NormFloat64()
+		}
+	}
+	s = chainShifts(d1, d2, true)
+	removeQuadratic(s)
+	require.Less(t, rms(s), 0.2, "lag 2 weighed by its own noise")
 }

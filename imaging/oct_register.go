@@ -218,16 +218,19 @@ func peakShift(corr func(int) float64, maxShift int) (float64, float64) {
 	return d, c[best]
 }
 
-// chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] in the least-squares
-// sense (s[0] = 0) by Gauss–Seidel iterations started from the lag-1 chain. With shrink,
-// each s[b] is also drawn towards 0 with the weight σe²/σm² of an empirical Bayes prior:
-// σe², the variance of a pairwise measurement's error, from how badly the lag-2
-// measurements disagree with the sum of two lag-1 ones (the closure d2[b]−d1[b]−d1[b−1]
-// has variance 3σe²), and σm², the motion's own variance, from what is left of the lag-1
-// spread (var d1 = 2σm² + σe²). Where the pairwise shifts are good (axially, σe ≪ σm)
-// this leaves the chain as it is; where speckle swamps them (laterally, when the tissue's
-// lateral structure is faint) it keeps the chain's random walk of errors from being taken
-// for motion, which would be worse than no correction.
+// chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] by weighted least squares
+// (s[0] = 0), Gauss–Seidel iterations started from the lag-1 chain. With shrink, each lag is
+// weighted by its own error variance and each s[b] drawn towards 0 by an empirical Bayes
+// prior, all three variances read off the measurements (motion taken as independent
+// from B-scan to B-scan): the lag-1 and lag-2 spreads are var d1 = 2σm² + σ1² and
+// var d2 = 2σm² + σ2², and the closure d2[b]−d1[b]−d1[b−1] has variance σ2² + 2σ1²
+// The lags differ: where the
+// speckle belongs to the tissue, neighbouring B-scans share much of it and their shift is
+// measured to a few hundredths of a pixel while B-scans two apart share little; an
+// unweighted solve would let the poor lag spoil the good one. Where the pairwise shifts
+// are good the prior leaves the chain as it is; where speckle swamps them it keeps the
+// chain's random walk of errors from being taken for motion, which would be worse than
+// no correction.
 func chainShifts(d1, d2 []float64, shrink bool) []float64 {
 	n := len(d1)
 	s := make([]float64, n)
@@ -237,61 +240,68 @@ func chainShifts(d1, d2 []float64, shrink bool) []float64 {
 	if n < 3 {
 		return s
 	}
-	lambda := 0.0
+	w1, w2, lambda := 1.0, 1.0, 0.0
 	if shrink && n >= 8 {
-		var c2, v1, m1 float64
-		for b := 1; b < n; b++ {
-			m1 += d1[b] / float64(n-1)
+		c := make([]float64, 0, n-2)
+		for b := 2; b < n; b++ {
+			c = append(c, d2[b]-d1[b]-d1[b-1])
 		}
-		for b := 1; b < n; b++ {
-			v1 += (d1[b] - m1) * (d1[b] - m1) / float64(n-1)
-			if b >= 2 {
-				c := d2[b] - d1[b] - d1[b-1]
-				c2 += c * c / float64(n-2)
-			}
-		}
-		se2 := c2 / 3
-		sm2 := (v1 - se2) / 2
-		switch {
-		case sm2 <= 1e-6*se2:
+		v1, v2, vc := variance(d1[1:]), variance(d2[2:]), variance(c)
+		se1 := (vc - (v2 - v1)) / 3
+		floor := 1e-4 * vc
+		se1 = math.Max(se1, floor)
+		se2 := math.Max(se1+v2-v1, floor)
+		sm2 := (v1 - se1) / 2
+		if sm2 <= 1e-6*se1 {
 			return make([]float64, n)
-		default:
-			lambda = se2 / sm2
 		}
+		w1, w2, lambda = 1/se1, 1/se2, 1/sm2
 	}
 	b0 := 1 // s[0] = 0 anchors the plain chain; the prior anchors the shrunk one
 	if lambda > 0 {
 		b0 = 0
 	}
-	for range 200 {
+	for range 500 {
 		delta := 0.0
 		for b := b0; b < n; b++ {
-			var sum, cnt float64
+			var sum, wt float64
 			if b >= 1 {
-				sum += s[b-1] + d1[b]
-				cnt++
+				sum += w1 * (s[b-1] + d1[b])
+				wt += w1
 			}
 			if b >= 2 {
-				sum += s[b-2] + d2[b]
-				cnt++
+				sum += w2 * (s[b-2] + d2[b])
+				wt += w2
 			}
 			if b+1 < n {
-				sum += s[b+1] - d1[b+1]
-				cnt++
+				sum += w1 * (s[b+1] - d1[b+1])
+				wt += w1
 			}
 			if b+2 < n {
-				sum += s[b+2] - d2[b+2]
-				cnt++
+				sum += w2 * (s[b+2] - d2[b+2])
+				wt += w2
 			}
-			nv := sum / (cnt + lambda)
+			nv := sum / (wt + lambda)
 			delta = math.Max(delta, math.Abs(nv-s[b]))
 			s[b] = nv
 		}
-		if delta < 1e-4 {
+		if delta < 1e-5 {
 			break
 		}
 	}
 	return s
+}
+
+// variance is the variance of x about its mean.
+func variance(x []float64) float64 {
+	var m, v float64
+	for _, q := range x {
+		m += q / float64(len(x))
+	}
+	for _, q := range x {
+		v += (q - m) * (q - m) / float64(len(x))
+	}
+	return v
 }
 
 // CorrectBScanMotion returns the volume with the motion undone: B-scan y is resampled
