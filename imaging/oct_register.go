@@ -42,14 +42,16 @@ type BScanRegisterOptions struct {
 }
 
 // RegisterBScans estimates the motion between B-scans: each B-scan against its
-// predecessor and the one before (lags 1 and 2), the axial shift by cross-correlating the
-// B-scans' mean depth profiles and the lateral shift by cross-correlating their rows
-// (mean removed per row, after the axial shift), both refined to sub-pixel by a parabola
-// through the correlation peak; the pairwise shifts are chained along y by least squares,
-// shrunk towards no motion as far as their own inconsistency says they are noise
-// (chainShifts), and the chain's quadratic trend removed. Plain (not phase) correlation of smoothed
-// B-scans is used because the speckle, independent from one B-scan to the next, fills
-// the high frequencies that phase correlation would weigh up.
+// predecessor and the one before (lags 1 and 2), a first axial shift by cross-correlating
+// the B-scans' mean depth profiles, the lateral shift by cross-correlating their rows (mean
+// removed per row, after that axial shift) and the final axial shift by cross-correlating
+// their columns (after the lateral shift), each refined to sub-pixel by a parabola through
+// the correlation peak. Each shift is also measured on two halves of the B-scans with
+// independent speckle, whose disagreement gives each lag's error variance; the pairwise
+// shifts are chained along y by least squares weighted by those, shrunk towards no motion
+// as far as they say the shifts are noise (chainShifts), and the chain's quadratic trend
+// removed. Plain (not phase) correlation of smoothed B-scans is used because speckle that
+// the B-scans do not share fills the high frequencies that phase correlation would weigh up.
 func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	if v == nil || v.X*v.Y*v.Z != len(v.Vox) || v.X < 8 || v.Z < 8 {
 		return BScanMotion{}, errors.New("register B-scans: volume missing, inconsistent or smaller than 8×8 per B-scan")
@@ -73,36 +75,53 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	if n < 2 {
 		return m, nil
 	}
-	// Smoothed B-scans and their depth profiles are computed once and shared read-only.
+	// Smoothed B-scans and their depth profiles are computed once and shared read-only;
+	// besides the whole B-scan's profile, one from each half of its A-scans (alternate
+	// blocks of halfBlock columns), whose speckle is independent.
 	smooth := make([]*Image, n)
-	prof := make([][]float64, n)
+	prof := make([][3][]float64, n)
 	parallelFrames(n, workers, func(get func() (int, bool)) {
 		buf := NewImage(v.X, v.Z)
 		for b, ok := get(); ok; b, ok = get() {
 			bscanInto(buf, v, b)
 			img := GaussianBlur(buf, sigma)
-			p := make([]float64, v.Z)
+			var p [3][]float64
+			for h := range p {
+				p[h] = make([]float64, v.Z)
+			}
 			for z := range v.Z {
 				row := img.Pix[z*v.X : (z+1)*v.X]
-				s := 0.0
-				for _, q := range row {
-					s += float64(q)
+				var s [2]float64
+				for x, q := range row {
+					s[(x/halfBlock)%2] += float64(q)
 				}
-				p[z] = s / float64(v.X)
+				p[0][z] = (s[0] + s[1]) / float64(v.X)
+				p[1][z] = s[0] / float64(halfCount(v.X, 0))
+				p[2][z] = s[1] / float64(max(halfCount(v.X, 1), 1))
 				for x := range row {
-					row[x] -= float32(p[z])
+					row[x] -= float32(p[0][z])
 				}
 			}
 			smooth[b], prof[b] = img, p
 		}
 	})
-	type meas struct{ dx, dz, peak float64 }
+	// Each pair's shifts, from the whole B-scans and from each half (of the A-scans for the
+	// axial shift, of the depth rows for the lateral one).
+	type meas struct {
+		dx, dz [3]float64
+		peak   float64
+	}
 	lag1 := make([]meas, n)
 	lag2 := make([]meas, n)
 	pair := func(a, b int) meas {
-		dz, pk := profileShift(prof[a], prof[b], maxShift)
-		dx := lateralShift(smooth[a], smooth[b], int(math.Round(dz)), maxShift, 0, v.Z)
-		return meas{dx, dz, pk}
+		var q meas
+		for h := range 3 {
+			q.dz[h], _ = profileShift(prof[a][h], prof[b][h], maxShift)
+		}
+		_, q.peak = profileShift(prof[a][0], prof[b][0], maxShift)
+		q.dx = lateralShift(smooth[a], smooth[b], int(math.Round(q.dz[0])), maxShift, 0, v.Z)
+		q.dz = axialShift(smooth[a], smooth[b], prof[a][0], prof[b][0], int(math.Round(q.dx[0])), maxShift)
+		return q
 	}
 	parallelFrames(n, workers, func(get func() (int, bool)) {
 		for b, ok := get(); ok; b, ok = get() {
@@ -117,16 +136,26 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	for b := 1; b < n; b++ {
 		m.Peak[b] = lag1[b].peak
 	}
-	solve := func(get func(meas) float64) []float64 {
+	// Each lag's error variance from its halves' disagreement: the whole's error is about
+	// their mean's, so var(half₁ − half₂)/4.
+	solve := func(get func(meas) [3]float64) []float64 {
 		d1 := make([]float64, n)
 		d2 := make([]float64, n)
+		var h1, h2 []float64
 		for b := range n {
-			d1[b], d2[b] = get(lag1[b]), get(lag2[b])
+			g1, g2 := get(lag1[b]), get(lag2[b])
+			d1[b], d2[b] = g1[0], g2[0]
+			if b >= 1 {
+				h1 = append(h1, g1[1]-g1[2])
+			}
+			if b >= 2 {
+				h2 = append(h2, g2[1]-g2[2])
+			}
 		}
-		return chainShifts(d1, d2, true)
+		return chainShifts(d1, d2, meanSquare(h1)/4, meanSquare(h2)/4)
 	}
-	m.DX = solve(func(q meas) float64 { return q.dx })
-	m.DZ = solve(func(q meas) float64 { return q.dz })
+	m.DX = solve(func(q meas) [3]float64 { return q.dx })
+	m.DZ = solve(func(q meas) [3]float64 { return q.dz })
 	removeQuadratic(m.DX)
 	removeQuadratic(m.DZ)
 	return m, nil
@@ -160,16 +189,36 @@ func profileShift(a, b []float64, maxShift int) (float64, float64) {
 	return peakShift(corr, maxShift)
 }
 
+// halfBlock is the width, in samples, of the alternate blocks that split a B-scan's rows
+// (or columns) into two halves for the error estimate: wider than the speckle's grain,
+// so that the halves' speckle is independent.
+const halfBlock = 8
+
+// halfCount is how many of n samples fall in half h (0 or 1) of the alternate blocks.
+func halfCount(n, h int) int {
+	c := 0
+	for i := range n {
+		if (i/halfBlock)%2 == h {
+			c++
+		}
+	}
+	return c
+}
+
 // lateralShift returns d such that b(x, z) ≈ a(x − d, z − dz), from the correlation of the
-// rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak. Each row's
-// correlation curve is weighted by how well that row matches at all (its best normalised
-// correlation, squared): rows of laterally structured tissue (the cone mosaic, vessels,
-// fibre bundles) carry the shift, rows of bare speckle, independent from one B-scan to the
-// next, only noise.
-func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) float64 {
+// rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak; [0] from
+// all rows, [1] and [2] from each half of them (alternate blocks of halfBlock rows). Each
+// row's correlation curve is weighted by how well that row matches at all (its best
+// normalised correlation, squared): rows of laterally structured tissue (the cone mosaic,
+// vessels, fibre bundles) or of speckle the two B-scans share carry the shift, rows of
+// speckle they do not share only noise.
+func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) [3]float64 {
 	w := a.W
 	n := 2*maxShift + 1
-	total := make([]float64, n)
+	var total [3][]float64
+	for h := range total {
+		total[h] = make([]float64, n)
+	}
 	curve := make([]float64, n)
 	for z := max(z0, dz); z < min(z1, a.H+dz); z++ {
 		ra := a.Pix[(z-dz)*w : (z-dz+1)*w]
@@ -192,12 +241,77 @@ func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) float64 {
 			best = math.Max(best, c)
 		}
 		wt := best * best
+		half := total[1+(z/halfBlock)%2]
 		for i := range n {
-			total[i] += wt * curve[i]
+			total[0][i] += wt * curve[i]
+			half[i] += wt * curve[i]
 		}
 	}
-	d, _ := peakShift(func(i int) float64 { return total[i+maxShift] }, maxShift)
-	return d
+	var out [3]float64
+	for h := range out {
+		out[h], _ = peakShift(func(i int) float64 { return total[h][i+maxShift] }, maxShift)
+	}
+	return out
+}
+
+// axialShift returns d such that b(x, z) ≈ a(x − dx, z − d), from the normalised
+// correlation of the B-scans' columns (A-scans: a and b row-mean-free, their depth
+// profiles pa and pb added back) over |d| ≤ maxShift with a parabolic sub-pixel peak;
+// [0] from all columns, [1] and [2] from each half (alternate blocks of halfBlock). Each
+// column's curve is weighted by its best correlation, squared. Column by column, speckle
+// that the two B-scans share (the tissue's own, correlated over the PSF from one B-scan
+// to the next) adds to the layers' information, which a mean depth profile averages away.
+func axialShift(a, b *Image, pa, pb []float64, dx, maxShift int) [3]float64 {
+	w, h := a.W, a.H
+	n := 2*maxShift + 1
+	var total [3][]float64
+	for k := range total {
+		total[k] = make([]float64, n)
+	}
+	curve := make([]float64, n)
+	ca, cb := make([]float64, h), make([]float64, h)
+	for x := max(0, dx); x < min(w, w+dx); x++ {
+		for z := range h {
+			ca[z] = float64(a.Pix[z*w+x-dx]) + pa[z]
+			cb[z] = float64(b.Pix[z*w+x]) + pb[z]
+		}
+		best := 0.0
+		for i := range n {
+			d := i - maxShift
+			var sa, sb, sab, saa, sbb, cnt float64
+			for z := maxShift + max(0, d); z < h-maxShift+min(0, d); z++ {
+				p, q := ca[z-d], cb[z]
+				sa += p
+				sb += q
+				sab += p * q
+				saa += p * p
+				sbb += q * q
+				cnt++
+			}
+			c := 0.0
+			if cnt > 1 {
+				vab := sab - sa*sb/cnt
+				vaa := saa - sa*sa/cnt
+				vbb := sbb - sb*sb/cnt
+				if vaa > 0 && vbb > 0 {
+					c = vab / math.Sqrt(vaa*vbb)
+				}
+			}
+			curve[i] = c
+			best = math.Max(best, c)
+		}
+		wt := best * best
+		half := total[1+(x/halfBlock)%2]
+		for i := range n {
+			total[0][i] += wt * curve[i]
+			half[i] += wt * curve[i]
+		}
+	}
+	var out [3]float64
+	for k := range out {
+		out[k], _ = peakShift(func(i int) float64 { return total[k][i+maxShift] }, maxShift)
+	}
+	return out
 }
 
 // peakShift evaluates corr over [−maxShift, maxShift] and returns the parabolic sub-sample
@@ -218,20 +332,18 @@ func peakShift(corr func(int) float64, maxShift int) (float64, float64) {
 	return d, c[best]
 }
 
-// chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] by weighted least squares
-// (s[0] = 0), Gauss–Seidel iterations started from the lag-1 chain. With shrink, each lag is
-// weighted by its own error variance and each s[b] drawn towards 0 by an empirical Bayes
-// prior, all three variances read off the measurements (motion taken as independent
-// from B-scan to B-scan): the lag-1 and lag-2 spreads are var d1 = 2σm² + σ1² and
-// var d2 = 2σm² + σ2², and the closure d2[b]−d1[b]−d1[b−1] has variance σ2² + 2σ1²
-// The lags differ: where the
-// speckle belongs to the tissue, neighbouring B-scans share much of it and their shift is
-// measured to a few hundredths of a pixel while B-scans two apart share little; an
-// unweighted solve would let the poor lag spoil the good one. Where the pairwise shifts
-// are good the prior leaves the chain as it is; where speckle swamps them it keeps the
-// chain's random walk of errors from being taken for motion, which would be worse than
-// no correction.
-func chainShifts(d1, d2 []float64, shrink bool) []float64 {
+// chainShifts solves s[b]−s[b−1] = d1[b] and s[b]−s[b−2] = d2[b] by least squares, each
+// lag weighted by the inverse of its error variance (se1, se2), each s[b] drawn towards 0
+// by an empirical Bayes prior: the motion's variance σm² from the lag-1 spread,
+// var d1 = 2σm² + se1 (motion independent from B-scan to B-scan). Gauss–Seidel iterations
+// started from the lag-1 chain. The lags differ: where the speckle belongs to the tissue,
+// neighbouring B-scans share much of it and their shift is measured to a few hundredths of
+// a pixel while B-scans two apart share little; equal weights would let the poor lag spoil
+// the good one. Where the pairwise shifts are good the prior leaves the chain as it is;
+// where noise swamps them it keeps the chain's random walk of errors from being taken for
+// motion, which would be worse than no correction. Without both variances (≤ 0) it is the
+// plain, equally weighted chain anchored at s[0] = 0.
+func chainShifts(d1, d2 []float64, se1, se2 float64) []float64 {
 	n := len(d1)
 	s := make([]float64, n)
 	for b := 1; b < n; b++ {
@@ -241,17 +353,8 @@ func chainShifts(d1, d2 []float64, shrink bool) []float64 {
 		return s
 	}
 	w1, w2, lambda := 1.0, 1.0, 0.0
-	if shrink && n >= 8 {
-		c := make([]float64, 0, n-2)
-		for b := 2; b < n; b++ {
-			c = append(c, d2[b]-d1[b]-d1[b-1])
-		}
-		v1, v2, vc := variance(d1[1:]), variance(d2[2:]), variance(c)
-		se1 := (vc - (v2 - v1)) / 3
-		floor := 1e-4 * vc
-		se1 = math.Max(se1, floor)
-		se2 := math.Max(se1+v2-v1, floor)
-		sm2 := (v1 - se1) / 2
+	if se1 > 0 && se2 > 0 && n >= 8 {
+		sm2 := (variance(d1[1:]) - se1) / 2
 		if sm2 <= 1e-6*se1 {
 			return make([]float64, n)
 		}
@@ -302,6 +405,15 @@ func variance(x []float64) float64 {
 		v += (q - m) * (q - m) / float64(len(x))
 	}
 	return v
+}
+
+// meanSquare is the mean of x², 0 for none.
+func meanSquare(x []float64) float64 {
+	var v float64
+	for _, q := range x {
+		v += q * q
+	}
+	return v / float64(max(len(x), 1))
 }
 
 // CorrectBScanMotion returns the volume with the motion undone: B-scan y is resampled
