@@ -14,18 +14,26 @@ type LayerOptions struct {
 	// keep their thickness in µm across devices); the boundaries are in voxels.
 	AxialUm float64
 	// SmoothXPx and SmoothZPx are the Gaussian σ across and along depth applied to each
-	// B-scan before the gradients (defaults 3 and 1): the speckle averages out along the
-	// layers while the edges stay sharp in depth.
+	// B-scan before the gradients (defaults: across, 8 µm by the stated lateral spacing, at
+	// least 4 px; along depth 0.5 px): the speckle averages out along the layers while the
+	// edges stay sharp in depth. In µm because the speckle's grain is the PSF's, about 2 µm
+	// in AO-OCT, several pixels at 1 µm/px; coarse clinical sampling keeps the px floor.
+	// (On the phantom, 8 µm is what keeps every boundary within 1 px under AO-OCT speckle;
+	// it cuts the corners of pit walls steeper than a real fovea's, such as a 128 px
+	// phantom's, where 4 px does better.)
 	SmoothXPx, SmoothZPx float64
 	// MaxStepPx is the largest depth change of a boundary from one A-scan to the next
 	// (default 2): the GTDP graph's edges between neighbouring columns.
 	MaxStepPx int
 	// SmoothYPx is the Gaussian σ across B-scans of the image the boundaries are searched
-	// in (default 1; negative: each B-scan alone): on a motion-corrected volume the
-	// neighbouring B-scans show the same layers under independent speckle.
+	// in (default 4 µm by the stated B-scan spacing, at least 1 B-scan; negative: each
+	// B-scan alone): on a motion-corrected volume the neighbouring B-scans show the same
+	// layers under other speckle. In µm because the speckle's grain is the PSF's, about
+	// 2 µm in AO-OCT (several B-scans at 1 µm spacing), while coarse clinical rasters
+	// leave it within one B-scan.
 	SmoothYPx float64
 	// SmoothPx is the Gaussian σ (columns and B-scans) of the final smoothing of each
-	// boundary surface (default 1; negative: none).
+	// boundary surface (default 2 µm by the lateral spacing, at least 1 px; negative: none).
 	SmoothPx float64
 	// Workers is the number of B-scans segmented in parallel (0: GOMAXPROCS).
 	Workers int
@@ -38,8 +46,15 @@ func (o LayerOptions) withDefaults(v *Volume) LayerOptions {
 	if !(o.AxialUm > 0) || o.AxialUm > 50 {
 		o.AxialUm = 3.5
 	}
+	// µm → px by a stated spacing; the px floor where none is stated (or it is coarse).
+	byUm := func(um, spacing, floor float64) float64 {
+		if spacing > 0 && spacing < 1e3 {
+			return math.Max(um/spacing, floor)
+		}
+		return floor
+	}
 	if o.SmoothXPx <= 0 {
-		o.SmoothXPx = 4
+		o.SmoothXPx = byUm(8, v.SpacingUm[0], 4)
 	}
 	if o.SmoothZPx <= 0 {
 		o.SmoothZPx = 0.5
@@ -48,10 +63,10 @@ func (o LayerOptions) withDefaults(v *Volume) LayerOptions {
 		o.MaxStepPx = 2
 	}
 	if o.SmoothYPx == 0 {
-		o.SmoothYPx = 1
+		o.SmoothYPx = byUm(4, v.SpacingUm[1], 1)
 	}
 	if o.SmoothPx == 0 {
-		o.SmoothPx = 1
+		o.SmoothPx = byUm(2, v.SpacingUm[0], 1)
 	}
 	if o.Workers <= 0 {
 		o.Workers = runtime.GOMAXPROCS(0)

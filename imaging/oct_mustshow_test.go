@@ -107,7 +107,9 @@ func runOCTTrial(t testing.TB, x, y, z int, seed uint64, snr, lateralPSFUm float
 	}
 	// Cones on the photoreceptor slab against the same detector on the 2D phantom.
 	opts := ConeDetectOptions{EccentricityDeg: 1.5, UmPerPx: 1}
-	pr := Normalize(WienerDenoise(slabs[SlabPhotoreceptor], WienerOptions{SpacingPx: ExpectedConeSpacingPx(opts.EccentricityDeg, opts.UmPerPx)}), NormalizeOptions{})
+	clean, err := SlabEnFaceDenoised(rv, lb, DefaultSlabs()[0])
+	require.NoError(t, err)
+	pr := Normalize(clean, NormalizeOptions{})
 	tr.coneF1 = ScoreDetections(DetectCones(pr, opts), truth.Mosaic.Cones, x, y).F1
 	plane, ptruth := PhantomCones(ConePhantomOptions{Width: x, Height: y, Seed: seed, EccentricityDeg: 1.5, UmPerPx: 1, SNR: snr})
 	tr.coneF1Plane = ScoreDetections(DetectCones(plane, opts), ptruth.Cones, x, y).F1
@@ -144,8 +146,8 @@ func octTable(t *testing.T, seeds, x, y, z int, lateralPSFUm float64, check func
 		}
 		sum.motionLat, sum.motionAx = math.Sqrt(sum.motionLat), math.Sqrt(sum.motionAx)
 		speckle := "speckle per voxel"
-		if lateralPSFUm > 0 {
-			speckle = fmt.Sprintf("tissue speckle, lateral PSF σ %g µm", lateralPSFUm)
+		if lateralPSFUm >= 0 {
+			speckle = fmt.Sprintf("tissue speckle, lateral PSF σ %g µm", VolumePhantomOptions{LateralPSFUm: lateralPSFUm}.withDefaults().LateralPSFUm)
 		}
 		row := fmt.Sprintf("SNR %g, %d seeds, %d×%d×%d, %s: boundary MAE px", snr, seeds, x, y, z, speckle)
 		for k, n := range LayerBoundaryNames {
@@ -161,12 +163,12 @@ func octTable(t *testing.T, seeds, x, y, z int, lateralPSFUm float64, check func
 	}
 }
 
-// TestOCTPhantomMustShow runs small phantom volumes through the OCT processing. With
-// AOMAS_OCT_TABLE=1 it runs the full table (8 seeds, SNR 5 and 10, 256×64×128 volumes)
-// and then measures the same on phantoms whose speckle is the tissue's own (see
-// VolumePhantomOptions.LateralPSFUm), logged, not asserted.
+// TestOCTPhantomMustShow runs small phantom volumes (speckle the tissue's own, as in a
+// real scan) through the OCT processing. With AOMAS_OCT_TABLE=1 it runs the full table
+// (8 seeds, SNR 5 and 10, 256×64×128 volumes) and then measures the same on phantoms with
+// speckle drawn per voxel (VolumePhantomOptions.LateralPSFUm < 0), logged, not asserted.
 func TestOCTPhantomMustShow(t *testing.T) {
-	seeds, x, y, z := 2, 128, 32, 128
+	seeds, x, y, z := 2, 256, 64, 128
 	table := os.Getenv("AOMAS_OCT_TABLE") == "1"
 	if table {
 		seeds, x, y, z = 8, 256, 64, 128
@@ -177,15 +179,11 @@ func TestOCTPhantomMustShow(t *testing.T) {
 			require.LessOrEqual(t, worst[k], 1.0, "boundary %s, worst seed", LayerBoundaryNames[k])
 		}
 		require.Less(t, sum.motionAx, 0.2)
+		require.Less(t, sum.motionLat, 0.2)
 		// The photoreceptor slab, Wiener-filtered, keeps at least 0.95 of the 2D cone F1.
 		require.GreaterOrEqual(t, sum.coneF1/sum.coneF1Plane, 0.95)
-		// Lateral motion from one volume alone is not within the 0.2 px here: speckle
-		// drawn per voxel leaves a B-scan's rows little lateral information (see chainShifts
-		// and TestRegisterBScansTracksTissueSpeckle); asserted: it beats no correction (the
-		// phantom's lateral motion is 0.5 px RMS).
-		require.Less(t, sum.motionLat, 0.47)
 	})
 	if table {
-		octTable(t, seeds, x, y, z, 0.85, nil)
+		octTable(t, seeds, x, y, z, -1, nil)
 	}
 }

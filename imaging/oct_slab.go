@@ -59,6 +59,23 @@ func (s Slab) Check() error {
 // the ends weighted by their share for the mean), by mean or maximum. A column whose slab
 // is empty or outside the volume takes the voxel nearest to its top surface.
 func SlabEnFace(v *Volume, l *LayerBoundaries, s Slab) (*Image, error) {
+	return slabProject(v, l, s, 0)
+}
+
+// SlabEnFaceHalves projects the upper and the lower half of slab s (each column's depth
+// range split at its middle) as SlabEnFace projects the whole. Where the slab spans more
+// than the speckle's depth of field, the halves show the same structure under independent
+// speckle, which is what WienerOptions.Halves needs.
+func SlabEnFaceHalves(v *Volume, l *LayerBoundaries, s Slab) (upper, lower *Image, err error) {
+	if upper, err = slabProject(v, l, s, 1); err != nil {
+		return nil, nil, err
+	}
+	lower, err = slabProject(v, l, s, 2)
+	return upper, lower, err
+}
+
+// slabProject projects slab s whole (part 0) or its upper (1) or lower (2) half.
+func slabProject(v *Volume, l *LayerBoundaries, s Slab, part int) (*Image, error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
@@ -72,6 +89,12 @@ func SlabEnFace(v *Volume, l *LayerBoundaries, s Slab) (*Image, error) {
 	for i := range plane {
 		a := math.Max(float64(top[i])+s.TopOffsetPx, -0.5)
 		b := math.Min(float64(bot[i])+s.BottomOffsetPx, zmax)
+		switch mid := (a + b) / 2; part {
+		case 1:
+			b = mid
+		case 2:
+			a = mid
+		}
 		if !(b > a) {
 			z := min(max(int(math.Round(a)), 0), v.Z-1)
 			out.Pix[i] = v.Vox[z*plane+i]
@@ -286,4 +309,20 @@ func GridMean(g ScalarGrid, k int) Estimate {
 	se := math.Sqrt(ss/float64(len(means)-1)) / math.Sqrt(float64(len(means)))
 	e.CI95Low, e.CI95High = e.Value-1.96*se, e.Value+1.96*se
 	return e
+}
+
+// SlabEnFaceDenoised is SlabEnFace cleaned by WienerDenoise, the structure told from the
+// speckle by the cross-spectrum of the slab's two depth halves (SlabEnFaceHalves), so
+// that speckle of any grain is removed where the structure has no power; for the
+// photoreceptor slab, whose cones the detector then finds.
+func SlabEnFaceDenoised(v *Volume, l *LayerBoundaries, s Slab) (*Image, error) {
+	img, err := SlabEnFace(v, l, s)
+	if err != nil {
+		return nil, err
+	}
+	up, lo, err := SlabEnFaceHalves(v, l, s)
+	if err != nil {
+		return nil, err
+	}
+	return WienerDenoise(img, WienerOptions{Halves: [2]*Image{up, lo}}), nil
 }

@@ -42,12 +42,12 @@ type VolumePhantomOptions struct {
 	MotionAxialPx, MotionLateralPx float64
 	// AxialPSFVox is the σ of the Gaussian axial point-spread function (default 0.8).
 	AxialPSFVox float64
-	// LateralPSFUm, when positive, makes the speckle the tissue's own, as in a real scan:
-	// correlated over the PSF (this σ of the Gaussian lateral intensity PSF in µm across x
-	// and y, so from one B-scan to the next, and AxialPSFVox along z) and moving with the
-	// eye (0.85 µm is 2 µm FWHM, AO-OCT's resolution through a 6–7 mm pupil). Default 0:
-	// speckle drawn afresh for every voxel of the scan, uncorrelated and not fixed to the
-	// tissue, which is what the pipeline's defaults are tuned on.
+	// LateralPSFUm is the σ of the Gaussian lateral (intensity) PSF in µm, default 0.85
+	// (2 µm FWHM, AO-OCT's resolution through a 6–7 mm pupil). It makes the speckle the
+	// tissue's own, as in a real scan: correlated over the PSF (across x and y, so from one
+	// B-scan to the next, and over AxialPSFVox along z) and moving with the eye.
+	// Negative: speckle drawn afresh for every voxel of the scan, uncorrelated and not
+	// fixed to the tissue (the phantom before 2026-12-06, kept for comparison).
 	LateralPSFUm float64
 }
 
@@ -102,6 +102,9 @@ func (o VolumePhantomOptions) withDefaults() VolumePhantomOptions {
 	}
 	if o.AxialPSFVox == 0 {
 		o.AxialPSFVox = 0.8
+	}
+	if o.LateralPSFUm == 0 {
+		o.LateralPSFUm = 0.85
 	}
 	return o
 }

@@ -86,7 +86,7 @@ func runAnalyze(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errExit(2)
 	}
 	if *layersOut != "" {
-		return analyzeLayers(ctx, fs.Arg(0), *layersOut, *axialUm, stdout)
+		return analyzeLayers(ctx, fs.Arg(0), *layersOut, *axialUm, *umPerPx, stdout)
 	}
 	cfg := analyzeConfig{umPerPx: *umPerPx, eccDeg: *ecc, modality: imaging.ConeModality(*modality)}
 	if *detector == "model" {

@@ -12,8 +12,9 @@ import (
 
 // analyzeLayers reads name as an OCT volume whose pages are depths (what aomas phantom
 // --kind volume writes), registers its B-scans, segments the retinal layers and writes the
-// boundaries, in the file's own coordinates, to csvPath.
-func analyzeLayers(ctx context.Context, name, csvPath string, axialUm float64, stdout io.Writer) error {
+// boundaries, in the file's own coordinates, to csvPath. umPerPx (0: unknown) is the lateral
+// sampling, x and y alike.
+func analyzeLayers(ctx context.Context, name, csvPath string, axialUm, umPerPx float64, stdout io.Writer) error {
 	frames, err := imageio.ReadFrames(name)
 	if err != nil {
 		return err
@@ -22,7 +23,7 @@ func analyzeLayers(ctx context.Context, name, csvPath string, axialUm float64, s
 		return err
 	}
 	w, h := frames[0].W, frames[0].H
-	v := &imaging.Volume{X: w, Y: h, Z: len(frames), SpacingUm: [3]float64{0, 0, axialUm}, Vox: make([]float32, w*h*len(frames))}
+	v := &imaging.Volume{X: w, Y: h, Z: len(frames), SpacingUm: [3]float64{umPerPx, umPerPx, axialUm}, Vox: make([]float32, w*h*len(frames))}
 	for z, f := range frames {
 		if f.W != w || f.H != h {
 			return fmt.Errorf("%s: page %d is %d×%d, page 0 %d×%d", name, z, f.W, f.H, w, h)

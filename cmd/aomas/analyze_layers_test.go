@@ -21,10 +21,10 @@ import (
 func TestAnalyzeLayersOut(t *testing.T) {
 	dir := t.TempDir()
 	var out, errb bytes.Buffer
-	require.NoError(t, runPhantom(context.Background(), []string{"--kind", "volume", "--size", "64", "--seed", "3", "--snr", "5", "--out", dir}, &out, &errb), errb.String())
+	require.NoError(t, runPhantom(context.Background(), []string{"--kind", "volume", "--size", "128", "--seed", "3", "--snr", "5", "--out", dir}, &out, &errb), errb.String())
 	csvPath := filepath.Join(dir, "layers.csv")
 	out.Reset()
-	require.NoError(t, runAnalyze(context.Background(), []string{"--axial-um", "3", "--layers-out", csvPath, filepath.Join(dir, "image.tif")}, &out, &errb), errb.String())
+	require.NoError(t, runAnalyze(context.Background(), []string{"--axial-um", "3", "--um-per-px", "1", "--layers-out", csvPath, filepath.Join(dir, "image.tif")}, &out, &errb), errb.String())
 	require.Contains(t, out.String(), "boundaries written")
 
 	read := func(p string) ([]string, map[[3]string]float64) {
@@ -43,13 +43,13 @@ func TestAnalyzeLayersOut(t *testing.T) {
 	}
 	head, got := read(csvPath)
 	require.Equal(t, []string{"bscan", "x", "layer", "z"}, head)
-	require.Len(t, got, 64*64*int(imaging.NumBoundaries))
+	require.Len(t, got, 128*128*int(imaging.NumBoundaries))
 	_, truth := read(filepath.Join(dir, "layers_truth.csv"))
 	mae := map[string]float64{}
 	for k, z := range got {
 		tz, ok := truth[k]
 		require.True(t, ok, k)
-		mae[k[2]] += math.Abs(z-tz) / (64 * 64)
+		mae[k[2]] += math.Abs(z-tz) / (128 * 128)
 	}
 	t.Logf("boundary MAE px: %v", mae)
 	for _, n := range imaging.LayerBoundaryNames {

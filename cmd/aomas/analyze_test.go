@@ -75,7 +75,7 @@ func TestPhantomAnalyzeScore(t *testing.T) {
 }
 
 func TestPhantomKinds(t *testing.T) {
-	for _, kind := range []string{"cones", "capillaries", "nerve-fibres", "volume", "volume --lateral-psf-um 0.85"} {
+	for _, kind := range []string{"cones", "capillaries", "nerve-fibres", "volume", "volume --lateral-psf-um -1"} {
 		t.Run(kind, func(t *testing.T) {
 			dir := t.TempDir()
 			var out, errb bytes.Buffer

@@ -24,7 +24,7 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	ecc := fs.Float64("eccentricity-deg", 1.5, "retinal eccentricity in degrees (cones, volume)")
 	snr := fs.Float64("snr", 0, "signal-to-noise ratio (0: the kind's default; see the truth file)")
 	frames := fs.Int("frames", 1, "number of frames (cones): more than 1 writes a multi-page TIFF with motion")
-	psf := fs.Float64("lateral-psf-um", 0, "volume: σ of the lateral PSF in µm, making the speckle the tissue's own, correlated across B-scans and moving with the eye (0: speckle drawn per voxel)")
+	psf := fs.Float64("lateral-psf-um", 0.85, "volume: σ of the lateral PSF in µm, the speckle's grain (the speckle is the tissue's own: correlated across B-scans, moving with the eye); negative: speckle drawn per voxel")
 	out := fs.String("out", "", "output directory (created if missing)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: aomas phantom --kind cones|capillaries|nerve-fibres|volume --size N --seed S [--eccentricity-deg E] [--snr X] [--frames F] [--lateral-psf-um U] --out DIR")
@@ -52,11 +52,13 @@ func runPhantom(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	case *ecc < 0 || *ecc > 60:
 		fmt.Fprintln(stderr, "phantom: --eccentricity-deg must be between 0 and 60")
 		return errExit(2)
-	case !(*psf >= 0 && *psf <= 10):
-		fmt.Fprintln(stderr, "phantom: --lateral-psf-um must be between 0 and 10")
+	case math.IsNaN(*psf) || *psf > 10:
+		fmt.Fprintln(stderr, "phantom: --lateral-psf-um must be at most 10 (negative: speckle per voxel)")
 		return errExit(2)
 	}
-	if *psf > 0 && *kind != "volume" {
+	psfSet := false
+	fs.Visit(func(f *flag.Flag) { psfSet = psfSet || f.Name == "lateral-psf-um" })
+	if psfSet && *kind != "volume" {
 		fmt.Fprintln(stderr, "phantom: --lateral-psf-um applies only to --kind volume")
 		return errExit(2)
 	}

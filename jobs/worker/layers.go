@@ -140,14 +140,13 @@ func layersStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		slabs = imaging.DefaultSlabs()
 	}
 	for _, s := range slabs {
-		img, err := imaging.SlabEnFace(reg, lb, s)
+		project := imaging.SlabEnFace
+		if s.Name == imaging.SlabPhotoreceptor {
+			project = imaging.SlabEnFaceDenoised // cleaned for the cone detector
+		}
+		img, err := project(reg, lb, s)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", err, asynq.SkipRetry)
-		}
-		if s.Name == imaging.SlabPhotoreceptor {
-			// The cone spacing (as segment will find it) places the Wiener filter's noise band.
-			opts := imaging.ConeDetectOptions{EccentricityDeg: sc.params.EccentricityDeg, UmPerPx: out.UmPerPx}
-			img = imaging.WienerDenoise(img, imaging.WienerOptions{SpacingPx: imaging.ConeSpacingPx(img, opts)})
 		}
 		norm := imaging.Normalize(img, imaging.NormalizeOptions{FlatFieldSigma: float64(max(img.W, img.H)) / 10})
 		key, err := sc.put(ctx, "slab-"+s.Name+".f32", "application/octet-stream", "slab:"+s.Name, encodeFloat32(norm.Pix))
