@@ -98,7 +98,7 @@ func BenchmarkOCTAnalysis512(b *testing.B) {
 			case SlabNFL:
 				NerveFibreOrientation(img, NerveOptions{})
 			default:
-				res := DetectVessels(ReduceSpeckle(img, SpeckleOptions{Sigma: 1}), VesselOptions{})
+				res := DetectSlabVessels(img)
 				CapillaryMetrics(res, 1, CapillaryMetricsOptions{})
 			}
 		}
