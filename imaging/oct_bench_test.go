@@ -96,7 +96,7 @@ func BenchmarkOCTAnalysis512(b *testing.B) {
 				pts := DetectCones(pr, ConeDetectOptions{EccentricityDeg: 1.5, UmPerPx: 1})
 				ConeMetrics(pts, img.W, img.H, 1, ConeMetricsOptions{})
 			case SlabNFL:
-				NerveFibreOrientation(img, NerveOptions{})
+				SlabNerveFibreOrientation(img, NerveOptions{})
 			default:
 				res := DetectSlabVessels(img)
 				CapillaryMetrics(res, 1, CapillaryMetricsOptions{})
