@@ -51,6 +51,27 @@ const (
 // GradientSigmaPx, tensor smoothed at TensorSigmaPx) and bundle spacing and width from
 // profiles across the fibres, with bootstrap intervals over sub-regions.
 func NerveFibreOrientation(img *Image, opts NerveOptions) NerveResult {
+	return nerveFibreOrientation(img, img, opts)
+}
+
+// SlabNerveFibreOrientation measures the nerve fibres of an OCT volume's NFL slab. The slab's
+// speckle, correlated over the PSF, leaves few independent looks per pixel, and its grain
+// steers a structure tensor taken at 1 px: the orientation (the dominant angle, the per-pixel
+// field and coherence, and the direction of each tile's profiles across the fibres) comes
+// from the slab with its speckle reduced at σ 1.5 px and gradients at GradientSigmaPx 1.5 px
+// (unless opts sets it). The bundle spacing and width are sampled, along those directions, on
+// the slab itself, as NerveFibreOrientation samples them.
+func SlabNerveFibreOrientation(slab *Image, opts NerveOptions) NerveResult {
+	if opts.GradientSigmaPx <= 0 {
+		opts.GradientSigmaPx = 1.5
+	}
+	return nerveFibreOrientation(ReduceSpeckle(slab, SpeckleOptions{Sigma: 1.5}), slab, opts)
+}
+
+// nerveFibreOrientation is NerveFibreOrientation with the structure tensor (orientation,
+// coherence and the direction of each tile's profiles) taken from img and the bundle
+// profiles sampled on prof, an image of the same size.
+func nerveFibreOrientation(img, prof *Image, opts NerveOptions) NerveResult {
 	gs, ts := opts.GradientSigmaPx, opts.TensorSigmaPx
 	if gs <= 0 {
 		gs = 1
@@ -101,6 +122,9 @@ func NerveFibreOrientation(img *Image, opts NerveOptions) NerveResult {
 		}
 	}
 	smooth := gaussianSmooth(f, 0.7)
+	if prof != img {
+		smooth = gaussianSmooth(fieldOf(prof), 0.7)
+	}
 	tw, th := fw/float64(k), fh/float64(k)
 	for ty := range k {
 		for tx := range k {

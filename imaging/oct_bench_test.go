@@ -96,9 +96,9 @@ func BenchmarkOCTAnalysis512(b *testing.B) {
 				pts := DetectCones(pr, ConeDetectOptions{EccentricityDeg: 1.5, UmPerPx: 1})
 				ConeMetrics(pts, img.W, img.H, 1, ConeMetricsOptions{})
 			case SlabNFL:
-				NerveFibreOrientation(img, NerveOptions{})
+				SlabNerveFibreOrientation(img, NerveOptions{})
 			default:
-				res := DetectVessels(ReduceSpeckle(img, SpeckleOptions{Sigma: 1}), VesselOptions{})
+				res := DetectSlabVessels(img)
 				CapillaryMetrics(res, 1, CapillaryMetricsOptions{})
 			}
 		}

@@ -113,12 +113,12 @@ func runOCTTrial(t testing.TB, x, y, z int, seed uint64, snr, lateralPSFUm float
 	tr.coneF1 = ScoreDetections(DetectCones(pr, opts), truth.Mosaic.Cones, x, y).F1
 	plane, ptruth := PhantomCones(ConePhantomOptions{Width: x, Height: y, Seed: seed, EccentricityDeg: 1.5, UmPerPx: 1, SNR: snr})
 	tr.coneF1Plane = ScoreDetections(DetectCones(plane, opts), ptruth.Cones, x, y).F1
+	// Capillaries and nerve fibres as the worker's metrics step finds them.
 	for i, name := range []string{SlabSVP, SlabICP, SlabDCP} {
-		img := ReduceSpeckle(slabs[name], SpeckleOptions{Sigma: 1})
-		res := DetectVessels(img, VesselOptions{})
+		res := DetectSlabVessels(slabs[name])
 		_, _, tr.plexusF1[i] = centrelineF1(res, truth.Plexuses[i].Segments, 2, 4)
 	}
-	nerve := NerveFibreOrientation(slabs[SlabNFL], NerveOptions{})
+	nerve := SlabNerveFibreOrientation(slabs[SlabNFL], NerveOptions{})
 	tr.nerveOrientationErr = AxialDiffDeg(nerve.DominantOrientationDeg.Value, truth.Nerve.OrientationAt(float64(x-1)/2, float64(y-1)/2))
 	return tr
 }

@@ -36,7 +36,7 @@ func DefaultSlabs() []Slab {
 		{SlabNFL, "ILM", 1, "NFL_GCL", 0, ProjectMean},
 		{SlabSVP, "NFL_GCL", 1, "NFL_GCL", 6, ProjectMean},
 		{SlabICP, "IPL_INL", 0, "IPL_INL", 4, ProjectMean},
-		{SlabDCP, "OPL_ONL", -11, "OPL_ONL", -5, ProjectMean},
+		{SlabDCP, "OPL_ONL", -10, "OPL_ONL", -6, ProjectMean},
 	}
 }
 

@@ -117,14 +117,19 @@ func metricsStep(ctx context.Context, sc *stepContext) (*stepResult, error) {
 		out.CheckRing = true
 	}
 	res.output = out
-	nerveImg := img
+	nerveOpts := imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}}
+	var nerve imaging.NerveResult
 	if oct != nil {
-		// Nerve fibres are measured on the NFL slab of an OCT volume.
-		if nerveImg, err = sc.slab(ctx, oct, imaging.SlabNFL); err != nil {
+		// Nerve fibres are measured on the NFL slab of an OCT volume, its speckle reduced
+		// for the orientation.
+		nfl, err := sc.slab(ctx, oct, imaging.SlabNFL)
+		if err != nil {
 			return nil, err
 		}
+		nerve = imaging.SlabNerveFibreOrientation(nfl, nerveOpts)
+	} else {
+		nerve = imaging.NerveFibreOrientation(img, nerveOpts)
 	}
-	nerve := imaging.NerveFibreOrientation(nerveImg, imaging.NerveOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 	field, err := encodeGrid("orientation", imaging.OrientationGrid(nerve))
 	if err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ func octMetrics(ctx context.Context, sc *stepContext, oct *layersOutput, nerve i
 		if err != nil {
 			return nil, err
 		}
-		res := imaging.DetectVessels(imaging.ReduceSpeckle(img, imaging.SpeckleOptions{Sigma: 1}), imaging.VesselOptions{})
+		res := imaging.DetectSlabVessels(img)
 		m := imaging.CapillaryMetrics(res, scale, imaging.CapillaryMetricsOptions{Bootstrap: imaging.BootstrapOptions{Seed: seed}})
 		add("capillary_area_density_"+s, "%", m.AreaDensity)
 		add("capillary_tortuosity_"+s, "", m.Tortuosity)
