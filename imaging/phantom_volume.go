@@ -42,6 +42,14 @@ type VolumePhantomOptions struct {
 	MotionAxialPx, MotionLateralPx float64
 	// AxialPSFVox is the σ of the Gaussian axial point-spread function (default 0.8).
 	AxialPSFVox float64
+	// Repeat numbers the repeats of every B-scan that OCT angiography takes milliseconds
+	// apart (0: the first, the volume without the option): the eye has not moved between
+	// them, so a repeat has the first's motion and, in static tissue, its speckle; its
+	// noise is new, and so is the speckle of the blood that has flowed through the
+	// capillaries meanwhile, which is what motion contrast (MotionContrast) sees. Needs
+	// the tissue's own speckle (LateralPSFUm ≥ 0); with speckle per voxel every repeat's
+	// speckle is new.
+	Repeat int
 	// LateralPSFUm is the σ of the Gaussian lateral (intensity) PSF in µm, default 0.85
 	// (2 µm FWHM, AO-OCT's resolution through a 6–7 mm pupil). It makes the speckle the
 	// tissue's own, as in a real scan: correlated over the PSF (across x and y, so from one
@@ -332,22 +340,36 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 			offs[y*o.X+x] = truth.SurfaceOffset(float64(x)-truth.MotionDX[y], float64(y), o.X, o.Y) + truth.MotionDZ[y]
 		}
 	}
-	var speckle []float32 // tissue speckle, mean of the looks; nil: drawn per voxel
+	// Tissue speckle, the mean of the looks (nil: drawn per voxel), and in a repeat the
+	// blood's, drawn afresh; the repeat's noise from its own stream.
+	var speckle, blood []float32
 	if o.LateralPSFUm > 0 {
-		speckle = make([]float32, len(v.Vox))
-		one := make([]float32, len(v.Vox))
-		for range o.SpeckleLooks {
-			tissueSpeckle(rng, o.X, o.Y, o.Z, o.LateralPSFUm/o.UmPerPx, o.AxialPSFVox, truth.MotionDX, offs, one)
-			for i, s := range one {
-				speckle[i] += s / float32(looks)
+		field := func(r *rand.Rand) []float32 {
+			sum := make([]float32, len(v.Vox))
+			one := make([]float32, len(v.Vox))
+			for range o.SpeckleLooks {
+				tissueSpeckle(r, o.X, o.Y, o.Z, o.LateralPSFUm/o.UmPerPx, o.AxialPSFVox, truth.MotionDX, offs, one)
+				for i, s := range one {
+					sum[i] += s / float32(looks)
+				}
 			}
+			return sum
 		}
+		speckle = field(rng)
+		if o.Repeat > 0 {
+			rng = rand.New(rand.NewPCG(o.Seed, 0x726570656174+uint64(o.Repeat))) // "repeat"
+			blood = field(rng)
+		}
+	} else if o.Repeat > 0 {
+		rng = rand.New(rand.NewPCG(o.Seed, 0x726570656174+uint64(o.Repeat)))
 	}
 	nl := len(volumeLayerSpec)
 	tops := make([]float64, nl+1) // tops[i]: top of layer i in this column; tops[nl] = +Inf
 	refl := make([]float64, nl)
 	col := make([]float64, o.Z)
+	vessel := make([]float64, o.Z) // the blood's part of col
 	blurred := make([]float64, o.Z)
+	blurredVessel := make([]float64, o.Z)
 	psf := gaussKernel(o.AxialPSFVox)
 	pcx, pcy := float64(o.X-1)/2, float64(o.Y-1)/2
 	for y := range o.Y {
@@ -402,6 +424,7 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 					}
 				}
 				col[zz] = s
+				vessel[zz] = 0
 			}
 			for pi, p := range truth.Plexuses {
 				c := sample(p.Cover, xr, float64(y))
@@ -419,9 +442,13 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 					}
 					a := c * math.Min(ov, 1)
 					col[zz] = (1-a)*col[zz] + a*vesselReflectivity
+					vessel[zz] = (1-a)*vessel[zz] + a*vesselReflectivity
 				}
 			}
 			convolve1D(blurred, col, psf)
+			if blood != nil {
+				convolve1D(blurredVessel, vessel, psf)
+			}
 			for zz := range o.Z {
 				i := zz*plane + y*o.X + x
 				var s float64
@@ -433,7 +460,11 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 					}
 					s /= looks
 				}
-				v.Vox[i] = float32(blurred[zz]*s + o.NoiseFloor*rng.NormFloat64())
+				val := blurred[zz] * s
+				if blood != nil { // the blood's share under its own speckle
+					val += blurredVessel[zz] * (float64(blood[i]) - s)
+				}
+				v.Vox[i] = float32(val + o.NoiseFloor*rng.NormFloat64())
 			}
 		}
 	}
