@@ -215,15 +215,11 @@ func halfCount(n, h int) int {
 func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) [3]float64 {
 	w := a.W
 	n := 2*maxShift + 1
-	var total [3][]float64
-	for h := range total {
-		total[h] = make([]float64, n)
-	}
+	acc := newSplitCurves(maxShift)
 	curve := make([]float64, n)
 	for z := max(z0, dz); z < min(z1, a.H+dz); z++ {
 		ra := a.Pix[(z-dz)*w : (z-dz+1)*w]
 		rb := b.Pix[z*w : (z+1)*w]
-		best := 0.0
 		for i := range n {
 			d := i - maxShift
 			var sab, saa, sbb float64
@@ -238,20 +234,10 @@ func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) [3]float64 {
 				c = sab / math.Sqrt(saa*sbb)
 			}
 			curve[i] = c
-			best = math.Max(best, c)
 		}
-		wt := best * best
-		half := total[1+(z/halfBlock)%2]
-		for i := range n {
-			total[0][i] += wt * curve[i]
-			half[i] += wt * curve[i]
-		}
+		acc.add(z, curve)
 	}
-	var out [3]float64
-	for h := range out {
-		out[h], _ = peakShift(func(i int) float64 { return total[h][i+maxShift] }, maxShift)
-	}
-	return out
+	return acc.peaks()
 }
 
 // axialShift returns d such that b(x, z) ≈ a(x − dx, z − d), from the normalised
@@ -264,10 +250,7 @@ func lateralShift(a, b *Image, dz, maxShift, z0, z1 int) [3]float64 {
 func axialShift(a, b *Image, pa, pb []float64, dx, maxShift int) [3]float64 {
 	w, h := a.W, a.H
 	n := 2*maxShift + 1
-	var total [3][]float64
-	for k := range total {
-		total[k] = make([]float64, n)
-	}
+	acc := newSplitCurves(maxShift)
 	curve := make([]float64, n)
 	ca, cb := make([]float64, h), make([]float64, h)
 	for x := max(0, dx); x < min(w, w+dx); x++ {
@@ -275,7 +258,6 @@ func axialShift(a, b *Image, pa, pb []float64, dx, maxShift int) [3]float64 {
 			ca[z] = float64(a.Pix[z*w+x-dx]) + pa[z]
 			cb[z] = float64(b.Pix[z*w+x]) + pb[z]
 		}
-		best := 0.0
 		for i := range n {
 			d := i - maxShift
 			var sa, sb, sab, saa, sbb, cnt float64
@@ -298,18 +280,47 @@ func axialShift(a, b *Image, pa, pb []float64, dx, maxShift int) [3]float64 {
 				}
 			}
 			curve[i] = c
-			best = math.Max(best, c)
 		}
-		wt := best * best
-		half := total[1+(x/halfBlock)%2]
-		for i := range n {
-			total[0][i] += wt * curve[i]
-			half[i] += wt * curve[i]
-		}
+		acc.add(x, curve)
 	}
+	return acc.peaks()
+}
+
+// splitCurves sums correlation curves over |d| ≤ maxShift, one per line (row or column)
+// of a B-scan pair, each weighted by its best correlation squared: over all lines and over
+// each half of them (alternate blocks of halfBlock lines), whose speckle is independent.
+type splitCurves struct {
+	maxShift int
+	total    [3][]float64
+}
+
+func newSplitCurves(maxShift int) *splitCurves {
+	s := &splitCurves{maxShift: maxShift}
+	for k := range s.total {
+		s.total[k] = make([]float64, 2*maxShift+1)
+	}
+	return s
+}
+
+// add weighs line's curve in.
+func (s *splitCurves) add(line int, curve []float64) {
+	best := 0.0
+	for _, c := range curve {
+		best = math.Max(best, c)
+	}
+	wt := best * best
+	half := s.total[1+(line/halfBlock)%2]
+	for i, c := range curve {
+		s.total[0][i] += wt * c
+		half[i] += wt * c
+	}
+}
+
+// peaks returns the sub-pixel peak of the whole sum and of each half's.
+func (s *splitCurves) peaks() [3]float64 {
 	var out [3]float64
 	for k := range out {
-		out[k], _ = peakShift(func(i int) float64 { return total[k][i+maxShift] }, maxShift)
+		out[k], _ = peakShift(func(i int) float64 { return s.total[k][i+s.maxShift] }, s.maxShift)
 	}
 	return out
 }
