@@ -75,38 +75,32 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	if n < 2 {
 		return m, nil
 	}
-	// Smoothed B-scans and their depth profiles are computed once and shared read-only;
-	// besides the whole B-scan's profile, one from each half of its A-scans (alternate
-	// blocks of halfBlock columns), whose speckle is independent.
+	// Smoothed B-scans (row means removed) and their mean depth profiles are computed once
+	// and shared read-only.
 	smooth := make([]*Image, n)
-	prof := make([][3][]float64, n)
+	prof := make([][]float64, n)
 	parallelFrames(n, workers, func(get func() (int, bool)) {
 		buf := NewImage(v.X, v.Z)
 		for b, ok := get(); ok; b, ok = get() {
 			bscanInto(buf, v, b)
 			img := GaussianBlur(buf, sigma)
-			var p [3][]float64
-			for h := range p {
-				p[h] = make([]float64, v.Z)
-			}
+			p := make([]float64, v.Z)
 			for z := range v.Z {
 				row := img.Pix[z*v.X : (z+1)*v.X]
-				var s [2]float64
-				for x, q := range row {
-					s[(x/halfBlock)%2] += float64(q)
+				s := 0.0
+				for _, q := range row {
+					s += float64(q)
 				}
-				p[0][z] = (s[0] + s[1]) / float64(v.X)
-				p[1][z] = s[0] / float64(halfCount(v.X, 0))
-				p[2][z] = s[1] / float64(max(halfCount(v.X, 1), 1))
+				p[z] = s / float64(v.X)
 				for x := range row {
-					row[x] -= float32(p[0][z])
+					row[x] -= float32(p[z])
 				}
 			}
 			smooth[b], prof[b] = img, p
 		}
 	})
-	// Each pair's shifts, from the whole B-scans and from each half (of the A-scans for the
-	// axial shift, of the depth rows for the lateral one).
+	// Each pair's shifts, from the whole B-scans and from each half of their rows (lateral)
+	// or columns (axial).
 	type meas struct {
 		dx, dz [3]float64
 		peak   float64
@@ -115,12 +109,10 @@ func RegisterBScans(v *Volume, opts BScanRegisterOptions) (BScanMotion, error) {
 	lag2 := make([]meas, n)
 	pair := func(a, b int) meas {
 		var q meas
-		for h := range 3 {
-			q.dz[h], _ = profileShift(prof[a][h], prof[b][h], maxShift)
-		}
-		_, q.peak = profileShift(prof[a][0], prof[b][0], maxShift)
-		q.dx = lateralShift(smooth[a], smooth[b], int(math.Round(q.dz[0])), maxShift, 0, v.Z)
-		q.dz = axialShift(smooth[a], smooth[b], prof[a][0], prof[b][0], int(math.Round(q.dx[0])), maxShift)
+		dz, pk := profileShift(prof[a], prof[b], maxShift) // the first, coarse axial shift
+		q.peak = pk
+		q.dx = lateralShift(smooth[a], smooth[b], int(math.Round(dz)), maxShift, 0, v.Z)
+		q.dz = axialShift(smooth[a], smooth[b], prof[a], prof[b], int(math.Round(q.dx[0])), maxShift)
 		return q
 	}
 	parallelFrames(n, workers, func(get func() (int, bool)) {
@@ -193,17 +185,6 @@ func profileShift(a, b []float64, maxShift int) (float64, float64) {
 // (or columns) into two halves for the error estimate: wider than the speckle's grain,
 // so that the halves' speckle is independent.
 const halfBlock = 8
-
-// halfCount is how many of n samples fall in half h (0 or 1) of the alternate blocks.
-func halfCount(n, h int) int {
-	c := 0
-	for i := range n {
-		if (i/halfBlock)%2 == h {
-			c++
-		}
-	}
-	return c
-}
 
 // lateralShift returns d such that b(x, z) ≈ a(x − d, z − dz), from the correlation of the
 // rows (already mean-free) over |d| ≤ maxShift with a parabolic sub-pixel peak; [0] from

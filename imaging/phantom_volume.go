@@ -343,25 +343,25 @@ func PhantomVolume(opts VolumePhantomOptions) (*Volume, VolumeTruth) {
 	// Tissue speckle, the mean of the looks (nil: drawn per voxel), and in a repeat the
 	// blood's, drawn afresh; the repeat's noise from its own stream.
 	var speckle, blood []float32
-	if o.LateralPSFUm > 0 {
-		field := func(r *rand.Rand) []float32 {
-			sum := make([]float32, len(v.Vox))
-			one := make([]float32, len(v.Vox))
-			for range o.SpeckleLooks {
-				tissueSpeckle(r, o.X, o.Y, o.Z, o.LateralPSFUm/o.UmPerPx, o.AxialPSFVox, truth.MotionDX, offs, one)
-				for i, s := range one {
-					sum[i] += s / float32(looks)
-				}
+	field := func(r *rand.Rand) []float32 {
+		sum := make([]float32, len(v.Vox))
+		one := make([]float32, len(v.Vox))
+		for range o.SpeckleLooks {
+			tissueSpeckle(r, o.X, o.Y, o.Z, o.LateralPSFUm/o.UmPerPx, o.AxialPSFVox, truth.MotionDX, offs, one)
+			for i, s := range one {
+				sum[i] += s / float32(looks)
 			}
-			return sum
 		}
+		return sum
+	}
+	if o.LateralPSFUm > 0 {
 		speckle = field(rng)
-		if o.Repeat > 0 {
-			rng = rand.New(rand.NewPCG(o.Seed, 0x726570656174+uint64(o.Repeat))) // "repeat"
+	}
+	if o.Repeat > 0 {
+		rng = rand.New(rand.NewPCG(o.Seed, 0x726570656174+uint64(o.Repeat))) // "repeat"
+		if speckle != nil {
 			blood = field(rng)
 		}
-	} else if o.Repeat > 0 {
-		rng = rand.New(rand.NewPCG(o.Seed, 0x726570656174+uint64(o.Repeat)))
 	}
 	nl := len(volumeLayerSpec)
 	tops := make([]float64, nl+1) // tops[i]: top of layer i in this column; tops[nl] = +Inf
