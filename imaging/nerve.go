@@ -121,10 +121,11 @@ func nerveFibreOrientation(img, prof *Image, opts NerveOptions) NerveResult {
 			t[nsJyy] += jyy.v[i]
 		}
 	}
-	smooth := gaussianSmooth(f, 0.7)
+	pf := f // the bundle profiles' source
 	if prof != img {
-		smooth = gaussianSmooth(fieldOf(prof), 0.7)
+		pf = fieldOf(prof)
 	}
+	smooth := gaussianSmooth(pf, 0.7)
 	tw, th := fw/float64(k), fh/float64(k)
 	for ty := range k {
 		for tx := range k {
